@@ -1,0 +1,98 @@
+# Helpers that keep the per-folder CMakeLists short.
+#
+# Backends: library code above `rt` is compiled twice from the same sources,
+# once against the OS backend (<name>_os) and once against the simulator
+# backend (<name>_sim), the way loom compiles a crate with and without
+# cfg(loom). The two flavours must never be linked into one binary.
+
+set(DRPC_SOURCE_ROOT ${PROJECT_SOURCE_DIR})
+
+# drpc_library(<name> SOURCES ... [DEPS ...])
+# A library that does not touch `rt` (pure code, or the simulator core).
+function(drpc_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${DRPC_SOURCE_ROOT}/src ${DRPC_SOURCE_ROOT})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# drpc_backend_library(<name> SOURCES ... [DEPS ...] [BACKEND_DEPS ...])
+# Creates <name>_os and <name>_sim. BACKEND_DEPS are base names of other
+# backend libraries (drpc_rt, drpc_stream, ...); each flavour links the
+# matching flavour of them. DEPS are linked as given.
+function(drpc_backend_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;BACKEND_DEPS" ${ARGN})
+  foreach(backend os sim)
+    set(deps ${ARG_DEPS})
+    foreach(dep ${ARG_BACKEND_DEPS})
+      list(APPEND deps ${dep}_${backend})
+    endforeach()
+    add_library(${name}_${backend} STATIC ${ARG_SOURCES})
+    target_include_directories(${name}_${backend} PUBLIC ${DRPC_SOURCE_ROOT}/src ${DRPC_SOURCE_ROOT})
+    target_link_libraries(${name}_${backend} PUBLIC ${deps})
+  endforeach()
+endfunction()
+
+# drpc_test(<name> LABEL <label> SOURCES ... [DEPS ...] [TIMEOUT s])
+# A GoogleTest (and RapidCheck) executable; each TEST becomes a ctest test
+# carrying <label> (unit, property, fuzz, sim or tsan).
+function(drpc_test name)
+  cmake_parse_arguments(ARG "" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  if(NOT ARG_LABEL)
+    message(FATAL_ERROR "drpc_test(${name}) needs a LABEL")
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  # The tsan preset runs only the OS-backend concurrency tests (label tsan);
+  # everything else is left out of its build.
+  if(DRPC_FLAVOR STREQUAL "tsan" AND NOT ARG_LABEL STREQUAL "tsan")
+    return()
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${DRPC_SOURCE_ROOT}/src ${DRPC_SOURCE_ROOT})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main GTest::gmock rapidcheck_gtest)
+  # PRE_TEST: list the tests when ctest runs, not at build time, so a build
+  # never depends on a sanitizer runtime starting on the build host.
+  gtest_discover_tests(${name}
+    DISCOVERY_MODE PRE_TEST
+    DISCOVERY_TIMEOUT 60
+    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT})
+endfunction()
+
+# drpc_fuzz_target(<name> SOURCES ... [DEPS ...] CORPUS <dir>)
+# In the fuzz flavour: a libFuzzer binary <name>. In every other flavour: a
+# replay binary <name>_replay (fuzz/replay_main.cc, no libFuzzer) and a ctest
+# test, label `fuzz`, that runs every file of <dir> through the target.
+function(drpc_fuzz_target name)
+  cmake_parse_arguments(ARG "" "CORPUS" "SOURCES;DEPS" ${ARGN})
+  if(DRPC_FLAVOR STREQUAL "fuzz")
+    set(exe ${name})
+    add_executable(${exe} ${ARG_SOURCES})
+    target_link_options(${exe} PRIVATE -fsanitize=fuzzer)
+    # scripts/test reads build/fuzz/fuzz_targets.txt to run each target.
+    set_property(GLOBAL APPEND PROPERTY DRPC_FUZZ_TARGETS "${name} $<TARGET_FILE:${name}> ${ARG_CORPUS}")
+  else()
+    set(exe ${name}_replay)
+    add_executable(${exe} ${ARG_SOURCES} ${DRPC_SOURCE_ROOT}/fuzz/replay_main.cc)
+    if(DRPC_BUILD_TESTS)
+      add_test(NAME fuzz_corpus.${name} COMMAND ${exe} ${ARG_CORPUS})
+      set_tests_properties(fuzz_corpus.${name} PROPERTIES LABELS fuzz TIMEOUT 600)
+    endif()
+  endif()
+  target_link_libraries(${exe} PRIVATE ${ARG_DEPS})
+  target_include_directories(${exe} PRIVATE ${DRPC_SOURCE_ROOT}/src ${DRPC_SOURCE_ROOT})
+endfunction()
+
+# drpc_add_component_dirs(): add_subdirectory() for every child folder that
+# has a CMakeLists.txt, in sorted order. Components own their own build file.
+macro(drpc_add_component_dirs)
+  file(GLOB _drpc_children LIST_DIRECTORIES true RELATIVE ${CMAKE_CURRENT_SOURCE_DIR}
+       ${CMAKE_CURRENT_SOURCE_DIR}/*)
+  list(SORT _drpc_children)
+  foreach(_drpc_child IN LISTS _drpc_children)
+    if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${_drpc_child}/CMakeLists.txt)
+      add_subdirectory(${_drpc_child})
+    endif()
+  endforeach()
+endmacro()

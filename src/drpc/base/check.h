@@ -1,0 +1,42 @@
+// Invariant checks that stay on in every build (TigerBeetle style): a broken
+// invariant is a bug, never an expected error, so it stops the program (or, in
+// the simulator, fails the run with a replay line) instead of limping on.
+//
+//   DRPC_ASSERT(cond, "message")      always compiled
+//   DRPC_CHECKED_ASSERT(cond, "msg")   only in checked builds (DRPC_CHECKED=1)
+#pragma once
+
+#include <string>
+
+#ifndef DRPC_CHECKED
+#define DRPC_CHECKED 1
+#endif
+
+namespace drpc {
+
+// What happens when an invariant breaks. The default prints the report to
+// stderr and aborts. The simulator installs a handler that fails the current
+// run instead, so the report carries the schedule that led there. A handler
+// must not return.
+using InvariantHandler = void (*)(const std::string& report);
+void SetInvariantHandler(InvariantHandler handler);  // nullptr restores the default
+
+[[noreturn]] void InvariantViolated(const char* file, int line, const char* condition,
+                                    const std::string& message);
+
+}  // namespace drpc
+
+#define DRPC_ASSERT(cond, message)                                          \
+  do {                                                                      \
+    if (__builtin_expect(!(cond), 0)) {                                     \
+      ::drpc::InvariantViolated(__FILE__, __LINE__, #cond, (message));      \
+    }                                                                       \
+  } while (0)
+
+#if DRPC_CHECKED
+#define DRPC_CHECKED_ASSERT(cond, message) DRPC_ASSERT(cond, message)
+#else
+#define DRPC_CHECKED_ASSERT(cond, message) \
+  do {                                     \
+  } while (0)
+#endif

@@ -1,0 +1,66 @@
+// rt::Signal: set once, remembers the first error, can be tested without
+// blocking and waited on (drpcsignal.Signal, drpc-protocol.md §5.7). Streams
+// use five of them for their state machine; the manager uses a few more.
+//
+// Written once over rt::Mutex and rt::CondVar, so it behaves the same way in
+// both backends and every set and wait is a scheduling point in the
+// simulator.
+#pragma once
+
+#include <cstddef>
+#include <initializer_list>
+#include <span>
+#include <vector>
+
+#include "drpc/base/status.h"
+#include "drpc/rt/atomic.h"
+#include "drpc/rt/condvar.h"
+#include "drpc/rt/mutex.h"
+#include "drpc/rt/time.h"
+
+namespace drpc::rt {
+
+class Signal {
+ public:
+  explicit Signal(const char* name = "signal");
+  Signal(const Signal&) = delete;
+  Signal& operator=(const Signal&) = delete;
+
+  // Sets the signal with `err` (ok is allowed: "set, no error"). Returns true
+  // if this call set it; later calls change nothing and return false.
+  bool set(Status err);
+  bool is_set() const { return set_.load(); }
+  // The error it was set with; ok while unset.
+  Status err() const;
+
+  void wait(const char* label);
+  // True if the signal is set by the end of the wait.
+  bool wait_until(TimePoint deadline, const char* label);
+
+  const char* name() const { return name_; }
+
+ private:
+  friend size_t wait_any_until(std::span<Signal* const>, TimePoint, const char*);
+  struct Waiter;
+  void Subscribe(Waiter* waiter);
+  void Unsubscribe(Waiter* waiter);
+
+  const char* name_;
+  mutable Mutex mu_;
+  CondVar cv_;
+  Atomic<bool> set_;
+  Status err_;                    // guarded by mu_, written once
+  std::vector<Waiter*> waiters_;  // guarded by mu_: wait_any callers
+};
+
+// Blocks until one of `signals` is set and returns the lowest index that is
+// set, or signals.size() if `deadline` passed first.
+size_t wait_any_until(std::span<Signal* const> signals, TimePoint deadline, const char* label);
+inline size_t wait_any(std::span<Signal* const> signals, const char* label) {
+  return wait_any_until(signals, kNoDeadline, label);
+}
+inline size_t wait_any(std::initializer_list<Signal*> signals, const char* label) {
+  return wait_any(std::span<Signal* const>(signals.begin(), signals.size()), label);
+}
+
+}  // namespace drpc::rt

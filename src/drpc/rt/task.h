@@ -1,0 +1,45 @@
+// rt::Task: a named concurrent task (an OS thread, or a fiber in the
+// simulator). A task must be joined before its handle is destroyed; leaving
+// one running is a bug the destructor reports.
+#pragma once
+
+#include <string>
+
+#include "drpc/base/unique_function.h"
+#include "drpc/rt/backend.h"
+
+namespace drpc::rt {
+
+class Task {
+ public:
+  Task() = default;
+  Task(Task&& other) noexcept;
+  Task& operator=(Task&& other) noexcept;
+  ~Task();
+
+  bool joinable() const;
+  void join();  // a scheduling point; blocks until the task's body returned
+
+ private:
+  friend Task spawn(std::string name, UniqueFunction<void()> body);
+  detail::TaskState state_;
+};
+
+// Starts `body` as a new task. `name` shows in traces and reports.
+Task spawn(std::string name, UniqueFunction<void()> body);
+
+// A bare scheduling point: lets another task run (std::this_thread::yield in
+// the OS backend).
+void yield();
+
+// Who is running, for diagnostics and ledger histories: a stable small id
+// (0 for a thread the runtime did not start), its name, and in the simulator
+// the current step number (0 in the OS backend).
+struct TaskInfo {
+  uint64_t id = 0;
+  std::string name;
+  uint64_t step = 0;
+};
+TaskInfo current_task();
+
+}  // namespace drpc::rt
