@@ -3,13 +3,24 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
+
+#include "drpc/base/check.h"  // DRPC_CHECKED
 
 namespace drpc::rt::detail {
 
 struct MutexState {
   std::mutex mu;
+#if DRPC_CHECKED
+  // The thread holding `mu`, or a default id. Only ever compared with the
+  // calling thread's id, so relaxed order is enough: a thread always sees its
+  // own last store. Catches self-deadlock (recursive lock), unlock by a
+  // non-owner and waits without the lock, which std::mutex leaves undefined.
+  std::atomic<std::thread::id> owner{};
+#endif
 };
 
 struct CondVarState {
@@ -18,6 +29,8 @@ struct CondVarState {
 
 struct TaskState {
   std::thread thread;
+  uint64_t id = 0;
+  std::string name;  // kept for the report if the handle is dropped unjoined
 };
 
 template <class T>
@@ -27,7 +40,9 @@ class AtomicCell {
   T load() const { return value_.load(); }
   void store(T v) { value_.store(v); }
   T exchange(T v) { return value_.exchange(v); }
-  bool compare_exchange(T& expected, T desired) { return value_.compare_exchange_strong(expected, desired); }
+  bool compare_exchange(T& expected, T desired) {
+    return value_.compare_exchange_strong(expected, desired);
+  }
   T fetch_add(T d) { return value_.fetch_add(d); }
   T fetch_sub(T d) { return value_.fetch_sub(d); }
 
