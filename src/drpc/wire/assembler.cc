@@ -1,0 +1,117 @@
+#include "drpc/wire/assembler.h"
+
+#include <limits>
+#include <string>
+
+#include "drpc/wire/kind.h"
+
+namespace drpc::wire {
+
+PacketAssembler::PacketAssembler(uint64_t stream_id, AssemblerOptions options)
+    : PacketAssembler(std::optional<uint64_t>(stream_id), options) {}
+
+PacketAssembler PacketAssembler::ForFirstStream(AssemblerOptions options) {
+  return PacketAssembler(std::nullopt, options);
+}
+
+PacketAssembler::PacketAssembler(std::optional<uint64_t> stream_id, AssemblerOptions options)
+    : stream_id_(stream_id),
+      max_packet_size_(options.max_packet_size),
+      data_(options.max_packet_size) {
+  DRPC_ASSERT(options.max_packet_size > 0, "max_packet_size must be positive");
+}
+
+Result<AssembleStep> PacketAssembler::Append(const Frame& frame) {
+  if (!failed_.ok()) return failed_;
+  if (!stream_id_.has_value()) {
+    stream_id_ = frame.stream_id;
+  } else if (frame.stream_id != *stream_id_) {
+    return Fail(ProtocolError("frame stream mismatch: got stream " +
+                              std::to_string(frame.stream_id) + ", expected " +
+                              std::to_string(*stream_id_)));
+  }
+  if (ids_exhausted_ || frame.message_id < expected_) {
+    return Fail(
+        ProtocolError("message id monotonicity violation: got " + std::to_string(frame.message_id) +
+                      (ids_exhausted_ ? std::string(", no id can follow 18446744073709551615")
+                                      : ", expected >= " + std::to_string(expected_))));
+  }
+
+  AssembleStep step;
+  const bool continues = assembling_ && frame.message_id == expected_;
+  if (!continues) {
+    if (assembling_) step.dropped_kind = kind_;
+    step.dropped_bytes = StartOver();
+    expected_ = frame.message_id;
+    kind_ = frame.kind;
+  } else if (frame.kind != kind_) {
+    return Fail(ProtocolError("frame kind changed mid-packet: got " +
+                              std::string(KindName(frame.kind)) + " (" +
+                              std::to_string(frame.kind) + "), expected " +
+                              std::string(KindName(kind_)) + " (" + std::to_string(kind_) + ")"));
+  }
+  DRPC_CHECKED_ASSERT(data_.size() <= max_packet_size_, "assembled data over its bound");
+  if (frame.data.size() > max_packet_size_ - data_.size()) {
+    return Fail(
+        Status(ErrorKind::kMessageSize, "packet exceeds " + std::to_string(max_packet_size_) +
+                                            " bytes (stream " + std::to_string(frame.stream_id) +
+                                            ", message " + std::to_string(frame.message_id) + ")"));
+  }
+  control_ = frame.control;
+
+  if (!frame.done) {
+    data_.Append(frame.data);
+    assembling_ = true;
+    return step;
+  }
+
+  // Complete. A packet whose earlier frames brought no bytes is handed out
+  // as the frame's own data, without a copy (the common one-frame case).
+  Packet packet;
+  packet.stream_id = frame.stream_id;
+  packet.message_id = frame.message_id;
+  packet.kind = kind_;
+  packet.control = control_;
+  if (data_.size() == 0) {
+    packet.data = frame.data;
+  } else {
+    data_.Append(frame.data);
+    packet.data = data_.view();
+  }
+  assembling_ = false;
+  if (frame.message_id == std::numeric_limits<uint64_t>::max()) {
+    ids_exhausted_ = true;
+  } else {
+    expected_ = frame.message_id + 1;
+  }
+  step.packet = packet;
+  return step;
+}
+
+size_t PacketAssembler::Reset() {
+  const size_t dropped = assembling_ ? data_.size() : 0;
+  StartOver();
+  return dropped;
+}
+
+size_t PacketAssembler::StartOver() {
+  const size_t dropped = assembling_ ? data_.size() : 0;
+  assembling_ = false;
+  // The buffer may still back the packet the previous Append returned; that
+  // packet's lifetime ends with this call, so the memory is free to go.
+  if (data_.capacity() > kMaxRetainedCapacity) {
+    data_.Release();
+  } else {
+    data_.clear();
+  }
+  return dropped;
+}
+
+Status PacketAssembler::Fail(Status status) {
+  DRPC_ASSERT(!status.ok(), "PacketAssembler::Fail with an ok status");
+  StartOver();
+  failed_ = status;
+  return status;
+}
+
+}  // namespace drpc::wire

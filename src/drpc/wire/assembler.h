@@ -1,0 +1,97 @@
+// PacketAssembler: joins one stream's frames into packets with the fork's
+// rules (drpc-protocol.md §1.7), checked in this order:
+//   1. a frame for another stream id          -> ProtocolError "frame stream mismatch"
+//   2. a message id below the expected one    -> ProtocolError "message id monotonicity
+//      (expected starts at 1, so id 0 is never    violation"
+//      accepted)
+//   3. a higher id, or any id when no packet is being assembled, starts a new
+//      packet; an unfinished one is dropped silently (its size is reported in
+//      AssembleStep::dropped_bytes); gaps are fine (1 -> 5)
+//   4. the same id with another kind mid-packet -> ProtocolError "frame kind
+//                                                  changed mid-packet"
+//   5. the data is appended; kind and control come from this frame
+//   6. on done the packet is complete; the expected id becomes id + 1, so a
+//      finished id can never be replayed.
+// Beyond the Go seed era, a packet's joined data is bounded by
+// max_packet_size: going over fails with ErrorKind::kMessageSize "packet
+// exceeds N bytes", and the buffer never grows past that bound.
+//
+// Every error is final: the caller fails the stream or the connection, and
+// later Append calls return the same error.
+//
+// Lifetimes: a completed packet's data is valid until the next Append or
+// Reset, and never longer than the data of the frame that completed it,
+// because a packet of one frame is handed out without a copy (it aliases that
+// frame's data). Not thread-safe; one per stream.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "drpc/base/result.h"
+#include "drpc/base/status.h"
+#include "drpc/wire/frame.h"
+#include "drpc/wire/internal/capped_buffer.h"
+#include "drpc/wire/packet.h"
+
+namespace drpc::wire {
+
+inline constexpr size_t kDefaultMaxPacketSize = size_t{4} << 20;  // 4 MiB, as the frame limit
+
+struct AssemblerOptions {
+  size_t max_packet_size = kDefaultMaxPacketSize;
+};
+
+// What one Append did.
+struct AssembleStep {
+  std::optional<Packet> packet;  // set when this frame completed a packet
+  size_t dropped_bytes = 0;      // data of an unfinished packet this frame superseded
+  uint8_t dropped_kind = 0;      // that packet's kind (0 when nothing was dropped)
+};
+
+class PacketAssembler {
+ public:
+  // Accepts only frames of `stream_id`.
+  explicit PacketAssembler(uint64_t stream_id, AssemblerOptions options = {});
+  // Takes the stream id of the first frame it is given (the manager uses this
+  // for an invoke that has no stream yet).
+  static PacketAssembler ForFirstStream(AssemblerOptions options = {});
+
+  PacketAssembler(PacketAssembler&&) noexcept = default;
+  PacketAssembler& operator=(PacketAssembler&&) noexcept = default;
+
+  Result<AssembleStep> Append(const Frame& frame);
+
+  // Drops an unfinished packet and returns how many bytes it held. Keeps the
+  // stream id and the expected message id.
+  size_t Reset();
+
+  std::optional<uint64_t> stream_id() const { return stream_id_; }
+  // The lowest message id the next frame may carry.
+  uint64_t expected_message_id() const { return expected_; }
+  bool assembling() const { return assembling_; }
+  size_t buffer_capacity() const { return data_.capacity(); }
+
+ private:
+  // A joined buffer bigger than this is freed once its packet is consumed,
+  // so an idle stream does not keep a large message's memory.
+  static constexpr size_t kMaxRetainedCapacity = 64 * 1024;
+
+  PacketAssembler(std::optional<uint64_t> stream_id, AssemblerOptions options);
+  // Forgets the packet being assembled; returns its size.
+  size_t StartOver();
+  Status Fail(Status status);
+
+  std::optional<uint64_t> stream_id_;
+  size_t max_packet_size_;
+  uint64_t expected_ = 1;
+  bool ids_exhausted_ = false;  // message id 2^64-1 completed: nothing can follow
+  bool assembling_ = false;
+  uint8_t kind_ = 0;
+  bool control_ = false;
+  internal::CappedBuffer data_;
+  Status failed_;
+};
+
+}  // namespace drpc::wire

@@ -1,0 +1,86 @@
+// FrameReader: parses frames out of a ByteSource (fork semantics, §1.7: it
+// parses only, with no id checks; the per-stream PacketAssembler does those).
+//
+//   FrameReader reader(source);
+//   for (;;) {
+//     Result<Frame> frame = reader.ReadFrame();
+//     if (!frame.ok()) break;            // kEof at a clean frame boundary
+//     Route(*frame);                     // frame->data valid until the next ReadFrame
+//   }
+//
+// Limits and errors (§1.8):
+//   - a frame whose declared data length exceeds max_frame_size is rejected as
+//     soon as its header is parsed, before any of its data is buffered
+//     (ProtocolError "data overflow: ...");
+//   - the buffer never holds more than MaxBufferCapacity(options) bytes: one
+//     maximal frame, its header and one read of read-ahead;
+//   - bytes returned together with a read error are used first; the error comes
+//     when no whole frame is left;
+//   - EOF at a frame boundary is ErrorKind::kEof; EOF inside a frame is
+//     ErrorKind::kUnexpectedEof; other source errors pass through unchanged;
+//   - 100 reads in a row that return neither bytes nor an error fail with an
+//     internal "no progress" error;
+//   - a malformed frame (over-long varint) is a ProtocolError.
+// Every error is final: later calls return it again without reading.
+// Not thread-safe; one task owns a reader.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "drpc/base/result.h"
+#include "drpc/base/status.h"
+#include "drpc/wire/byte_io.h"
+#include "drpc/wire/frame.h"
+#include "drpc/wire/internal/capped_buffer.h"
+
+namespace drpc::wire {
+
+inline constexpr size_t kDefaultMaxFrameSize = size_t{4} << 20;  // 4 MiB, Go's default
+inline constexpr size_t kDefaultReadSize = 4096;
+// Reads in a row that may return nothing before the reader gives up (Go's 100).
+inline constexpr int kMaxEmptyReads = 100;
+
+struct ReaderOptions {
+  // The most data bytes one frame may declare (the header is not counted).
+  size_t max_frame_size = kDefaultMaxFrameSize;
+  // The least free space offered to each source read; also the read-ahead.
+  size_t read_size = kDefaultReadSize;
+};
+
+class FrameReader {
+ public:
+  explicit FrameReader(ByteSource& source, ReaderOptions options = {});
+  FrameReader(const FrameReader&) = delete;
+  FrameReader& operator=(const FrameReader&) = delete;
+
+  // The next frame. Its data aliases the reader's buffer and stays valid until
+  // the next ReadFrame call.
+  Result<Frame> ReadFrame();
+
+  // Bytes read from the source but not yet returned as frames.
+  size_t buffered() const { return buffer_.size() - begin_; }
+  size_t buffer_capacity() const { return buffer_.capacity(); }
+  // The bound buffer_capacity() never exceeds.
+  static size_t MaxBufferCapacity(const ReaderOptions& options);
+
+ private:
+  Bytes Pending() const { return Bytes(buffer_.data() + begin_, buffer_.size() - begin_); }
+  // Makes room for a frame of `needed` bytes starting at the pending bytes.
+  void MakeRoom(size_t needed);
+  // One source read into the free space; counts empty reads.
+  Status Fill(size_t needed, int* empty_reads);
+  // The error for "no whole frame left and the source has ended with err_".
+  Status EndOfInput() const;
+  Status Fail(Status status);
+
+  ByteSource& source_;
+  const ReaderOptions options_;
+  internal::CappedBuffer buffer_;
+  size_t begin_ = 0;            // first byte not yet returned as a frame
+  size_t last_frame_size_ = 0;  // bytes of the frame the last call returned
+  Status source_err_;           // the source's error, used once the buffer runs dry
+  Status failed_;               // the final error, once one was returned
+};
+
+}  // namespace drpc::wire
