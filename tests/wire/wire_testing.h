@@ -1,0 +1,101 @@
+// Helpers shared by the wire tests: hex conversion, owned frame copies,
+// scripted byte sources and sinks, and the interop captures.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "drpc/base/bytes.h"
+#include "drpc/base/status.h"
+#include "drpc/wire/byte_io.h"
+#include "drpc/wire/frame.h"
+#include "drpc/wire/packet.h"
+
+namespace drpc::wire::testing {
+
+// Parses hex digits, ignoring spaces, newlines and the "·" separator the
+// protocol document uses. "ff×9" is not understood: spell bytes out.
+std::vector<uint8_t> Hex(std::string_view text);
+std::string ToHex(Bytes bytes);
+inline Bytes View(const std::vector<uint8_t>& bytes) { return Bytes(bytes.data(), bytes.size()); }
+std::vector<uint8_t> Repeat(uint8_t byte, size_t count);
+std::vector<uint8_t> Concat(std::initializer_list<std::vector<uint8_t>> parts);
+
+// A frame or packet that owns its data, for comparisons and readable failures.
+struct FrameCopy {
+  uint64_t stream_id = 0;
+  uint64_t message_id = 0;
+  uint8_t kind = 0;
+  bool done = false;
+  bool control = false;
+  std::string data;
+
+  static FrameCopy Of(const Frame& frame);
+  Frame view() const;
+  friend bool operator==(const FrameCopy&, const FrameCopy&) = default;
+};
+void PrintTo(const FrameCopy& frame, std::ostream* os);
+
+struct PacketCopy {
+  uint64_t stream_id = 0;
+  uint64_t message_id = 0;
+  uint8_t kind = 0;
+  bool control = false;
+  std::string data;
+
+  static PacketCopy Of(const Packet& packet);
+  friend bool operator==(const PacketCopy&, const PacketCopy&) = default;
+};
+void PrintTo(const PacketCopy& packet, std::ostream* os);
+
+// Short constructors: F(kind, stream, message, done, data[, control]).
+FrameCopy F(uint8_t kind, uint64_t stream, uint64_t message, bool done, std::string data = "",
+            bool control = false);
+PacketCopy P(uint8_t kind, uint64_t stream, uint64_t message, std::string data = "",
+             bool control = false);
+
+// Parses every frame of `bytes` with ParseFrame; fails the test (and returns
+// what it has) if the bytes do not end exactly at a frame boundary.
+std::vector<FrameCopy> ParseAll(Bytes bytes);
+
+// A ByteSource that replays a script: each step hands out its bytes (at most
+// what fits) and its error. After the script it returns EOF.
+class ScriptedSource final : public ByteSource {
+ public:
+  struct Step {
+    std::vector<uint8_t> bytes;
+    Status err;
+  };
+  explicit ScriptedSource(std::vector<Step> steps) : steps_(steps.begin(), steps.end()) {}
+  SourceRead Read(MutableBytes buffer) override;
+  size_t reads() const { return reads_; }
+
+ private:
+  std::deque<Step> steps_;
+  size_t reads_ = 0;
+};
+
+// A ByteSink that fails every write from the `fail_at`-th on (0-based).
+class FailingSink final : public ByteSink {
+ public:
+  explicit FailingSink(size_t fail_at) : fail_at_(fail_at) {}
+  Status Write(Bytes data) override;
+  const std::vector<uint8_t>& written() const { return written_; }
+  size_t writes() const { return writes_; }
+
+ private:
+  size_t fail_at_;
+  size_t writes_ = 0;
+  std::vector<uint8_t> written_;
+};
+
+// The bytes of an interop capture, e.g. Capture("unary_split.c2s"), read from
+// tests/wire/testdata (the path is compiled in).
+std::vector<uint8_t> Capture(std::string_view name);
+
+}  // namespace drpc::wire::testing
