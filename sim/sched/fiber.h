@@ -1,0 +1,74 @@
+// One simulated task: a Boost.Context fiber on a pooled stack, plus what the
+// scheduler knows about it (state, what it waits on, its timer).
+//
+// Internal to the scheduler (scheduler.cc and run.cc); the rest of the world
+// names fibers by FiberId.
+#pragma once
+
+#include <boost/context/fiber.hpp>
+#include <boost/context/stack_context.hpp>
+#include <string>
+
+#include "drpc/base/unique_function.h"
+#include "sim/sched/ids.h"
+#include "sim/sched/stack_pool.h"
+#include "sim/sched/wait_queue.h"
+
+namespace drpc::sim::internal {
+
+enum class FiberState : uint8_t {
+  kRunnable,   // in the run queue (or running)
+  kBlocked,    // parked on a wait queue and/or a timer
+  kDone,       // the body returned; the stack is back in the pool
+  kAbandoned,  // left parked by a failed run; its stack is quarantined
+};
+
+// The StackAllocator Boost.Context calls: hands out one pooled stack and
+// gives it back when the fiber's body has returned (called by Boost on the
+// scheduler's stack after the final switch).
+class PooledStackAllocator {
+ public:
+  PooledStackAllocator(StackPool* pool, FiberStack stack) : pool_(pool), stack_(stack) {}
+  boost::context::stack_context allocate() {
+    boost::context::stack_context context;
+    context.size = stack_.usable_bytes;
+    context.sp = stack_.top();
+    return context;
+  }
+  void deallocate(boost::context::stack_context&) noexcept { pool_->Release(stack_); }
+
+ private:
+  StackPool* pool_;
+  FiberStack stack_;
+};
+
+struct Fiber {
+  FiberId id = kNoFiber;
+  std::string name;
+  FiberState state = FiberState::kRunnable;
+  UniqueFunction<void()> body;  // moved onto the fiber's own stack when it starts
+  FiberStack stack;
+
+  // The fiber's continuation while it is suspended, and, while it runs, the
+  // scheduler's continuation to switch back to.
+  boost::context::fiber context;
+  boost::context::fiber scheduler;
+  void* asan_fake_stack = nullptr;  // ASan's saved fake stack while suspended
+  void* tsan_fiber = nullptr;
+
+  uint64_t runnable_since = 0;  // step at which it last became runnable
+
+  // While kBlocked.
+  WaitQueue* waiting_on = nullptr;  // null for a pure sleep
+  const char* wait_label = nullptr;
+  Nanos deadline = kNever;
+  uint64_t wait_generation = 0;  // bumps on every park: stale timers are ignored
+  FiberId queue_prev = kNoFiber;
+  FiberId queue_next = kNoFiber;
+  WakeReason wake_reason = WakeReason::kNotified;
+
+  // Joiners park here; its object is the task's identity in traces.
+  WaitQueue exit_waiters;
+};
+
+}  // namespace drpc::sim::internal

@@ -1,0 +1,708 @@
+#include "sim/sched/scheduler.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+#include "drpc/base/check.h"
+#include "sim/sched/fiber.h"
+#include "sim/sched/sanitizers.h"
+
+namespace drpc::sim {
+
+using internal::Fiber;
+using internal::FiberState;
+
+namespace {
+
+std::atomic<uint64_t> g_next_run_serial{1};
+
+// Bodies of fibers a failed run abandoned before they ever started. Their
+// captures may own objects whose destructors perform rt operations, which
+// would assert outside a run, so they are never destroyed: they stay here,
+// reachable (LSan sees them), for the life of the process.
+struct Grave {
+  UniqueFunction<void()> body;
+  Grave* next;
+};
+std::atomic<Grave*> g_graveyard{nullptr};
+
+void Bury(UniqueFunction<void()> body) {
+  Grave* grave = new Grave{std::move(body), g_graveyard.load(std::memory_order_relaxed)};
+  while (!g_graveyard.compare_exchange_weak(grave->next, grave, std::memory_order_release,
+                                            std::memory_order_relaxed)) {
+  }
+}
+
+// Drops a suspended Boost fiber without destroying it: its destructor would
+// unwind the fiber's stack with an exception (forced_unwind), which is the
+// one thing an abandoned fiber must never see. A union member is never
+// destroyed implicitly.
+void Forget(boost::context::fiber&& context) {
+  union Holder {
+    Holder() {}
+    ~Holder() {}
+    boost::context::fiber fiber;
+  } holder;
+  new (&holder.fiber) boost::context::fiber(std::move(context));
+}
+
+// DRPC_ASSERT inside a fiber fails the run (with the schedule that led
+// there) instead of aborting the process. Anywhere else (the scheduler
+// itself, or code outside any run) the handler returns and the default
+// report-and-abort follows.
+void OnInvariantViolated(const std::string& report) {
+  Scheduler* scheduler = Scheduler::current();
+  if (scheduler != nullptr && scheduler->in_fiber()) {
+    scheduler->FailRunningFiber(Outcome::kInvariantFailed, report);
+  }
+}
+
+std::string Quote(const std::string& s) { return "\"" + s + "\""; }
+
+}  // namespace
+
+Scheduler::Scheduler() = default;
+Scheduler::~Scheduler() = default;
+
+Scheduler& Scheduler::ForThisThread() {
+  thread_local Scheduler scheduler;
+  return scheduler;
+}
+
+Scheduler& Scheduler::ForOperation(const char* operation) {
+  Scheduler* scheduler = current_;
+  DRPC_ASSERT(scheduler != nullptr && scheduler->in_fiber(),
+              std::string(operation) +
+                  " called outside a simulated run: in a simulator build, rt operations must run "
+                  "on a fiber inside sim::Run (objects a run uses belong inside its body)");
+  return *scheduler;
+}
+
+const std::string& Scheduler::fiber_name(FiberId id) const {
+  DRPC_ASSERT(id != kNoFiber && id <= fiber_count_, "no such fiber in this run");
+  return fiber(id).name;
+}
+
+Fiber& Scheduler::Running() const {
+  DRPC_ASSERT(running_ != kNoFiber, "no fiber is running");
+  return fiber(running_);
+}
+
+// ---------------------------------------------------------------- the run
+
+RunResult Scheduler::Execute(DecisionSource& decisions, const RunOptions& options,
+                             FunctionRef<void()> main) {
+  DRPC_ASSERT(current_ == nullptr, "sim::Run called inside a run: runs do not nest");
+  BeginRun(decisions, options);
+  Spawn("main", [main] { main(); });
+  Loop();
+  return EndRun();
+}
+
+void Scheduler::BeginRun(DecisionSource& decisions, const RunOptions& options) {
+  DRPC_ASSERT(options.max_steps > 0 && options.max_fibers > 0, "RunOptions bounds must be > 0");
+  options_ = options;
+  source_ = &decisions;
+  recorder_.reset();
+  if (options.record_choices) source_ = &recorder_.emplace(decisions);
+  pool_ = &StackPool::ForThisThread();
+  run_serial_ = g_next_run_serial.fetch_add(1, std::memory_order_relaxed);
+  step_ = 0;
+  now_ = 0;
+  running_ = kNoFiber;
+  next_ = kNoFiber;
+  fiber_count_ = 0;
+  runnable_.clear();
+  timers_.clear();
+  timer_seq_ = 0;
+  objects_.clear();
+  hooks_.clear();
+  in_hook_ = false;
+  trace_.Reset(options.trace_tail_events, options.keep_full_trace);
+  failed_ = false;
+  outcome_ = Outcome::kOk;
+  report_.clear();
+  exception_ = nullptr;
+  quarantined_ = 0;
+  scheduler_tsan_fiber_ = sanitizer::TsanCurrentFiber();
+  // Installed at every run (someone may have replaced it) and never removed:
+  // outside a fiber it defers to the default handler anyway.
+  SetInvariantHandler(&OnInvariantViolated);
+  current_ = this;
+}
+
+void Scheduler::Loop() {
+  while (!failed_) {
+    FiberId next = next_;
+    next_ = kNoFiber;
+    if (next == kNoFiber) {
+      next = PickNext();
+      if (next == kNoFiber) return;
+    }
+    Fiber& f = fiber(next);
+    Resume(f);
+    if (f.state == FiberState::kDone) {
+      DRPC_ASSERT(!f.context, "a finished fiber still has a context");
+      sanitizer::TsanDestroyFiber(f.tsan_fiber);
+      f.tsan_fiber = nullptr;
+    }
+  }
+}
+
+// Scheduler context: the previous fiber blocked, exited or was just spawned.
+FiberId Scheduler::PickNext() {
+  while (runnable_.empty()) {
+    if (!FireNextTimers()) {
+      bool all_done = true;
+      for (uint32_t id = 1; id <= fiber_count_; ++id) {
+        all_done = all_done && fiber(id).state == FiberState::kDone;
+      }
+      if (!all_done) FailDeadlock();
+      return kNoFiber;
+    }
+    if (failed_) return kNoFiber;
+  }
+  CheckStepLimit();
+  if (failed_) return kNoFiber;
+  FiberId next = Decide(kNoFiber);
+  if (failed_) return kNoFiber;
+  ++step_;
+  return next;
+}
+
+void Scheduler::CheckStepLimit() {
+  if (step_ < options_.max_steps) return;
+  std::string report = "step limit: " + std::to_string(options_.max_steps) +
+                       " scheduling steps without finishing (a livelock, or raise max_steps); "
+                       "runnable:";
+  for (FiberId id : runnable_) report += " #" + std::to_string(id) + " " + fiber(id).name;
+  if (in_fiber()) FailRunningFiber(Outcome::kStepLimit, report);
+  RecordFailure(Outcome::kStepLimit, report);
+}
+
+FiberId Scheduler::Decide(FiberId running) {
+  DRPC_ASSERT(!runnable_.empty(), "deciding with nothing runnable");
+  if (runnable_.size() == 1) return runnable_[0];
+  candidates_.clear();
+  if (running != kNoFiber) candidates_.push_back(running);
+  for (FiberId id : runnable_) {
+    if (id != running) candidates_.push_back(id);
+  }
+  DRPC_ASSERT(candidates_.size() == runnable_.size(), "the running fiber must be runnable");
+  const uint64_t option = Ask(ChoiceKind::kSchedule, candidates_.size(), candidates_, running);
+  return candidates_[option];
+}
+
+uint64_t Scheduler::Ask(ChoiceKind kind, uint64_t n, std::span<const FiberId> candidates,
+                        FiberId running) {
+  DRPC_ASSERT(n >= 2, "ask only when there is a choice");
+  const uint64_t option = source_->Choose(ChoiceRequest{kind, n, step_, candidates, running});
+  DRPC_ASSERT(option < n, "the decision source answered outside [0, n)");
+  TraceEvent event;
+  event.type = EventType::kChoice;
+  event.fiber = running_;
+  event.choice_kind = kind;
+  event.n = n;
+  event.value = option;
+  event.other = candidates.empty() ? kNoFiber : candidates[option];
+  Emit(event);
+  if (source_->diverged()) {
+    if (in_fiber()) FailRunningFiber(Outcome::kNondeterminism, source_->divergence());
+    RecordFailure(Outcome::kNondeterminism, source_->divergence());
+  }
+  return option;
+}
+
+bool Scheduler::FireNextTimers() {
+  auto later = [](const Timer& a, const Timer& b) {
+    return a.deadline != b.deadline ? a.deadline > b.deadline : a.seq > b.seq;
+  };
+  auto live = [this](const Timer& t) {
+    const Fiber& f = fiber(t.fiber);
+    return f.state == FiberState::kBlocked && f.wait_generation == t.generation;
+  };
+  due_.clear();
+  Nanos deadline = kNever;
+  while (!timers_.empty()) {
+    if (!due_.empty() && timers_.front().deadline != deadline) break;
+    std::pop_heap(timers_.begin(), timers_.end(), later);
+    Timer timer = timers_.back();
+    timers_.pop_back();
+    if (!live(timer)) continue;
+    deadline = timer.deadline;
+    due_.push_back(timer.fiber);
+  }
+  if (due_.empty()) return false;
+  DRPC_ASSERT(deadline > now_, "a timer is due in the past");
+  now_ = deadline;
+  TraceEvent advance;
+  advance.type = EventType::kTimeAdvance;
+  advance.value = static_cast<uint64_t>(deadline);
+  Emit(advance);
+  // Same-instant timers fire in an order the decision source picks; option 0
+  // is registration order.
+  while (!due_.empty()) {
+    size_t index = 0;
+    if (due_.size() > 1) {
+      index = Ask(ChoiceKind::kTime, due_.size(), due_, kNoFiber);
+      if (failed_) return true;
+    }
+    Fiber& f = fiber(due_[index]);
+    due_.erase(due_.begin() + static_cast<ptrdiff_t>(index));
+    Wake(f, WakeReason::kTimeout);
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- switching
+
+void Scheduler::Resume(Fiber& f) {
+  DRPC_ASSERT(f.state == FiberState::kRunnable && f.context, "resuming a fiber that cannot run");
+  running_ = f.id;
+  TraceEvent event;
+  event.type = EventType::kSwitch;
+  event.fiber = f.id;
+  Emit(event);
+  sanitizer::StartSwitch(&scheduler_fake_stack_, f.stack.bottom, f.stack.usable_bytes);
+  sanitizer::TsanSwitchTo(f.tsan_fiber);
+  f.context = std::move(f.context).resume();
+  sanitizer::FinishSwitch(scheduler_fake_stack_, nullptr, nullptr);
+  running_ = kNoFiber;
+}
+
+void Scheduler::SwitchToScheduler(Fiber& f) {
+  sanitizer::StartSwitch(&f.asan_fake_stack, scheduler_stack_bottom_, scheduler_stack_bytes_);
+  sanitizer::TsanSwitchTo(scheduler_tsan_fiber_);
+  f.scheduler = std::move(f.scheduler).resume();
+  sanitizer::FinishSwitch(f.asan_fake_stack, &scheduler_stack_bottom_, &scheduler_stack_bytes_);
+}
+
+// ---------------------------------------------------------------- fibers
+
+FiberId Scheduler::Spawn(std::string name, UniqueFunction<void()> body) {
+  DRPC_ASSERT(fiber_count_ < options_.max_fibers, "a run may spawn at most " +
+                                                      std::to_string(options_.max_fibers) +
+                                                      " fibers (RunOptions::max_fibers)");
+  if (fiber_count_ == fibers_.size()) fibers_.push_back(std::make_unique<Fiber>());
+  Fiber& f = *fibers_[fiber_count_];
+  DRPC_ASSERT(!f.context && !f.scheduler && !f.body, "a reused fiber record is not clean");
+  f.id = ++fiber_count_;
+  f.name = std::move(name);
+  f.state = FiberState::kRunnable;
+  f.body = std::move(body);
+  f.asan_fake_stack = nullptr;
+  f.runnable_since = step_;
+  f.waiting_on = nullptr;
+  f.wait_label = nullptr;
+  f.deadline = kNever;
+  f.queue_prev = f.queue_next = kNoFiber;
+  f.wake_reason = WakeReason::kNotified;
+  f.exit_waiters = WaitQueue{};
+  Touch(f.exit_waiters, "task", f.name.c_str());
+  f.stack = pool_->Acquire(options_.stack_bytes);
+  f.tsan_fiber = sanitizer::TsanCreateFiber();
+  f.context = boost::context::fiber(
+      std::allocator_arg, internal::PooledStackAllocator(pool_, f.stack),
+      [this, &f](boost::context::fiber&& scheduler) {
+        f.scheduler = std::move(scheduler);
+        sanitizer::FinishSwitch(nullptr, &scheduler_stack_bottom_, &scheduler_stack_bytes_);
+        RunBody(f);
+        FinishBody(f);
+        // The final switch: a null fake-stack slot tells ASan this stack is done.
+        sanitizer::StartSwitch(nullptr, scheduler_stack_bottom_, scheduler_stack_bytes_);
+        sanitizer::TsanSwitchTo(scheduler_tsan_fiber_);
+        return std::move(f.scheduler);
+      });
+  runnable_.push_back(f.id);
+  TraceEvent event;
+  event.type = EventType::kSpawn;
+  event.fiber = running_;
+  event.other = f.id;
+  event.object = f.exit_waiters.object.id;
+  Emit(event);
+  return f.id;
+}
+
+void Scheduler::RunBody(Fiber& f) {
+  // The body lives on the fiber's own stack from here on, so an abandoned
+  // fiber keeps its captures alive with it.
+  UniqueFunction<void()> body = std::move(f.body);
+  try {
+    body();
+  } catch (const boost::context::detail::forced_unwind&) {
+    throw;  // Boost's own unwinding (never used here, but never swallow it)
+  } catch (...) {
+    // Not a library catch-all: the exception is kept in the RunResult for
+    // the caller to rethrow (RapidCheck's RC_ASSERT throws a non-std type).
+    std::string what = "an exception that is not a std::exception";
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      what = std::string("std::exception: ") + e.what();
+    } catch (...) {
+    }
+    if (!failed_) exception_ = std::current_exception();
+    RecordFailure(
+        Outcome::kUncaughtException,
+        "uncaught exception in fiber #" + std::to_string(f.id) + " " + Quote(f.name) + ": " + what);
+  }
+}
+
+void Scheduler::FinishBody(Fiber& f) {
+  if (!failed_) RunHooks();
+  TraceEvent event;
+  event.type = EventType::kExit;
+  event.fiber = f.id;
+  event.object = f.exit_waiters.object.id;
+  Emit(event);
+  f.state = FiberState::kDone;
+  RemoveRunnable(f.id);
+  WakeAll(f.exit_waiters);
+}
+
+bool Scheduler::Exited(FiberId id) const {
+  DRPC_ASSERT(id != kNoFiber && id <= fiber_count_, "no such fiber in this run");
+  return fiber(id).state == FiberState::kDone;
+}
+
+WaitQueue& Scheduler::ExitQueue(FiberId id) {
+  DRPC_ASSERT(id != kNoFiber && id <= fiber_count_, "no such fiber in this run");
+  return fiber(id).exit_waiters;
+}
+
+void Scheduler::Abandon(Fiber& f) {
+  f.state = FiberState::kAbandoned;
+  if (f.body) Bury(std::move(f.body));
+  if (f.context) Forget(std::move(f.context));
+  pool_->Quarantine(f.stack);
+  ++quarantined_;
+  sanitizer::TsanDestroyFiber(f.tsan_fiber);
+  f.tsan_fiber = nullptr;
+}
+
+// ---------------------------------------------------------------- points
+
+void Scheduler::SchedulingPoint(StaticName op, uint32_t object) {
+  Fiber& me = Running();
+  DRPC_ASSERT(!in_hook_, std::string("rt operation `") + op.text() + "` inside a step hook");
+  TraceEvent event;
+  event.type = EventType::kOp;
+  event.fiber = me.id;
+  event.object = object;
+  event.op = op.text();
+  event.op_hash = op.hash();
+  Emit(event);
+  RunHooks();
+  CheckStepLimit();
+  const FiberId next = Decide(me.id);
+  ++step_;
+  if (next == me.id) return;
+  next_ = next;
+  SwitchToScheduler(me);
+}
+
+void Scheduler::SchedulingPoint(StaticName op, uint32_t object, uint64_t value) {
+  Fiber& me = Running();
+  DRPC_ASSERT(!in_hook_, std::string("rt operation `") + op.text() + "` inside a step hook");
+  TraceEvent event;
+  event.type = EventType::kOp;
+  event.fiber = me.id;
+  event.object = object;
+  event.op = op.text();
+  event.op_hash = op.hash();
+  event.has_value = true;
+  event.value = value;
+  Emit(event);
+  RunHooks();
+  CheckStepLimit();
+  const FiberId next = Decide(me.id);
+  ++step_;
+  if (next == me.id) return;
+  next_ = next;
+  SwitchToScheduler(me);
+}
+
+void Scheduler::RunHooks() {
+  if (hooks_.empty()) return;
+  in_hook_ = true;
+  for (size_t i = 0; i < hooks_.size(); ++i) hooks_[i]->Check();
+  in_hook_ = false;
+}
+
+void Scheduler::AddHook(StepHook* hook) {
+  DRPC_ASSERT(!in_hook_, "step hooks cannot be added by a step hook");
+  hooks_.push_back(hook);
+}
+
+void Scheduler::RemoveHook(StepHook* hook) {
+  DRPC_ASSERT(!in_hook_, "step hooks cannot be removed by a step hook");
+  auto it = std::find(hooks_.begin(), hooks_.end(), hook);
+  DRPC_ASSERT(it != hooks_.end(), "removing a step hook that is not registered");
+  hooks_.erase(it);
+}
+
+// ---------------------------------------------------------------- blocking
+
+void Scheduler::Block(WaitQueue* queue, const char* label, Nanos deadline) {
+  Fiber& me = Running();
+  DRPC_ASSERT(me.state == FiberState::kRunnable, "only a running fiber can block");
+  DRPC_ASSERT(deadline > now_, "a wait's deadline must be in the future (check it first)");
+  DRPC_ASSERT(queue != nullptr || deadline != kNever, "a wait needs a queue or a deadline");
+  me.state = FiberState::kBlocked;
+  me.waiting_on = queue;
+  me.wait_label = label;
+  me.deadline = deadline;
+  ++me.wait_generation;
+  me.wake_reason = WakeReason::kNotified;
+  if (queue != nullptr) {
+    DRPC_ASSERT(queue->object.run_serial == run_serial_, "Touch a queue before waiting on it");
+    Append(*queue, me);
+  }
+  if (deadline != kNever) {
+    timers_.push_back(Timer{deadline, timer_seq_++, me.id, me.wait_generation});
+    std::push_heap(timers_.begin(), timers_.end(), [](const Timer& a, const Timer& b) {
+      return a.deadline != b.deadline ? a.deadline > b.deadline : a.seq > b.seq;
+    });
+  }
+  RemoveRunnable(me.id);
+  TraceEvent event;
+  event.type = EventType::kPark;
+  event.fiber = me.id;
+  event.object = queue != nullptr ? queue->object.id : 0;
+  event.label = label;
+  event.value = static_cast<uint64_t>(deadline);
+  Emit(event);
+}
+
+WakeReason Scheduler::SwitchAway() {
+  Fiber& me = Running();
+  DRPC_ASSERT(me.state == FiberState::kBlocked, "SwitchAway without Block");
+  SwitchToScheduler(me);
+  DRPC_ASSERT(me.state == FiberState::kRunnable, "a parked fiber resumed without a wake");
+  return me.wake_reason;
+}
+
+bool Scheduler::WakeOne(WaitQueue& queue) {
+  DRPC_ASSERT(queue.object.run_serial == run_serial_, "Touch a queue before waking it");
+  if (queue.size == 0) return false;
+  FiberId target = queue.head;
+  if (queue.size > 1) {
+    candidates_.clear();
+    for (FiberId id = queue.head; id != kNoFiber; id = fiber(id).queue_next) {
+      candidates_.push_back(id);
+    }
+    DRPC_ASSERT(candidates_.size() == queue.size, "wait queue size is out of step with its links");
+    target = candidates_[Ask(ChoiceKind::kSchedule, candidates_.size(), candidates_, kNoFiber)];
+  }
+  Wake(fiber(target), WakeReason::kNotified);
+  return true;
+}
+
+uint32_t Scheduler::WakeAll(WaitQueue& queue) {
+  DRPC_ASSERT(queue.object.run_serial == run_serial_, "Touch a queue before waking it");
+  uint32_t woken = 0;
+  // Each Wake unlinks the head, so this ends after `size` rounds.
+  for (const uint32_t waiters = queue.size; woken < waiters; ++woken) {
+    Wake(fiber(queue.head), WakeReason::kNotified);
+  }
+  DRPC_ASSERT(queue.size == 0 && queue.head == kNoFiber, "WakeAll left waiters behind");
+  return woken;
+}
+
+void Scheduler::Wake(Fiber& f, WakeReason reason) {
+  DRPC_ASSERT(f.state == FiberState::kBlocked, "waking a fiber that is not blocked");
+  const uint32_t object = f.waiting_on != nullptr ? f.waiting_on->object.id : 0;
+  if (f.waiting_on != nullptr) Unlink(*f.waiting_on, f);
+  f.waiting_on = nullptr;
+  ++f.wait_generation;  // its timer, if any, is now stale
+  f.wake_reason = reason;
+  f.state = FiberState::kRunnable;
+  f.runnable_since = step_;
+  runnable_.push_back(f.id);
+  TraceEvent event;
+  event.type = reason == WakeReason::kTimeout ? EventType::kTimeout : EventType::kWake;
+  event.fiber = running_;
+  event.other = f.id;
+  event.object = object;
+  Emit(event);
+}
+
+void Scheduler::Append(WaitQueue& queue, Fiber& f) {
+  f.queue_prev = queue.tail;
+  f.queue_next = kNoFiber;
+  if (queue.tail != kNoFiber) {
+    fiber(queue.tail).queue_next = f.id;
+  } else {
+    queue.head = f.id;
+  }
+  queue.tail = f.id;
+  ++queue.size;
+}
+
+void Scheduler::Unlink(WaitQueue& queue, Fiber& f) {
+  DRPC_ASSERT(queue.size > 0, "unlinking from an empty wait queue");
+  if (f.queue_prev != kNoFiber) {
+    fiber(f.queue_prev).queue_next = f.queue_next;
+  } else {
+    queue.head = f.queue_next;
+  }
+  if (f.queue_next != kNoFiber) {
+    fiber(f.queue_next).queue_prev = f.queue_prev;
+  } else {
+    queue.tail = f.queue_prev;
+  }
+  f.queue_prev = f.queue_next = kNoFiber;
+  --queue.size;
+}
+
+void Scheduler::RemoveRunnable(FiberId id) {
+  auto it = std::find(runnable_.begin(), runnable_.end(), id);
+  DRPC_ASSERT(it != runnable_.end(), "fiber is not in the run queue");
+  runnable_.erase(it);
+}
+
+// ---------------------------------------------------------------- objects
+
+uint32_t Scheduler::NewObject(StaticName kind, const char* name) {
+  objects_.push_back(TraceNames::Object{kind.text(), name != nullptr ? name : "?"});
+  return static_cast<uint32_t>(objects_.size());
+}
+
+uint32_t Scheduler::Touch(ObjectRef& ref, StaticName kind, const char* name) {
+  if (ref.run_serial != run_serial_) {
+    ref.run_serial = run_serial_;
+    ref.id = NewObject(kind, name);
+  }
+  return ref.id;
+}
+
+uint32_t Scheduler::Touch(WaitQueue& queue, StaticName kind, const char* name) {
+  if (queue.object.run_serial != run_serial_) {
+    queue = WaitQueue{};
+    queue.object.run_serial = run_serial_;
+    queue.object.id = NewObject(kind, name);
+  }
+  return queue.object.id;
+}
+
+uint64_t Scheduler::Choose(uint64_t n, ChoiceKind kind) {
+  DRPC_ASSERT(n >= 1, "sim::Choose needs at least one option");
+  DRPC_ASSERT(kind != ChoiceKind::kSchedule && kind != ChoiceKind::kTime,
+              "sim::Choose is for net, fault and workload decisions; the scheduler makes "
+              "schedule and time decisions itself");
+  if (n == 1) return 0;
+  return Ask(kind, n, {}, kNoFiber);
+}
+
+// ---------------------------------------------------------------- failing
+
+void Scheduler::RecordFailure(Outcome outcome, std::string report) {
+  if (failed_) return;  // the first failure is the one that matters
+  failed_ = true;
+  outcome_ = outcome;
+  report_ = std::move(report);
+  report_ += "\n  (";
+  if (running_ != kNoFiber) {
+    report_ += "in fiber #" + std::to_string(running_) + " " + Quote(fiber(running_).name) + ", ";
+  }
+  report_ += "step " + std::to_string(step_) + ", virtual time " + FormatTime(now_) + ")";
+  TraceEvent event;
+  event.type = EventType::kFail;
+  event.fiber = running_;
+  event.value = static_cast<uint64_t>(outcome);
+  Emit(event);
+}
+
+void Scheduler::FailRunningFiber(Outcome outcome, std::string report) {
+  if (running_ == kNoFiber) {
+    // Not on a fiber: nothing to abandon, and nowhere to switch to.
+    std::fprintf(stderr, "drpc sim: failure outside a fiber: %s\n", report.c_str());
+    std::abort();
+  }
+  Fiber& me = fiber(running_);
+  RecordFailure(outcome, std::move(report));
+  me.state = FiberState::kAbandoned;
+  SwitchToScheduler(me);
+  std::fprintf(stderr, "drpc sim: an abandoned fiber was resumed\n");
+  std::abort();
+}
+
+void Scheduler::FailDeadlock() {
+  std::string report = "deadlock: no fiber can run and no timer is pending";
+  if (fiber(1).state == FiberState::kDone) {
+    report += "; main has returned, leaving these fibers blocked";
+  }
+  const TraceNames names = Names();
+  for (uint32_t id = 1; id <= fiber_count_; ++id) {
+    const Fiber& f = fiber(id);
+    if (f.state != FiberState::kBlocked) continue;
+    report += "\n  fiber " + names.Fiber(id) + " waits on ";
+    report += f.waiting_on != nullptr ? names.ObjectText(f.waiting_on->object.id) : "a timer";
+    if (f.waiting_on != nullptr && f.waiting_on->owner != kNoFiber) {
+      const FiberId owner = f.waiting_on->owner;
+      report += " held by " + names.Fiber(owner);
+      if (fiber(owner).state == FiberState::kDone) report += " (which has exited)";
+    }
+    report += std::string(" at \"") + (f.wait_label != nullptr ? f.wait_label : "?") + "\"";
+  }
+  RecordFailure(Outcome::kDeadlock, report);
+}
+
+// ---------------------------------------------------------------- results
+
+void Scheduler::Emit(TraceEvent event) {
+  event.step = step_;
+  event.time = now_;
+  trace_.Add(event);
+}
+
+TraceNames Scheduler::Names() const {
+  TraceNames names;
+  names.fibers.reserve(fiber_count_);
+  for (uint32_t id = 1; id <= fiber_count_; ++id) names.fibers.push_back(fiber(id).name);
+  names.objects = objects_;
+  return names;
+}
+
+RunResult Scheduler::EndRun() {
+  for (uint32_t id = 1; id <= fiber_count_; ++id) {
+    Fiber& f = fiber(id);
+    if (f.state != FiberState::kDone) {
+      DRPC_ASSERT(failed_, "a run ended ok with a fiber that did not exit");
+      Abandon(f);
+    }
+  }
+  current_ = nullptr;
+  RunResult result;
+  result.outcome = outcome_;
+  result.report = std::move(report_);
+  result.trace_hash = trace_.hash();
+  result.steps = step_;
+  result.end_time = now_;
+  result.fibers = fiber_count_;
+  if (recorder_) result.choice_log = recorder_->TakeLog();
+  result.exception = std::move(exception_);
+  result.quarantined_stacks = quarantined_;
+  if (failed_ || options_.keep_full_trace) {
+    const TraceNames names = Names();
+    if (failed_) {
+      result.trace_tail = TraceHeader() + "\n";
+      for (const TraceEvent& e : trace_.Tail()) result.trace_tail += FormatEvent(e, names) + "\n";
+    }
+    if (options_.keep_full_trace) {
+      result.full_trace = TraceHeader() + "\n";
+      result.event_hashes.reserve(trace_.all().size());
+      for (const TraceEvent& e : trace_.all()) {
+        result.full_trace += FormatEvent(e, names) + "\n";
+        result.event_hashes.push_back(HashEvent(e));
+      }
+    }
+  }
+  for (uint32_t id = 1; id <= fiber_count_; ++id) fiber(id).exit_waiters = WaitQueue{};
+  return result;
+}
+
+}  // namespace drpc::sim

@@ -1,0 +1,202 @@
+// The scheduler of one run, as seen by the simulator backend of rt
+// (src/drpc/rt/sim) and by run.cc. Not for tests or scenarios: they use
+// run.h and the rt API.
+//
+// Design decisions (they are what makes a run a pure function of its
+// choices):
+//  * One OS thread. Fibers run one at a time; a fiber runs until it reaches
+//    a scheduling point (every rt operation), blocks or exits. At a
+//    scheduling point the decision source picks who runs next (decision.h
+//    fixes the order of candidates and what option 0 means).
+//  * Fiber ids are sequential per run (main = 1). Object ids are handed out
+//    on first use in the run, so in step order. Wait queues are FIFO by
+//    arrival. The run queue is ordered by when fibers became runnable.
+//    Nothing is ever ordered by address, and nothing iterates an unordered
+//    container.
+//  * Blocking parks the fiber on a wait queue (and/or a timer); only an
+//    explicit wake (traced, with who woke whom on which object) or its timer
+//    makes it runnable again. Which waiter a notify_one or a mutex release
+//    wakes is a decision too.
+//  * Virtual time moves only when nothing is runnable: it jumps to the
+//    earliest live timer; timers due at the same instant fire in an order
+//    chosen by the decision source (kind kTime).
+//  * Nothing runnable and no timer pending: the run is over. It is ok if
+//    every fiber exited, else a deadlock, reported with every blocked fiber,
+//    the object it waits on (kind, name, id), the mutex holder if any, and
+//    the label of the wait site.
+//  * A run fails at the first failure; the other fibers are abandoned with
+//    their stacks quarantined (run.h explains why they are not unwound).
+//  * Decisions are made on the stack of the fiber that reached the
+//    scheduling point when it can go on, so keeping the current fiber costs
+//    no context switch at all; a switch goes through the scheduler's loop.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "drpc/base/unique_function.h"
+#include "sim/sched/decision.h"
+#include "sim/sched/function_ref.h"
+#include "sim/sched/ids.h"
+#include "sim/sched/recording_source.h"
+#include "sim/sched/run.h"
+#include "sim/sched/stack_pool.h"
+#include "sim/sched/trace.h"
+#include "sim/sched/wait_queue.h"
+
+namespace drpc::sim {
+
+namespace internal {
+struct Fiber;
+}
+
+class Scheduler {
+ public:
+  Scheduler();
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // The scheduler running a run on this thread, or null.
+  static Scheduler* current() { return current_; }
+  // For an rt operation named `operation`: asserts that the caller is a fiber
+  // of a run on this thread and returns its scheduler.
+  static Scheduler& ForOperation(const char* operation);
+  // The reusable scheduler of this thread (run.cc).
+  static Scheduler& ForThisThread();
+
+  RunResult Execute(DecisionSource& decisions, const RunOptions& options, FunctionRef<void()> main);
+
+  // ---- where the run is
+  bool in_fiber() const { return running_ != kNoFiber; }
+  FiberId running() const { return running_; }
+  uint64_t step() const { return step_; }
+  Nanos now() const { return now_; }
+  uint64_t run_serial() const { return run_serial_; }
+  const std::string& fiber_name(FiberId id) const;
+
+  // ---- identity: ids on first use in this run (and a fresh queue)
+  uint32_t Touch(ObjectRef& ref, StaticName kind, const char* name);
+  uint32_t Touch(WaitQueue& queue, StaticName kind, const char* name);
+  bool InThisRun(const ObjectRef& ref) const { return ref.run_serial == run_serial_; }
+
+  // ---- scheduling points (fiber context)
+  // Traces `op` on `object` (0: none), runs the step hooks, and lets the
+  // decision source switch to another fiber. The operation itself happens
+  // after this returns.
+  void SchedulingPoint(StaticName op, uint32_t object);
+  void SchedulingPoint(StaticName op, uint32_t object, uint64_t value);
+
+  // ---- blocking (fiber context)
+  // Parks the running fiber on `queue` (null: only the timer) until a wake
+  // or, if `deadline` is not kNever, until virtual time reaches it
+  // (deadline > now()). Block only records it, so the caller can release a
+  // mutex between Block and SwitchAway with no window for a lost wakeup.
+  void Block(WaitQueue* queue, const char* label, Nanos deadline);
+  WakeReason SwitchAway();
+  WakeReason Park(WaitQueue* queue, const char* label, Nanos deadline) {
+    Block(queue, label, deadline);
+    return SwitchAway();
+  }
+
+  // ---- waking (fiber context)
+  // Wakes one waiter, chosen by the decision source (kSchedule, option 0 =
+  // the longest waiting). False if the queue is empty.
+  bool WakeOne(WaitQueue& queue);
+  // Wakes every waiter, in arrival order. Returns how many.
+  uint32_t WakeAll(WaitQueue& queue);
+
+  // ---- tasks
+  // Starts a fiber (runnable at once). Not a scheduling point by itself.
+  FiberId Spawn(std::string name, UniqueFunction<void()> body);
+  bool Exited(FiberId fiber) const;
+  WaitQueue& ExitQueue(FiberId fiber);  // joiners park here
+
+  // ---- decisions for the simulated world (fiber context)
+  uint64_t Choose(uint64_t n, ChoiceKind kind);
+
+  // ---- failing (fiber context): records the failure and abandons the fiber
+  [[noreturn]] void FailRunningFiber(Outcome outcome, std::string report);
+
+  // ---- step hooks (run.h StepHook)
+  void AddHook(StepHook* hook);
+  void RemoveHook(StepHook* hook);
+
+ private:
+  struct Timer {
+    Nanos deadline;
+    uint64_t seq;  // registration order: ties fire oldest first by default
+    FiberId fiber;
+    uint64_t generation;
+  };
+
+  internal::Fiber& fiber(FiberId id) const { return *fibers_[id - 1]; }
+  internal::Fiber& Running() const;
+  void BeginRun(DecisionSource& decisions, const RunOptions& options);
+  RunResult EndRun();
+  void Loop();
+  FiberId PickNext();
+  FiberId Decide(FiberId running);
+  uint64_t Ask(ChoiceKind kind, uint64_t n, std::span<const FiberId> candidates, FiberId running);
+  void CheckStepLimit();
+  bool FireNextTimers();
+  void Wake(internal::Fiber& f, WakeReason reason);
+  void Append(WaitQueue& queue, internal::Fiber& f);
+  void Unlink(WaitQueue& queue, internal::Fiber& f);
+  void RemoveRunnable(FiberId id);
+  void RunHooks();
+  void Resume(internal::Fiber& f);
+  void SwitchToScheduler(internal::Fiber& f);
+  void RunBody(internal::Fiber& f);
+  void FinishBody(internal::Fiber& f);
+  void Abandon(internal::Fiber& f);
+  void RecordFailure(Outcome outcome, std::string report);
+  void FailDeadlock();
+  void Emit(TraceEvent event);
+  TraceNames Names() const;
+  uint32_t NewObject(StaticName kind, const char* name);
+
+  static inline constinit thread_local Scheduler* current_ = nullptr;
+
+  // Per run.
+  RunOptions options_;
+  std::optional<RecordingSource> recorder_;
+  DecisionSource* source_ = nullptr;
+  StackPool* pool_ = nullptr;
+  uint64_t run_serial_ = 0;
+  uint64_t step_ = 0;
+  Nanos now_ = 0;
+  FiberId running_ = kNoFiber;
+  FiberId next_ = kNoFiber;  // chosen on a fiber's stack, resumed by the loop
+  uint32_t fiber_count_ = 0;
+  std::vector<FiberId> runnable_;  // in the order they became runnable
+  std::vector<FiberId> candidates_;
+  std::vector<FiberId> due_;
+  std::vector<Timer> timers_;  // a min-heap on (deadline, seq)
+  uint64_t timer_seq_ = 0;
+  std::vector<TraceNames::Object> objects_;
+  std::vector<StepHook*> hooks_;
+  bool in_hook_ = false;
+  Trace trace_;
+  bool failed_ = false;
+  Outcome outcome_ = Outcome::kOk;
+  std::string report_;
+  std::exception_ptr exception_;
+  uint32_t quarantined_ = 0;
+
+  // The thread's own stack, where the loop runs, for the sanitizers.
+  const void* scheduler_stack_bottom_ = nullptr;
+  size_t scheduler_stack_bytes_ = 0;
+  void* scheduler_fake_stack_ = nullptr;
+  void* scheduler_tsan_fiber_ = nullptr;
+
+  // Fiber records, reused across runs (index = FiberId - 1).
+  std::vector<std::unique_ptr<internal::Fiber>> fibers_;
+};
+
+}  // namespace drpc::sim

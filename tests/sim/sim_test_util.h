@@ -1,0 +1,39 @@
+// Helpers shared by the simulator tests.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/sched/decision.h"
+#include "sim/sched/run.h"
+
+namespace drpc::sim::testing {
+
+// Answers each request with a function of it; lets a test steer one decision
+// and leave the rest at the cooperative default.
+class ScriptedSource final : public DecisionSource {
+ public:
+  explicit ScriptedSource(std::function<uint64_t(const ChoiceRequest&)> answer)
+      : answer_(std::move(answer)) {}
+  uint64_t Choose(const ChoiceRequest& request) override {
+    requests.push_back(request.kind);
+    return answer_(request);
+  }
+  std::vector<ChoiceKind> requests;
+
+ private:
+  std::function<uint64_t(const ChoiceRequest&)> answer_;
+};
+
+inline bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// gtest prints this on failure: outcome, report and trace tail.
+inline std::string Describe(const RunResult& r) {
+  return std::string(OutcomeName(r.outcome)) + "\n" + r.report + "\n" + r.trace_tail;
+}
+
+}  // namespace drpc::sim::testing
