@@ -104,7 +104,8 @@ TEST(WireAssembler, HigherIdDropsAPartialPacketSilently) {
 TEST(WireAssembler, DroppedPartialReportsItsKind) {
   PacketAssembler assembler(1);
   ASSERT_TRUE(assembler.Append(F(kError, 1, 1, false, "1234").view()).ok());
-  Result<AssembleStep> step = assembler.Append(F(kClose, 1, 4, true).view());
+  const FrameCopy close = F(kClose, 1, 4, true);
+  Result<AssembleStep> step = assembler.Append(close.view());
   ASSERT_TRUE(step.ok());
   EXPECT_EQ(step->dropped_bytes, 4u);
   EXPECT_EQ(step->dropped_kind, kError);
@@ -254,7 +255,9 @@ TEST(WireAssembler, InterleavedStreamsGiveSixPacketsAndRejectAReplay) {
   for (uint64_t m = 1; m <= 3; ++m) {
     for (PacketAssembler* assembler : {&s1, &s2}) {
       const uint64_t stream = assembler == &s1 ? 1 : 2;
-      Result<AssembleStep> step = assembler->Append(F(kMessage, stream, m, true, "x").view());
+      // A one-frame packet aliases its frame's data: keep the frame alive.
+      const FrameCopy frame = F(kMessage, stream, m, true, "x");
+      Result<AssembleStep> step = assembler->Append(frame.view());
       ASSERT_TRUE(step.ok() && step->packet.has_value());
       packets.push_back(PacketCopy::Of(*step->packet));
     }
