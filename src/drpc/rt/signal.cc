@@ -1,10 +1,19 @@
 #include "drpc/rt/signal.h"
 
 #include <algorithm>
+#include <string>
 
 #include "drpc/base/check.h"
 
 namespace drpc::rt {
+namespace {
+
+// Waits on one signal from many tasks at once are a handful in practice
+// (a stream's reader and writer, the manager); this bound turns a leak of
+// subscriptions into a clear failure instead of unbounded growth.
+constexpr size_t kMaxWaitersPerSignal = 1 << 16;
+
+}  // namespace
 
 // A wait_any caller: it subscribes to every signal it waits on and is woken
 // through its own condition variable by whichever is set first.
@@ -43,17 +52,21 @@ Status Signal::err() const {
 void Signal::wait(const char* label) {
   if (set_.load()) return;
   Lock lock(mu_);
-  cv_.wait(lock, [&] { return set_.load(); }, label);
+  cv_.wait(
+      lock, [&] { return set_.load(); }, label);
 }
 
 bool Signal::wait_until(TimePoint deadline, const char* label) {
   if (set_.load()) return true;
   Lock lock(mu_);
-  return cv_.wait_until(lock, deadline, [&] { return set_.load(); }, label);
+  return cv_.wait_until(
+      lock, deadline, [&] { return set_.load(); }, label);
 }
 
 void Signal::Subscribe(Waiter* waiter) {
   LockGuard guard(mu_);
+  DRPC_ASSERT(waiters_.size() < kMaxWaitersPerSignal,
+              std::string("too many wait_any callers on signal '") + name_ + "'");
   waiters_.push_back(waiter);
 }
 
@@ -76,17 +89,22 @@ size_t FirstSet(std::span<Signal* const> signals) {
 }  // namespace
 
 size_t wait_any_until(std::span<Signal* const> signals, TimePoint deadline, const char* label) {
+  // Waiting on nothing could only end by timing out, and with kNoDeadline
+  // never; returning at once would claim a deadline passed that did not.
+  DRPC_ASSERT(!signals.empty(), std::string("wait_any at '") + label + "' over no signals");
+  for (const Signal* s : signals) {
+    DRPC_ASSERT(s != nullptr, std::string("wait_any at '") + label + "' on a null signal");
+  }
   size_t first = FirstSet(signals);
-  if (first != signals.size() || signals.empty()) return first;
+  if (first != signals.size()) return first;
 
   Signal::Waiter waiter;
   for (Signal* s : signals) s->Subscribe(&waiter);
   {
     Lock lock(waiter.mu);
     // A signal set before we subscribed did not fire the waiter; check again.
-    waiter.cv.wait_until(lock, deadline,
-                         [&] { return waiter.fired || FirstSet(signals) != signals.size(); },
-                         label);
+    waiter.cv.wait_until(
+        lock, deadline, [&] { return waiter.fired || FirstSet(signals) != signals.size(); }, label);
   }
   for (Signal* s : signals) s->Unsubscribe(&waiter);
   return FirstSet(signals);
