@@ -1,0 +1,22 @@
+#include "drpc/rt/os/socket_pair.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+
+#include <memory>
+
+#include "drpc/rt/os/errno_text.h"
+#include "drpc/rt/os/socket_transport.h"
+
+namespace drpc::rt::os {
+
+Result<TransportPair> SocketPair() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    return ConnectionError("socketpair: " + internal::ErrnoText(errno));
+  }
+  return TransportPair{std::make_unique<SocketTransport>(fds[0], "socketpair[0]"),
+                       std::make_unique<SocketTransport>(fds[1], "socketpair[1]")};
+}
+
+}  // namespace drpc::rt::os

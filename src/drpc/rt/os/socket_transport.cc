@@ -1,0 +1,93 @@
+#include "drpc/rt/os/socket_transport.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <utility>
+
+#include "drpc/base/check.h"
+#include "drpc/rt/os/errno_text.h"
+
+namespace drpc::rt::os {
+namespace {
+
+// A blocking call interrupted this many times in a row by signals gives up
+// rather than spin forever; no real program comes near it.
+constexpr int kMaxInterruptsInARow = 1000;
+
+}  // namespace
+
+SocketTransport::SocketTransport(int fd, std::string peer) : fd_(fd), peer_(std::move(peer)) {
+  DRPC_ASSERT(fd_ >= 0, "SocketTransport needs an open socket");
+}
+
+SocketTransport::~SocketTransport() {
+  // No other thread may be inside Read or Write now (destroying a transport
+  // in use is the owner's bug), so the number can safely be released.
+  ::close(fd_);
+}
+
+ReadResult SocketTransport::Read(MutableBytes buffer) {
+  DRPC_ASSERT(!buffer.empty(), "Read needs room for at least one byte");
+  if (closed_.load()) return {0, ClosedError(peer_ + ": read after Close")};
+  for (int interrupts = 0;;) {
+    const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
+    if (n > 0) {
+      DRPC_ASSERT(static_cast<size_t>(n) <= buffer.size(), "recv overran the buffer");
+      return {static_cast<size_t>(n), OkStatus()};
+    }
+    const int err = errno;
+    // Our own Close shuts the socket down, which makes a blocked recv return
+    // 0 or fail; either way it is a local close, not the peer's doing.
+    if (closed_.load()) return {0, ClosedError(peer_ + ": read interrupted by Close")};
+    if (n == 0) return {0, EofError()};
+    if (err == EINTR && ++interrupts < kMaxInterruptsInARow) continue;
+    return {0, ErrorFromErrno("read", err)};
+  }
+}
+
+Status SocketTransport::Write(Bytes data) {
+  if (closed_.load()) return ClosedError(peer_ + ": write after Close");
+  size_t written = 0;
+  int interrupts = 0;
+  // Every round either writes at least one byte or counts an interrupt, so
+  // the loop ends after at most size + kMaxInterruptsInARow rounds.
+  while (written < data.size()) {
+    const ssize_t n = ::send(fd_, data.data() + written, data.size() - written, MSG_NOSIGNAL);
+    if (n > 0) {
+      written += static_cast<size_t>(n);
+      DRPC_ASSERT(written <= data.size(), "send wrote more than it was given");
+      interrupts = 0;
+      continue;
+    }
+    const int err = errno;
+    if (closed_.load()) return ClosedError(peer_ + ": write interrupted by Close");
+    if (n < 0 && err == EINTR && ++interrupts < kMaxInterruptsInARow) continue;
+    if (n == 0) return ConnectionError("write " + peer_ + ": no progress");
+    return ErrorFromErrno("write", err);
+  }
+  return OkStatus();
+}
+
+Status SocketTransport::Close() {
+  if (closed_.exchange(true)) return OkStatus();
+  // shutdown, not close: it wakes a Read or Write blocked in another thread
+  // while the descriptor stays ours until the destructor. ENOTCONN means the
+  // connection is already gone (e.g. reset), which is what Close wants.
+  if (::shutdown(fd_, SHUT_RDWR) != 0 && errno != ENOTCONN) {
+    return ErrorFromErrno("close", errno);
+  }
+  return OkStatus();
+}
+
+Status SocketTransport::ErrorFromErrno(const char* op, int err) const {
+  std::string message = std::string(op) + " " + peer_ + ": " + internal::ErrnoText(err);
+  // A reset, or writing to a connection the peer has torn down: the
+  // connection is closed, as ClosedError means in drpc.
+  if (err == ECONNRESET || err == EPIPE) return ClosedError(std::move(message));
+  return ConnectionError(std::move(message));
+}
+
+}  // namespace drpc::rt::os

@@ -1,0 +1,47 @@
+// rt::os::SocketTransport: an rt::Transport over a connected stream socket
+// (TCP or AF_UNIX). OS backend only.
+//
+// Thread safety: one Read and one Write may run at the same time, in different
+// threads (the socket is full duplex). Close may be called from any thread at
+// any time and is idempotent: it shuts the socket down, which wakes a Read,
+// Write (or both) blocked in another thread; they and every later call then
+// fail with ErrorKind::kClosed. The descriptor itself is closed only by the
+// destructor, so a descriptor number is never reused while a blocked call
+// could still be using it.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "drpc/rt/transport.h"
+
+namespace drpc::rt::os {
+
+class SocketTransport final : public Transport {
+ public:
+  // Takes ownership of `fd`, a connected, blocking stream socket. `peer` names
+  // the other end in error messages ("127.0.0.1:4000", "socketpair").
+  SocketTransport(int fd, std::string peer);
+  ~SocketTransport() override;
+  SocketTransport(const SocketTransport&) = delete;
+  SocketTransport& operator=(const SocketTransport&) = delete;
+
+  // At least one byte, or: kEof when the peer closed in order; kClosed after
+  // a local Close or a reset (ECONNRESET, EPIPE); kConnection otherwise.
+  ReadResult Read(MutableBytes buffer) override;
+  // All of `data`, or the first error (same kinds as Read). Never raises
+  // SIGPIPE.
+  Status Write(Bytes data) override;
+  Status Close() override;
+
+  const std::string& peer() const { return peer_; }
+
+ private:
+  Status ErrorFromErrno(const char* op, int err) const;
+
+  const int fd_;
+  const std::string peer_;
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace drpc::rt::os
