@@ -7,6 +7,8 @@
 
 #include <boost/context/fiber.hpp>
 #include <boost/context/stack_context.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "drpc/base/unique_function.h"
@@ -23,22 +25,25 @@ enum class FiberState : uint8_t {
   kAbandoned,  // left parked by a failed run; its stack is quarantined
 };
 
-// The StackAllocator Boost.Context calls: hands out one pooled stack and
-// gives it back when the fiber's body has returned (called by Boost on the
-// scheduler's stack after the final switch).
+// The StackAllocator Boost.Context asks for the fiber's stack: one pooled
+// stack. Boost would call deallocate when a fiber's entry function returns;
+// ours never return (Scheduler::ExitSwitch), so the scheduler recycles stacks
+// itself and deallocate must never be reached.
 class PooledStackAllocator {
  public:
-  PooledStackAllocator(StackPool* pool, FiberStack stack) : pool_(pool), stack_(stack) {}
+  explicit PooledStackAllocator(FiberStack stack) : stack_(stack) {}
   boost::context::stack_context allocate() {
     boost::context::stack_context context;
     context.size = stack_.usable_bytes;
     context.sp = stack_.top();
     return context;
   }
-  void deallocate(boost::context::stack_context&) noexcept { pool_->Release(stack_); }
+  void deallocate(boost::context::stack_context&) noexcept {
+    std::fprintf(stderr, "drpc sim: Boost tried to free a fiber stack the scheduler owns\n");
+    std::abort();
+  }
 
  private:
-  StackPool* pool_;
   FiberStack stack_;
 };
 

@@ -86,6 +86,12 @@ inline void RegisterRootRegion(const void* begin, size_t size) {
 #endif
 }
 
+// LSan, with detect_stack_use_after_return: an abandoned fiber's frames may
+// live in its ASan fake stack rather than on its own stack. ASan maps each
+// fake stack separately, so the mapping that holds `fake_stack` (found in
+// /proc/self/maps) is registered as a root region too. No-op without ASan.
+void RegisterFakeStackRoot(void* fake_stack);
+
 // TSan: every fiber gets its own TSan context; switching with flags 0 makes
 // each switch a happens-before edge, so fibers of one thread never "race".
 inline void* TsanCurrentFiber() {
