@@ -1,0 +1,97 @@
+// The ownership ledger: where every pooled buffer is, and how it got there
+// (drpc-protocol.md §3.6, architecture.md "The buffer pool contract").
+//
+// Checked builds only. Each buffer's ledger record lives in the pool's block
+// header beside the bytes (buffer_pool.h), so the ledger has no table of its
+// own and no lock of its own: a record is written only by whoever owns the
+// buffer at that moment (the pool under its lock on Get and return, the ring
+// under its lock on queue and dequeue, the producer while it copies). A
+// second writer is exactly the bug the ledger exists to report.
+//
+// A record keeps the place the buffer is in now and the last kHistory moves
+// (step, task, operation, destination). A violation is reported through
+// drpc::InvariantViolated, so in the simulator it fails the run with its
+// replay line, and it reads top to bottom:
+//
+//   buffer ledger: double release
+//     buffer: pool "conn" #3 (generation 8 now, the caller's handle is of generation 7)
+//     place:  in the pool
+//     by:     task 3 "consumer" at step 57: done
+//     history (oldest first):
+//       step 12   task 2 "producer"   get        -> owned by a task
+//       step 12   task 2 "producer"   enqueue    -> with the producer of ring 1
+//       ...
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace drpc::stream {
+
+// Where a pooled buffer is. Every buffer is in exactly one place.
+enum class Place : uint8_t {
+  kFreed,     // not lent and its bytes were freed (a capped return, or never filled)
+  kInPool,    // not lent, kept in the pool's free list
+  kOwned,     // lent by Get to a task, not (yet) given to a ring
+  kProducer,  // inside a ring's Enqueue (copying, or waiting for a slot)
+  kQueued,    // in a ring slot
+  kHeld,      // dequeued: held by the consumer's lease
+};
+std::string_view PlaceName(Place place);
+// True for the places that count as lent (pool.lent in §3.6).
+constexpr bool IsLent(Place place) { return place >= Place::kOwned; }
+
+// One move of a buffer.
+struct LedgerEvent {
+  uint64_t step = 0;  // simulator step (0 in the OS backend)
+  uint64_t task_id = 0;
+  std::array<char, 20> task_name{};  // truncated copy: events must not allocate
+  const char* op = "";               // a string literal: "get", "enqueue", "done", ...
+  Place to = Place::kFreed;
+  uint32_t ring = 0;  // rings are numbered from 1 by their pool; 0 = none
+  uint32_t slot = 0;
+  uint64_t generation = 0;
+};
+
+class LedgerRecord {
+ public:
+  static constexpr size_t kHistory = 12;
+
+  Place place() const { return place_; }
+  uint32_t ring() const { return ring_; }
+  uint32_t slot() const { return slot_; }
+  uint64_t moves() const { return moves_; }
+
+  // Moves the buffer to `to` and remembers who did it (rt::current_task()).
+  void Move(const char* op, Place to, uint64_t generation, uint32_t ring = 0, uint32_t slot = 0);
+
+  // "queued in ring 2 slot 5", "held by the consumer of ring 2", ...
+  std::string DescribePlace() const;
+  // The remembered moves, oldest first, one indented line each.
+  std::string History() const;
+
+ private:
+  Place place_ = Place::kFreed;
+  uint32_t ring_ = 0;
+  uint32_t slot_ = 0;
+  uint64_t moves_ = 0;
+  std::array<LedgerEvent, kHistory> history_{};
+};
+
+// "pool "conn" #3 (generation 7)".
+std::string BufferName(std::string_view pool_name, uint32_t index, uint64_t generation);
+
+// Reports a broken ownership rule and stops (in the simulator: fails the
+// run). `what` is the rule ("double release"), `buffer` from BufferName,
+// `detail` any further lines (may be empty).
+[[noreturn]] void LedgerViolation(std::string_view what, std::string_view buffer,
+                                  const LedgerRecord& record, std::string_view detail);
+
+// The same for a broken rule that is not about one buffer (counts that do not
+// add up).
+[[noreturn]] void LedgerViolation(std::string_view what, std::string_view detail);
+
+}  // namespace drpc::stream
