@@ -15,12 +15,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(MutexTest, KeepsItsName) {
+TEST(RtOsMutexTest, KeepsItsName) {
   Mutex m("conn.mu");
   EXPECT_STREQ(m.name(), "conn.mu");
 }
 
-TEST(MutexTest, TryLockFailsWhileAnotherTaskHoldsIt) {
+TEST(RtOsMutexTest, TryLockFailsWhileAnotherTaskHoldsIt) {
   Mutex m("m");
   Lock lock(m);
   bool got = true;
@@ -36,7 +36,7 @@ TEST(MutexTest, TryLockFailsWhileAnotherTaskHoldsIt) {
   EXPECT_TRUE(got);
 }
 
-TEST(MutexTest, ExcludesConcurrentCriticalSections) {
+TEST(RtOsMutexTest, ExcludesConcurrentCriticalSections) {
   constexpr int kTasks = 4;
   constexpr int kRounds = 20000;
   Mutex m("m");
@@ -59,7 +59,7 @@ TEST(MutexTest, ExcludesConcurrentCriticalSections) {
   EXPECT_EQ(counter, kTasks * kRounds);
 }
 
-TEST(MutexDeathTest, RecursiveLockIsReportedByName) {
+TEST(RtOsMutexDeathTest, RecursiveLockIsReportedByName) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
@@ -70,7 +70,7 @@ TEST(MutexDeathTest, RecursiveLockIsReportedByName) {
       "recursive lock of mutex 'stream.mu'");
 }
 
-TEST(MutexDeathTest, UnlockByAnotherTaskIsReported) {
+TEST(RtOsMutexDeathTest, UnlockByAnotherTaskIsReported) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
@@ -82,7 +82,7 @@ TEST(MutexDeathTest, UnlockByAnotherTaskIsReported) {
       "unlock of mutex 'pool.mu' by a thread that does not hold it");
 }
 
-TEST(CondVarTest, NotifyOneWakesAWaiterForEveryToken) {
+TEST(RtOsCondVarTest, NotifyOneWakesAWaiterForEveryToken) {
   constexpr int kWaiters = 4;
   Mutex m("m");
   CondVar cv("cv");
@@ -108,7 +108,7 @@ TEST(CondVarTest, NotifyOneWakesAWaiterForEveryToken) {
   EXPECT_EQ(tokens, 0);
 }
 
-TEST(CondVarTest, NotifyAllWakesEveryWaiter) {
+TEST(RtOsCondVarTest, NotifyAllWakesEveryWaiter) {
   constexpr int kWaiters = 5;
   Mutex m("m");
   CondVar cv("cv");
@@ -137,7 +137,7 @@ TEST(CondVarTest, NotifyAllWakesEveryWaiter) {
   EXPECT_EQ(woken, kWaiters);
 }
 
-TEST(CondVarTest, WaitKeepsTheLockOwnedOnReturn) {
+TEST(RtOsCondVarTest, WaitKeepsTheLockOwnedOnReturn) {
   Mutex m("m");
   CondVar cv("cv");
   bool ready = false;
@@ -161,7 +161,7 @@ TEST(CondVarTest, WaitKeepsTheLockOwnedOnReturn) {
   setter.join();
 }
 
-TEST(CondVarTest, WaitUntilTimesOutNoEarlierThanTheDeadline) {
+TEST(RtOsCondVarTest, WaitUntilTimesOutNoEarlierThanTheDeadline) {
   Mutex m("m");
   CondVar cv("cv");
   Lock lock(m);
@@ -176,7 +176,7 @@ TEST(CondVarTest, WaitUntilTimesOutNoEarlierThanTheDeadline) {
   EXPECT_TRUE(lock.owns_lock());
 }
 
-TEST(CondVarTest, PredicateWaitUntilReportsTimeoutAsFalse) {
+TEST(RtOsCondVarTest, PredicateWaitUntilReportsTimeoutAsFalse) {
   Mutex m("m");
   CondVar cv("cv");
   Lock lock(m);
@@ -188,7 +188,7 @@ TEST(CondVarTest, PredicateWaitUntilReportsTimeoutAsFalse) {
       lock, now() - 1s, [] { return true; }, "already true"));
 }
 
-TEST(CondVarTest, PredicateWaitUntilSeesANotificationBeforeTheDeadline) {
+TEST(RtOsCondVarTest, PredicateWaitUntilSeesANotificationBeforeTheDeadline) {
   Mutex m("m");
   CondVar cv("cv");
   bool ready = false;
@@ -204,7 +204,7 @@ TEST(CondVarTest, PredicateWaitUntilSeesANotificationBeforeTheDeadline) {
   setter.join();
 }
 
-TEST(CondVarTest, NoDeadlineIsAnUntimedWait) {
+TEST(RtOsCondVarTest, NoDeadlineIsAnUntimedWait) {
   Mutex m("m");
   CondVar cv("cv");
   bool ready = false;
@@ -221,7 +221,7 @@ TEST(CondVarTest, NoDeadlineIsAnUntimedWait) {
   setter.join();
 }
 
-TEST(CondVarDeathTest, WaitWithoutTheLockIsReported) {
+TEST(RtOsCondVarDeathTest, WaitWithoutTheLockIsReported) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {

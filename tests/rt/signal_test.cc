@@ -20,14 +20,14 @@ using namespace std::chrono_literals;
 
 using testing::WakeupDeadline;
 
-TEST(SignalTest, StartsUnsetWithOkError) {
+TEST(RtOsSignalTest, StartsUnsetWithOkError) {
   Signal s("term");
   EXPECT_FALSE(s.is_set());
   EXPECT_TRUE(s.err().ok());
   EXPECT_STREQ(s.name(), "term");
 }
 
-TEST(SignalTest, SetReturnsTrueOnlyOnceAndTheFirstErrorWins) {
+TEST(RtOsSignalTest, SetReturnsTrueOnlyOnceAndTheFirstErrorWins) {
   Signal s;
   EXPECT_TRUE(s.set(CanceledError()));
   EXPECT_TRUE(s.is_set());
@@ -36,7 +36,7 @@ TEST(SignalTest, SetReturnsTrueOnlyOnceAndTheFirstErrorWins) {
   EXPECT_EQ(s.err(), CanceledError());
 }
 
-TEST(SignalTest, SetWithOkMeansSetWithoutError) {
+TEST(RtOsSignalTest, SetWithOkMeansSetWithoutError) {
   Signal s;
   EXPECT_TRUE(s.set(OkStatus()));
   EXPECT_TRUE(s.is_set());
@@ -45,7 +45,7 @@ TEST(SignalTest, SetWithOkMeansSetWithoutError) {
   EXPECT_TRUE(s.err().ok());
 }
 
-TEST(SignalTest, WaitReturnsOnceSetByAnotherTask) {
+TEST(RtOsSignalTest, WaitReturnsOnceSetByAnotherTask) {
   Signal s;
   Task setter = spawn("setter", [&] {
     sleep_for(2ms);
@@ -57,14 +57,14 @@ TEST(SignalTest, WaitReturnsOnceSetByAnotherTask) {
   setter.join();
 }
 
-TEST(SignalTest, WaitOnASetSignalReturnsAtOnce) {
+TEST(RtOsSignalTest, WaitOnASetSignalReturnsAtOnce) {
   Signal s;
   s.set(OkStatus());
   s.wait("test");
   EXPECT_TRUE(s.wait_until(now() - 1s, "past deadline"));
 }
 
-TEST(SignalTest, WaitUntilTimesOutWhenUnset) {
+TEST(RtOsSignalTest, WaitUntilTimesOutWhenUnset) {
   Signal s;
   const TimePoint deadline = now() + 10ms;
   EXPECT_FALSE(s.wait_until(deadline, "test"));
@@ -72,7 +72,7 @@ TEST(SignalTest, WaitUntilTimesOutWhenUnset) {
   EXPECT_FALSE(s.wait_until(now() - 1s, "past deadline"));
 }
 
-TEST(SignalTest, WaitUntilSeesASetBeforeTheDeadline) {
+TEST(RtOsSignalTest, WaitUntilSeesASetBeforeTheDeadline) {
   Signal s;
   Task setter = spawn("setter", [&] { s.set(OkStatus()); });
   WakeupDeadline deadline;
@@ -81,7 +81,7 @@ TEST(SignalTest, WaitUntilSeesASetBeforeTheDeadline) {
   setter.join();
 }
 
-TEST(SignalTest, ManyWaitersAreAllWoken) {
+TEST(RtOsSignalTest, ManyWaitersAreAllWoken) {
   constexpr int kWaiters = 8;
   Signal s;
   Atomic<int> woken(0);
@@ -105,7 +105,7 @@ TEST(SignalTest, ManyWaitersAreAllWoken) {
   EXPECT_EQ(woken.load(), kWaiters);
 }
 
-TEST(SignalTest, RacingSettersHaveExactlyOneWinnerWhoseErrorSticks) {
+TEST(RtOsSignalTest, RacingSettersHaveExactlyOneWinnerWhoseErrorSticks) {
   constexpr int kSetters = 8;
   for (int round = 0; round < 50; ++round) {
     Signal s;
@@ -126,7 +126,7 @@ TEST(SignalTest, RacingSettersHaveExactlyOneWinnerWhoseErrorSticks) {
   }
 }
 
-TEST(WaitAnyTest, ReturnsTheLowestSetIndex) {
+TEST(RtOsWaitAnyTest, ReturnsTheLowestSetIndex) {
   Signal a, b, c;
   c.set(OkStatus());
   b.set(OkStatus());
@@ -135,7 +135,7 @@ TEST(WaitAnyTest, ReturnsTheLowestSetIndex) {
   EXPECT_EQ(wait_any({&a, &b, &c}, "test"), 0u);
 }
 
-TEST(WaitAnyTest, BlocksUntilOneIsSetAndReturnsIt) {
+TEST(RtOsWaitAnyTest, BlocksUntilOneIsSetAndReturnsIt) {
   Signal a, b, c;
   Task setter = spawn("setter", [&] {
     sleep_for(2ms);
@@ -148,7 +148,7 @@ TEST(WaitAnyTest, BlocksUntilOneIsSetAndReturnsIt) {
   setter.join();
 }
 
-TEST(WaitAnyTest, TimesOutWithSize) {
+TEST(RtOsWaitAnyTest, TimesOutWithSize) {
   Signal a, b;
   std::array<Signal*, 2> both{&a, &b};
   const TimePoint deadline = now() + 10ms;
@@ -157,7 +157,7 @@ TEST(WaitAnyTest, TimesOutWithSize) {
   EXPECT_EQ(wait_any_until(both, now() - 1s, "past deadline"), 2u);
 }
 
-TEST(WaitAnyTest, ASignalListedTwiceWorks) {
+TEST(RtOsWaitAnyTest, ASignalListedTwiceWorks) {
   Signal a, b;
   Task setter = spawn("setter", [&] { b.set(OkStatus()); });
   EXPECT_EQ(wait_any({&a, &b, &a, &b}, "test"), 1u);
@@ -173,7 +173,7 @@ TEST(WaitAnyTest, ASignalListedTwiceWorks) {
 // signals after a delay that sweeps, round by round, across the window in
 // which wait_any subscribes. A lost wakeup shows up as the generous deadline
 // passing.
-TEST(WaitAnyTest, ASetDuringSubscriptionIsNotMissed) {
+TEST(RtOsWaitAnyTest, ASetDuringSubscriptionIsNotMissed) {
   constexpr int kRounds = 2000;
   constexpr size_t kSignals = 256;  // a long subscription loop: a wide window
   Atomic<Signal*> target(nullptr);
@@ -218,7 +218,7 @@ TEST(WaitAnyTest, ASetDuringSubscriptionIsNotMissed) {
 // The waiter lives on wait_any's stack. A set that races with a timeout must
 // be finished with the waiter before wait_any returns and destroys it
 // (ASan reports a use after return otherwise).
-TEST(WaitAnyTest, WaiterDestructionRacingASetIsSafe) {
+TEST(RtOsWaitAnyTest, WaiterDestructionRacingASetIsSafe) {
   for (int round = 0; round < 300; ++round) {
     Signal a, b;
     std::array<Signal*, 2> both{&a, &b};
@@ -237,7 +237,7 @@ TEST(WaitAnyTest, WaiterDestructionRacingASetIsSafe) {
 // Each wait_any call subscribes, then unsubscribes, leaving no waiter behind
 // on any signal: many calls in a row on the same long-lived signals stay
 // bounded and a final set wakes only the current waiter.
-TEST(WaitAnyTest, RepeatedTimeoutsLeaveNoSubscriptionBehind) {
+TEST(RtOsWaitAnyTest, RepeatedTimeoutsLeaveNoSubscriptionBehind) {
   Signal a, b;
   std::array<Signal*, 2> both{&a, &b};
   for (int i = 0; i < 200; ++i) {
@@ -251,7 +251,7 @@ TEST(WaitAnyTest, RepeatedTimeoutsLeaveNoSubscriptionBehind) {
   setter.join();
 }
 
-TEST(WaitAnyDeathTest, WaitingOnNoSignalsIsReported) {
+TEST(RtOsWaitAnyDeathTest, WaitingOnNoSignalsIsReported) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH((void)wait_any(std::span<Signal* const>(), "stream.recv"),
                "wait_any at 'stream.recv' over no signals");

@@ -28,7 +28,7 @@ TransportPair MakePair() {
   return std::move(pair).value();
 }
 
-TEST(SocketPairTest, RoundTripsBothWays) {
+TEST(RtOsSocketPairTest, RoundTripsBothWays) {
   TransportPair p = MakePair();
   ASSERT_TRUE(p.a->Write(AsBytes("ping")).ok());
   EXPECT_EQ(ReadExactly(*p.b, 4), "ping");
@@ -36,7 +36,7 @@ TEST(SocketPairTest, RoundTripsBothWays) {
   EXPECT_EQ(ReadExactly(*p.a, 5), "pong!");
 }
 
-TEST(SocketPairTest, LargeWriteArrivesWholeWithAConcurrentReader) {
+TEST(RtOsSocketPairTest, LargeWriteArrivesWholeWithAConcurrentReader) {
   constexpr size_t kSize = 8 << 20;  // far beyond the socket buffers
   TransportPair p = MakePair();
   const std::vector<uint8_t> sent = Pattern(kSize);
@@ -50,7 +50,7 @@ TEST(SocketPairTest, LargeWriteArrivesWholeWithAConcurrentReader) {
   EXPECT_TRUE(got.bytes == sent);
 }
 
-TEST(SocketPairTest, PeerCloseGivesTheBytesThenEof) {
+TEST(RtOsSocketPairTest, PeerCloseGivesTheBytesThenEof) {
   TransportPair p = MakePair();
   ASSERT_TRUE(p.a->Write(AsBytes("last")).ok());
   ASSERT_TRUE(p.a->Close().ok());
@@ -62,7 +62,7 @@ TEST(SocketPairTest, PeerCloseGivesTheBytesThenEof) {
   EXPECT_EQ(p.b->Read(MutableBytes(&byte, 1)).err.kind(), ErrorKind::kEof);
 }
 
-TEST(SocketPairTest, DestroyedPeerGivesEof) {
+TEST(RtOsSocketPairTest, DestroyedPeerGivesEof) {
   TransportPair p = MakePair();
   p.a.reset();
   uint8_t byte;
@@ -73,7 +73,7 @@ TEST(SocketPairTest, DestroyedPeerGivesEof) {
 
 // AF_UNIX resets the connection when a socket is closed with unread data:
 // the survivor sees ECONNRESET, which is a close (kClosed), not an EOF.
-TEST(SocketPairTest, PeerClosingWithUnreadDataIsAReset) {
+TEST(RtOsSocketPairTest, PeerClosingWithUnreadDataIsAReset) {
   TransportPair p = MakePair();
   ASSERT_TRUE(p.a->Write(AsBytes("never read")).ok());
   p.b.reset();
@@ -86,7 +86,7 @@ TEST(SocketPairTest, PeerClosingWithUnreadDataIsAReset) {
 
 // Writing to a peer that is gone is EPIPE: a kClosed error, and no SIGPIPE
 // (which would kill this test binary).
-TEST(SocketPairTest, WriteToAGonePeerIsClosedWithoutSigpipe) {
+TEST(RtOsSocketPairTest, WriteToAGonePeerIsClosedWithoutSigpipe) {
   TransportPair p = MakePair();
   p.b.reset();
   Status s = p.a->Write(AsBytes("anyone?"));
@@ -94,7 +94,7 @@ TEST(SocketPairTest, WriteToAGonePeerIsClosedWithoutSigpipe) {
   EXPECT_NE(s.message().find("Broken pipe"), std::string::npos) << s;
 }
 
-TEST(SocketPairTest, CloseIsIdempotentAndLaterCallsFailClosed) {
+TEST(RtOsSocketPairTest, CloseIsIdempotentAndLaterCallsFailClosed) {
   TransportPair p = MakePair();
   ASSERT_TRUE(p.a->Write(AsBytes("unread")).ok());
   EXPECT_TRUE(p.b->Close().ok());
@@ -109,7 +109,7 @@ TEST(SocketPairTest, CloseIsIdempotentAndLaterCallsFailClosed) {
   EXPECT_EQ(ReadToEnd(*p.a, 100).end.kind(), ErrorKind::kEof);
 }
 
-TEST(SocketPairTest, CloseFromAnotherTaskUnblocksARead) {
+TEST(RtOsSocketPairTest, CloseFromAnotherTaskUnblocksARead) {
   TransportPair p = MakePair();
   ReadResult r;
   Task reader = spawn("reader", [&] {
@@ -123,7 +123,7 @@ TEST(SocketPairTest, CloseFromAnotherTaskUnblocksARead) {
   EXPECT_EQ(r.err.kind(), ErrorKind::kClosed) << r.err;
 }
 
-TEST(SocketPairTest, CloseFromAnotherTaskUnblocksAWrite) {
+TEST(RtOsSocketPairTest, CloseFromAnotherTaskUnblocksAWrite) {
   TransportPair p = MakePair();
   const std::vector<uint8_t> big = Pattern(64 << 20);  // nobody reads: it blocks
   Status s;
@@ -134,7 +134,7 @@ TEST(SocketPairTest, CloseFromAnotherTaskUnblocksAWrite) {
   EXPECT_EQ(s.kind(), ErrorKind::kClosed) << s;
 }
 
-TEST(SocketPairTest, ReadsAndWritesRunConcurrentlyBothWays) {
+TEST(RtOsSocketPairTest, ReadsAndWritesRunConcurrentlyBothWays) {
   constexpr size_t kSize = 2 << 20;
   TransportPair p = MakePair();
   const std::vector<uint8_t> sent = Pattern(kSize);
@@ -150,7 +150,7 @@ TEST(SocketPairTest, ReadsAndWritesRunConcurrentlyBothWays) {
   EXPECT_TRUE(at_b.bytes == sent);
 }
 
-TEST(SocketTransportTest, WrapsARawSocketAndNamesThePeerInErrors) {
+TEST(RtOsSocketTransportTest, WrapsARawSocketAndNamesThePeerInErrors) {
   int fds[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
   SocketTransport left(fds[0], "left-peer");
@@ -166,7 +166,7 @@ TEST(SocketTransportTest, WrapsARawSocketAndNamesThePeerInErrors) {
   EXPECT_NE(s.message().find("left-peer"), std::string::npos) << s;
 }
 
-TEST(SocketTransportDeathTest, ReadIntoAnEmptyBufferIsReported) {
+TEST(RtOsSocketTransportDeathTest, ReadIntoAnEmptyBufferIsReported) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {

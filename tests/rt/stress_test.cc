@@ -103,7 +103,7 @@ class BoundedQueue {
   bool closed_ = false;
 };
 
-TEST(StressTest, ProducersAndConsumersLoseAndDuplicateNothing) {
+TEST(RtOsStressTest, ProducersAndConsumersLoseAndDuplicateNothing) {
   constexpr int kProducers = 4;
   constexpr int kConsumers = 4;
   constexpr int kItemsEach = 3000;
@@ -138,7 +138,7 @@ TEST(StressTest, ProducersAndConsumersLoseAndDuplicateNothing) {
 }
 
 // A reusable barrier on notify_all: every task must pass every generation.
-TEST(StressTest, NotifyAllBarrierWakesEveryWaiterEveryRound) {
+TEST(RtOsStressTest, NotifyAllBarrierWakesEveryWaiterEveryRound) {
   constexpr int kTasks = 6;
   constexpr int kRounds = 300;
   Mutex mu("barrier");
@@ -171,7 +171,7 @@ TEST(StressTest, NotifyAllBarrierWakesEveryWaiterEveryRound) {
   for (int p : passed) EXPECT_EQ(p, kRounds);
 }
 
-TEST(StressTest, RacingSettersOneWinnerAndEveryWaiterSeesIt) {
+TEST(RtOsStressTest, RacingSettersOneWinnerAndEveryWaiterSeesIt) {
   constexpr int kRounds = 150;
   constexpr int kSetters = 4;
   constexpr int kWaiters = 3;
@@ -220,7 +220,7 @@ TEST(StressTest, RacingSettersOneWinnerAndEveryWaiterSeesIt) {
 // Several signals set concurrently while several tasks wait for all of them,
 // one wait_any at a time over those still unset: each wait_any must return a
 // set signal, and every waiter must end up seeing all of them.
-TEST(StressTest, WaitAnyOverSignalsSetConcurrently) {
+TEST(RtOsStressTest, WaitAnyOverSignalsSetConcurrently) {
   constexpr int kRounds = 100;
   constexpr size_t kSignals = 4;
   constexpr int kWaiters = 4;
@@ -262,7 +262,7 @@ TEST(StressTest, WaitAnyOverSignalsSetConcurrently) {
 // the signal is set at some point: waiters are created and destroyed under
 // the setter's feet. Each task must see the set eventually, and after the
 // set every wait_any must return at once.
-TEST(StressTest, WaiterChurnAroundASet) {
+TEST(RtOsStressTest, WaiterChurnAroundASet) {
   constexpr int kRounds = 40;
   constexpr int kWaiters = 6;
   constexpr int kMaxSpins = 1'000'000;
@@ -294,7 +294,7 @@ TEST(StressTest, WaiterChurnAroundASet) {
   }
 }
 
-TEST(StressTest, AtomicCountersAndCasLoops) {
+TEST(RtOsStressTest, AtomicCountersAndCasLoops) {
   constexpr int kTasks = 6;
   constexpr int kRounds = 20000;
   Atomic<int64_t> sum(0);
@@ -329,7 +329,7 @@ TEST(StressTest, AtomicCountersAndCasLoops) {
 
 // Tasks spawning and joining tasks, concurrently: every body runs exactly
 // once and every task gets its own id.
-TEST(StressTest, TaskSpawnJoinChurn) {
+TEST(RtOsStressTest, TaskSpawnJoinChurn) {
   constexpr int kSpawners = 4;
   constexpr int kChildrenEach = 60;
   Atomic<int> ran(0);
@@ -365,7 +365,7 @@ TEST(StressTest, TaskSpawnJoinChurn) {
 // Close racing with a reader and a writer on both ends of a socketpair: every
 // call returns (no hang), only with the errors Close and a peer's close may
 // cause, and the reader never sees bytes that were not written, in order.
-TEST(StressTest, TransportCloseRacesReadAndWrite) {
+TEST(RtOsStressTest, TransportCloseRacesReadAndWrite) {
   constexpr int kRounds = 100;
   constexpr size_t kChunk = 4096;
   constexpr int kMaxWrites = 2000;
@@ -423,7 +423,7 @@ TEST(StressTest, TransportCloseRacesReadAndWrite) {
   }
 }
 
-TEST(StressTest, ListenerCloseRacesAcceptAndConnect) {
+TEST(RtOsStressTest, ListenerCloseRacesAcceptAndConnect) {
   constexpr int kRounds = 40;
   std::minstd_rand seeds(4);
   for (int round = 0; round < kRounds; ++round) {

@@ -16,7 +16,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(TaskTest, JoinWaitsForTheBody) {
+TEST(RtOsTaskTest, JoinWaitsForTheBody) {
   Atomic<int> steps(0);
   Task t = spawn("worker", [&] {
     sleep_for(2ms);
@@ -28,12 +28,12 @@ TEST(TaskTest, JoinWaitsForTheBody) {
   EXPECT_EQ(steps.load(), 1);
 }
 
-TEST(TaskTest, DefaultTaskIsNotJoinable) {
+TEST(RtOsTaskTest, DefaultTaskIsNotJoinable) {
   Task t;
   EXPECT_FALSE(t.joinable());
 }
 
-TEST(TaskTest, BodyMayOwnMoveOnlyState) {
+TEST(RtOsTaskTest, BodyMayOwnMoveOnlyState) {
   auto owned = std::make_unique<int>(41);
   int seen = 0;
   Task t = spawn("owner", [p = std::move(owned), &seen] { seen = *p + 1; });
@@ -41,7 +41,7 @@ TEST(TaskTest, BodyMayOwnMoveOnlyState) {
   EXPECT_EQ(seen, 42);
 }
 
-TEST(TaskTest, MoveTransfersTheThread) {
+TEST(RtOsTaskTest, MoveTransfersTheThread) {
   Task a = spawn("moved", [] {});
   Task b(std::move(a));
   EXPECT_FALSE(a.joinable());  // NOLINT(bugprone-use-after-move): testing it
@@ -53,7 +53,7 @@ TEST(TaskTest, MoveTransfersTheThread) {
   c.join();
 }
 
-TEST(TaskTest, CurrentTaskNamesTheSpawnedTaskAndMain) {
+TEST(RtOsTaskTest, CurrentTaskNamesTheSpawnedTaskAndMain) {
   const TaskInfo main_info = current_task();
   EXPECT_EQ(main_info.id, 0u);
   EXPECT_EQ(main_info.name, "main");
@@ -71,7 +71,7 @@ TEST(TaskTest, CurrentTaskNamesTheSpawnedTaskAndMain) {
   EXPECT_GT(second.id, first.id);  // assigned in spawn order, never reused
 }
 
-TEST(TaskTest, IdsAreDistinctAcrossConcurrentSpawns) {
+TEST(RtOsTaskTest, IdsAreDistinctAcrossConcurrentSpawns) {
   constexpr int kTasks = 16;
   Mutex m("ids");
   std::set<uint64_t> ids;
@@ -89,18 +89,18 @@ TEST(TaskTest, IdsAreDistinctAcrossConcurrentSpawns) {
   EXPECT_EQ(ids.count(0), 0u);
 }
 
-TEST(TaskTest, YieldReturns) {
+TEST(RtOsTaskTest, YieldReturns) {
   for (int i = 0; i < 10; ++i) yield();
   SUCCEED();
 }
 
-TEST(TaskDeathTest, DroppingAJoinableTaskNamesIt) {
+TEST(RtOsTaskDeathTest, DroppingAJoinableTaskNamesIt) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH({ Task t = spawn("manager.reader", [] { sleep_for(1s); }); },
                "task 'manager.reader' .*destroyed without join");
 }
 
-TEST(TaskDeathTest, OverwritingAJoinableTaskIsReported) {
+TEST(RtOsTaskDeathTest, OverwritingAJoinableTaskIsReported) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
@@ -110,7 +110,7 @@ TEST(TaskDeathTest, OverwritingAJoinableTaskIsReported) {
       "task 'first' overwritten by a move while still joinable");
 }
 
-TEST(TaskDeathTest, JoiningItselfIsReported) {
+TEST(RtOsTaskDeathTest, JoiningItselfIsReported) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
@@ -128,7 +128,7 @@ TEST(TaskDeathTest, JoiningItselfIsReported) {
       "task 'selfish' joins itself");
 }
 
-TEST(TaskDeathTest, JoinOfANotJoinableTaskIsReported) {
+TEST(RtOsTaskDeathTest, JoinOfANotJoinableTaskIsReported) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
@@ -138,7 +138,7 @@ TEST(TaskDeathTest, JoinOfANotJoinableTaskIsReported) {
       "join of a task that is not joinable");
 }
 
-TEST(ClockTest, NeverGoesBackwards) {
+TEST(RtOsClockTest, NeverGoesBackwards) {
   TimePoint last = now();
   for (int i = 0; i < 10000; ++i) {
     const TimePoint t = now();
@@ -147,21 +147,23 @@ TEST(ClockTest, NeverGoesBackwards) {
   }
 }
 
-TEST(ClockTest, SleepForLastsAtLeastTheDuration) {
+TEST(RtOsClockTest, SleepForLastsAtLeastTheDuration) {
   const TimePoint start = now();
   sleep_for(5ms);
   EXPECT_GE(now() - start, 5ms);
 }
 
-TEST(ClockTest, SleepUntilAPastDeadlineReturns) {
+TEST(RtOsClockTest, SleepUntilAPastDeadlineReturns) {
   sleep_until(now() - 1s);
   sleep_for(Duration::zero());
   SUCCEED();
 }
 
-TEST(ClockTest, NoDeadlineIsLaterThanAnyTime) { EXPECT_GT(kNoDeadline, now() + 24h * 365 * 100); }
+TEST(RtOsClockTest, NoDeadlineIsLaterThanAnyTime) {
+  EXPECT_GT(kNoDeadline, now() + 24h * 365 * 100);
+}
 
-TEST(AtomicTest, LoadStoreExchange) {
+TEST(RtOsAtomicTest, LoadStoreExchange) {
   Atomic<int> a(7, "a");
   EXPECT_EQ(a.load(), 7);
   a.store(9);
@@ -170,7 +172,7 @@ TEST(AtomicTest, LoadStoreExchange) {
   EXPECT_EQ(a.load(), 11);
 }
 
-TEST(AtomicTest, CompareExchangeReportsTheCurrentValueOnFailure) {
+TEST(RtOsAtomicTest, CompareExchangeReportsTheCurrentValueOnFailure) {
   Atomic<uint64_t> a(5);
   uint64_t expected = 4;
   EXPECT_FALSE(a.compare_exchange(expected, 10));
@@ -180,14 +182,14 @@ TEST(AtomicTest, CompareExchangeReportsTheCurrentValueOnFailure) {
   EXPECT_EQ(a.load(), 10u);
 }
 
-TEST(AtomicTest, FetchAddAndSubReturnThePreviousValue) {
+TEST(RtOsAtomicTest, FetchAddAndSubReturnThePreviousValue) {
   Atomic<int64_t> a(0);
   EXPECT_EQ(a.fetch_add(5), 0);
   EXPECT_EQ(a.fetch_sub(2), 5);
   EXPECT_EQ(a.load(), 3);
 }
 
-TEST(AtomicTest, BoolAndEnumValues) {
+TEST(RtOsAtomicTest, BoolAndEnumValues) {
   enum class Phase : uint8_t { kOpen, kClosed };
   Atomic<bool> flag(false);
   EXPECT_TRUE(!flag.exchange(true));
@@ -198,7 +200,7 @@ TEST(AtomicTest, BoolAndEnumValues) {
   EXPECT_EQ(phase.load(), Phase::kClosed);
 }
 
-TEST(AtomicTest, ConcurrentIncrementsAreNotLost) {
+TEST(RtOsAtomicTest, ConcurrentIncrementsAreNotLost) {
   constexpr int kTasks = 4;
   constexpr int kRounds = 50000;
   Atomic<int> counter(0);

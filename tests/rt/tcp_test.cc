@@ -63,20 +63,20 @@ void CloseWithReset(int fd) {
   ::close(fd);
 }
 
-TEST(TcpListenerTest, EphemeralPortIsReported) {
+TEST(RtOsTcpListenerTest, EphemeralPortIsReported) {
   std::unique_ptr<TcpListener> listener = ListenLoopback();
   EXPECT_NE(listener->Port(), 0);
   EXPECT_EQ(listener->address(), "127.0.0.1:" + std::to_string(listener->Port()));
 }
 
-TEST(TcpListenerTest, BadHostIsAnInvalidArgument) {
+TEST(RtOsTcpListenerTest, BadHostIsAnInvalidArgument) {
   Result<std::unique_ptr<TcpListener>> l = TcpListener::Listen("not-an-address", 0);
   ASSERT_FALSE(l.ok());
   EXPECT_EQ(l.status().kind(), ErrorKind::kInvalidArgument) << l.status();
   EXPECT_NE(l.status().message().find("not-an-address"), std::string::npos);
 }
 
-TEST(TcpListenerTest, PortInUseIsAClearError) {
+TEST(RtOsTcpListenerTest, PortInUseIsAClearError) {
   std::unique_ptr<TcpListener> first = ListenLoopback();
   Result<std::unique_ptr<TcpListener>> second = TcpListener::Listen("127.0.0.1", first->Port());
   ASSERT_FALSE(second.ok());
@@ -85,7 +85,7 @@ TEST(TcpListenerTest, PortInUseIsAClearError) {
       << second.status();
 }
 
-TEST(TcpTest, RoundTripsBothWays) {
+TEST(RtOsTcpTest, RoundTripsBothWays) {
   std::unique_ptr<TcpListener> listener = ListenLoopback();
   Connection c = Connect(*listener);
   ASSERT_TRUE(c.client->Write(AsBytes("invoke")).ok());
@@ -94,7 +94,7 @@ TEST(TcpTest, RoundTripsBothWays) {
   EXPECT_EQ(ReadExactly(*c.client, 5), "reply");
 }
 
-TEST(TcpTest, Ipv6LoopbackWorksWhereAvailable) {
+TEST(RtOsTcpTest, Ipv6LoopbackWorksWhereAvailable) {
   Result<std::unique_ptr<TcpListener>> l = TcpListener::Listen("::1", 0);
   if (!l.ok()) GTEST_SKIP() << "no IPv6 loopback here: " << l.status();
   EXPECT_EQ(l.value()->address(), "[::1]:" + std::to_string(l.value()->Port()));
@@ -106,7 +106,7 @@ TEST(TcpTest, Ipv6LoopbackWorksWhereAvailable) {
   EXPECT_EQ(ReadExactly(*server.value(), 2), "v6");
 }
 
-TEST(TcpTest, LargeWritesBothWaysWithConcurrentReaders) {
+TEST(RtOsTcpTest, LargeWritesBothWaysWithConcurrentReaders) {
   constexpr size_t kSize = 6 << 20;  // far beyond the socket buffers
   std::unique_ptr<TcpListener> listener = ListenLoopback();
   Connection c = Connect(*listener);
@@ -125,7 +125,7 @@ TEST(TcpTest, LargeWritesBothWaysWithConcurrentReaders) {
   EXPECT_TRUE(at_server.bytes == sent);
 }
 
-TEST(TcpTest, OrderlyCloseIsEof) {
+TEST(RtOsTcpTest, OrderlyCloseIsEof) {
   std::unique_ptr<TcpListener> listener = ListenLoopback();
   Connection c = Connect(*listener);
   ASSERT_TRUE(c.client->Write(AsBytes("bye")).ok());
@@ -135,7 +135,7 @@ TEST(TcpTest, OrderlyCloseIsEof) {
   EXPECT_EQ(got.end.kind(), ErrorKind::kEof) << got.end;
 }
 
-TEST(TcpTest, ResetIsClosedNotEof) {
+TEST(RtOsTcpTest, ResetIsClosedNotEof) {
   std::unique_ptr<TcpListener> listener = ListenLoopback();
   const int raw = RawConnect(listener->Port());
   Result<std::unique_ptr<Transport>> server = listener->Accept();
@@ -149,7 +149,7 @@ TEST(TcpTest, ResetIsClosedNotEof) {
   EXPECT_NE(r.err.message().find("127.0.0.1:"), std::string::npos) << r.err;
 }
 
-TEST(TcpTest, WriteAfterAResetIsClosed) {
+TEST(RtOsTcpTest, WriteAfterAResetIsClosed) {
   std::unique_ptr<TcpListener> listener = ListenLoopback();
   const int raw = RawConnect(listener->Port());
   Result<std::unique_ptr<Transport>> server = listener->Accept();
@@ -163,7 +163,7 @@ TEST(TcpTest, WriteAfterAResetIsClosed) {
   EXPECT_EQ(s.kind(), ErrorKind::kClosed) << s;
 }
 
-TEST(TcpTest, CloseFromAnotherTaskUnblocksARead) {
+TEST(RtOsTcpTest, CloseFromAnotherTaskUnblocksARead) {
   std::unique_ptr<TcpListener> listener = ListenLoopback();
   Connection c = Connect(*listener);
   ReadResult r;
@@ -179,7 +179,7 @@ TEST(TcpTest, CloseFromAnotherTaskUnblocksARead) {
   EXPECT_EQ(ReadToEnd(*c.client, 100).end.kind(), ErrorKind::kEof);
 }
 
-TEST(TcpTest, ReadAndWriteAfterCloseAreClosed) {
+TEST(RtOsTcpTest, ReadAndWriteAfterCloseAreClosed) {
   std::unique_ptr<TcpListener> listener = ListenLoopback();
   Connection c = Connect(*listener);
   ASSERT_TRUE(c.client->Close().ok());
@@ -189,7 +189,7 @@ TEST(TcpTest, ReadAndWriteAfterCloseAreClosed) {
   EXPECT_EQ(c.client->Write(AsBytes("x")).kind(), ErrorKind::kClosed);
 }
 
-TEST(TcpListenerTest, CloseFromAnotherTaskUnblocksAccept) {
+TEST(RtOsTcpListenerTest, CloseFromAnotherTaskUnblocksAccept) {
   std::unique_ptr<TcpListener> listener = ListenLoopback();
   Status accept_status;
   Task acceptor = spawn("acceptor", [&] { accept_status = listener->Accept().status(); });
@@ -201,7 +201,7 @@ TEST(TcpListenerTest, CloseFromAnotherTaskUnblocksAccept) {
   EXPECT_EQ(listener->Accept().status().kind(), ErrorKind::kClosed);
 }
 
-TEST(TcpTest, ConnectToAClosedPortIsAClearConnectionError) {
+TEST(RtOsTcpTest, ConnectToAClosedPortIsAClearConnectionError) {
   uint16_t port;
   {
     std::unique_ptr<TcpListener> listener = ListenLoopback();
