@@ -52,8 +52,8 @@ Status SocketTransport::Write(Bytes data) {
   if (closed_.load()) return ClosedError(peer_ + ": write after Close");
   size_t written = 0;
   int interrupts = 0;
-  // Every round either writes at least one byte or counts an interrupt, so
-  // the loop ends after at most size + kMaxInterruptsInARow rounds.
+  // Every round writes at least one byte, counts an interrupt (at most
+  // kMaxInterruptsInARow between two writes) or returns, which bounds it.
   while (written < data.size()) {
     const ssize_t n = ::send(fd_, data.data() + written, data.size() - written, MSG_NOSIGNAL);
     if (n > 0) {
