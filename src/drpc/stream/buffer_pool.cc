@@ -11,7 +11,6 @@ namespace drpc::stream {
 template <bool kChecked>
 BasicBufferPool<kChecked>::BasicBufferPool(BufferPoolOptions options)
     : options_(std::move(options)), mu_("buffer pool") {
-  DRPC_ASSERT(options_.initial_capacity_bytes > 0, "a pool's new buffers need some capacity");
   DRPC_ASSERT(options_.initial_capacity_bytes <= options_.max_kept_buffer_bytes,
               "the pool would drop every buffer it makes");
 }
