@@ -4,7 +4,8 @@
 //
 // Written once over rt::Mutex and rt::CondVar, so it behaves the same way in
 // both backends and every set and wait is a scheduling point in the
-// simulator.
+// simulator. A Signal must outlive every wait on it that is in progress
+// (wait_any unsubscribes after it wakes).
 #pragma once
 
 #include <cstddef>
@@ -53,8 +54,8 @@ class Signal {
   std::vector<Waiter*> waiters_;  // guarded by mu_: wait_any callers
 };
 
-// Blocks until one of `signals` is set and returns the lowest index that is
-// set, or signals.size() if `deadline` passed first.
+// Blocks until one of `signals` (non-empty, no nulls) is set and returns the
+// lowest index that is set, or signals.size() if `deadline` passed first.
 size_t wait_any_until(std::span<Signal* const> signals, TimePoint deadline, const char* label);
 inline size_t wait_any(std::span<Signal* const> signals, const char* label) {
   return wait_any_until(signals, kNoDeadline, label);

@@ -3,6 +3,7 @@
 // one running is a bug the destructor reports.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "drpc/base/unique_function.h"

@@ -22,6 +22,7 @@ class Transport {
 
   // Blocks until at least one byte is available or the stream ends. May
   // return bytes and an error together; the bytes come first (§1.8).
+  // `buffer` must not be empty.
   virtual ReadResult Read(MutableBytes buffer) = 0;
   // Writes all of `data` or fails.
   virtual Status Write(Bytes data) = 0;
