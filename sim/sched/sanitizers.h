@@ -41,6 +41,13 @@
 #include <sanitizer/tsan_interface.h>
 #endif
 
+// Leaves a function uninstrumented by ASan (no fake frame, no checks).
+#if DRPC_SIM_ASAN
+#define DRPC_SIM_NO_ASAN __attribute__((no_sanitize("address")))
+#else
+#define DRPC_SIM_NO_ASAN
+#endif
+
 namespace drpc::sim::sanitizer {
 
 inline constexpr bool kAsan = DRPC_SIM_ASAN != 0;

@@ -152,9 +152,9 @@ class Scheduler {
   void RunHooks();
   void Resume(internal::Fiber& f);
   void SwitchToScheduler(internal::Fiber& f);
-  [[noreturn]] void ExitSwitch(internal::Fiber& f);
   void Recycle(internal::Fiber& f);
   void MakeContext(internal::Fiber& f);
+  [[noreturn]] void FiberMain(internal::Fiber& f);
   void RunBody(internal::Fiber& f);
   void FinishBody(internal::Fiber& f);
   void Abandon(internal::Fiber& f);

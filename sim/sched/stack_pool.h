@@ -27,6 +27,9 @@ struct FiberStack {
   size_t mapping_bytes = 0;
   void* bottom = nullptr;  // lowest usable address, just above the guard page
   size_t usable_bytes = 0;
+  // ASan's fake stack of the last fiber that finished on this stack, handed
+  // to the next one (see Scheduler::FiberMain). Null without ASan.
+  void* asan_fake_stack = nullptr;
   void* top() const { return static_cast<char*>(bottom) + usable_bytes; }
 };
 

@@ -1,0 +1,520 @@
+#include "sim/cli/cli.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "sim/cli/runner.h"
+#include "sim/scenarios/scenario.h"
+#include "sim/sched/trace.h"
+
+namespace drpc::sim::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: drpc-sim <command> [flags]\n"
+    "\n"
+    "commands:\n"
+    "  list                                   the built-in scenarios\n"
+    "  run    --scenario NAME --seed S        one run; on failure prints a replay line and\n"
+    "         [--trace FILE]                  the trace tail and saves the choice log\n"
+    "         [--save-log FILE]               (--trace writes the full trace; --save-log\n"
+    "         [--check-determinism]           saves the log even if the run passes)\n"
+    "  sweep  (--scenario NAME | --all-fixed) seeds S..S+N-1 of one scenario, or of every\n"
+    "         --seeds N [--from S]            scenario expected to pass\n"
+    "         [--check-determinism]\n"
+    "  replay FILE [--trace FILE]             rerun a saved choice log; --expect-recorded:\n"
+    "         [--expect-recorded]             succeed only if it reproduces the logged result\n"
+    "  check  --scenario NAME --seed S        determinism self-check: run twice, compare\n"
+    "  hunt   --scenario NAME [--trials T]    seeds the random scheduler needs to find a\n"
+    "         [--max-seeds N]                 planted bug, over T independent trials\n"
+    "\n"
+    "run options (flag, or environment variable; the flag wins):\n"
+    "  --max-steps N     DRPC_SIM_MAX_STEPS    scheduling steps before a run fails (livelock)\n"
+    "  --stack-bytes N   DRPC_SIM_STACK_BYTES  usable bytes per fiber stack\n"
+    "  --max-fibers N    DRPC_SIM_MAX_FIBERS   fibers a run may spawn\n"
+    "  --trace-tail N    DRPC_SIM_TRACE_TAIL   events in a failure's trace tail\n"
+    "  --log-dir DIR     DRPC_SIM_LOG_DIR      where failing runs save their choice logs (.)\n"
+    "  --no-save-log                           do not save choice logs\n"
+    "\n"
+    "exit status: 0 ok, 1 failure found, 2 bad arguments\n";
+
+constexpr uint64_t kMaxSweepSeeds = 100'000'000;
+constexpr uint64_t kMaxHuntTrials = 10'000;
+constexpr size_t kMaxLogFileBytes = 256 * 1024 * 1024;
+constexpr size_t kFailingSeedsListed = 10;
+
+struct Parsed {
+  std::string command;
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> values;
+  std::set<std::string> switches;
+};
+
+// The flags each command accepts; true = takes a value.
+const std::map<std::string, bool> kOptionFlags = {
+    {"--max-steps", true},  {"--stack-bytes", true}, {"--max-fibers", true},
+    {"--trace-tail", true}, {"--log-dir", true},     {"--no-save-log", false},
+};
+const std::map<std::string, std::map<std::string, bool>> kCommandFlags = {
+    {"list", {}},
+    {"run",
+     {{"--scenario", true},
+      {"--seed", true},
+      {"--trace", true},
+      {"--save-log", true},
+      {"--check-determinism", false}}},
+    {"sweep",
+     {{"--scenario", true},
+      {"--all-fixed", false},
+      {"--seeds", true},
+      {"--from", true},
+      {"--check-determinism", false}}},
+    {"replay", {{"--trace", true}, {"--expect-recorded", false}}},
+    {"check", {{"--scenario", true}, {"--seed", true}}},
+    {"hunt", {{"--scenario", true}, {"--trials", true}, {"--max-seeds", true}}},
+};
+
+class Cli {
+ public:
+  Cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+      const Environment& env)
+      : args_(args), out_(out), err_(err), env_(env) {}
+
+  int Main();
+
+ private:
+  int Usage(const std::string& problem) {
+    err_ << "drpc-sim: " << problem << "\n(run `drpc-sim help` for usage)\n";
+    return kExitUsage;
+  }
+  bool Parse(std::string& problem);
+  bool Number(const std::string& flag, uint64_t& out, std::string& problem) const;
+  const Scenario* ScenarioFlag(std::string& problem) const;
+  bool Settings(const Scenario& scenario, RunSettings& settings, std::string& problem) const;
+  std::string Save(const Scenario& scenario, const SeedRun& run, const RunSettings& settings);
+  bool WriteTrace(const RunResult& result);
+
+  int List();
+  int RunCommand(bool check_determinism);
+  int Sweep();
+  int SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool check, bool& failed);
+  int Replay();
+  int Hunt();
+
+  const std::vector<std::string>& args_;
+  std::ostream& out_;
+  std::ostream& err_;
+  const Environment& env_;
+  Parsed parsed_;
+};
+
+int Cli::Main() {
+  std::string problem;
+  if (args_.size() < 2) return Usage("no command given");
+  if (args_[1] == "help" || args_[1] == "--help" || args_[1] == "-h") {
+    out_ << kUsage;
+    return kExitOk;
+  }
+  if (!Parse(problem)) return Usage(problem);
+  const std::string& c = parsed_.command;
+  if (c == "list") return List();
+  if (c == "run") return RunCommand(parsed_.switches.count("--check-determinism") > 0);
+  if (c == "check") return RunCommand(true);
+  if (c == "sweep") return Sweep();
+  if (c == "replay") return Replay();
+  if (c == "hunt") return Hunt();
+  return Usage("unknown command '" + c + "'");
+}
+
+bool Cli::Parse(std::string& problem) {
+  parsed_.command = args_[1];
+  auto command = kCommandFlags.find(parsed_.command);
+  if (command == kCommandFlags.end()) {
+    problem = "unknown command '" + parsed_.command + "'";
+    return false;
+  }
+  for (size_t i = 2; i < args_.size(); ++i) {
+    const std::string& arg = args_[i];
+    if (arg.rfind("--", 0) != 0) {
+      parsed_.positional.push_back(arg);
+      continue;
+    }
+    auto flag = command->second.find(arg);
+    bool known = flag != command->second.end();
+    bool takes_value = known && flag->second;
+    if (!known && parsed_.command != "list") {
+      auto option = kOptionFlags.find(arg);
+      known = option != kOptionFlags.end();
+      takes_value = known && option->second;
+    }
+    if (!known) {
+      problem = "'" + parsed_.command + "' does not take " + arg;
+      return false;
+    }
+    if (parsed_.values.count(arg) > 0 || parsed_.switches.count(arg) > 0) {
+      problem = arg + " given twice";
+      return false;
+    }
+    if (!takes_value) {
+      parsed_.switches.insert(arg);
+      continue;
+    }
+    if (i + 1 >= args_.size()) {
+      problem = arg + " needs a value";
+      return false;
+    }
+    parsed_.values[arg] = args_[++i];
+  }
+  const bool wants_file = parsed_.command == "replay";
+  if (parsed_.positional.size() != (wants_file ? 1u : 0u)) {
+    problem = wants_file ? "replay takes exactly one choice log file"
+                         : "unexpected argument '" + parsed_.positional.front() + "'";
+    return false;
+  }
+  return true;
+}
+
+bool Cli::Number(const std::string& flag, uint64_t& out, std::string& problem) const {
+  auto it = parsed_.values.find(flag);
+  if (it == parsed_.values.end()) {
+    problem = parsed_.command + " needs " + flag;
+    return false;
+  }
+  if (!ParseCount(it->second, 0, UINT64_MAX, out)) {
+    problem = flag + " needs a non-negative whole number, got '" + it->second + "'";
+    return false;
+  }
+  return true;
+}
+
+const Scenario* Cli::ScenarioFlag(std::string& problem) const {
+  auto it = parsed_.values.find("--scenario");
+  if (it == parsed_.values.end()) {
+    problem = parsed_.command + " needs --scenario NAME (see `drpc-sim list`)";
+    return nullptr;
+  }
+  const Scenario* scenario = Scenarios().Find(it->second);
+  if (scenario == nullptr) {
+    problem = "no scenario named '" + it->second + "' (see `drpc-sim list`)";
+  }
+  return scenario;
+}
+
+bool Cli::Settings(const Scenario& scenario, RunSettings& settings, std::string& problem) const {
+  settings.options = scenario.options;
+  settings.program = args_[0];
+  // Environment first, then flags, so a flag wins.
+  struct Source {
+    const char* env;
+    const char* flag;
+    const char* key;  // RunOptions key, or null for the ones handled here
+  };
+  const Source sources[] = {
+      {"DRPC_SIM_MAX_STEPS", "--max-steps", "max_steps"},
+      {"DRPC_SIM_STACK_BYTES", "--stack-bytes", "stack_bytes"},
+      {"DRPC_SIM_MAX_FIBERS", "--max-fibers", "max_fibers"},
+      {"DRPC_SIM_TRACE_TAIL", "--trace-tail", nullptr},
+      {"DRPC_SIM_LOG_DIR", "--log-dir", nullptr},
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const Source& s : sources) {
+      std::optional<std::string> value;
+      if (pass == 0) {
+        if (const char* v = env_ ? env_(s.env) : nullptr) value = v;
+      } else if (auto it = parsed_.values.find(s.flag); it != parsed_.values.end()) {
+        value = it->second;
+      }
+      if (!value) continue;
+      const std::string origin = pass == 0 ? std::string(s.env) : std::string(s.flag);
+      if (s.key != nullptr) {
+        std::string error;
+        if (!ApplyOption(settings.options, s.key, *value, error)) {
+          problem = origin + ": " + error;
+          return false;
+        }
+      } else if (std::string(s.flag) == "--log-dir") {
+        settings.log_dir = *value;
+      } else {
+        uint64_t tail = 0;
+        if (!ParseCount(*value, 0, 100'000, tail)) {
+          problem = origin + ": needs a whole number in [0, 100000], got '" + *value + "'";
+          return false;
+        }
+        settings.options.trace_tail_events = static_cast<size_t>(tail);
+      }
+    }
+  }
+  settings.save_logs = parsed_.switches.count("--no-save-log") == 0;
+  return true;
+}
+
+std::string Cli::Save(const Scenario& scenario, const SeedRun& run, const RunSettings& settings) {
+  if (!settings.save_logs) return "";
+  std::string error;
+  std::string path = SaveLog(MakeLog(scenario, run.seed, settings, run.result), settings, error);
+  if (path.empty()) err_ << "drpc-sim: " << error << "\n";
+  return path;
+}
+
+bool Cli::WriteTrace(const RunResult& result) {
+  auto it = parsed_.values.find("--trace");
+  if (it == parsed_.values.end()) return true;
+  std::ofstream file(it->second, std::ios::binary | std::ios::trunc);
+  file << result.full_trace;
+  file.close();
+  if (!file) {
+    err_ << "drpc-sim: could not write the trace to " << it->second << "\n";
+    return false;
+  }
+  out_ << "full trace (" << std::count(result.full_trace.begin(), result.full_trace.end(), '\n')
+       << " lines) written to " << it->second << "\n";
+  return true;
+}
+
+int Cli::List() {
+  for (const Scenario& s : Scenarios().all()) {
+    std::string expect(ExpectationName(s.expect));
+    if (s.expect == Expectation::kFindsBug) {
+      expect += " (" + std::string(OutcomeName(s.bug_outcome)) + " within " +
+                std::to_string(s.find_within_seeds) + " seeds)";
+    }
+    out_ << s.name << std::string(s.name.size() < 30 ? 30 - s.name.size() : 1, ' ') << expect
+         << "\n    " << s.description << "\n";
+  }
+  return kExitOk;
+}
+
+int Cli::RunCommand(bool check_determinism) {
+  std::string problem;
+  uint64_t seed = 0;
+  const Scenario* scenario = ScenarioFlag(problem);
+  RunSettings settings;
+  if (scenario == nullptr || !Number("--seed", seed, problem) ||
+      !Settings(*scenario, settings, problem)) {
+    return Usage(problem);
+  }
+  if (parsed_.values.count("--trace") > 0) settings.options.keep_full_trace = true;
+  SeedRun run = RunSeed(*scenario, seed, settings, check_determinism);
+  if (!WriteTrace(run.result)) return kExitUsage;
+  if (auto it = parsed_.values.find("--save-log"); it != parsed_.values.end()) {
+    std::ofstream file(it->second, std::ios::binary | std::ios::trunc);
+    file << FormatChoiceLog(MakeLog(*scenario, seed, settings, run.result));
+    file.close();
+    if (!file) {
+      err_ << "drpc-sim: could not write the choice log to " << it->second << "\n";
+      return kExitUsage;
+    }
+    out_ << "choice log written to " << it->second << "\n";
+  }
+  if (!run.failed()) {
+    out_ << "ok " << scenario->name << " seed " << seed << ": trace hash "
+         << Hex(run.result.trace_hash) << ", " << run.result.steps << " steps, "
+         << run.result.choice_log.size() << " choices, virtual time "
+         << FormatTime(run.result.end_time) << "\n";
+    if (run.determinism) out_ << run.determinism->summary << "\n";
+    return kExitOk;
+  }
+  out_ << FailureReport(*scenario, run, settings, Save(*scenario, run, settings));
+  return kExitFailureFound;
+}
+
+int Cli::Sweep() {
+  std::string problem;
+  uint64_t seeds = 0, from = 0;
+  if (!Number("--seeds", seeds, problem)) return Usage(problem);
+  if (seeds == 0 || seeds > kMaxSweepSeeds) {
+    return Usage("--seeds must be between 1 and " + std::to_string(kMaxSweepSeeds));
+  }
+  if (parsed_.values.count("--from") > 0 && !Number("--from", from, problem)) return Usage(problem);
+  if (from > UINT64_MAX - seeds) return Usage("--from + --seeds overflows");
+  const bool all_fixed = parsed_.switches.count("--all-fixed") > 0;
+  if (all_fixed == (parsed_.values.count("--scenario") > 0)) {
+    return Usage("sweep needs exactly one of --scenario NAME and --all-fixed");
+  }
+  std::vector<const Scenario*> scenarios;
+  if (all_fixed) {
+    for (const Scenario& s : Scenarios().all()) {
+      if (s.expect == Expectation::kPass) scenarios.push_back(&s);
+    }
+  } else {
+    const Scenario* s = ScenarioFlag(problem);
+    if (s == nullptr) return Usage(problem);
+    scenarios.push_back(s);
+  }
+  const bool check = parsed_.switches.count("--check-determinism") > 0;
+  uint64_t failed_scenarios = 0;
+  for (const Scenario* s : scenarios) {
+    bool failed = false;
+    if (int rc = SweepOne(*s, from, seeds, check, failed); rc != kExitOk && !failed) return rc;
+    failed_scenarios += failed;
+  }
+  out_ << "sweep: " << scenarios.size() << " scenario(s) x " << seeds << " seeds (from " << from
+       << (check ? ", each run twice for determinism" : "") << "): "
+       << (failed_scenarios == 0 ? "all passed"
+                                 : std::to_string(failed_scenarios) + " scenario(s) FAILED")
+       << "\n";
+  return failed_scenarios == 0 ? kExitOk : kExitFailureFound;
+}
+
+int Cli::SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool check,
+                  bool& failed) {
+  std::string problem;
+  RunSettings settings;
+  if (!Settings(scenario, settings, problem)) return Usage(problem);
+  std::map<std::string, uint64_t> by_outcome;
+  std::vector<uint64_t> failing_seeds;
+  uint64_t failures = 0;
+  const uint64_t progress_every = std::max<uint64_t>(1, seeds / 10);
+  for (uint64_t i = 0; i < seeds; ++i) {
+    const uint64_t seed = from + i;
+    SeedRun run = RunSeed(scenario, seed, settings, check);
+    if (run.failed()) {
+      if (failures == 0) {
+        out_ << FailureReport(scenario, run, settings, Save(scenario, run, settings)) << "\n";
+      }
+      ++failures;
+      ++by_outcome[run.result.ok() ? "nondeterminism"
+                                   : std::string(OutcomeName(run.result.outcome))];
+      if (failing_seeds.size() < kFailingSeedsListed) failing_seeds.push_back(seed);
+    }
+    if ((i + 1) % progress_every == 0 || i + 1 == seeds) {
+      err_ << "sweep " << scenario.name << ": " << (i + 1) << "/" << seeds << " seeds, " << failures
+           << " failed\n";
+    }
+  }
+  out_ << scenario.name << ": " << seeds << " seeds, ";
+  if (failures == 0) {
+    out_ << "all passed\n";
+  } else {
+    out_ << failures << " FAILED (";
+    bool first = true;
+    for (const auto& [outcome, count] : by_outcome) {
+      out_ << (first ? "" : ", ") << outcome << ": " << count;
+      first = false;
+    }
+    out_ << "); failing seeds:";
+    for (uint64_t seed : failing_seeds) out_ << " " << seed;
+    out_ << (failures > failing_seeds.size() ? " ..." : "") << "\n";
+  }
+  failed = failures > 0;
+  return failed ? kExitFailureFound : kExitOk;
+}
+
+int Cli::Replay() {
+  const std::string& path = parsed_.positional.front();
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Usage("cannot read choice log '" + path + "'");
+  std::string text;
+  char buf[1 << 16];
+  while (file.read(buf, sizeof buf) || file.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(file.gcount()));
+    if (text.size() > kMaxLogFileBytes) return Usage("choice log '" + path + "' is too large");
+  }
+  Result<ChoiceLogFile> log = ParseChoiceLog(text);
+  if (!log.ok()) return Usage(path + ": " + log.status().message());
+  const Scenario* scenario = Scenarios().Find(log->scenario);
+  if (scenario == nullptr) {
+    return Usage(path + ": no scenario named '" + log->scenario + "' in this build");
+  }
+  RunSettings settings;
+  std::string problem;
+  if (!Settings(*scenario, settings, problem)) return Usage(problem);
+  for (const auto& [key, value] : log->options) {
+    if (!ApplyOption(settings.options, key, value, problem)) return Usage(path + ": " + problem);
+  }
+  if (parsed_.values.count("--trace") > 0) settings.options.keep_full_trace = true;
+  ReplayRun run = RunReplay(*scenario, *log, settings);
+  if (!WriteTrace(run.result)) return kExitUsage;
+  const RunResult& r = run.result;
+  out_ << "replayed " << path << " (" << scenario->name;
+  if (log->seed) out_ << ", seed " << *log->seed;
+  out_ << "): " << OutcomeName(r.outcome) << ", trace hash " << Hex(r.trace_hash) << ", " << r.steps
+       << " steps\n";
+  bool reproduced = r.outcome != Outcome::kNondeterminism && run.fully_consumed;
+  if (!run.fully_consumed) {
+    out_ << "NONDETERMINISM: the run made fewer choices than the log records\n";
+  }
+  if (log->result) {
+    const bool same = OutcomeName(r.outcome) == log->result->outcome &&
+                      r.trace_hash == log->result->trace_hash && r.steps == log->result->steps;
+    reproduced = reproduced && same;
+    out_ << (same ? "reproduces" : "DIFFERS FROM") << " the logged result: " << log->result->outcome
+         << ", trace hash " << Hex(log->result->trace_hash) << ", " << log->result->steps
+         << " steps\n";
+  }
+  if (!r.ok()) out_ << r.report << "\ntrace tail:\n" << r.trace_tail;
+  if (parsed_.switches.count("--expect-recorded") > 0) {
+    if (!log->result) return Usage(path + " has no `result` line to compare with");
+    return reproduced ? kExitOk : kExitFailureFound;
+  }
+  return r.ok() && reproduced ? kExitOk : kExitFailureFound;
+}
+
+int Cli::Hunt() {
+  std::string problem;
+  const Scenario* scenario = ScenarioFlag(problem);
+  if (scenario == nullptr) return Usage(problem);
+  if (scenario->expect != Expectation::kFindsBug) {
+    return Usage("hunt measures planted bugs; '" + scenario->name + "' is not one");
+  }
+  uint64_t trials = 21, max_seeds = 20 * scenario->find_within_seeds;
+  if (parsed_.values.count("--trials") > 0 && !Number("--trials", trials, problem)) {
+    return Usage(problem);
+  }
+  if (parsed_.values.count("--max-seeds") > 0 && !Number("--max-seeds", max_seeds, problem)) {
+    return Usage(problem);
+  }
+  if (trials == 0 || trials > kMaxHuntTrials || max_seeds == 0 || max_seeds > kMaxSweepSeeds) {
+    return Usage("--trials must be in [1, 10000] and --max-seeds in [1, 100000000]");
+  }
+  RunSettings settings;
+  if (!Settings(*scenario, settings, problem)) return Usage(problem);
+  std::vector<uint64_t> found;  // seeds needed per trial; max_seeds + 1 = not found
+  uint64_t wrong_outcome = 0;
+  for (uint64_t t = 0; t < trials; ++t) {
+    // Trials use disjoint seed ranges; SplitMix64 makes neighbours unrelated.
+    const uint64_t base = t << 32;
+    uint64_t needed = max_seeds + 1;
+    for (uint64_t i = 0; i < max_seeds; ++i) {
+      SeedRun run = RunSeed(*scenario, base + i, settings, false);
+      if (!run.failed()) continue;
+      wrong_outcome += run.result.outcome != scenario->bug_outcome;
+      needed = i + 1;
+      break;
+    }
+    found.push_back(needed);
+  }
+  std::vector<uint64_t> sorted = found;
+  std::sort(sorted.begin(), sorted.end());
+  const uint64_t median = sorted[sorted.size() / 2];
+  const uint64_t worst = sorted.back();
+  uint64_t total = 0;
+  for (uint64_t n : found) total += n;
+  out_ << scenario->name << ": seeds until the first failure, per trial:";
+  for (uint64_t n : found) out_ << " " << (n > max_seeds ? std::string(">max") : std::to_string(n));
+  out_ << "\nmedian " << median << ", mean " << (total / trials) << "."
+       << (total % trials) * 10 / trials << ", max "
+       << (worst > max_seeds ? ">" + std::to_string(max_seeds) : std::to_string(worst)) << " over "
+       << trials << " trials; bound " << scenario->find_within_seeds << ": "
+       << (worst <= scenario->find_within_seeds ? "within the bound" : "BOUND EXCEEDED") << "\n";
+  if (wrong_outcome > 0) {
+    out_ << wrong_outcome << " trial(s) first failed with an outcome other than "
+         << OutcomeName(scenario->bug_outcome) << "\n";
+  }
+  return worst <= scenario->find_within_seeds && wrong_outcome == 0 ? kExitOk : kExitFailureFound;
+}
+
+}  // namespace
+
+int SimMain(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+            const Environment& env) {
+  std::vector<std::string> with_program = args;
+  if (with_program.empty()) with_program.push_back("drpc-sim");
+  return Cli(with_program, out, err, env).Main();
+}
+
+}  // namespace drpc::sim::cli

@@ -1,0 +1,33 @@
+// drpc-sim, the simulator's command line, as a function so tests can drive
+// it in-process. main.cc is a one-line wrapper.
+//
+//   drpc-sim list
+//   drpc-sim run    --scenario NAME --seed S [--trace FILE] [--check-determinism]
+//   drpc-sim sweep  (--scenario NAME | --all-fixed) --seeds N [--from S] [--check-determinism]
+//   drpc-sim replay FILE [--trace FILE] [--expect-recorded]
+//   drpc-sim check  --scenario NAME --seed S          (determinism self-check)
+//   drpc-sim hunt   --scenario NAME [--trials T] [--max-seeds N]
+//
+// Exit status: 0 ok, 1 a failure was found (or a replay did not reproduce),
+// 2 bad arguments or input.
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace drpc::sim::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailureFound = 1;
+inline constexpr int kExitUsage = 2;
+
+// Looks up an environment variable (nullptr if unset); main passes getenv.
+using Environment = std::function<const char*(const char*)>;
+
+// args[0] is the program as invoked (it starts every replay line).
+int SimMain(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+            const Environment& env);
+
+}  // namespace drpc::sim::cli

@@ -1,0 +1,182 @@
+#include "sim/cli/runner.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "sim/sched/random_source.h"
+#include "sim/sched/replay_source.h"
+#include "sim/sched/trace.h"
+
+namespace drpc::sim::cli {
+namespace {
+
+// The options that change what a run does (and so belong in a replay).
+struct OptionField {
+  const char* key;
+  uint64_t min;
+  uint64_t max;
+  uint64_t (*get)(const RunOptions&);
+  void (*set)(RunOptions&, uint64_t);
+};
+
+constexpr OptionField kFields[] = {
+    {"max_steps", 1, UINT64_MAX, [](const RunOptions& o) { return o.max_steps; },
+     [](RunOptions& o, uint64_t v) { o.max_steps = v; }},
+    {"stack_bytes", 16 * 1024, 64 * 1024 * 1024,
+     [](const RunOptions& o) { return static_cast<uint64_t>(o.stack_bytes); },
+     [](RunOptions& o, uint64_t v) { o.stack_bytes = static_cast<size_t>(v); }},
+    {"max_fibers", 1, 1'000'000,
+     [](const RunOptions& o) { return static_cast<uint64_t>(o.max_fibers); },
+     [](RunOptions& o, uint64_t v) { o.max_fibers = static_cast<uint32_t>(v); }},
+};
+
+std::string Flag(const char* key) {
+  std::string flag = "--";
+  for (const char* c = key; *c != '\0'; ++c) flag += *c == '_' ? '-' : *c;
+  return flag;
+}
+
+}  // namespace
+
+bool ParseCount(const std::string& text, uint64_t min, uint64_t max, uint64_t& out) {
+  if (text.empty() || text.size() > 20) return false;
+  uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (value > (UINT64_MAX - digit) / 10) return false;
+    value = value * 10 + digit;
+  }
+  if (value < min || value > max) return false;
+  out = value;
+  return true;
+}
+
+std::string Hex(uint64_t value) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%016" PRIx64, value);
+  return buf;
+}
+
+bool SeedRun::failed() const {
+  return !result.ok() || (determinism.has_value() && !determinism->deterministic);
+}
+
+SeedRun RunSeed(const Scenario& scenario, uint64_t seed, const RunSettings& settings,
+                bool check_determinism) {
+  SeedRun run;
+  run.seed = seed;
+  if (!check_determinism) {
+    RandomSource random(seed);
+    run.result = Run(random, settings.options, scenario.body);
+    return run;
+  }
+  DeterminismReport report = CheckDeterminism(
+      [seed]() -> std::unique_ptr<DecisionSource> { return std::make_unique<RandomSource>(seed); },
+      settings.options, scenario.body);
+  run.result = report.first;
+  run.determinism = std::move(report);
+  return run;
+}
+
+ReplayRun RunReplay(const Scenario& scenario, const ChoiceLogFile& log,
+                    const RunSettings& settings) {
+  ReplaySource replay(log.choices);
+  ReplayRun run;
+  run.result = Run(replay, settings.options, scenario.body);
+  run.fully_consumed = replay.fully_consumed();
+  return run;
+}
+
+std::vector<std::pair<std::string, std::string>> OptionPairs(const RunOptions& options) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const OptionField& field : kFields) {
+    pairs.emplace_back(field.key, std::to_string(field.get(options)));
+  }
+  return pairs;
+}
+
+bool ApplyOption(RunOptions& options, const std::string& key, const std::string& value,
+                 std::string& error) {
+  for (const OptionField& field : kFields) {
+    if (key != field.key) continue;
+    uint64_t v = 0;
+    if (!ParseCount(value, field.min, field.max, v)) {
+      error = "option " + key + " needs a whole number in [" + std::to_string(field.min) + ", " +
+              std::to_string(field.max) + "], got '" + value + "'";
+      return false;
+    }
+    field.set(options, v);
+    return true;
+  }
+  error = "unknown option '" + key + "'";
+  return false;
+}
+
+std::string ReplayLine(const Scenario& scenario, uint64_t seed, const RunSettings& settings) {
+  std::string line =
+      settings.program + " run --scenario " + scenario.name + " --seed " + std::to_string(seed);
+  for (const OptionField& field : kFields) {
+    const uint64_t value = field.get(settings.options);
+    if (value != field.get(scenario.options)) {
+      line += " " + Flag(field.key) + " " + std::to_string(value);
+    }
+  }
+  return line;
+}
+
+ChoiceLogFile MakeLog(const Scenario& scenario, uint64_t seed, const RunSettings& settings,
+                      const RunResult& result) {
+  ChoiceLogFile log;
+  log.scenario = scenario.name;
+  log.seed = seed;
+  log.options = OptionPairs(settings.options);
+  log.result =
+      RecordedResult{std::string(OutcomeName(result.outcome)), result.steps, result.trace_hash};
+  log.choices = result.choice_log;
+  return log;
+}
+
+std::string SaveLog(const ChoiceLogFile& log, const RunSettings& settings, std::string& error) {
+  std::string path = settings.log_dir.empty() ? "." : settings.log_dir;
+  if (path.back() != '/') path += '/';
+  path += log.scenario;
+  if (log.seed) path += ".seed-" + std::to_string(*log.seed);
+  path += ".choices";
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << FormatChoiceLog(log);
+  file.close();
+  if (!file) {
+    error = "could not write " + path;
+    return "";
+  }
+  return path;
+}
+
+std::string FailureReport(const Scenario& scenario, const SeedRun& run, const RunSettings& settings,
+                          const std::string& saved_log) {
+  const RunResult& r = run.result;
+  const bool nondeterministic = run.determinism.has_value() && !run.determinism->deterministic;
+  std::string out = "FAIL " + scenario.name + " seed " + std::to_string(run.seed) + ": " +
+                    (nondeterministic && r.ok() ? std::string("nondeterminism")
+                                                : std::string(OutcomeName(r.outcome))) +
+                    "\n";
+  if (!r.ok()) out += r.report + "\n";
+  if (nondeterministic) out += run.determinism->summary + "\n";
+  out += "replay: " + ReplayLine(scenario, run.seed, settings) +
+         (nondeterministic ? " --check-determinism" : "") + "\n";
+  out += "options: " + settings.options.ToString() + "\n";
+  if (!saved_log.empty()) out += "choice log: " + saved_log + "\n";
+  out += "trace hash " + Hex(r.trace_hash) + ", " + std::to_string(r.steps) + " steps, " +
+         std::to_string(r.choice_log.size()) + " choices, virtual time " + FormatTime(r.end_time) +
+         "\n";
+  if (!r.trace_tail.empty()) {
+    out += "trace tail (last " + std::to_string(settings.options.trace_tail_events) +
+           " events):\n" + r.trace_tail;
+  }
+  return out;
+}
+
+}  // namespace drpc::sim::cli

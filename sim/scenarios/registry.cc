@@ -1,0 +1,43 @@
+#include "drpc/base/check.h"
+#include "sim/scenarios/scenario.h"
+
+namespace drpc::sim {
+
+std::string_view ExpectationName(Expectation expectation) {
+  switch (expectation) {
+    case Expectation::kPass:
+      return "pass";
+    case Expectation::kFindsBug:
+      return "planted-bug";
+    case Expectation::kNondeterministic:
+      return "planted-nondeterminism";
+  }
+  DRPC_ASSERT(false, "unknown Expectation");
+}
+
+void ScenarioRegistry::Add(Scenario scenario) {
+  DRPC_ASSERT(!scenario.name.empty() && scenario.name.find_first_of(" \t\n") == std::string::npos,
+              "scenario names are single words: '" + scenario.name + "'");
+  DRPC_ASSERT(Find(scenario.name) == nullptr, "duplicate scenario name '" + scenario.name + "'");
+  DRPC_ASSERT(scenario.body != nullptr, "scenario '" + scenario.name + "' has no body");
+  DRPC_ASSERT(scenario.expect != Expectation::kFindsBug ||
+                  (scenario.find_within_seeds > 0 && scenario.bug_outcome != Outcome::kOk),
+              "planted-bug scenario '" + scenario.name + "' needs a bound and an outcome");
+  scenarios_.push_back(std::move(scenario));
+}
+
+const Scenario* ScenarioRegistry::Find(std::string_view name) const {
+  for (const Scenario& s : scenarios_) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+RunOptions ScenarioDefaults() {
+  RunOptions options;
+  options.max_steps = 100'000;
+  options.stack_bytes = 128 * 1024;
+  return options;
+}
+
+}  // namespace drpc::sim
