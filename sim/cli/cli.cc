@@ -81,8 +81,8 @@ const std::map<std::string, std::map<std::string, bool>> kCommandFlags = {
 class Cli {
  public:
   Cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-      const Environment& env)
-      : args_(args), out_(out), err_(err), env_(env) {}
+      const Environment& env, bool err_is_terminal)
+      : args_(args), out_(out), err_(err), env_(env), err_is_terminal_(err_is_terminal) {}
 
   int Main();
 
@@ -109,6 +109,7 @@ class Cli {
   std::ostream& out_;
   std::ostream& err_;
   const Environment& env_;
+  const bool err_is_terminal_;
   Parsed parsed_;
 };
 
@@ -368,7 +369,9 @@ int Cli::SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool 
   std::map<std::string, uint64_t> by_outcome;
   std::vector<uint64_t> failing_seeds;
   uint64_t failures = 0;
-  const uint64_t progress_every = std::max<uint64_t>(1, seeds / 10);
+  // A terminal gets one line redrawn about a hundred times; a log gets a
+  // line per quarter.
+  const uint64_t progress_every = std::max<uint64_t>(1, seeds / (err_is_terminal_ ? 100 : 4));
   for (uint64_t i = 0; i < seeds; ++i) {
     const uint64_t seed = from + i;
     SeedRun run = RunSeed(scenario, seed, settings, check);
@@ -382,8 +385,9 @@ int Cli::SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool 
       if (failing_seeds.size() < kFailingSeedsListed) failing_seeds.push_back(seed);
     }
     if ((i + 1) % progress_every == 0 || i + 1 == seeds) {
-      err_ << "sweep " << scenario.name << ": " << (i + 1) << "/" << seeds << " seeds, " << failures
-           << " failed\n";
+      err_ << (err_is_terminal_ ? "\r" : "") << "sweep " << scenario.name << ": " << (i + 1) << "/"
+           << seeds << " seeds, " << failures << " failed"
+           << (err_is_terminal_ && i + 1 < seeds ? "" : "\n") << std::flush;
     }
   }
   out_ << scenario.name << ": " << seeds << " seeds, ";
@@ -511,10 +515,10 @@ int Cli::Hunt() {
 }  // namespace
 
 int SimMain(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-            const Environment& env) {
+            const Environment& env, bool err_is_terminal) {
   std::vector<std::string> with_program = args;
   if (with_program.empty()) with_program.push_back("drpc-sim");
-  return Cli(with_program, out, err, env).Main();
+  return Cli(with_program, out, err, env, err_is_terminal).Main();
 }
 
 }  // namespace drpc::sim::cli

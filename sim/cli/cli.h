@@ -26,8 +26,10 @@ inline constexpr int kExitUsage = 2;
 // Looks up an environment variable (nullptr if unset); main passes getenv.
 using Environment = std::function<const char*(const char*)>;
 
-// args[0] is the program as invoked (it starts every replay line).
+// args[0] is the program as invoked (it starts every replay line). When
+// `err_is_terminal`, sweep progress is one line redrawn in place; otherwise
+// a line at each quarter.
 int SimMain(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-            const Environment& env);
+            const Environment& env, bool err_is_terminal = false);
 
 }  // namespace drpc::sim::cli
