@@ -217,6 +217,33 @@ TEST(WireAssembler, ManySmallFramesStayWithinTheBound) {
             ErrorKind::kMessageSize);
 }
 
+TEST(WireAssembler, KeepsABigBufferForBigPacketsAndFreesItAfterSmallOnes) {
+  PacketAssembler assembler(1);
+  const std::string chunk(50 * 1024, 'b');
+  uint64_t message_id = 0;
+  auto join = [&](size_t frames, const std::string& data) {
+    ++message_id;
+    for (size_t i = 0; i < frames; ++i) {
+      const FrameCopy frame = F(kMessage, 1, message_id, i + 1 == frames, data);
+      Result<AssembleStep> step = assembler.Append(frame.view());
+      ASSERT_TRUE(step.ok()) << step.status();
+      ASSERT_EQ(step->packet.has_value(), i + 1 == frames);
+      if (step->packet) {
+        ASSERT_EQ(step->packet->data.size(), frames * data.size());
+      }
+    }
+  };
+  join(4, chunk);  // 200 KiB
+  const size_t big = assembler.buffer_capacity();
+  EXPECT_GE(big, 200u * 1024);
+  join(4, chunk);  // another big one reuses the buffer
+  EXPECT_EQ(assembler.buffer_capacity(), big);
+  join(2, "small");  // assembled in the big buffer, which it barely uses
+  EXPECT_EQ(assembler.buffer_capacity(), big);
+  join(2, "small");  // the big buffer went when the small packet was done with
+  EXPECT_LE(assembler.buffer_capacity(), 64u * 1024);
+}
+
 TEST(WireAssembler, ResetDropsThePartialPacketAndKeepsTheIds) {
   PacketAssembler assembler(1);
   ASSERT_TRUE(assembler.Append(F(kMessage, 1, 3, false, "abc").view()).ok());

@@ -98,8 +98,12 @@ size_t PacketAssembler::StartOver() {
   const size_t dropped = assembling_ ? data_.size() : 0;
   assembling_ = false;
   // The buffer may still back the packet the previous Append returned; that
-  // packet's lifetime ends with this call, so the memory is free to go.
-  if (data_.capacity() > kMaxRetainedCapacity) {
+  // packet's lifetime ends with this call, so the memory is free to go. A
+  // large buffer is kept while packets keep filling at least half of it (a
+  // stream of big messages should not reallocate for each one) and freed
+  // after a packet that used less, so an idle or small-message stream does
+  // not hold a big message's memory.
+  if (data_.capacity() > kMaxRetainedCapacity && data_.size() <= data_.capacity() / 2) {
     data_.Release();
   } else {
     data_.clear();

@@ -74,8 +74,9 @@ class PacketAssembler {
   size_t buffer_capacity() const { return data_.capacity(); }
 
  private:
-  // A joined buffer bigger than this is freed once its packet is consumed,
-  // so an idle stream does not keep a large message's memory.
+  // A joined buffer bigger than this is freed when a packet that used less
+  // than half of it is done with, so an idle stream does not keep a large
+  // message's memory (see StartOver).
   static constexpr size_t kMaxRetainedCapacity = 64 * 1024;
 
   PacketAssembler(std::optional<uint64_t> stream_id, AssemblerOptions options);
