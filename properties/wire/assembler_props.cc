@@ -112,6 +112,7 @@ RC_GTEST_PROP(WireAssemblerProps, InterleavedSplitStreamsYieldTheOriginalPackets
     }
     Result<AssembleStep> step = it->second.Append(*frame);
     RC_ASSERT(step.ok());
+    RC_ASSERT(step->dropped || step->dropped_bytes == 0);
     dropped[frame->stream_id] += step->dropped_bytes;
     if (step->packet) got[frame->stream_id].push_back(PacketCopy::Of(*step->packet));
   }

@@ -36,8 +36,11 @@ Outcome Feed(PacketAssembler& assembler, const std::vector<FrameCopy>& frames) {
       outcome.err = step.status();
       return outcome;
     }
-    if (step->dropped_kind != 0 || step->dropped_bytes != 0)
+    if (step->dropped) {
       outcome.dropped.push_back(step->dropped_bytes);
+    } else if (step->dropped_bytes != 0) {
+      ADD_FAILURE() << "dropped bytes without a dropped packet";
+    }
     if (step->packet) outcome.packets.push_back(PacketCopy::Of(*step->packet));
   }
   return outcome;
@@ -107,6 +110,7 @@ TEST(WireAssembler, DroppedPartialReportsItsKind) {
   const FrameCopy close = F(kClose, 1, 4, true);
   Result<AssembleStep> step = assembler.Append(close.view());
   ASSERT_TRUE(step.ok());
+  EXPECT_TRUE(step->dropped);
   EXPECT_EQ(step->dropped_bytes, 4u);
   EXPECT_EQ(step->dropped_kind, kError);
   ASSERT_TRUE(step->packet.has_value());

@@ -105,7 +105,7 @@ std::vector<PacketCopy> ReadPackets(const std::vector<uint8_t>& bytes) {
     Result<AssembleStep> step = it->second.Append(*frame);
     EXPECT_TRUE(step.ok()) << step.status();
     if (!step.ok()) return packets;
-    EXPECT_EQ(step->dropped_bytes, 0u);
+    EXPECT_FALSE(step->dropped);
     if (step->packet) packets.push_back(PacketCopy::Of(*step->packet));
   }
   ADD_FAILURE() << "reader did not reach EOF";

@@ -40,7 +40,10 @@ Result<AssembleStep> PacketAssembler::Append(const Frame& frame) {
   AssembleStep step;
   const bool continues = assembling_ && frame.message_id == expected_;
   if (!continues) {
-    if (assembling_) step.dropped_kind = kind_;
+    if (assembling_) {
+      step.dropped = true;
+      step.dropped_kind = kind_;
+    }
     step.dropped_bytes = StartOver();
     expected_ = frame.message_id;
     kind_ = frame.kind;

@@ -5,8 +5,8 @@
 //      (expected starts at 1, so id 0 is never    violation"
 //      accepted)
 //   3. a higher id, or any id when no packet is being assembled, starts a new
-//      packet; an unfinished one is dropped silently (its size is reported in
-//      AssembleStep::dropped_bytes); gaps are fine (1 -> 5)
+//      packet; an unfinished one is dropped silently (reported in
+//      AssembleStep::dropped*, for flow control); gaps are fine (1 -> 5)
 //   4. the same id with another kind mid-packet -> ProtocolError "frame kind
 //                                                  changed mid-packet"
 //   5. the data is appended; kind and control come from this frame
@@ -46,8 +46,9 @@ struct AssemblerOptions {
 // What one Append did.
 struct AssembleStep {
   std::optional<Packet> packet;  // set when this frame completed a packet
-  size_t dropped_bytes = 0;      // data of an unfinished packet this frame superseded
-  uint8_t dropped_kind = 0;      // that packet's kind (0 when nothing was dropped)
+  bool dropped = false;          // this frame superseded an unfinished packet
+  uint8_t dropped_kind = 0;      // that packet's kind (when dropped)
+  size_t dropped_bytes = 0;      // the data it had so far (when dropped; 0 otherwise)
 };
 
 class PacketAssembler {
