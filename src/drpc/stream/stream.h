@@ -1,0 +1,307 @@
+// Stream: one RPC's state machine on a shared connection (drpc-protocol.md
+// §2), with its receive ring (§3) and its path to the connection's writer
+// (a FrameSink, §4.5).
+//
+//   auto s = std::make_shared<Stream>(StreamConfig{.id = 1, .role = Role::kClient,
+//                                                  .pool = pool, .sink = writer});
+//   s->WriteInvoke("/svc/Method", metadata);        // application task
+//   s->MsgSend(request, BytesCodec{});
+//   s->CloseSend();
+//   Status st = s->MsgRecv(reply, BytesCodec{});    // the real status of the call
+//   s->Close();
+//   ...
+//   Status conn = s->HandleFrame(frame);            // the manager's reader task
+//
+// State: five one-shot signals (rt::Signal, each keeps its first error):
+//   send    this side may send no more; sends return its error
+//   recv    nothing more will be received
+//   term    terminating: no new operation may start
+//   fin     finished: term is set and no read, write or HandleFrame that
+//           began before term is still in progress
+//   cancel  canceled (locally or by a remote Cancel); its error wins over a
+//           writer's error (checkCancelError)
+// terminate(err) sets send, recv and term to err (each keeps an earlier
+// value), closes the ring with err and checks for fin.
+//
+// Two-phase shutdown: term = stop starting things, fin = everything that
+// was running has stopped. fin is checked inside terminate and after every
+// read, write and HandleFrame lets go; whoever sets it runs on_finished.
+//
+// What fin guarantees (§3.3), checked in checked builds:
+//   * when fin is set, no receive that began before term holds a lease, no
+//     send is inside the sink, HandleFrame is not running;
+//   * after fin the stream never calls the sink and never enqueues into its
+//     ring (HandleFrame drops everything once term is set);
+//   * the only later use of the ring is an application receive draining the
+//     messages queued before term (drain after close, §2.4). It never
+//     blocks, because the ring is closed.
+//
+// Locks. `mu` guards the transitions; `write` and `read` are inspectable
+// mutexes that serialize writers and readers. Lock order:
+//     HandleFrame (a flag, not a lock) -> mu -> write -> ring
+//     read -> ring
+// No task takes mu while it holds read or write. The terminal calls (Close,
+// CloseSend, SendError, SendCancel) take mu and then write, so they wait for
+// a send in progress (an ordered terminal reaches the peer after a message
+// whose send already returned); SendCancel first sets send, which is the
+// cancel signal of a data send waiting on writer back-pressure, so that send
+// returns and SendCancel does not wait for the back-pressure to clear.
+//
+// Callers: the application's tasks call the send, receive and terminal
+// calls (sends serialize on write, receives on read; any number of tasks);
+// exactly one task (the manager's reader) calls HandleFrame; the manager
+// calls Cancel and SendCancel. Every caller must keep the Stream alive for
+// the duration of its call (the manager and the application hold it by
+// std::shared_ptr).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "drpc/base/buffer.h"
+#include "drpc/base/bytes.h"
+#include "drpc/base/result.h"
+#include "drpc/base/status.h"
+#include "drpc/base/unique_function.h"
+#include "drpc/rt/atomic.h"
+#include "drpc/rt/mutex.h"
+#include "drpc/rt/signal.h"
+#include "drpc/stream/buffer_pool.h"
+#include "drpc/stream/codec.h"
+#include "drpc/stream/frame_sink.h"
+#include "drpc/stream/inspectable_mutex.h"
+#include "drpc/stream/ring_buffer.h"
+#include "drpc/wire/assembler.h"
+#include "drpc/wire/frame.h"
+#include "drpc/wire/kind.h"
+#include "drpc/wire/metadata.h"
+#include "drpc/wire/packet.h"
+
+namespace drpc::stream {
+
+// Which end of the RPC this stream is. The state machine is the same for
+// both; the role is for reports and for the manager's error mapping.
+enum class Role : uint8_t { kClient, kServer };
+std::string_view RoleName(Role role);  // "client" / "server"
+
+struct StreamOptions {
+  // Frame data bytes per frame of a data packet (Go SplitData, §1.6):
+  // 0 = 64 KiB, negative = never split, positive = at most that many.
+  // Terminal packets are always one frame.
+  int64_t split_size = 0;
+  // Largest incoming packet. A Message over it fails only this stream
+  // (later-era MessageSizeError, see HandleFrame); any other kind over it
+  // fails the connection.
+  size_t max_packet_size = wire::kDefaultMaxPacketSize;
+  // The receive ring (capacity, optional byte budget). An empty name becomes
+  // "stream <id>".
+  RingOptions ring{.name = ""};
+  // The per-stream marshal buffer is reused across sends; after a send that
+  // left it with more capacity than this it is freed (0 = always keep it).
+  size_t max_marshal_buffer_bytes = size_t{1} << 20;
+};
+
+struct StreamConfig {
+  uint64_t id = 0;
+  Role role = Role::kClient;
+  // The connection's pool; shared by every stream of the connection.
+  std::shared_ptr<BufferPool> pool;
+  // The connection's writer. Must outlive the stream.
+  FrameSink& sink;
+  StreamOptions options = {};
+  // Optional. Invoked exactly once, right after fin is set, on the task that
+  // set it (the reader inside HandleFrame, an application task at the end of
+  // a send, receive or terminal call, or the manager inside Cancel), after
+  // the stream let go of all its locks. It may call the stream (every call
+  // is then a cheap no-op or a drain), must not block for long (it may run
+  // on the connection's reader task), and must not take a lock that a caller
+  // of HandleFrame / Cancel / SendCancel holds across that call. The manager
+  // uses it to remove the stream from its registry without a task per
+  // stream.
+  UniqueFunction<void()> on_finished = {};
+};
+
+// A consistent-enough view of the state, for tests and the simulator's
+// checkers (each flag is read on its own; no lock is taken).
+struct StreamState {
+  bool send = false;
+  bool recv = false;
+  bool term = false;
+  bool fin = false;
+  bool cancel = false;
+  bool reading = false;   // the read lock is held
+  bool writing = false;   // the write lock is held
+  bool handling = false;  // HandleFrame is running
+};
+
+class Stream {
+ public:
+  explicit Stream(StreamConfig config);
+  // No call may be in progress. Queued receive buffers go back to the pool.
+  ~Stream();
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  // ---- manager side ---------------------------------------------------
+
+  // One incoming frame of this stream (the reader task; never concurrently).
+  // Returns ok unless the CONNECTION must die:
+  //   * a frame after term is dropped (ok);
+  //   * an assembler error (protocol violation) is returned as is;
+  //   * a completed packet has the effect of §2.2: Message is enqueued (this
+  //     may block while the ring is full; a closed ring drops it); Error,
+  //     Cancel, Close, CloseSend change the state and return ok; Invoke /
+  //     InvokeMetadata terminate the stream with ProtocolError "invoke on
+  //     existing stream" and return it; an unknown kind with the control
+  //     bit is ignored, without it the stream terminates with
+  //     wire::UnknownKindError and returns it.
+  //   * stream-level failures (the later era's rule; the connection lives):
+  //     a Message packet over options.max_packet_size (kMessageSize), or a
+  //     message the ring refuses under its byte budget (kResourceExhausted):
+  //     send = EOF, terminate(err), an abortive Error frame (control bit, code
+  //     0, text "rpc error: code = ResourceExhausted desc = <err>") goes to
+  //     the peer, and HandleFrame returns ok.
+  Status HandleFrame(const wire::Frame& frame);
+
+  // Local cancel, no wire (§2.3): true if the stream had already finished;
+  // otherwise cancel = err, send = EOF, terminate(err), false. `err` must
+  // not be ok. The manager calls it when the call's context ends and, with
+  // the connection's error, when the connection dies.
+  bool Cancel(Status err);
+
+  // Soft cancel (§2.3, later era): a no-op returning ok once term is set;
+  // else send = EOF (before taking the write lock, so a data send waiting on
+  // back-pressure wakes), terminate(err), then a Cancel frame (control bit).
+  // Returns the writer's error through checkCancelError.
+  Status SendCancel(Status err);
+
+  uint64_t id() const { return id_; }
+  Role role() const { return role_; }
+  rt::Signal& terminated() { return term_; }
+  rt::Signal& finished() { return fin_; }
+  // term's error once term is set (ok before).
+  Status termination_error() const { return term_.err(); }
+  StreamState DebugState() const;
+
+  // ---- application side: sends ----------------------------------------
+  // A send returns the send signal's error (or term's) once either is set;
+  // after most failures that is EOF and the real status is found by
+  // receiving (§2.4). A writer error is replaced by cancel's error when
+  // cancel is set.
+
+  // One packet of `kind` (normally wire::Kind::kMessage) carrying `data`,
+  // split into frames of options.split_size.
+  Status RawWrite(wire::Kind kind, Bytes data);
+
+  // Marshals `msg` into the stream's reused marshal buffer and sends it as a
+  // Message. A marshal error is returned and nothing is sent.
+  template <class Msg, class C>
+  requires Codec<C, Msg> Status MsgSend(const Msg& msg, const C& codec) {
+    auto marshal = [](const void* ctx, Buffer& out) {
+      const auto& [m, c] = *static_cast<const std::pair<const Msg*, const C*>*>(ctx);
+      return c->Marshal(*m, out);
+    };
+    const std::pair<const Msg*, const C*> ctx(&msg, &codec);
+    return SendMarshaled(marshal, &ctx);
+  }
+
+  // The client's invoke sequence, atomic under the write lock (§1.10, PR
+  // #52): an InvokeMetadata packet if `metadata` is not empty, then Invoke.
+  Status WriteInvoke(std::string_view rpc, const wire::Metadata& metadata = {});
+
+  // ---- application side: receives -------------------------------------
+  // A receive returns the next queued message; once the ring is closed and
+  // drained, the close error: EOF after a remote CloseSend or Close, the
+  // termination error otherwise (§2.4). Queued messages always come first.
+
+  // The next message, copied once out of its pooled buffer.
+  Result<Buffer> RawRecv();
+
+  // Unmarshals the next message straight from its pooled buffer, which goes
+  // back to the pool before MsgRecv returns (no copy, nothing held).
+  template <class Msg, class C>
+  requires Codec<C, Msg> Status MsgRecv(Msg& msg, const C& codec) {
+    auto unmarshal = [](void* ctx, Bytes data) {
+      auto& [m, c] = *static_cast<std::pair<Msg*, const C*>*>(ctx);
+      return c->Unmarshal(data, *m);
+    };
+    std::pair<Msg*, const C*> ctx(&msg, &codec);
+    return ReceiveDecoded(unmarshal, &ctx);
+  }
+
+  // ---- application side: terminal calls (§2.3) ------------------------
+  // Each is a no-op returning ok once term is set. Each sends one frame
+  // with no cancel signal (back-pressure delays it, never drops it) and
+  // returns the writer's error through checkCancelError.
+
+  // No more messages from this side: send = DrpcError "send closed"; if the
+  // remote already closed its send side too, terminate(DrpcError "both
+  // closed"). No-op if send is already set.
+  Status CloseSend();
+  // terminate(DrpcError "terminated by sending close"); sends Close.
+  Status Close();
+  // send = EOF; terminate(DrpcError "terminated by sending error"); sends
+  // Error with err.code() and err.message(). `err` must not be ok.
+  Status SendError(const Status& err);
+
+ private:
+  class OpScope;  // holds read_ or write_ for one call; checks for fin after
+  using MarshalFn = Status (*)(const void* ctx, Buffer& out);
+  using UnmarshalFn = Status (*)(void* ctx, Bytes data);
+
+  Status SendMarshaled(MarshalFn marshal, const void* ctx);
+  Status ReceiveDecoded(UnmarshalFn unmarshal, void* ctx);
+  Status HandleFrameInFlight(const wire::Frame& frame);
+  Status HandlePacket(const wire::Packet& packet);
+  Status HandleRemoteTerminal(const wire::Packet& packet);
+  Status FailStreamFromPeer(Status err);
+
+  // mu_ held. Sets send/recv/term, closes the ring, checks for fin.
+  void TerminateLocked(const Status& err, UniqueFunction<void()>& pending);
+  // mu_ held. Sets fin if it may; then moves on_finished_ into `pending`.
+  void CheckFinishedLocked(UniqueFunction<void()>& pending);
+  // After a read, write or HandleFrame let go (no lock held).
+  void CheckFinishedAfterRelease();
+  static void RunFinished(UniqueFunction<void()>& pending);
+
+  // write_ held. A data packet (§2.1 rawWrite).
+  Status WritePacketLocked(uint8_t kind, Bytes data);
+  // write_ held. A terminal packet: one frame, no send/term check, no cancel.
+  Status WriteTerminalLocked(wire::Kind kind, bool control, Bytes data);
+  Status WriteFrameToSink(const wire::Frame& frame, rt::Signal* cancel);
+  Status CheckCancelError(Status err) const;
+  // write_ held. Encodes an Error payload into marshal_buffer_ and sends it.
+  Status WriteErrorLocked(uint64_t code, std::string_view text, bool control);
+  void TrimMarshalBuffer();
+
+  const uint64_t id_;
+  const Role role_;
+  const StreamOptions options_;
+  FrameSink& sink_;
+
+  rt::Signal send_;
+  rt::Signal recv_;
+  rt::Signal term_;
+  rt::Signal fin_;
+  rt::Signal cancel_;
+
+  rt::Mutex mu_;  // transitions; guards on_finished_
+  InspectableMutex write_;
+  InspectableMutex read_;
+  rt::Atomic<bool> handling_;  // HandleFrame is running (one reader task)
+
+  RingBuffer ring_;
+  wire::PacketAssembler assembler_;     // the reader task's (inside HandleFrame)
+  uint64_t send_message_id_ = 0;        // guarded by write_
+  Buffer marshal_buffer_;               // guarded by write_
+  UniqueFunction<void()> on_finished_;  // guarded by mu_; moved out when fin is set
+  // Leases alive in receives that began before term (checked builds): must
+  // be 0 when fin is set.
+  rt::Atomic<uint32_t> early_leases_;
+};
+
+}  // namespace drpc::stream
