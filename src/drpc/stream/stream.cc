@@ -1,0 +1,496 @@
+#include "drpc/stream/stream.h"
+
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "drpc/base/check.h"
+#include "drpc/wire/error_payload.h"
+#include "drpc/wire/split.h"
+
+namespace drpc::stream {
+namespace {
+
+using wire::Kind;
+using wire::ToRaw;
+
+RingOptions RingOptionsFor(uint64_t id, const RingOptions& options) {
+  RingOptions out = options;
+  if (out.name.empty()) out.name = "stream " + std::to_string(id);
+  return out;
+}
+
+// The text of the abortive Error a stream sends when the peer overran one of
+// its limits: the gRPC status string the later era sends (§2.2).
+std::string ResourceExhaustedText(const Status& err) {
+  return "rpc error: code = ResourceExhausted desc = " + err.message();
+}
+
+}  // namespace
+
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kClient:
+      return "client";
+    case Role::kServer:
+      return "server";
+  }
+  return "?";
+}
+
+// One read or write: holds read_ or write_ and, once it lets go, checks for
+// fin (the second half of the two-phase shutdown covers calls that were in
+// flight when term was set).
+class Stream::OpScope {
+ public:
+  OpScope(Stream& stream, InspectableMutex& mutex) : stream_(stream), mutex_(mutex) {
+    mutex_.lock();
+  }
+  ~OpScope() {
+    mutex_.unlock();
+    stream_.CheckFinishedAfterRelease();
+  }
+  OpScope(const OpScope&) = delete;
+  OpScope& operator=(const OpScope&) = delete;
+
+ private:
+  Stream& stream_;
+  InspectableMutex& mutex_;
+};
+
+Stream::Stream(StreamConfig config)
+    : id_(config.id),
+      role_(config.role),
+      options_(std::move(config.options)),
+      sink_(config.sink),
+      send_("stream.send"),
+      recv_("stream.recv"),
+      term_("stream.term"),
+      fin_("stream.fin"),
+      cancel_("stream.cancel"),
+      mu_("stream.mu"),
+      write_("stream.write"),
+      read_("stream.read"),
+      handling_(false, "stream.handling"),
+      ring_(std::move(config.pool), RingOptionsFor(config.id, options_.ring)),
+      assembler_(config.id, wire::AssemblerOptions{.max_packet_size = options_.max_packet_size}),
+      on_finished_(std::move(config.on_finished)),
+      early_leases_(0, "stream.early_leases") {
+  DRPC_ASSERT(options_.max_packet_size > 0, "a stream needs a positive max_packet_size");
+}
+
+Stream::~Stream() {
+  DRPC_ASSERT(!read_.held(), "stream destroyed during a receive");
+  DRPC_ASSERT(!write_.held(), "stream destroyed during a send");
+  DRPC_ASSERT(!handling_.load(), "stream destroyed during HandleFrame");
+}
+
+StreamState Stream::DebugState() const {
+  return StreamState{
+      .send = send_.is_set(),
+      .recv = recv_.is_set(),
+      .term = term_.is_set(),
+      .fin = fin_.is_set(),
+      .cancel = cancel_.is_set(),
+      .reading = read_.held(),
+      .writing = write_.held(),
+      .handling = handling_.load(),
+  };
+}
+
+// ---- the two-phase shutdown ---------------------------------------------
+
+void Stream::TerminateLocked(const Status& err, UniqueFunction<void()>& pending) {
+  DRPC_ASSERT(!err.ok(), "terminate needs an error");
+  send_.set(err);
+  recv_.set(err);
+  term_.set(err);
+  ring_.Close(err);
+  DRPC_ASSERT(send_.is_set() && recv_.is_set() && term_.is_set(), "terminate left a signal unset");
+  CheckFinishedLocked(pending);
+}
+
+// Why this decision is exact without taking read_ or write_: a call stores
+// its held flag before it loads term, and lets go of it before loading term
+// again on the way out (CheckFinishedAfterRelease); terminate stores term
+// before anyone loads the flags here. All are sequentially consistent, so a
+// call that saw term unset on entry is seen as held here, and a call that
+// saw term unset on the way out was seen as not held here. So fin is set
+// exactly when term is set and no call that began before term is still
+// inside; and whichever of the two looks last sets it.
+void Stream::CheckFinishedLocked(UniqueFunction<void()>& pending) {
+  if (!term_.is_set() || fin_.is_set()) return;
+  if (read_.held() || write_.held() || handling_.load()) return;
+  if constexpr (kCheckedBuild) {
+    DRPC_ASSERT(early_leases_.load() == 0,
+                "stream " + std::to_string(id_) +
+                    ": fin with a receive buffer still held by a receive that began before term");
+    DRPC_ASSERT(ring_.closed(), "stream " + std::to_string(id_) + ": fin with its ring open");
+  }
+  const bool set = fin_.set(term_.err());
+  DRPC_ASSERT(set, "fin set twice: every fin decision is made under mu");
+  DRPC_ASSERT(!pending, "a finished callback already pending");
+  pending = std::move(on_finished_);
+}
+
+void Stream::CheckFinishedAfterRelease() {
+  if (!term_.is_set()) return;
+  UniqueFunction<void()> pending;
+  {
+    rt::LockGuard lock(mu_);
+    CheckFinishedLocked(pending);
+  }
+  RunFinished(pending);
+}
+
+void Stream::RunFinished(UniqueFunction<void()>& pending) {
+  if (pending) pending();
+}
+
+// ---- incoming -----------------------------------------------------------
+
+Status Stream::HandleFrame(const wire::Frame& frame) {
+  DRPC_ASSERT(!handling_.exchange(true),
+              "stream " + std::to_string(id_) +
+                  ": HandleFrame called concurrently (one reader task per connection)");
+  Status result = HandleFrameInFlight(frame);
+  handling_.store(false);
+  CheckFinishedAfterRelease();
+  return result;
+}
+
+Status Stream::HandleFrameInFlight(const wire::Frame& frame) {
+  if (term_.is_set()) return OkStatus();  // anything after termination is dropped
+  Result<wire::AssembleStep> step = assembler_.Append(frame);
+  if (!step.ok()) {
+    Status err = step.status();
+    // The later era fails only the stream for an oversized Message; an
+    // oversized packet of any other kind is the connection's problem.
+    if (err.is(ErrorKind::kMessageSize) && frame.kind == ToRaw(Kind::kMessage)) {
+      return FailStreamFromPeer(std::move(err));
+    }
+    return err;
+  }
+  if (!step->packet.has_value()) return OkStatus();
+  const wire::Packet& packet = *step->packet;
+  DRPC_ASSERT(packet.stream_id == id_, "the assembler completed another stream's packet");
+  return HandlePacket(packet);
+}
+
+Status Stream::HandlePacket(const wire::Packet& packet) {
+  switch (wire::ClassifyKind(packet.kind, packet.control)) {
+    case wire::KindDisposition::kIgnore:
+      return OkStatus();
+    case wire::KindDisposition::kReject:
+    case wire::KindDisposition::kHandle:
+      break;
+  }
+  if (packet.kind != ToRaw(Kind::kMessage)) return HandleRemoteTerminal(packet);
+
+  DRPC_CHECKED_ASSERT(!fin_.is_set(), "stream " + std::to_string(id_) + ": enqueue after fin");
+  switch (ring_.Enqueue(packet.data)) {
+    case EnqueueResult::kQueued:
+    case EnqueueResult::kClosed:  // terminated meanwhile: dropped (§2.2)
+      return OkStatus();
+    case EnqueueResult::kOverBudget:
+      return FailStreamFromPeer(ResourceExhaustedError(
+          "stream " + std::to_string(id_) + ": the peer overran the receive queue's byte budget"));
+  }
+  DRPC_ASSERT(false, "unknown EnqueueResult");
+  return OkStatus();
+}
+
+// Every packet kind but Message, including invokes and unknown kinds.
+Status Stream::HandleRemoteTerminal(const wire::Packet& packet) {
+  const uint8_t kind = packet.kind;
+  Status remote_error;  // decoded outside mu: it allocates
+  if (kind == ToRaw(Kind::kError)) {
+    wire::ErrorPayload payload = wire::DecodeErrorPayload(packet.data);
+    remote_error = RemoteError(std::move(payload.text), payload.code);
+  }
+  Status result;  // what the manager hears: non-ok kills the connection
+  UniqueFunction<void()> pending;
+  {
+    rt::LockGuard lock(mu_);
+    if (term_.is_set()) return OkStatus();  // terminated since HandleFrame looked
+    switch (wire::ClassifyKind(kind, packet.control)) {
+      case wire::KindDisposition::kIgnore:
+        DRPC_ASSERT(false, "ignored kinds never get here");
+        break;
+      case wire::KindDisposition::kReject:
+        result = wire::UnknownKindError(kind);
+        TerminateLocked(result, pending);
+        break;
+      case wire::KindDisposition::kHandle:
+        switch (static_cast<Kind>(kind)) {
+          case Kind::kInvoke:
+          case Kind::kInvokeMetadata:
+            result = ProtocolError("invoke on existing stream " + std::to_string(id_));
+            TerminateLocked(result, pending);
+            break;
+          case Kind::kError:
+            send_.set(EofError());
+            TerminateLocked(remote_error, pending);
+            break;
+          case Kind::kCancel:
+            cancel_.set(CanceledError());
+            send_.set(EofError());
+            TerminateLocked(CanceledError(), pending);
+            break;
+          case Kind::kClose:
+            // The ring closes with EOF first, so receives end in EOF while
+            // sends learn the remote closed.
+            recv_.set(EofError());
+            ring_.Close(EofError());
+            TerminateLocked(ClosedError("remote closed the stream"), pending);
+            break;
+          case Kind::kCloseSend:
+            recv_.set(EofError());
+            ring_.Close(EofError());
+            if (send_.is_set()) TerminateLocked(DrpcError("both closed"), pending);
+            break;
+          case Kind::kMessage:
+          case Kind::kWindowUpdate:
+            DRPC_ASSERT(false, "a kind HandleRemoteTerminal does not handle");
+            break;
+        }
+        break;
+    }
+    // HandleFrame is in flight, so fin waits for it to return.
+    DRPC_ASSERT(!pending, "fin set inside HandleFrame");
+  }
+  return result;
+}
+
+// A stream-level failure caused by the peer (the later era's
+// MessageSizeError rule): the stream dies, the peer hears why through an
+// abortive Error, the connection lives.
+Status Stream::FailStreamFromPeer(Status err) {
+  DRPC_ASSERT(!err.ok(), "FailStreamFromPeer needs an error");
+  UniqueFunction<void()> pending;
+  rt::Lock lock(mu_);
+  if (term_.is_set()) return OkStatus();
+  send_.set(EofError());  // wakes a send waiting on back-pressure, which lets go of write
+  write_.lock();
+  TerminateLocked(err, pending);
+  // A writer error here means the connection is going down anyway; the
+  // manager learns it from the writer.
+  (void)WriteErrorLocked(0, ResourceExhaustedText(err), /*control=*/true);
+  write_.unlock();
+  CheckFinishedLocked(pending);
+  lock.unlock();
+  DRPC_ASSERT(!pending, "fin set inside HandleFrame");
+  return OkStatus();
+}
+
+// ---- cancel -------------------------------------------------------------
+
+bool Stream::Cancel(Status err) {
+  DRPC_ASSERT(!err.ok(), "Cancel needs an error");
+  UniqueFunction<void()> pending;
+  {
+    rt::LockGuard lock(mu_);
+    if (fin_.is_set()) return true;
+    cancel_.set(err);
+    send_.set(EofError());
+    TerminateLocked(err, pending);
+  }
+  RunFinished(pending);
+  return false;
+}
+
+Status Stream::SendCancel(Status err) {
+  DRPC_ASSERT(!err.ok(), "SendCancel needs an error");
+  UniqueFunction<void()> pending;
+  rt::Lock lock(mu_);
+  if (term_.is_set()) return OkStatus();
+  // Before the write lock: a data send waiting on back-pressure has send as
+  // its cancel signal, so it returns and lets go of write.
+  send_.set(EofError());
+  write_.lock();
+  TerminateLocked(err, pending);
+  Status result = WriteTerminalLocked(Kind::kCancel, /*control=*/true, {});
+  write_.unlock();
+  CheckFinishedLocked(pending);
+  lock.unlock();
+  RunFinished(pending);
+  return result;
+}
+
+// ---- terminal calls -----------------------------------------------------
+
+Status Stream::CloseSend() {
+  UniqueFunction<void()> pending;
+  rt::Lock lock(mu_);
+  if (send_.is_set() || term_.is_set()) return OkStatus();
+  write_.lock();
+  send_.set(DrpcError("send closed"));
+  if (recv_.is_set()) TerminateLocked(DrpcError("both closed"), pending);
+  Status result = WriteTerminalLocked(Kind::kCloseSend, /*control=*/false, {});
+  write_.unlock();
+  CheckFinishedLocked(pending);
+  lock.unlock();
+  RunFinished(pending);
+  return result;
+}
+
+Status Stream::Close() {
+  UniqueFunction<void()> pending;
+  rt::Lock lock(mu_);
+  if (term_.is_set()) return OkStatus();
+  write_.lock();
+  TerminateLocked(DrpcError("terminated by sending close"), pending);
+  Status result = WriteTerminalLocked(Kind::kClose, /*control=*/false, {});
+  write_.unlock();
+  CheckFinishedLocked(pending);
+  lock.unlock();
+  RunFinished(pending);
+  return result;
+}
+
+Status Stream::SendError(const Status& err) {
+  DRPC_ASSERT(!err.ok(), "SendError needs an error");
+  UniqueFunction<void()> pending;
+  rt::Lock lock(mu_);
+  if (term_.is_set()) return OkStatus();
+  write_.lock();
+  send_.set(EofError());
+  TerminateLocked(DrpcError("terminated by sending error"), pending);
+  Status result = WriteErrorLocked(err.code(), err.message(), /*control=*/false);
+  write_.unlock();
+  CheckFinishedLocked(pending);
+  lock.unlock();
+  RunFinished(pending);
+  return result;
+}
+
+// ---- sends --------------------------------------------------------------
+
+Status Stream::RawWrite(wire::Kind kind, Bytes data) {
+  OpScope op(*this, write_);
+  return WritePacketLocked(ToRaw(kind), data);
+}
+
+Status Stream::SendMarshaled(MarshalFn marshal, const void* ctx) {
+  OpScope op(*this, write_);
+  marshal_buffer_.clear();
+  Status result = marshal(ctx, marshal_buffer_);
+  if (result.ok()) result = WritePacketLocked(ToRaw(Kind::kMessage), marshal_buffer_.view());
+  TrimMarshalBuffer();
+  return result;
+}
+
+Status Stream::WriteInvoke(std::string_view rpc, const wire::Metadata& metadata) {
+  OpScope op(*this, write_);
+  if (!metadata.empty()) {
+    marshal_buffer_.clear();
+    wire::EncodeMetadata(marshal_buffer_, metadata);
+    Status sent = WritePacketLocked(ToRaw(Kind::kInvokeMetadata), marshal_buffer_.view());
+    TrimMarshalBuffer();
+    if (!sent.ok()) return sent;
+  }
+  return WritePacketLocked(ToRaw(Kind::kInvoke), AsBytes(rpc));
+}
+
+Status Stream::WritePacketLocked(uint8_t kind, Bytes data) {
+  DRPC_ASSERT(write_.held(), "a data packet is written under the write lock");
+  DRPC_ASSERT(kind <= wire::kMaxKind, "packet kind out of range");
+  DRPC_ASSERT(send_message_id_ < std::numeric_limits<uint64_t>::max(),
+              "stream " + std::to_string(id_) + ": outgoing message ids exhausted");
+  const wire::Packet packet{.stream_id = id_,
+                            .message_id = ++send_message_id_,
+                            .kind = kind,
+                            .control = false,
+                            .data = data};
+  const size_t frames = wire::SplitFrameCount(data.size(), options_.split_size);
+  DRPC_ASSERT(frames >= 1, "a packet is at least one frame");
+  wire::PacketSplitter split(packet, options_.split_size);
+  for (size_t i = 0; i < frames; ++i) {
+    DRPC_ASSERT(!split.finished(), "the splitter ran out before its frame count");
+    // Checked before every frame: a terminate between frames abandons the
+    // packet half-way, which the peer's assembler drops (§1.7 rule 3).
+    if (send_.is_set()) return send_.err();
+    if (term_.is_set()) return term_.err();
+    Status written = WriteFrameToSink(split.Next(), &send_);
+    if (!written.ok()) return CheckCancelError(std::move(written));
+  }
+  DRPC_ASSERT(split.finished(), "the splitter has frames left past its frame count");
+  return OkStatus();
+}
+
+Status Stream::WriteTerminalLocked(wire::Kind kind, bool control, Bytes data) {
+  DRPC_ASSERT(write_.held(), "a terminal packet is written under the write lock");
+  DRPC_ASSERT(term_.is_set() || send_.is_set(), "terminal packets follow the state change");
+  DRPC_ASSERT(send_message_id_ < std::numeric_limits<uint64_t>::max(),
+              "stream " + std::to_string(id_) + ": outgoing message ids exhausted");
+  const wire::Frame frame{.stream_id = id_,
+                          .message_id = ++send_message_id_,
+                          .kind = ToRaw(kind),
+                          .done = true,
+                          .control = control,
+                          .data = data};
+  // No cancel signal: a full writer delays a terminal frame, never drops it.
+  return CheckCancelError(WriteFrameToSink(frame, nullptr));
+}
+
+Status Stream::WriteErrorLocked(uint64_t code, std::string_view text, bool control) {
+  marshal_buffer_.clear();
+  wire::EncodeErrorPayload(marshal_buffer_, code, text);
+  Status result = WriteTerminalLocked(Kind::kError, control, marshal_buffer_.view());
+  TrimMarshalBuffer();
+  return result;
+}
+
+Status Stream::WriteFrameToSink(const wire::Frame& frame, rt::Signal* cancel) {
+  DRPC_ASSERT(write_.held(), "frames go to the sink under the write lock");
+  DRPC_ASSERT(frame.stream_id == id_, "a stream writes only its own frames");
+  DRPC_CHECKED_ASSERT(!fin_.is_set(),
+                      "stream " + std::to_string(id_) + ": a frame went to the sink after fin");
+  return sink_.WriteFrame(frame, cancel);
+}
+
+Status Stream::CheckCancelError(Status err) const {
+  if (err.ok() || !cancel_.is_set()) return err;
+  return cancel_.err();
+}
+
+void Stream::TrimMarshalBuffer() {
+  const size_t max = options_.max_marshal_buffer_bytes;
+  if (max != 0 && marshal_buffer_.capacity() > max) marshal_buffer_.Release();
+}
+
+// ---- receives -----------------------------------------------------------
+
+Status Stream::ReceiveDecoded(UnmarshalFn unmarshal, void* ctx) {
+  OpScope op(*this, read_);
+  // Loaded after read_ is held (see CheckFinishedLocked): a receive that
+  // sees term unset here is one fin waits for.
+  const bool early = !term_.is_set();
+  Result<Lease> next = ring_.Dequeue();
+  if (!next.ok()) return next.status();
+  if constexpr (kCheckedBuild) {
+    if (early) early_leases_.fetch_add(1);
+  }
+  Status result = unmarshal(ctx, next->view());
+  next->Done();  // the buffer never leaves the call
+  if constexpr (kCheckedBuild) {
+    if (early) early_leases_.fetch_sub(1);
+  }
+  return result;
+}
+
+Result<Buffer> Stream::RawRecv() {
+  Buffer out;
+  Status received = ReceiveDecoded(
+      [](void* ctx, Bytes data) {
+        Buffer& copy = *static_cast<Buffer*>(ctx);
+        copy.Reserve(data.size());
+        copy.Append(data);
+        return OkStatus();
+      },
+      &out);
+  if (!received.ok()) return received;
+  return out;
+}
+
+}  // namespace drpc::stream
