@@ -1,0 +1,174 @@
+#include "sim/net/pipe.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "drpc/base/check.h"
+#include "sim/sched/run.h"
+
+namespace drpc::sim::net {
+namespace {
+
+class PipeEnd final : public rt::Transport {
+ public:
+  PipeEnd(std::shared_ptr<Pipe> pipe, int end) : pipe_(std::move(pipe)), end_(end) {}
+  // Like a socket's descriptor: dropping an end closes it (inside a run; an
+  // end outliving its run has nothing left to tell).
+  ~PipeEnd() override {
+    if (sim::InRun()) (void)pipe_->Close(end_);
+  }
+  PipeEnd(const PipeEnd&) = delete;
+  PipeEnd& operator=(const PipeEnd&) = delete;
+  rt::ReadResult Read(MutableBytes buffer) override { return pipe_->Read(end_, buffer); }
+  Status Write(Bytes data) override { return pipe_->Write(end_, data); }
+  Status Close() override { return pipe_->Close(end_); }
+
+ private:
+  std::shared_ptr<Pipe> pipe_;
+  int end_;
+};
+
+}  // namespace
+
+PipeEnds MakePipe(PipeOptions options) {
+  DRPC_ASSERT(options.capacity_bytes > 0, "a pipe needs room for at least one byte");
+  auto pipe = std::make_shared<Pipe>(options);
+  PipeEnds ends;
+  ends.a = std::make_unique<PipeEnd>(pipe, 0);
+  ends.b = std::make_unique<PipeEnd>(pipe, 1);
+  ends.pipe = std::move(pipe);
+  return ends;
+}
+
+Pipe::Direction::Direction(size_t capacity, const char* readable_name, const char* writable_name)
+    : bytes(new uint8_t[capacity]), readable(readable_name), writable(writable_name) {}
+
+Pipe::Pipe(PipeOptions options)
+    : options_(options),
+      mu_("pipe.mu"),
+      to_b_(options.capacity_bytes, "pipe.b_readable", "pipe.a_writable"),
+      to_a_(options.capacity_bytes, "pipe.a_readable", "pipe.b_writable") {}
+
+void Pipe::MaybeInjectResetLocked() {
+  if (options_.reset_one_in == 0 || reset_) return;
+  if (sim::Choose(options_.reset_one_in, ChoiceKind::kFault) == 1) ResetLocked();
+}
+
+void Pipe::ResetLocked() {
+  if (reset_) return;
+  reset_ = true;
+  for (Direction* d : {&to_a_, &to_b_}) {
+    d->head = d->size = 0;  // bytes in flight are lost
+    d->readable.notify_all();
+    d->writable.notify_all();
+  }
+}
+
+void Pipe::Reset() {
+  rt::LockGuard guard(mu_);
+  ResetLocked();
+}
+
+size_t Pipe::buffered(int end) const {
+  DRPC_ASSERT(end == 0 || end == 1, "a pipe has ends 0 and 1");
+  rt::LockGuard guard(mu_);
+  return end == 0 ? to_a_.size : to_b_.size;
+}
+
+bool Pipe::was_reset() const {
+  rt::LockGuard guard(mu_);
+  return reset_;
+}
+
+Status Pipe::ClosedStatusLocked(int end) const {
+  if (closed_[end]) return ClosedError("pipe: use of a closed transport");
+  DRPC_ASSERT(reset_, "only a closed or reset end is unusable");
+  return ClosedError("pipe: connection reset by peer");
+}
+
+rt::ReadResult Pipe::Read(int end, MutableBytes buffer) {
+  DRPC_ASSERT(end == 0 || end == 1, "a pipe has ends 0 and 1");
+  DRPC_ASSERT(!buffer.empty(), "rt::Transport::Read needs a non-empty buffer");
+  rt::Lock lock(mu_);
+  MaybeInjectResetLocked();
+  Direction& in = Incoming(end);
+  in.readable.wait(
+      lock, [&] { return closed_[end] || reset_ || in.size > 0 || in.sender_closed; },
+      end == 0 ? "pipe a: read waits for bytes" : "pipe b: read waits for bytes");
+  if (closed_[end] || reset_) return {0, ClosedStatusLocked(end)};
+  if (in.size == 0) {
+    DRPC_ASSERT(in.sender_closed, "woke with nothing to read and no EOF");
+    return {0, EofError()};
+  }
+  size_t most = std::min(in.size, buffer.size());
+  // Choice 0 takes everything available: the default schedule reads whole
+  // writes, and shrinking a failure toward 0 removes the odd cuts.
+  size_t n = most;
+  if (options_.chosen_reads) n = most - sim::Choose(most, ChoiceKind::kNet);
+  DRPC_ASSERT(n >= 1 && n <= most, "a read returns 1..available bytes");
+  const size_t capacity = options_.capacity_bytes;
+  for (size_t done = 0; done < n;) {
+    size_t chunk = std::min(n - done, capacity - in.head);
+    std::memcpy(buffer.data() + done, in.bytes.get() + in.head, chunk);
+    in.head = (in.head + chunk) % capacity;
+    in.size -= chunk;
+    done += chunk;
+  }
+  in.writable.notify_all();
+  return {n, OkStatus()};
+}
+
+Status Pipe::Write(int end, Bytes data) {
+  DRPC_ASSERT(end == 0 || end == 1, "a pipe has ends 0 and 1");
+  rt::Lock lock(mu_);
+  MaybeInjectResetLocked();
+  Direction& out = Outgoing(end);
+  if (data.empty()) {
+    if (closed_[end] || reset_) return ClosedStatusLocked(end);
+    return OkStatus();
+  }
+  const size_t capacity = options_.capacity_bytes;
+  size_t sent = 0;
+  // Each round moves at least one byte or ends the call: at most
+  // data.size() + 1 rounds.
+  for (size_t round = 0; round <= data.size(); ++round) {
+    out.writable.wait(
+        lock, [&] { return closed_[end] || reset_ || out.receiver_closed || out.size < capacity; },
+        end == 0 ? "pipe a: write waits for space" : "pipe b: write waits for space");
+    if (closed_[end] || reset_) return ClosedStatusLocked(end);
+    if (out.receiver_closed) return ClosedError("pipe: broken pipe (the peer closed)");
+    if (sent == data.size()) return OkStatus();
+    size_t chunk = std::min(data.size() - sent, capacity - out.size);
+    for (size_t copied = 0; copied < chunk;) {
+      size_t tail = (out.head + out.size) % capacity;
+      size_t piece = std::min(chunk - copied, capacity - tail);
+      std::memcpy(out.bytes.get() + tail, data.data() + sent + copied, piece);
+      out.size += piece;
+      copied += piece;
+    }
+    sent += chunk;
+    out.readable.notify_all();
+    if (sent == data.size()) return OkStatus();
+  }
+  DRPC_ASSERT(false, "pipe write made no progress");
+}
+
+Status Pipe::Close(int end) {
+  DRPC_ASSERT(end == 0 || end == 1, "a pipe has ends 0 and 1");
+  rt::LockGuard guard(mu_);
+  if (closed_[end]) return OkStatus();
+  closed_[end] = true;
+  Direction& out = Outgoing(end);
+  Direction& in = Incoming(end);
+  out.sender_closed = true;   // the peer reads what is there, then EOF
+  in.receiver_closed = true;  // nobody will read these: the peer's writes fail
+  in.head = in.size = 0;
+  for (Direction* d : {&out, &in}) {
+    d->readable.notify_all();
+    d->writable.notify_all();
+  }
+  return OkStatus();
+}
+
+}  // namespace drpc::sim::net

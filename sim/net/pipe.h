@@ -1,0 +1,103 @@
+// The simulated network's connection: an in-memory duplex byte pipe whose two
+// ends are rt::Transports (architecture.md, "The simulated network").
+//
+//   sim::net::PipeEnds ends = sim::net::MakePipe({.capacity_bytes = 4096});
+//   Manager client(std::move(ends.a), ...);  Manager server(std::move(ends.b), ...);
+//   ends.pipe->Reset();                       // fault: the connection resets
+//
+// Like a stream socket:
+//   * bytes arrive in order and are never lost while the pipe is up;
+//   * a Read returns a CHOSEN number of the available bytes, 1 to all of
+//     them (sim::Choose, kind kNet; choice 0 = all, so the default schedule
+//     reads whole writes), which explores every way a write can be cut;
+//   * a Write blocks while the peer's receive buffer (capacity_bytes per
+//     direction) is full; it may deliver part of its bytes before blocking;
+//   * Close: later local Reads and Writes fail with kClosed; a pending one
+//     is woken and fails; the peer reads what was already sent, then EOF
+//     (kEof), and its Writes fail with kClosed ("broken pipe");
+//   * Reset (the fault hook): both ends' pending and later operations fail
+//     with kClosed "connection reset by peer"; bytes in flight are lost.
+//     With reset_one_in = N > 0 each Read/Write also asks sim::Choose(N,
+//     kFault) and a 1 resets the pipe there (a fault at a chosen point).
+// Built on rt primitives only (one rt::Mutex, two condition variables per
+// direction), so every operation is a scheduling point and a stuck reader or
+// writer shows in a deadlock report by its wait label. Simulator only: it
+// asks sim::Choose.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "drpc/base/bytes.h"
+#include "drpc/base/status.h"
+#include "drpc/rt/condvar.h"
+#include "drpc/rt/mutex.h"
+#include "drpc/rt/transport.h"
+
+namespace drpc::sim::net {
+
+struct PipeOptions {
+  size_t capacity_bytes = 64 * 1024;  // per direction: bytes written but not yet read
+  bool chosen_reads = true;           // false: a Read takes all it can (no kNet choice)
+  uint64_t reset_one_in = 0;          // 0: no random resets
+};
+
+class Pipe;
+
+struct PipeEnds {
+  std::unique_ptr<rt::Transport> a;
+  std::unique_ptr<rt::Transport> b;
+  std::shared_ptr<Pipe> pipe;  // for faults and observation; the ends share it
+};
+
+PipeEnds MakePipe(PipeOptions options = {});
+
+// The shared state of both directions. Only MakePipe makes one.
+class Pipe {
+ public:
+  explicit Pipe(PipeOptions options);
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+
+  // Resets the connection (see the header comment). Idempotent.
+  void Reset();
+  // Bytes written towards `end` (0 = a, 1 = b) and not yet read.
+  size_t buffered(int end) const;
+  bool was_reset() const;
+
+  // The two ends' operations (end 0 = a, 1 = b).
+  rt::ReadResult Read(int end, MutableBytes buffer);
+  Status Write(int end, Bytes data);
+  Status Close(int end);
+
+ private:
+  // Bytes travelling one way: a fixed-capacity ring.
+  struct Direction {
+    explicit Direction(size_t capacity, const char* readable_name, const char* writable_name);
+    std::unique_ptr<uint8_t[]> bytes;
+    size_t head = 0;  // oldest unread byte
+    size_t size = 0;
+    bool sender_closed = false;    // the writing end closed: EOF once drained
+    bool receiver_closed = false;  // the reading end closed: writes fail
+    rt::CondVar readable;          // the receiving end waits for bytes
+    rt::CondVar writable;          // the sending end waits for space
+  };
+
+  // An operation's fault point: may reset the pipe (reset_one_in). mu_ held.
+  void MaybeInjectResetLocked();
+  void ResetLocked();
+  Status ClosedStatusLocked(int end) const;
+
+  const PipeOptions options_;
+  mutable rt::Mutex mu_;
+  Direction to_b_;  // written by a, read by b
+  Direction to_a_;  // written by b, read by a
+  bool closed_[2] = {false, false};
+  bool reset_ = false;
+
+  Direction& Outgoing(int end) { return end == 0 ? to_b_ : to_a_; }
+  Direction& Incoming(int end) { return end == 0 ? to_a_ : to_b_; }
+};
+
+}  // namespace drpc::sim::net

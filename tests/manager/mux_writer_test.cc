@@ -1,0 +1,336 @@
+// MuxWriter on the OS backend (drpc-protocol.md §4.5; the Go mux_writer_test
+// ideas plus the later era's back-pressure and our graceful flush).
+#include "drpc/manager/mux_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "drpc/rt/os/socket_pair.h"
+#include "drpc/wire/memory_io.h"
+#include "drpc/wire/reader.h"
+#include "tests/manager/gated_transport.h"
+
+namespace drpc::manager {
+namespace {
+
+using testing::GatedTransport;
+
+struct OwnedFrame {
+  uint64_t stream_id = 0;
+  uint64_t message_id = 0;
+  uint8_t kind = 0;
+  bool done = false;
+  bool control = false;
+  std::string data;
+  wire::Frame view() const {
+    return wire::Frame{stream_id, message_id, kind, done, control, AsBytes(data)};
+  }
+  friend bool operator==(const OwnedFrame&, const OwnedFrame&) = default;
+};
+
+OwnedFrame Own(const wire::Frame& f) {
+  return OwnedFrame{f.stream_id, f.message_id, f.kind, f.done, f.control, ToString(f.data)};
+}
+
+std::vector<OwnedFrame> ParseAll(const Buffer& bytes) {
+  wire::SpanSource source(bytes.view());
+  wire::FrameReader reader(source);
+  std::vector<OwnedFrame> out;
+  for (;;) {
+    Result<wire::Frame> f = reader.ReadFrame();
+    if (!f.ok()) {
+      EXPECT_TRUE(f.status().is(ErrorKind::kEof)) << f.status();
+      return out;
+    }
+    out.push_back(Own(*f));
+  }
+}
+
+OwnedFrame DataFrame(uint64_t sid, uint64_t mid, size_t size, char fill = 'x') {
+  return OwnedFrame{sid, mid, 2, true, false, std::string(size, fill)};
+}
+
+struct StoppedWriter {
+  // Stops and joins, whatever the test did.
+  static void Finish(MuxWriter& writer, rt::Transport& transport) {
+    writer.Stop(ClosedError("test over"));
+    (void)transport.Close();
+    writer.Join();
+  }
+};
+
+TEST(MuxWriter, RandomFramesArriveByteExact) {
+  GatedTransport transport;
+  MuxWriter writer(transport, [](Status) { ADD_FAILURE() << "no write error expected"; });
+  std::mt19937_64 rng(7);
+  std::vector<OwnedFrame> sent;
+  Buffer expected;
+  for (int i = 0; i < 1000; ++i) {
+    OwnedFrame f{rng() % 1000,     rng() % 100000,   static_cast<uint8_t>(rng() % 64),
+                 (rng() & 1) != 0, (rng() & 1) != 0, std::string(rng() % 300, 'a' + i % 26)};
+    ASSERT_TRUE(writer.WriteFrame(f.view(), nullptr).ok());
+    wire::AppendFrame(expected, f.view());
+    sent.push_back(f);
+  }
+  writer.StopAfterFlush(ClosedError("done"));
+  writer.Join();
+  Buffer got = transport.TakeWritten();
+  ASSERT_EQ(ToString(got.view()), ToString(expected.view()));
+  EXPECT_EQ(ParseAll(got), sent);
+  EXPECT_EQ(writer.stats().frames_queued, 1000u);
+}
+
+TEST(MuxWriter, WriteAfterStopReturnsTheStopError) {
+  GatedTransport transport;
+  MuxWriter writer(transport, [](Status) {});
+  writer.Stop(ClosedError("first"));
+  writer.Stop(ClosedError("second"));  // first stop wins
+  Status s = writer.WriteFrame(DataFrame(1, 1, 3).view(), nullptr);
+  EXPECT_EQ(s, ClosedError("first"));
+  EXPECT_EQ(writer.stopped().err(), ClosedError("first"));
+  OwnedFrame control = DataFrame(1, 2, 0);
+  control.control = true;
+  EXPECT_EQ(writer.WriteFrame(control.view(), nullptr), ClosedError("first"));
+  writer.Join();
+  EXPECT_TRUE(writer.exited().is_set());
+}
+
+TEST(MuxWriter, ConcurrentWritersKeepTheirOrderAndNeverTear) {
+  auto pair = rt::os::SocketPair();
+  ASSERT_TRUE(pair.ok()) << pair.status();
+  MuxWriter writer(
+      *pair->a, [](Status s) { ADD_FAILURE() << s; }, MuxWriterOptions{.high_water_bytes = 2048});
+  constexpr int kWriters = 10;
+  constexpr int kFrames = 200;
+  std::vector<std::thread> threads;
+  for (int w = 1; w <= kWriters; ++w) {
+    threads.emplace_back([&writer, w] {
+      for (int i = 1; i <= kFrames; ++i) {
+        OwnedFrame f = DataFrame(w, i, (i * 37) % 700, static_cast<char>('a' + w));
+        ASSERT_TRUE(writer.WriteFrame(f.view(), nullptr).ok());
+      }
+    });
+  }
+  // Read on this thread while the writers write (the socket buffer is small).
+  class TransportSource final : public wire::ByteSource {
+   public:
+    explicit TransportSource(rt::Transport& t) : t_(t) {}
+    wire::SourceRead Read(MutableBytes b) override {
+      rt::ReadResult r = t_.Read(b);
+      return {r.n, r.err};
+    }
+    rt::Transport& t_;
+  } source(*pair->b);
+  wire::FrameReader reader(source);
+  std::map<uint64_t, uint64_t> next;  // per writer: the next message id expected
+  for (int n = 0; n < kWriters * kFrames; ++n) {
+    Result<wire::Frame> f = reader.ReadFrame();
+    ASSERT_TRUE(f.ok()) << f.status();
+    uint64_t& expect = next[f->stream_id];
+    ASSERT_EQ(f->message_id, ++expect) << "writer " << f->stream_id << " out of order";
+    ASSERT_EQ(f->data.size(), (f->message_id * 37) % 700);
+    for (uint8_t byte : f->data) ASSERT_EQ(byte, 'a' + f->stream_id);
+  }
+  for (auto& t : threads) t.join();
+  writer.Stop(ClosedError("done"));
+  (void)pair->a->Close();
+  writer.Join();
+  EXPECT_GE(writer.stats().writes, 1u);
+}
+
+TEST(MuxWriter, WriteErrorCallsOnErrorOnceAndEndsTheTask) {
+  GatedTransport transport;
+  transport.FailWrites(ConnectionError("boom"));
+  std::atomic<int> calls{0};
+  Status seen;
+  MuxWriter writer(transport, [&](Status s) {
+    seen = s;
+    calls.fetch_add(1);
+  });
+  EXPECT_TRUE(writer.WriteFrame(DataFrame(1, 1, 10).view(), nullptr).ok());
+  writer.exited().wait("test: wait for the writer to exit");
+  writer.Join();
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(seen, ConnectionError("boom"));
+  EXPECT_EQ(writer.WriteFrame(DataFrame(1, 2, 1).view(), nullptr), ConnectionError("boom"));
+}
+
+TEST(MuxWriter, OnErrorMayStopTheWriterWithoutDeadlock) {
+  GatedTransport transport;
+  transport.FailWrites(ConnectionError("boom"));
+  MuxWriter* self = nullptr;
+  MuxWriter writer(transport, [&](Status s) {
+    self->Stop(s);
+    self->StopAfterFlush(s);
+  });
+  self = &writer;
+  EXPECT_TRUE(writer.WriteFrame(DataFrame(1, 1, 10).view(), nullptr).ok());
+  writer.Join();
+  EXPECT_EQ(writer.stopped().err(), ConnectionError("boom"));
+}
+
+TEST(MuxWriter, ABlockedTransportWriteIsReleasedByClose) {
+  GatedTransport transport;
+  transport.SetOpen(false);
+  int errors = 0;
+  MuxWriter writer(transport, [&](Status) { ++errors; });
+  ASSERT_TRUE(writer.WriteFrame(DataFrame(1, 1, 10).view(), nullptr).ok());
+  transport.WaitWritesStarted(1);
+  writer.Stop(ClosedError("closing"));
+  EXPECT_FALSE(writer.exited().is_set());  // still inside the transport write
+  (void)transport.Close();
+  writer.Join();
+  EXPECT_EQ(errors, 0) << "an error after a stop is not reported again";
+}
+
+TEST(MuxWriter, AbortiveStopDropsQueuedFrames) {
+  GatedTransport transport;
+  transport.SetOpen(false);
+  MuxWriter writer(transport, [](Status) {});
+  ASSERT_TRUE(writer.WriteFrame(DataFrame(1, 1, 10).view(), nullptr).ok());
+  transport.WaitWritesStarted(1);  // frame 1 is in flight, at the gate
+  ASSERT_TRUE(writer.WriteFrame(DataFrame(1, 2, 20).view(), nullptr).ok());
+  writer.Stop(ClosedError("abort"));
+  transport.SetOpen(true);
+  writer.Join();
+  std::vector<OwnedFrame> got = ParseAll(transport.TakeWritten());
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].message_id, 1u);
+  EXPECT_GT(writer.stats().bytes_dropped, 20u);
+}
+
+TEST(MuxWriter, GracefulStopFlushesQueuedFramesAndRefusesNewOnes) {
+  GatedTransport transport;
+  transport.SetOpen(false);
+  MuxWriter writer(transport, [](Status) {});
+  ASSERT_TRUE(writer.WriteFrame(DataFrame(1, 1, 10).view(), nullptr).ok());
+  transport.WaitWritesStarted(1);
+  OwnedFrame close_frame{1, 2, 5, true, false, ""};  // a terminal Close queued before shutdown
+  ASSERT_TRUE(writer.WriteFrame(close_frame.view(), nullptr).ok());
+  writer.StopAfterFlush(ClosedError("closing"));
+  EXPECT_EQ(writer.WriteFrame(DataFrame(1, 3, 1).view(), nullptr), ClosedError("closing"));
+  EXPECT_FALSE(writer.WaitExited(rt::now() + std::chrono::milliseconds(20)));
+  transport.SetOpen(true);
+  writer.Join();
+  std::vector<OwnedFrame> got = ParseAll(transport.TakeWritten());
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1], close_frame);
+  EXPECT_EQ(writer.stats().bytes_dropped, 0u);
+}
+
+TEST(MuxWriter, FlushThatCannotFinishEndsWhenTheTransportCloses) {
+  GatedTransport transport;
+  transport.SetOpen(false);
+  MuxWriter writer(transport, [](Status) {});
+  ASSERT_TRUE(writer.WriteFrame(DataFrame(1, 1, 10).view(), nullptr).ok());
+  transport.WaitWritesStarted(1);
+  ASSERT_TRUE(writer.WriteFrame(DataFrame(1, 2, 10).view(), nullptr).ok());
+  writer.StopAfterFlush(ClosedError("closing"));
+  EXPECT_FALSE(writer.WaitExited(rt::now() + std::chrono::milliseconds(20)));
+  writer.Stop(ClosedError("flush deadline"));  // escalate: drop the rest
+  (void)transport.Close();
+  writer.Join();
+  EXPECT_EQ(writer.stopped().err(), ClosedError("closing"));
+}
+
+// The later era's back-pressure: above the mark a data frame waits; a
+// control frame does not; a drain, the frame's cancel signal or a stop
+// releases the waiter.
+class BackPressure : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    transport_.SetOpen(false);
+    writer_ = std::make_unique<MuxWriter>(
+        transport_, [](Status) {}, MuxWriterOptions{.high_water_bytes = 100});
+    // Frame 1 goes in flight and sticks at the gate; frame 2 fills the queue
+    // above the mark.
+    ASSERT_TRUE(writer_->WriteFrame(DataFrame(1, 1, 10).view(), nullptr).ok());
+    transport_.WaitWritesStarted(1);
+    ASSERT_TRUE(writer_->WriteFrame(DataFrame(1, 2, 150).view(), nullptr).ok());
+    ASSERT_GE(writer_->queued_bytes(), 100u);
+  }
+  void TearDown() override {
+    writer_->Stop(ClosedError("test over"));
+    (void)transport_.Close();
+    writer_->Join();
+  }
+  // Starts a data frame write on a thread; returns its status through `out`.
+  std::thread StartWrite(rt::Signal* cancel, Status* out, std::atomic<bool>* finished) {
+    return std::thread([=, this] {
+      *out = writer_->WriteFrame(DataFrame(2, 1, 5).view(), cancel);
+      finished->store(true);
+    });
+  }
+  GatedTransport transport_;
+  std::unique_ptr<MuxWriter> writer_;
+};
+
+TEST_F(BackPressure, ControlFramesPassAboveTheMark) {
+  OwnedFrame cancel{3, 1, 4, true, true, ""};
+  EXPECT_TRUE(writer_->WriteFrame(cancel.view(), nullptr).ok());
+  EXPECT_EQ(writer_->stats().control_over_mark, 1u);
+}
+
+TEST_F(BackPressure, DataFrameWaitsUntilADrain) {
+  Status status = ClosedError("not returned");
+  std::atomic<bool> finished{false};
+  std::thread t = StartWrite(nullptr, &status, &finished);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(finished.load()) << "a data frame above the mark must wait";
+  transport_.SetOpen(true);  // the writer finishes frame 1 and swaps frame 2 out
+  t.join();
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(writer_->stats().data_waits, 1u);
+}
+
+TEST_F(BackPressure, CancelSignalReleasesAWaitingDataFrame) {
+  rt::Signal cancel("test.cancel");
+  Status status;
+  std::atomic<bool> finished{false};
+  std::thread t = StartWrite(&cancel, &status, &finished);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(finished.load());
+  cancel.set(CanceledError());
+  t.join();
+  EXPECT_EQ(status, CanceledError());
+  EXPECT_EQ(writer_->queued_bytes(), wire::EncodedFrameSize(DataFrame(1, 2, 150).view()))
+      << "the canceled frame must not be queued";
+}
+
+TEST_F(BackPressure, StopReleasesAWaitingDataFrame) {
+  Status status;
+  std::atomic<bool> finished{false};
+  std::thread t = StartWrite(nullptr, &status, &finished);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  writer_->Stop(ClosedError("stopped"));
+  t.join();
+  EXPECT_EQ(status, ClosedError("stopped"));
+}
+
+TEST_F(BackPressure, AlreadyCanceledFrameReturnsAtOnce) {
+  rt::Signal cancel("test.cancel");
+  cancel.set(DeadlineExceededError());
+  EXPECT_EQ(writer_->WriteFrame(DataFrame(2, 1, 5).view(), &cancel), DeadlineExceededError());
+}
+
+TEST(MuxWriter, UnboundedWhenTheMarkIsZero) {
+  GatedTransport transport;
+  transport.SetOpen(false);
+  MuxWriter writer(
+      transport, [](Status) {}, MuxWriterOptions{.high_water_bytes = 0});
+  for (int i = 1; i <= 100; ++i) {
+    ASSERT_TRUE(writer.WriteFrame(DataFrame(1, i, 1000).view(), nullptr).ok());
+  }
+  EXPECT_EQ(writer.stats().data_waits, 0u);
+  StoppedWriter::Finish(writer, transport);
+}
+
+}  // namespace
+}  // namespace drpc::manager
