@@ -118,6 +118,8 @@ class BasicRingBuffer {
   size_t queued_bytes() const;  // their bytes
   size_t slots() const;         // current slot count (grows only under a budget)
   bool closed() const;
+  // The error Dequeue returns once drained: the first Close's (ok while open).
+  Status close_error() const;
 
   // Checked builds: the ring's number in ledger reports (0 unchecked).
   uint32_t ledger_id() const { return checks_.id(); }

@@ -287,6 +287,12 @@ bool BasicRingBuffer<Policy>::closed() const {
   return closed_;
 }
 
+template <class Policy>
+Status BasicRingBuffer<Policy>::close_error() const {
+  rt::LockGuard lock(mu_);
+  return close_error_;
+}
+
 // ---- the ledger's audit (checked builds) --------------------------------
 
 template <class Policy>

@@ -1,0 +1,64 @@
+// Fuzz target: the input bytes are the decisions of one simulated ring run
+// (sim::ByteSource). The first ones are read as the ring program (capacity,
+// byte budget, the producer's messages, the consumer's steps, the closer,
+// ring_program.h), the rest as scheduler choices; running out means
+// "cooperative from here on". Every §3.6 invariant is checked as in property
+// 2 (ring_harness.h): the ledger's conservation at every scheduling point,
+// message contents, FIFO prefix, drain after close, first error wins,
+// Enqueue after Close, no deadlock, every buffer back at the end.
+//
+// A failing input prints the simulator's report, its trace tail and the
+// run's choice log (save it to a file: `drpc-sim replay FILE` reruns it),
+// then aborts so libFuzzer keeps the input.
+//
+// RING_OPS_PLANT=<bug name> (ring_policy.h, e.g. double-done) fuzzes a ring
+// with that planted bug instead, to see the fuzzer find it.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <span>
+#include <string>
+
+#include "sim/scenarios/ring/ring_harness.h"
+#include "sim/sched/choice_log.h"
+#include "sim/sched/input_source.h"
+#include "sim/sched/run.h"
+
+namespace {
+
+using drpc::sim::ring::RingBug;
+
+RingBug g_bug = RingBug::kNone;
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  if (const char* name = std::getenv("RING_OPS_PLANT")) {
+    for (RingBug bug : drpc::sim::ring::kPlantedBugs) {
+      if (drpc::stream::RingBugName(bug) == name) g_bug = bug;
+    }
+    if (g_bug == RingBug::kNone) {
+      std::fprintf(stderr, "RING_OPS_PLANT=%s: no such planted bug\n", name);
+      std::exit(2);
+    }
+    std::fprintf(stderr, "ring_ops: fuzzing the planted bug %s\n", name);
+  }
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace drpc::sim;  // NOLINT: a fuzz driver
+  ByteSource source(std::span<const uint8_t>(data, size));
+  const RunResult result = Run(source, ring::RingRunOptions(), [] { ring::DrawAndRun(g_bug); });
+  if (result.ok()) return 0;
+  ChoiceLogFile log;
+  log.scenario = ring::ScenarioName(g_bug);
+  log.result =
+      RecordedResult{std::string(OutcomeName(result.outcome)), result.steps, result.trace_hash};
+  log.choices = result.choice_log;
+  std::fprintf(stderr, "ring_ops: %s\n%s\n%s\n--- choice log (drpc-sim replay FILE) ---\n%s",
+               std::string(OutcomeName(result.outcome)).c_str(), result.report.c_str(),
+               result.trace_tail.c_str(), FormatChoiceLog(log).c_str());
+  std::abort();
+}

@@ -1,0 +1,158 @@
+// Every planted ring bug (ring_policy.h) is caught, both by property 2 under
+// RapidCheck and by the seeded sweep, within a fixed budget; each failure
+// prints a replay line, and rerunning that line gives the same failure and
+// the same trace hash. The fixed ring passes the same sweep (ring_sweep_test).
+//
+// The detection table of the issue report (median runs and wall time over 20
+// RapidCheck seeds and 20 sweep starts) is a disabled test:
+//   stream_plants_test --gtest_also_run_disabled_tests
+//       --gtest_filter='*DetectionTable*'
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "properties/stream/ring_plant_search.h"
+#include "sim/cli/cli.h"
+
+namespace drpc::sim::ring {
+namespace {
+
+using testing::Hex;
+using testing::LogReplayLine;
+using testing::RunReplayed;
+using testing::RunScripted;
+using testing::RunSeeded;
+using testing::SaveChoiceLog;
+using testing::Search;
+using testing::SearchWithRapidCheck;
+using testing::SearchWithSeeds;
+using testing::SeedReplayLine;
+
+// Budgets: far above the measured medians (see the table), so a miss is a
+// real regression of a checker, not bad luck.
+constexpr int kRapidCheckBudget = 2000;
+
+class RingPlantTest : public ::testing::TestWithParam<RingBug> {};
+
+std::string PlantName(const ::testing::TestParamInfo<RingBug>& info) {
+  std::string name(stream::RingBugName(info.param));
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
+// Runs drpc-sim in-process (the CLI's own code) and returns its exit status
+// and what it printed.
+int SimCli(std::vector<std::string> args, std::string* printed) {
+  args.insert(args.begin(), "drpc-sim");
+  args.push_back("--no-save-log");
+  std::ostringstream out, err;
+  const int status =
+      cli::SimMain(args, out, err, [](const char*) -> const char* { return nullptr; });
+  *printed = out.str() + err.str();
+  return status;
+}
+
+void ExpectSameRun(const RunResult& again, const RunResult& first) {
+  EXPECT_EQ(OutcomeName(again.outcome), OutcomeName(first.outcome));
+  EXPECT_EQ(Hex(again.trace_hash), Hex(first.trace_hash));
+  EXPECT_EQ(again.steps, first.steps);
+  EXPECT_EQ(again.report, first.report);
+}
+
+TEST_P(RingPlantTest, PropertyCatchesItAndTheReplayLineReproducesIt) {
+  const RingBug bug = GetParam();
+  const uint64_t seed = rc::detail::configuration().testParams.seed;
+  const Search search = SearchWithRapidCheck(bug, seed, kRapidCheckBudget);
+  ASSERT_TRUE(search.found) << ScenarioName(bug) << " not caught in " << kRapidCheckBudget
+                            << " runs (RapidCheck seed " << seed << ")";
+  const RunResult& failure = search.failure;
+  EXPECT_EQ(OutcomeName(failure.outcome), OutcomeName(ExpectedOutcome(bug))) << failure.report;
+  const std::string log = SaveChoiceLog(bug, failure);
+  std::cout << ScenarioName(bug) << ": caught after " << search.runs << " runs (RapidCheck seed "
+            << seed << "); shrunk to:\n"
+            << Describe(search.program) << "\nschedule of " << search.schedule.size()
+            << " choices; " << OutcomeName(failure.outcome) << " at step " << failure.steps
+            << ", trace hash " << Hex(failure.trace_hash) << "\n"
+            << failure.report << "\nreplay: " << LogReplayLine(log) << "\n";
+  // The replay line's run: the recorded choices against the scenario body,
+  // and the replay line itself through drpc-sim's command line.
+  ExpectSameRun(RunReplayed(failure.choice_log, bug), failure);
+  std::string printed;
+  EXPECT_EQ(SimCli({"replay", log, "--expect-recorded"}, &printed), cli::kExitOk) << printed;
+  EXPECT_NE(printed.find("trace hash " + Hex(failure.trace_hash)), std::string::npos) << printed;
+  // And the shrunk counterexample itself, run again.
+  ExpectSameRun(RunScripted(search.program, search.schedule, bug), failure);
+}
+
+TEST_P(RingPlantTest, SweepCatchesItAndTheSeedReproducesIt) {
+  const RingBug bug = GetParam();
+  const Search search = SearchWithSeeds(bug, 1, kFindWithinSeeds);
+  ASSERT_TRUE(search.found) << ScenarioName(bug) << " not caught in seeds 1.." << kFindWithinSeeds;
+  const RunResult& failure = search.failure;
+  EXPECT_EQ(OutcomeName(failure.outcome), OutcomeName(ExpectedOutcome(bug))) << failure.report;
+  std::cout << ScenarioName(bug) << ": caught at seed " << *search.seed << ", "
+            << OutcomeName(failure.outcome) << " at step " << failure.steps << ", trace hash "
+            << Hex(failure.trace_hash) << "\nreplay: " << SeedReplayLine(bug, *search.seed) << "\n";
+  ExpectSameRun(RunSeeded(*search.seed, bug), failure);
+  ExpectSameRun(RunReplayed(failure.choice_log, bug), failure);
+  std::string printed;
+  EXPECT_EQ(SimCli({"run", "--scenario", ScenarioName(bug), "--seed", std::to_string(*search.seed)},
+                   &printed),
+            cli::kExitFailureFound)
+      << printed;
+  EXPECT_NE(printed.find(std::string(OutcomeName(failure.outcome))), std::string::npos) << printed;
+  EXPECT_NE(printed.find("trace hash " + Hex(failure.trace_hash)), std::string::npos) << printed;
+}
+
+INSTANTIATE_TEST_SUITE_P(Plants, RingPlantTest, ::testing::ValuesIn(kPlantedBugs), PlantName);
+
+// ---- the detection table ------------------------------------------------
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+TEST(RingPlantStats, DISABLED_DetectionTable) {
+  constexpr int kTrials = 20;
+  std::printf("%-36s | %-28s | %-28s\n", "plant", "RapidCheck: runs, ms (median)",
+              "sweep: seeds, ms (median)");
+  for (RingBug bug : kPlantedBugs) {
+    std::vector<double> rc_runs, rc_ms, sweep_runs, sweep_ms;
+    int rc_missed = 0, sweep_missed = 0;
+    for (int trial = 0; trial < kTrials; ++trial) {
+      const Search a = SearchWithRapidCheck(bug, 1000 + trial, kRapidCheckBudget, /*shrink=*/false);
+      if (a.found) {
+        rc_runs.push_back(static_cast<double>(a.runs));
+        rc_ms.push_back(a.seconds * 1e3);
+      } else {
+        ++rc_missed;
+      }
+      const Search b = SearchWithSeeds(bug, 1 + 100000ull * trial, 10 * kFindWithinSeeds);
+      if (b.found) {
+        sweep_runs.push_back(static_cast<double>(b.runs));
+        sweep_ms.push_back(b.seconds * 1e3);
+      } else {
+        ++sweep_missed;
+      }
+    }
+    char rc_cell[64], sweep_cell[64];
+    std::snprintf(rc_cell, sizeof(rc_cell), "%6.1f runs %8.2f ms (%d missed)",
+                  rc_runs.empty() ? -1 : Median(rc_runs), rc_ms.empty() ? -1 : Median(rc_ms),
+                  rc_missed);
+    std::snprintf(sweep_cell, sizeof(sweep_cell), "%6.1f seeds %7.2f ms (%d missed)",
+                  sweep_runs.empty() ? -1 : Median(sweep_runs),
+                  sweep_ms.empty() ? -1 : Median(sweep_ms), sweep_missed);
+    std::printf("%-36s | %s | %s\n", ScenarioName(bug).c_str(), rc_cell, sweep_cell);
+    std::fflush(stdout);
+  }
+}
+
+}  // namespace
+}  // namespace drpc::sim::ring
