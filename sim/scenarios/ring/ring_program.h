@@ -19,9 +19,9 @@ namespace drpc::sim::ring {
 
 inline constexpr uint32_t kMaxMessages = 24;
 inline constexpr uint32_t kMaxChunks = 4;
-inline constexpr uint32_t kMaxCloserDelay = 63;  // yields before the closer's Close
+inline constexpr uint32_t kMaxCloserDelay = 63;    // yields before the closer's Close
 inline constexpr uint32_t kMaxTeardownDelay = 63;  // yields before main's teardown Close
-inline constexpr uint32_t kCloseErrors = 4;      // see CloseError()
+inline constexpr uint32_t kCloseErrors = 4;        // see CloseError()
 inline constexpr uint32_t kSmallBudgetMax = 256;
 inline constexpr uint32_t kLargeBudgetMax = 256 * 1024;
 
