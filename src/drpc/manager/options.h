@@ -1,0 +1,51 @@
+// Every knob of a connection manager, in one struct (style.md).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "drpc/manager/mux_writer.h"
+#include "drpc/rt/time.h"
+#include "drpc/stream/buffer_pool.h"
+#include "drpc/stream/stream.h"
+#include "drpc/wire/reader.h"
+
+namespace drpc::manager {
+
+using stream::Role;
+
+struct ManagerOptions {
+  Role role = Role::kClient;
+  // Names the connection in task names ("<name>.reader", ...) and reports.
+  std::string name = "conn";
+
+  stream::StreamOptions stream;    // split size, max packet size, receive ring
+  wire::ReaderOptions reader;      // max frame size, read size
+  MuxWriterOptions writer;         // high-water mark (1 MiB)
+  stream::BufferPoolOptions pool;  // the connection's receive buffers
+
+  // Registered streams at once, either role. A server answers an Invoke over
+  // the limit with an Error frame (the stream is refused, the connection
+  // lives); a client's NewClientStream returns kResourceExhausted.
+  size_t max_concurrent_streams = 1024;
+  // Server: invokes being assembled at once, and the size of one invoke
+  // packet (rpc name or metadata). Over either: the stream is refused.
+  size_t max_pending_invokes = 64;
+  size_t max_invoke_bytes = 64 * 1024;
+  // Server: streams registered and waiting for NewServerStream. Over it: the
+  // stream is refused, so the reader never waits for the application.
+  size_t accept_queue_capacity = 128;
+  // Server: how far an Invoke may lag behind newer ids (stream_ids.h).
+  size_t max_ids_above_low_water = 4096;
+
+  // Client, for upstream (storj.io/drpc) servers (§4.9): at most one stream
+  // open at a time; NewClientStream waits until the previous one finished.
+  bool legacy_single_stream = false;
+
+  // Close flushes frames queued before it for at most this long, then
+  // closes the transport anyway (a peer that stopped reading).
+  rt::Duration close_flush_timeout = std::chrono::seconds(1);
+};
+
+}  // namespace drpc::manager

@@ -1,0 +1,97 @@
+#include "drpc/manager/pending_invokes.h"
+
+#include <utility>
+
+#include "drpc/base/check.h"
+#include "drpc/wire/kind.h"
+
+namespace drpc::manager {
+
+using wire::Kind;
+using wire::ToRaw;
+
+bool IsInvokeKind(uint8_t kind) {
+  return kind == ToRaw(Kind::kInvoke) || kind == ToRaw(Kind::kInvokeMetadata);
+}
+
+namespace {
+
+// The last frame of an invoke sequence: the Invoke packet's done frame.
+bool EndsInvokeSequence(const wire::Frame& frame) {
+  return frame.kind == ToRaw(Kind::kInvoke) && frame.done;
+}
+
+InvokeStep Step(InvokeStep::Kind kind, uint64_t stream_id) {
+  InvokeStep step;
+  step.kind = kind;
+  step.stream_id = stream_id;
+  return step;
+}
+
+}  // namespace
+
+PendingInvokes::PendingInvokes(PendingInvokesOptions options) : options_(options) {
+  DRPC_ASSERT(options_.max_entries > 0, "the pending-invoke table needs room for one entry");
+  DRPC_ASSERT(options_.max_packet_bytes > 0, "invoke packets need a positive size bound");
+}
+
+bool PendingInvokes::Tracks(uint64_t stream_id) const {
+  return entries_.contains(stream_id) || refused_.contains(stream_id);
+}
+
+Result<InvokeStep> PendingInvokes::Refuse(const wire::Frame& frame, std::string reason) {
+  DRPC_ASSERT(!entries_.contains(frame.stream_id), "a refused id has no entry");
+  if (!EndsInvokeSequence(frame)) {
+    if (refused_.size() >= options_.max_entries) {
+      return ResourceExhaustedError("too many refused invokes left unfinished (more than " +
+                                    std::to_string(options_.max_entries) + ")");
+    }
+    refused_.insert(frame.stream_id);
+  }
+  InvokeStep step = Step(InvokeStep::Kind::kRefuse, frame.stream_id);
+  step.reason = std::move(reason);
+  return step;
+}
+
+Result<InvokeStep> PendingInvokes::Append(const wire::Frame& frame) {
+  DRPC_ASSERT(IsInvokeKind(frame.kind), "only invoke frames go to the pending table");
+  DRPC_ASSERT(frame.stream_id != 0, "stream id 0 is refused before the pending table");
+  const uint64_t sid = frame.stream_id;
+  if (refused_.contains(sid)) {
+    if (EndsInvokeSequence(frame)) refused_.erase(sid);
+    return Step(InvokeStep::Kind::kDropped, sid);
+  }
+  auto it = entries_.find(sid);
+  if (it == entries_.end()) {
+    if (entries_.size() >= options_.max_entries) {
+      return Refuse(frame, "drpc: too many streams being opened at once (limit " +
+                               std::to_string(options_.max_entries) + ")");
+    }
+    it = entries_.emplace(sid, Entry(options_.max_packet_bytes)).first;
+  }
+  Result<wire::AssembleStep> assembled = it->second.assembler.Append(frame);
+  if (!assembled.ok()) {
+    if (assembled.status().is(ErrorKind::kMessageSize)) {
+      entries_.erase(it);
+      return Refuse(frame, "drpc: invoke too large (limit " +
+                               std::to_string(options_.max_packet_bytes) + " bytes)");
+    }
+    return assembled.status();  // a protocol violation: the connection dies
+  }
+  if (!assembled->packet.has_value()) return Step(InvokeStep::Kind::kIncomplete, sid);
+  const wire::Packet& packet = *assembled->packet;
+  if (packet.kind == ToRaw(Kind::kInvokeMetadata)) {
+    Result<wire::Metadata> metadata = wire::DecodeMetadata(packet.data);
+    if (!metadata.ok()) return metadata.status();
+    it->second.metadata = std::move(metadata).value();  // replaces, never merges (§1.10)
+    return Step(InvokeStep::Kind::kIncomplete, sid);
+  }
+  DRPC_ASSERT(packet.kind == ToRaw(Kind::kInvoke), "a pending packet is an invoke kind");
+  InvokeStep step = Step(InvokeStep::Kind::kInvoke, sid);
+  step.rpc = ToString(packet.data);
+  step.metadata = std::move(it->second.metadata);
+  entries_.erase(it);
+  return step;
+}
+
+}  // namespace drpc::manager

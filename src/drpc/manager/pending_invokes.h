@@ -1,0 +1,92 @@
+// PendingInvokes: invokes being assembled for streams that do not exist yet
+// (drpc-protocol.md §4.3 handleInvokeFrame, §1.10), bounded (§4.10).
+//
+// A client opens a stream with an optional InvokeMetadata packet and then
+// one Invoke packet, both possibly split into frames and interleaved with
+// other streams' frames. Until the Invoke completes there is no stream: each
+// stream id being invoked has an entry here with its own assembler and the
+// last metadata map received (a later one replaces an earlier one, §1.10).
+//
+// Bounds, each refusing only the one stream (the server answers it with an
+// Error frame, as the later era's rejectStream; the connection lives):
+//   * at most `max_entries` ids at once;
+//   * each invoke packet (rpc name or metadata) at most `max_packet_bytes`.
+// A refused id is remembered until its Invoke's last frame arrives, so the
+// rest of its invoke sequence is dropped quietly instead of looking like a
+// fresh invoke. That memory is bounded too (`max_entries` ids): a peer that
+// leaves more refused sequences unfinished than that is abusive and its
+// connection fails with kResourceExhausted.
+//
+// Not thread-safe: the connection's reader task owns it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+
+#include "drpc/base/result.h"
+#include "drpc/base/status.h"
+#include "drpc/wire/assembler.h"
+#include "drpc/wire/frame.h"
+#include "drpc/wire/metadata.h"
+
+namespace drpc::manager {
+
+struct PendingInvokesOptions {
+  size_t max_entries = 64;
+  size_t max_packet_bytes = 64 * 1024;
+};
+
+// What one invoke frame led to.
+struct InvokeStep {
+  enum class Kind : uint8_t {
+    kIncomplete,  // more frames to come; nothing to do
+    kInvoke,      // the Invoke completed: open the stream
+    kRefuse,      // a bound was hit: answer the stream with an Error frame (reason)
+    kDropped,     // a frame of an invoke refused earlier
+  };
+  Kind kind = Kind::kIncomplete;
+  uint64_t stream_id = 0;
+  std::string rpc;          // kInvoke
+  wire::Metadata metadata;  // kInvoke: the last metadata received, if any
+  std::string reason;       // kRefuse
+};
+
+class PendingInvokes {
+ public:
+  explicit PendingInvokes(PendingInvokesOptions options = {});
+
+  // True if frames of `stream_id` belong here (assembling, or refused and
+  // not finished); such frames bypass the used-id check.
+  bool Tracks(uint64_t stream_id) const;
+
+  // One Invoke or InvokeMetadata frame for a stream that does not exist. An
+  // error (a malformed invoke sequence or metadata, or too many refused
+  // sequences) must fail the connection.
+  Result<InvokeStep> Append(const wire::Frame& frame);
+
+  size_t size() const { return entries_.size(); }
+  size_t refused() const { return refused_.size(); }
+
+ private:
+  struct Entry {
+    explicit Entry(size_t max_packet_bytes)
+        : assembler(wire::PacketAssembler::ForFirstStream(
+              wire::AssemblerOptions{.max_packet_size = max_packet_bytes})) {}
+    wire::PacketAssembler assembler;
+    wire::Metadata metadata;
+  };
+
+  Result<InvokeStep> Refuse(const wire::Frame& frame, std::string reason);
+
+  const PendingInvokesOptions options_;
+  std::map<uint64_t, Entry> entries_;
+  std::set<uint64_t> refused_;  // refused ids whose Invoke has not ended yet
+};
+
+// True for the two kinds that open a stream (Invoke, InvokeMetadata).
+bool IsInvokeKind(uint8_t kind);
+
+}  // namespace drpc::manager

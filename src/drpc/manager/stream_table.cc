@@ -1,0 +1,143 @@
+#include "drpc/manager/stream_table.h"
+
+#include <string>
+
+#include "drpc/base/check.h"
+
+namespace drpc::manager {
+
+StreamTable::StreamTable() : mu_("stream_table.mu"), changed_("stream_table.changed") {}
+
+AddResult StreamTable::AddLocked(rt::Lock& lock, StreamPtr stream, size_t limit,
+                                 rt::TimePoint deadline, bool wait_for_room, bool check_closed) {
+  DRPC_ASSERT(stream != nullptr, "registering a null stream");
+  DRPC_ASSERT(limit > 0, "a stream limit of 0 admits nothing");
+  const uint64_t id = stream->id();
+  if (wait_for_room) {
+    changed_.wait(
+        lock, [&] { return closed_ || streams_.size() < limit; },
+        "stream table: wait for the previous stream to finish");
+  }
+  if (check_closed && closed_) return AddResult::kClosed;
+  if (streams_.contains(id)) return AddResult::kDuplicate;
+  if (streams_.size() >= limit) return AddResult::kFull;
+  Entry& entry = streams_[id];
+  entry.stream = std::move(stream);
+  SetDeadlineLocked(entry, id, deadline);
+  return AddResult::kAdded;
+}
+
+void StreamTable::SetDeadlineLocked(Entry& entry, uint64_t id, rt::TimePoint deadline) {
+  if (entry.deadline != rt::kNoDeadline) by_deadline_.erase({entry.deadline, id});
+  entry.deadline = deadline;
+  if (deadline == rt::kNoDeadline) return;
+  by_deadline_.insert({deadline, id});
+  changed_.notify_all();  // the watcher may need to wake earlier
+}
+
+StreamTable::StreamPtr StreamTable::Get(uint64_t id) const {
+  rt::LockGuard guard(mu_);
+  auto it = streams_.find(id);
+  return it == streams_.end() ? nullptr : it->second.stream;
+}
+
+bool StreamTable::SetDeadline(uint64_t id, rt::TimePoint deadline) {
+  rt::LockGuard guard(mu_);
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return false;
+  SetDeadlineLocked(it->second, id, deadline);
+  return true;
+}
+
+StreamTable::StreamPtr StreamTable::OnFinished(uint64_t id) {
+  rt::LockGuard guard(mu_);
+  DRPC_ASSERT(!sealed_, "stream " + std::to_string(id) +
+                            " finished after its connection's Close returned: Close must "
+                            "wait until every stream has finished");
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return nullptr;
+  StreamPtr stream = std::move(it->second.stream);
+  if (it->second.deadline != rt::kNoDeadline) by_deadline_.erase({it->second.deadline, id});
+  streams_.erase(it);
+  changed_.notify_all();
+  return stream;
+}
+
+std::vector<StreamTable::StreamPtr> StreamTable::Close() {
+  rt::LockGuard guard(mu_);
+  if (closed_) return {};
+  closed_ = true;
+  std::vector<StreamPtr> snapshot;
+  snapshot.reserve(streams_.size());
+  for (auto& [id, entry] : streams_) snapshot.push_back(entry.stream);
+  changed_.notify_all();
+  return snapshot;
+}
+
+void StreamTable::WaitEmpty(const char* label) {
+  rt::Lock lock(mu_);
+  changed_.wait(
+      lock, [&] { return streams_.empty(); }, label);
+}
+
+void StreamTable::Seal() {
+  rt::LockGuard guard(mu_);
+  DRPC_ASSERT(closed_, "sealing an open stream table");
+  DRPC_ASSERT(streams_.empty(), "sealing a stream table that still has streams");
+  DRPC_ASSERT(by_deadline_.empty(), "deadlines left without their streams");
+  sealed_ = true;
+}
+
+std::vector<StreamTable::StreamPtr> StreamTable::TakeAll() {
+  rt::LockGuard guard(mu_);
+  std::vector<StreamPtr> all;
+  for (auto& [id, entry] : streams_) all.push_back(std::move(entry.stream));
+  streams_.clear();
+  by_deadline_.clear();
+  changed_.notify_all();
+  return all;
+}
+
+std::vector<StreamTable::StreamPtr> StreamTable::WaitExpired(const char* label) {
+  rt::Lock lock(mu_);
+  for (;;) {
+    if (closed_) return {};
+    if (by_deadline_.empty()) {
+      changed_.wait(lock, label);
+      continue;
+    }
+    const rt::TimePoint first = by_deadline_.begin()->first;
+    if (rt::now() < first) {
+      changed_.wait_until(lock, first, label);
+      continue;
+    }
+    std::vector<StreamPtr> expired;
+    const rt::TimePoint now = rt::now();
+    // Bounded by the number of deadlines, each removed as it is taken.
+    while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
+      const uint64_t id = by_deadline_.begin()->second;
+      by_deadline_.erase(by_deadline_.begin());
+      Entry& entry = streams_.at(id);
+      entry.deadline = rt::kNoDeadline;
+      expired.push_back(entry.stream);
+    }
+    return expired;
+  }
+}
+
+size_t StreamTable::size() const {
+  rt::LockGuard guard(mu_);
+  return streams_.size();
+}
+
+bool StreamTable::closed() const {
+  rt::LockGuard guard(mu_);
+  return closed_;
+}
+
+size_t StreamTable::deadlines() const {
+  rt::LockGuard guard(mu_);
+  return by_deadline_.size();
+}
+
+}  // namespace drpc::manager
