@@ -54,10 +54,8 @@ struct Fiber {
   UniqueFunction<void()> body;  // moved onto the fiber's own stack when it starts
   FiberStack stack;
 
-  // The fiber's continuation while it is suspended, and, while it runs, the
-  // scheduler's continuation to switch back to.
+  // The fiber's continuation while it is suspended (empty while it runs).
   boost::context::fiber context;
-  boost::context::fiber scheduler;
   void* asan_fake_stack = nullptr;  // ASan's saved fake stack while suspended
   void* tsan_fiber = nullptr;
 

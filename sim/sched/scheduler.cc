@@ -72,13 +72,11 @@ Scheduler& Scheduler::ForThisThread() {
   return scheduler;
 }
 
-Scheduler& Scheduler::ForOperation(const char* operation) {
-  Scheduler* scheduler = current_;
-  DRPC_ASSERT(scheduler != nullptr && scheduler->in_fiber(),
-              std::string(operation) +
-                  " called outside a simulated run: in a simulator build, rt operations must run "
-                  "on a fiber inside sim::Run (objects a run uses belong inside its body)");
-  return *scheduler;
+void Scheduler::OutsideRun(const char* operation) {
+  DRPC_ASSERT(false, std::string(operation) +
+                         " called outside a simulated run: in a simulator build, rt operations "
+                         "must run on a fiber inside sim::Run (objects a run uses belong inside "
+                         "its body)");
 }
 
 const std::string& Scheduler::fiber_name(FiberId id) const {
@@ -98,7 +96,11 @@ RunResult Scheduler::Execute(DecisionSource& decisions, const RunOptions& option
   DRPC_ASSERT(current_ == nullptr, "sim::Run called inside a run: runs do not nest");
   BeginRun(decisions, options);
   Spawn("main", [main] { main(); });
-  Loop();
+  // Fibers hand control to each other directly; control comes back here
+  // only when the run is over (everything exited, a deadlock, a failure).
+  const FiberId first = PickNext();
+  DRPC_ASSERT(first == 1, "a run starts with main");
+  Transfer(nullptr, &fiber(first), false);
   return EndRun();
 }
 
@@ -106,14 +108,15 @@ void Scheduler::BeginRun(DecisionSource& decisions, const RunOptions& options) {
   DRPC_ASSERT(options.max_steps > 0 && options.max_fibers > 0, "RunOptions bounds must be > 0");
   options_ = options;
   source_ = &decisions;
-  recorder_.reset();
-  if (options.record_choices) source_ = &recorder_.emplace(decisions);
+  // Recorded here rather than through a RecordingSource: one virtual call
+  // per decision fewer, on the hottest path of a run.
+  choice_log_ = ChoiceLog();
   pool_ = &StackPool::ForThisThread();
   run_serial_ = g_next_run_serial.fetch_add(1, std::memory_order_relaxed);
   step_ = 0;
   now_ = 0;
   running_ = kNoFiber;
-  next_ = kNoFiber;
+  switched_from_ = nullptr;
   fiber_count_ = 0;
   runnable_.clear();
   timers_.clear();
@@ -134,21 +137,10 @@ void Scheduler::BeginRun(DecisionSource& decisions, const RunOptions& options) {
   current_ = this;
 }
 
-void Scheduler::Loop() {
-  while (!failed_) {
-    FiberId next = next_;
-    next_ = kNoFiber;
-    if (next == kNoFiber) {
-      next = PickNext();
-      if (next == kNoFiber) return;
-    }
-    Fiber& f = fiber(next);
-    Resume(f);
-    if (f.state == FiberState::kDone) Recycle(f);
-  }
-}
-
-// Scheduler context: the previous fiber blocked, exited or was just spawned.
+// Who runs after a fiber blocked or exited (or at the start). Runs on that
+// fiber's stack with running_ cleared, since what happens here (time
+// advancing, timers firing, the decision) is the scheduler's doing. Returns
+// kNoFiber when the run is over: all exited, a deadlock, or a failure.
 FiberId Scheduler::PickNext() {
   while (runnable_.empty()) {
     if (!FireNextTimers()) {
@@ -169,8 +161,7 @@ FiberId Scheduler::PickNext() {
   return next;
 }
 
-void Scheduler::CheckStepLimit() {
-  if (step_ < options_.max_steps) return;
+void Scheduler::StepLimitReached() {
   std::string report = "step limit: " + std::to_string(options_.max_steps) +
                        " scheduling steps without finishing (a livelock, or raise max_steps); "
                        "runnable:";
@@ -181,6 +172,7 @@ void Scheduler::CheckStepLimit() {
 
 FiberId Scheduler::Decide(FiberId running) {
   DRPC_ASSERT(!runnable_.empty(), "deciding with nothing runnable");
+  announced_ = kNoFiber;
   if (runnable_.size() == 1) return runnable_[0];
   candidates_.clear();
   if (running != kNoFiber) candidates_.push_back(running);
@@ -189,6 +181,7 @@ FiberId Scheduler::Decide(FiberId running) {
   }
   DRPC_ASSERT(candidates_.size() == runnable_.size(), "the running fiber must be runnable");
   const uint64_t option = Ask(ChoiceKind::kSchedule, candidates_.size(), candidates_, running);
+  announced_ = candidates_[option];  // the choice event already names who runs next
   return candidates_[option];
 }
 
@@ -197,14 +190,17 @@ uint64_t Scheduler::Ask(ChoiceKind kind, uint64_t n, std::span<const FiberId> ca
   DRPC_ASSERT(n >= 2, "ask only when there is a choice");
   const uint64_t option = source_->Choose(ChoiceRequest{kind, n, step_, candidates, running});
   DRPC_ASSERT(option < n, "the decision source answered outside [0, n)");
-  TraceEvent event;
-  event.type = EventType::kChoice;
+  if (options_.record_choices) {
+    if (choice_log_.capacity() == 0) choice_log_.reserve(32);  // one allocation for a small run
+    choice_log_.push_back(ChoiceRecord{kind, n, option});
+  }
+  TraceEvent& event = NewEvent(EventType::kChoice);
   event.fiber = running_;
   event.choice_kind = kind;
   event.n = n;
   event.value = option;
   event.other = candidates.empty() ? kNoFiber : candidates[option];
-  Emit(event);
+  trace_.Close();
   if (source_->diverged()) {
     if (in_fiber()) FailRunningFiber(Outcome::kNondeterminism, source_->divergence());
     RecordFailure(Outcome::kNondeterminism, source_->divergence());
@@ -234,10 +230,9 @@ bool Scheduler::FireNextTimers() {
   if (due_.empty()) return false;
   DRPC_ASSERT(deadline > now_, "a timer is due in the past");
   now_ = deadline;
-  TraceEvent advance;
-  advance.type = EventType::kTimeAdvance;
+  TraceEvent& advance = NewEvent(EventType::kTimeAdvance);
   advance.value = static_cast<uint64_t>(deadline);
-  Emit(advance);
+  trace_.Close();
   // Same-instant timers fire in an order the decision source picks; option 0
   // is registration order.
   while (!due_.empty()) {
@@ -255,36 +250,74 @@ bool Scheduler::FireNextTimers() {
 
 // ---------------------------------------------------------------- switching
 
-void Scheduler::Resume(Fiber& f) {
-  DRPC_ASSERT(f.state == FiberState::kRunnable, "resuming a fiber that cannot run");
-  running_ = f.id;
-  TraceEvent event;
-  event.type = EventType::kSwitch;
-  event.fiber = f.id;
-  Emit(event);
-  const bool first_run = !f.context;
-  if (first_run) {
-    f.stack = pool_->Acquire(options_.stack_bytes);
-    f.tsan_fiber = sanitizer::TsanCreateFiber();
+// Suspends `from` (null: the scheduler's own stack) and runs `to` (null:
+// the scheduler), directly: one context switch, not two through a loop.
+// Whoever resumes `from` later hands over its own continuation, which
+// Adopt files away. `from_finished`: `from` exits and never runs again.
+//
+// Not instrumented by ASan: at a fiber's final switch no fake frame may be
+// live on its stack (FiberMain explains why), and this is the frame on top.
+DRPC_SIM_NO_ASAN void Scheduler::Transfer(Fiber* from, Fiber* to, bool from_finished) {
+  DRPC_ASSERT(from != to, "a fiber cannot switch to itself");
+  const void* to_bottom = scheduler_stack_bottom_;
+  size_t to_bytes = scheduler_stack_bytes_;
+  void* to_tsan = scheduler_tsan_fiber_;
+  boost::context::fiber* target = &scheduler_context_;
+  bool first_run = false;
+  if (to != nullptr) {
+    DRPC_ASSERT(to->state == FiberState::kRunnable, "switching to a fiber that cannot run");
+    if (announced_ != to->id) {  // else the choice event already named it
+      TraceEvent& event = NewEvent(EventType::kSwitch);
+      event.fiber = to->id;
+      trace_.Close();
+    }
+    first_run = !to->context;
+    if (first_run) {
+      to->stack = pool_->Acquire(options_.stack_bytes);
+      to->tsan_fiber = sanitizer::TsanCreateFiber();
+    }
+    to_bottom = to->stack.bottom;
+    to_bytes = to->stack.usable_bytes;
+    to_tsan = to->tsan_fiber;
+    target = &to->context;
   }
-  sanitizer::StartSwitch(&scheduler_fake_stack_, f.stack.bottom, f.stack.usable_bytes);
-  sanitizer::TsanSwitchTo(f.tsan_fiber);
+  void** fake_stack = from == nullptr ? &scheduler_fake_stack_
+                      : from_finished ? &from->stack.asan_fake_stack
+                                      : &from->asan_fake_stack;
+  sanitizer::StartSwitch(fake_stack, to_bottom, to_bytes);
+  sanitizer::TsanSwitchTo(to_tsan);
   // Creating a Boost fiber already runs the start of its entry function on
   // the new stack. Doing it here, between StartSwitch and FinishSwitch, keeps
   // those frames on the real stack: ASan hands out no fake frames while a
-  // switch is in progress. (Created on the spawner's fiber, they would live in
+  // switch is in progress. (Made on the spawner's stack, they would live in
   // the spawner's fake stack and die with it.)
-  if (first_run) MakeContext(f);
-  f.context = std::move(f.context).resume();
-  sanitizer::FinishSwitch(scheduler_fake_stack_, nullptr, nullptr);
-  running_ = kNoFiber;
+  if (first_run) MakeContext(*to);
+  switched_from_ = from;
+  boost::context::fiber previous = std::move(*target).resume();
+  // `from` runs again.
+  sanitizer::FinishSwitch(from == nullptr ? scheduler_fake_stack_ : from->asan_fake_stack, nullptr,
+                          nullptr);
+  Adopt(std::move(previous));
+  running_ = from == nullptr ? kNoFiber : from->id;
 }
 
-void Scheduler::SwitchToScheduler(Fiber& f) {
-  sanitizer::StartSwitch(&f.asan_fake_stack, scheduler_stack_bottom_, scheduler_stack_bytes_);
-  sanitizer::TsanSwitchTo(scheduler_tsan_fiber_);
-  f.scheduler = std::move(f.scheduler).resume();
-  sanitizer::FinishSwitch(f.asan_fake_stack, &scheduler_stack_bottom_, &scheduler_stack_bytes_);
+// Files the continuation of the context that just switched to us.
+void Scheduler::Adopt(boost::context::fiber&& previous) {
+  Fiber* from = switched_from_;
+  switched_from_ = nullptr;
+  if (from == nullptr) {
+    scheduler_context_ = std::move(previous);
+  } else if (from->state == FiberState::kDone) {
+    // It is parked for good in its final switch: drop the context without
+    // unwinding (nothing is left to unwind) and reuse its stack.
+    Forget(std::move(previous));
+    pool_->Release(from->stack);
+    from->stack = FiberStack{};
+    sanitizer::TsanDestroyFiber(from->tsan_fiber);
+    from->tsan_fiber = nullptr;
+  } else {
+    from->context = std::move(previous);
+  }
 }
 
 // ---------------------------------------------------------------- fibers
@@ -295,7 +328,7 @@ FiberId Scheduler::Spawn(std::string name, UniqueFunction<void()> body) {
                                                       " fibers (RunOptions::max_fibers)");
   if (fiber_count_ == fibers_.size()) fibers_.push_back(std::make_unique<Fiber>());
   Fiber& f = *fibers_[fiber_count_];
-  DRPC_ASSERT(!f.context && !f.scheduler && !f.body, "a reused fiber record is not clean");
+  DRPC_ASSERT(!f.context && !f.body, "a reused fiber record is not clean");
   f.id = ++fiber_count_;
   f.name = std::move(name);
   f.state = FiberState::kRunnable;
@@ -310,47 +343,50 @@ FiberId Scheduler::Spawn(std::string name, UniqueFunction<void()> body) {
   f.exit_waiters = WaitQueue{};
   Touch(f.exit_waiters, "task", f.name.c_str());
   // The stack and the Boost context are made when the fiber first runs
-  // (Resume), on the scheduler's stack: a fiber that never runs costs
-  // nothing, and the creation happens inside an annotated switch.
+  // (Transfer): a fiber that never runs costs nothing, and the creation
+  // happens inside an annotated switch.
   f.stack = FiberStack{};
   runnable_.push_back(f.id);
-  TraceEvent event;
-  event.type = EventType::kSpawn;
+  TraceEvent& event = NewEvent(EventType::kSpawn);
   event.fiber = running_;
   event.other = f.id;
   event.object = f.exit_waiters.object.id;
-  Emit(event);
+  trace_.Close();
   return f.id;
 }
 
 void Scheduler::MakeContext(Fiber& f) {
   f.context =
       boost::context::fiber(std::allocator_arg, internal::PooledStackAllocator(f.stack),
-                            [this, &f](boost::context::fiber&& scheduler) -> boost::context::fiber {
-                              // A swap of two pointers: no temporary that could need a fake frame.
-                              f.scheduler.swap(scheduler);
-                              FiberMain(f);
+                            [this, &f](boost::context::fiber&& previous) -> boost::context::fiber {
+                              FiberMain(f, previous);
                             });
 }
 
 // A fiber's whole life on its own stack. It never returns: returning into
 // Boost's entry function would run Boost's frames after the final switch
-// annotation. The loop finds the fiber kDone and recycles its stack itself.
+// annotation. Whoever runs next recycles the stack (Adopt).
 //
 // ASan's fake stack (detect_stack_use_after_return) travels with the pooled
 // stack, so a reused stack reuses its fake stack instead of mapping and
 // unmapping one per fiber (that alone made ASan runs ten times slower). For
 // that, no fake frame may still be live at the final switch: this function
-// is not instrumented, and the frames below it (Boost's entry) were made
-// during an annotated switch, where ASan hands out no fake frames.
-DRPC_SIM_NO_ASAN void Scheduler::FiberMain(Fiber& f) {
-  sanitizer::FinishSwitch(f.stack.asan_fake_stack, &scheduler_stack_bottom_,
-                          &scheduler_stack_bytes_);
+// and Transfer are not instrumented, and the frames below (Boost's entry)
+// were made during an annotated switch, where ASan hands out no fake frames.
+DRPC_SIM_NO_ASAN void Scheduler::FiberMain(Fiber& f, boost::context::fiber& previous) {
+  // First the sanitizers learn where we are; only then may instrumented code
+  // run. A run's first switch comes from the scheduler: learn its stack.
+  const bool from_scheduler = switched_from_ == nullptr;
+  sanitizer::FinishSwitch(f.stack.asan_fake_stack,
+                          from_scheduler ? &scheduler_stack_bottom_ : nullptr,
+                          from_scheduler ? &scheduler_stack_bytes_ : nullptr);
+  Adopt(std::move(previous));
+  running_ = f.id;
   RunBody(f);
   FinishBody(f);
-  sanitizer::StartSwitch(&f.stack.asan_fake_stack, scheduler_stack_bottom_, scheduler_stack_bytes_);
-  sanitizer::TsanSwitchTo(scheduler_tsan_fiber_);
-  std::move(f.scheduler).resume();
+  running_ = kNoFiber;
+  const FiberId next = PickNext();
+  Transfer(&f, next == kNoFiber ? nullptr : &fiber(next), /*from_finished=*/true);
   std::fprintf(stderr, "drpc sim: a finished fiber was resumed\n");
   std::abort();
 }
@@ -382,11 +418,10 @@ void Scheduler::RunBody(Fiber& f) {
 
 void Scheduler::FinishBody(Fiber& f) {
   if (!failed_) RunHooks();
-  TraceEvent event;
-  event.type = EventType::kExit;
+  TraceEvent& event = NewEvent(EventType::kExit);
   event.fiber = f.id;
   event.object = f.exit_waiters.object.id;
-  Emit(event);
+  trace_.Close();
   f.state = FiberState::kDone;
   RemoveRunnable(f.id);
   WakeAll(f.exit_waiters);
@@ -400,16 +435,6 @@ bool Scheduler::Exited(FiberId id) const {
 WaitQueue& Scheduler::ExitQueue(FiberId id) {
   DRPC_ASSERT(id != kNoFiber && id <= fiber_count_, "no such fiber in this run");
   return fiber(id).exit_waiters;
-}
-
-void Scheduler::Recycle(Fiber& f) {
-  // The context is the finished fiber parked in FiberMain: drop it without
-  // unwinding (there is nothing left to unwind) and reuse its stack.
-  Forget(std::move(f.context));
-  pool_->Release(f.stack);
-  f.stack = FiberStack{};
-  sanitizer::TsanDestroyFiber(f.tsan_fiber);
-  f.tsan_fiber = nullptr;
 }
 
 void Scheduler::Abandon(Fiber& f) {
@@ -431,41 +456,37 @@ void Scheduler::Abandon(Fiber& f) {
 void Scheduler::SchedulingPoint(StaticName op, uint32_t object) {
   Fiber& me = Running();
   DRPC_ASSERT(!in_hook_, std::string("rt operation `") + op.text() + "` inside a step hook");
-  TraceEvent event;
-  event.type = EventType::kOp;
+  TraceEvent& event = NewEvent(EventType::kOp);
   event.fiber = me.id;
   event.object = object;
   event.op = op.text();
   event.op_hash = op.hash();
-  Emit(event);
+  trace_.Close();
   RunHooks();
   CheckStepLimit();
   const FiberId next = Decide(me.id);
   ++step_;
   if (next == me.id) return;
-  next_ = next;
-  SwitchToScheduler(me);
+  Transfer(&me, &fiber(next), false);
 }
 
 void Scheduler::SchedulingPoint(StaticName op, uint32_t object, uint64_t value) {
   Fiber& me = Running();
   DRPC_ASSERT(!in_hook_, std::string("rt operation `") + op.text() + "` inside a step hook");
-  TraceEvent event;
-  event.type = EventType::kOp;
+  TraceEvent& event = NewEvent(EventType::kOp);
   event.fiber = me.id;
   event.object = object;
   event.op = op.text();
   event.op_hash = op.hash();
   event.has_value = true;
   event.value = value;
-  Emit(event);
+  trace_.Close();
   RunHooks();
   CheckStepLimit();
   const FiberId next = Decide(me.id);
   ++step_;
   if (next == me.id) return;
-  next_ = next;
-  SwitchToScheduler(me);
+  Transfer(&me, &fiber(next), false);
 }
 
 void Scheduler::RunHooks() {
@@ -511,19 +532,24 @@ void Scheduler::Block(WaitQueue* queue, const char* label, Nanos deadline) {
     });
   }
   RemoveRunnable(me.id);
-  TraceEvent event;
-  event.type = EventType::kPark;
+  TraceEvent& event = NewEvent(EventType::kPark);
   event.fiber = me.id;
   event.object = queue != nullptr ? queue->object.id : 0;
   event.label = label;
   event.value = static_cast<uint64_t>(deadline);
-  Emit(event);
+  trace_.Close();
 }
 
 WakeReason Scheduler::SwitchAway() {
   Fiber& me = Running();
   DRPC_ASSERT(me.state == FiberState::kBlocked, "SwitchAway without Block");
-  SwitchToScheduler(me);
+  running_ = kNoFiber;
+  const FiberId next = PickNext();
+  if (next == me.id) {  // its own timer fired and nothing else could run
+    running_ = me.id;
+  } else {
+    Transfer(&me, next == kNoFiber ? nullptr : &fiber(next), false);
+  }
   DRPC_ASSERT(me.state == FiberState::kRunnable, "a parked fiber resumed without a wake");
   return me.wake_reason;
 }
@@ -565,12 +591,12 @@ void Scheduler::Wake(Fiber& f, WakeReason reason) {
   f.state = FiberState::kRunnable;
   f.runnable_since = step_;
   runnable_.push_back(f.id);
-  TraceEvent event;
-  event.type = reason == WakeReason::kTimeout ? EventType::kTimeout : EventType::kWake;
+  TraceEvent& event =
+      NewEvent(reason == WakeReason::kTimeout ? EventType::kTimeout : EventType::kWake);
   event.fiber = running_;
   event.other = f.id;
   event.object = object;
-  Emit(event);
+  trace_.Close();
 }
 
 void Scheduler::Append(WaitQueue& queue, Fiber& f) {
@@ -652,11 +678,10 @@ void Scheduler::RecordFailure(Outcome outcome, std::string report) {
     report_ += "in fiber #" + std::to_string(running_) + " " + Quote(fiber(running_).name) + ", ";
   }
   report_ += "step " + std::to_string(step_) + ", virtual time " + FormatTime(now_) + ")";
-  TraceEvent event;
-  event.type = EventType::kFail;
+  TraceEvent& event = NewEvent(EventType::kFail);
   event.fiber = running_;
   event.value = static_cast<uint64_t>(outcome);
-  Emit(event);
+  trace_.Close();
 }
 
 void Scheduler::FailRunningFiber(Outcome outcome, std::string report) {
@@ -668,7 +693,7 @@ void Scheduler::FailRunningFiber(Outcome outcome, std::string report) {
   Fiber& me = fiber(running_);
   RecordFailure(outcome, std::move(report));
   me.state = FiberState::kAbandoned;
-  SwitchToScheduler(me);
+  Transfer(&me, nullptr, false);
   std::fprintf(stderr, "drpc sim: an abandoned fiber was resumed\n");
   std::abort();
 }
@@ -696,12 +721,6 @@ void Scheduler::FailDeadlock() {
 
 // ---------------------------------------------------------------- results
 
-void Scheduler::Emit(TraceEvent event) {
-  event.step = step_;
-  event.time = now_;
-  trace_.Add(event);
-}
-
 TraceNames Scheduler::Names() const {
   TraceNames names;
   names.fibers.reserve(fiber_count_);
@@ -726,7 +745,7 @@ RunResult Scheduler::EndRun() {
   result.steps = step_;
   result.end_time = now_;
   result.fibers = fiber_count_;
-  if (recorder_) result.choice_log = recorder_->TakeLog();
+  result.choice_log = std::move(choice_log_);
   result.exception = std::move(exception_);
   result.quarantined_stacks = quarantined_;
   if (failed_ || options_.keep_full_trace) {

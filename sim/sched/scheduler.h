@@ -27,10 +27,13 @@
 //  * A run fails at the first failure; the other fibers are abandoned with
 //    their stacks quarantined (run.h explains why they are not unwound).
 //  * Decisions are made on the stack of the fiber that reached the
-//    scheduling point when it can go on, so keeping the current fiber costs
-//    no context switch at all; a switch goes through the scheduler's loop.
+//    scheduling point (or blocked, or exited), and control passes straight
+//    to the chosen fiber: keeping the current fiber costs no context switch,
+//    a preemption costs one. The thread's own stack (where Run waits) gets
+//    control back only when the run is over.
 #pragma once
 
+#include <boost/context/fiber.hpp>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -40,10 +43,10 @@
 #include <vector>
 
 #include "drpc/base/unique_function.h"
+#include "sim/sched/choice_log.h"
 #include "sim/sched/decision.h"
 #include "sim/sched/function_ref.h"
 #include "sim/sched/ids.h"
-#include "sim/sched/recording_source.h"
 #include "sim/sched/run.h"
 #include "sim/sched/stack_pool.h"
 #include "sim/sched/trace.h"
@@ -66,7 +69,13 @@ class Scheduler {
   static Scheduler* current() { return current_; }
   // For an rt operation named `operation`: asserts that the caller is a fiber
   // of a run on this thread and returns its scheduler.
-  static Scheduler& ForOperation(const char* operation);
+  static Scheduler& ForOperation(const char* operation) {
+    Scheduler* scheduler = current_;
+    if (scheduler == nullptr || scheduler->running_ == kNoFiber) [[unlikely]] {
+      OutsideRun(operation);
+    }
+    return *scheduler;
+  }
   // The reusable scheduler of this thread (run.cc).
   static Scheduler& ForThisThread();
 
@@ -139,28 +148,42 @@ class Scheduler {
   internal::Fiber& Running() const;
   void BeginRun(DecisionSource& decisions, const RunOptions& options);
   RunResult EndRun();
-  void Loop();
   FiberId PickNext();
   FiberId Decide(FiberId running);
   uint64_t Ask(ChoiceKind kind, uint64_t n, std::span<const FiberId> candidates, FiberId running);
-  void CheckStepLimit();
+  void CheckStepLimit() {
+    if (step_ >= options_.max_steps) [[unlikely]] {
+      StepLimitReached();
+    }
+  }
+  void StepLimitReached();
+  [[noreturn]] static void OutsideRun(const char* operation);
   bool FireNextTimers();
   void Wake(internal::Fiber& f, WakeReason reason);
   void Append(WaitQueue& queue, internal::Fiber& f);
   void Unlink(WaitQueue& queue, internal::Fiber& f);
   void RemoveRunnable(FiberId id);
   void RunHooks();
-  void Resume(internal::Fiber& f);
-  void SwitchToScheduler(internal::Fiber& f);
-  void Recycle(internal::Fiber& f);
+  void Transfer(internal::Fiber* from, internal::Fiber* to, bool from_finished);
+  void Adopt(boost::context::fiber&& previous);
   void MakeContext(internal::Fiber& f);
-  [[noreturn]] void FiberMain(internal::Fiber& f);
+  [[noreturn]] void FiberMain(internal::Fiber& f, boost::context::fiber& previous);
   void RunBody(internal::Fiber& f);
   void FinishBody(internal::Fiber& f);
   void Abandon(internal::Fiber& f);
   void RecordFailure(Outcome outcome, std::string report);
   void FailDeadlock();
-  void Emit(TraceEvent event);
+  // Opens the trace's next event, stamped with the step and virtual time;
+  // the caller fills in the rest and calls trace_.Close(). Built in place:
+  // no copy of the event on the hot path.
+  TraceEvent& NewEvent(EventType type) {
+    TraceEvent& event = trace_.Open();
+    event = TraceEvent{};
+    event.step = step_;
+    event.time = now_;
+    event.type = type;
+    return event;
+  }
   TraceNames Names() const;
   uint32_t NewObject(StaticName kind, const char* name);
 
@@ -168,14 +191,15 @@ class Scheduler {
 
   // Per run.
   RunOptions options_;
-  std::optional<RecordingSource> recorder_;
   DecisionSource* source_ = nullptr;
+  ChoiceLog choice_log_;
   StackPool* pool_ = nullptr;
   uint64_t run_serial_ = 0;
   uint64_t step_ = 0;
   Nanos now_ = 0;
   FiberId running_ = kNoFiber;
-  FiberId next_ = kNoFiber;  // chosen on a fiber's stack, resumed by the loop
+  internal::Fiber* switched_from_ = nullptr;  // who is switching to whom (Adopt)
+  FiberId announced_ = kNoFiber;              // named by the last decision's choice event
   uint32_t fiber_count_ = 0;
   std::vector<FiberId> runnable_;  // in the order they became runnable
   std::vector<FiberId> candidates_;
@@ -192,7 +216,9 @@ class Scheduler {
   std::exception_ptr exception_;
   uint32_t quarantined_ = 0;
 
-  // The thread's own stack, where the loop runs, for the sanitizers.
+  // The thread's own stack, where Run waits while fibers run: its
+  // continuation while suspended, and its bounds for the sanitizers.
+  boost::context::fiber scheduler_context_;
   const void* scheduler_stack_bottom_ = nullptr;
   size_t scheduler_stack_bytes_ = 0;
   void* scheduler_fake_stack_ = nullptr;
