@@ -236,16 +236,16 @@ Status BasicManager<Policy>::HandleInvokeFrame(const wire::Frame& frame) {
 
 template <class Policy>
 Status BasicManager<Policy>::Admit(uint64_t stream_id, std::string rpc, wire::Metadata metadata) {
+  bool queue_full = false;
   {
     rt::LockGuard guard(mu_);
     if (terminating_) return OkStatus();
     // Only this task adds to the queue, so it cannot fill up before the push.
-    if (accepted_.size() >= options_.accept_queue_capacity) {
-      return Refuse(stream_id,
-                    "drpc: server busy: too many streams waiting to be accepted "
-                    "(limit " +
-                        std::to_string(options_.accept_queue_capacity) + ")");
-    }
+    queue_full = accepted_.size() >= options_.accept_queue_capacity;
+  }
+  if (queue_full) {
+    return Refuse(stream_id, "drpc: server busy: too many streams waiting to be accepted (limit " +
+                                 std::to_string(options_.accept_queue_capacity) + ")");
   }
   std::shared_ptr<Stream> stream = MakeStream(stream_id);
   constexpr bool kCheckClosed = Policy::kBug != ManagerBug::kRegisterAfterClose;
