@@ -1,0 +1,65 @@
+// The manager scenario family of drpc-sim:
+//   manager.fixed                 a generated workload on the production manager pair;
+//                                 every seed passes (manager_harness.h lists the checks)
+//   manager.<bug>.buggy           the same with a planted manager bug (planted_bug.h),
+//                                 which the seeded random scheduler must catch
+//   manager.hol.known-limit       head-of-line blocking with the seed era's blocking
+//                                 ring: every seed deadlocks (drpc-protocol.md §4.10)
+//   manager.hol.byte-budget       the same with the ring's byte budget: passes
+//
+//   drpc-sim run --scenario manager.fixed --seed 17
+//   drpc-sim run --scenario manager.hol.known-limit --seed 1
+#include "sim/scenarios/manager/manager_harness.h"
+#include "sim/scenarios/scenario.h"
+
+namespace drpc::sim {
+
+void RegisterManagerScenarios(ScenarioRegistry& registry) {
+  using mgr::ManagerBug;
+  Scenario fixed;
+  fixed.name = mgr::ScenarioName(ManagerBug::kNone);
+  fixed.description =
+      "a client and a server manager over the sim pipe with a generated workload (streams, "
+      "message sizes, CloseSend/Close/Cancel/SendError/deadlines, a slow consumer, a Close or "
+      "reset at a chosen time): ledger, finish, prefix and no-deadlock checks";
+  fixed.expect = Expectation::kPass;
+  fixed.options = mgr::ManagerRunOptions();
+  fixed.body = [] { mgr::DrawAndRun(ManagerBug::kNone); };
+  registry.Add(std::move(fixed));
+
+  for (ManagerBug bug : mgr::kPlantedBugs) {
+    Scenario buggy;
+    buggy.name = mgr::ScenarioName(bug);
+    buggy.description = "the manager workload with the planted bug '" +
+                        std::string(manager::ManagerBugName(bug)) + "' (planted_bug.h)";
+    buggy.expect = Expectation::kFindsBug;
+    buggy.bug_outcome = mgr::ExpectedOutcome(bug);
+    buggy.find_within_seeds = mgr::kFindWithinSeeds;
+    buggy.options = mgr::ManagerRunOptions();
+    buggy.body = [bug] { mgr::DrawAndRun(bug); };
+    registry.Add(std::move(buggy));
+  }
+
+  Scenario hol;
+  hol.name = "manager.hol.known-limit";
+  hol.description =
+      "known limit (drpc-protocol.md §4.10): stream A's full ring blocks the shared reader "
+      "while A's handler waits for stream B; every seed deadlocks";
+  hol.expect = Expectation::kFindsBug;
+  hol.bug_outcome = Outcome::kDeadlock;
+  hol.find_within_seeds = 1;
+  hol.options = mgr::ManagerRunOptions();
+  hol.body = [] { mgr::RunHeadOfLine(/*byte_budget=*/false); };
+  registry.Add(std::move(hol));
+
+  Scenario budget;
+  budget.name = "manager.hol.byte-budget";
+  budget.description =
+      "the head-of-line scenario with a receive byte budget: only stream A fails, B is served";
+  budget.expect = Expectation::kPass;
+  budget.options = mgr::ManagerRunOptions();
+  budget.body = [] { mgr::RunHeadOfLine(/*byte_budget=*/true); };
+  registry.Add(std::move(budget));
+}
+
+}  // namespace drpc::sim
