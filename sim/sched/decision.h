@@ -49,6 +49,10 @@ struct ChoiceRequest {
   // kSchedule only: the fiber that reached the scheduling point if it can go
   // on (then it is candidates[0]), else kNoFiber.
   FiberId current = kNoFiber;
+  // kSchedule only: true when the candidates are waiters and the choice is
+  // which one a notify_one or a mutex release wakes, rather than which
+  // fiber runs next. (A strategy that counts preemptions ignores these.)
+  bool picks_waiter = false;
 };
 
 class DecisionSource {

@@ -186,9 +186,10 @@ FiberId Scheduler::Decide(FiberId running) {
 }
 
 uint64_t Scheduler::Ask(ChoiceKind kind, uint64_t n, std::span<const FiberId> candidates,
-                        FiberId running) {
+                        FiberId running, bool picks_waiter) {
   DRPC_ASSERT(n >= 2, "ask only when there is a choice");
-  const uint64_t option = source_->Choose(ChoiceRequest{kind, n, step_, candidates, running});
+  const uint64_t option =
+      source_->Choose(ChoiceRequest{kind, n, step_, candidates, running, picks_waiter});
   DRPC_ASSERT(option < n, "the decision source answered outside [0, n)");
   if (options_.record_choices) {
     if (choice_log_.capacity() == 0) choice_log_.reserve(32);  // one allocation for a small run
@@ -564,7 +565,8 @@ bool Scheduler::WakeOne(WaitQueue& queue) {
       candidates_.push_back(id);
     }
     DRPC_ASSERT(candidates_.size() == queue.size, "wait queue size is out of step with its links");
-    target = candidates_[Ask(ChoiceKind::kSchedule, candidates_.size(), candidates_, kNoFiber)];
+    target = candidates_[Ask(ChoiceKind::kSchedule, candidates_.size(), candidates_, kNoFiber,
+                             /*picks_waiter=*/true)];
   }
   Wake(fiber(target), WakeReason::kNotified);
   return true;

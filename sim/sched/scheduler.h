@@ -150,7 +150,8 @@ class Scheduler {
   RunResult EndRun();
   FiberId PickNext();
   FiberId Decide(FiberId running);
-  uint64_t Ask(ChoiceKind kind, uint64_t n, std::span<const FiberId> candidates, FiberId running);
+  uint64_t Ask(ChoiceKind kind, uint64_t n, std::span<const FiberId> candidates, FiberId running,
+               bool picks_waiter = false);
   void CheckStepLimit() {
     if (step_ >= options_.max_steps) [[unlikely]] {
       StepLimitReached();

@@ -113,7 +113,11 @@ TEST(CondVar, NotifyOneWakesTheWaiterTheDecisionSourcePicks) {
     bool notifying = false;
     std::vector<FiberId> offered;
     ScriptedSource source([&](const ChoiceRequest& q) -> uint64_t {
-      if (!notifying) return 0;
+      if (!notifying) {
+        EXPECT_FALSE(q.picks_waiter);
+        return 0;
+      }
+      EXPECT_TRUE(q.picks_waiter);
       EXPECT_EQ(q.current, kNoFiber);
       offered.assign(q.candidates.begin(), q.candidates.end());
       return pick;
