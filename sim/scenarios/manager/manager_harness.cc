@@ -43,7 +43,7 @@ struct StreamPlan {
   ClientEnd client_end = ClientEnd::kCloseSend;
   int64_t deadline_us = 0;  // kDeadline
   ServerEnd server_end = ServerEnd::kEcho;
-  int server_stop_after = 0;  // messages the server takes before its end (not kEcho)
+  int server_stop_after = 0;      // messages the server takes before its end (not kEcho)
   int64_t consumer_delay_us = 0;  // a slow server consumer
 };
 
@@ -55,6 +55,10 @@ struct Workload {
   size_t high_water = 0;
   Event event = Event::kNone;
   int64_t event_at_us = 0;
+  // > 0: the event fires as soon as the server has accepted this many calls
+  // (or at event_at_us, whichever is first), racing with the invokes still
+  // in flight.
+  size_t event_after_accepts = 0;
   std::vector<StreamPlan> plans;
 };
 
@@ -71,10 +75,15 @@ Workload DrawWorkload() {
   w.high_water = kHighWater[Draw(2)];
   w.event = static_cast<Event>(Draw(4));
   w.event_at_us = static_cast<int64_t>(Draw(60)) * 5;
+  // A burst: every call starts at the same instant as the connection event,
+  // so the event races with invokes in flight (a Close while the reader is
+  // admitting streams, a reset mid-invoke).
+  const bool burst = Draw(2) == 0;
   const int streams = 1 + static_cast<int>(Draw(5));
+  if (burst) w.event_after_accepts = 1 + Draw(static_cast<uint64_t>(streams));
   for (int i = 0; i < streams; ++i) {
     StreamPlan p;
-    p.start_after_us = static_cast<int64_t>(Draw(20)) * 5;
+    p.start_after_us = burst ? w.event_at_us : static_cast<int64_t>(Draw(20)) * 5;
     const int messages = static_cast<int>(Draw(5));
     for (int m = 0; m < messages; ++m) p.sizes.push_back(Draw(4) == 0 ? Draw(8) : Draw(300));
     p.client_end = static_cast<ClientEnd>(Draw(4));
@@ -109,8 +118,8 @@ struct StreamRecord {
 void CheckPrefix(const std::vector<std::string>& sent, const std::vector<std::string>& received,
                  const Status& end, const std::string& where) {
   if (received.size() > sent.size()) {
-    CheckFailed(where + ": received " + std::to_string(received.size()) +
-                " messages but only " + std::to_string(sent.size()) + " were sent");
+    CheckFailed(where + ": received " + std::to_string(received.size()) + " messages but only " +
+                std::to_string(sent.size()) + " were sent");
   }
   for (size_t i = 0; i < received.size(); ++i) {
     if (received[i] != sent[i]) {
@@ -189,10 +198,11 @@ class WorkloadRun {
     if (!opened.ok()) return;  // the connection is gone
     std::shared_ptr<Stream> s = *opened;
     rec.client = s;
-    if (!s->WriteInvoke("/w/" + std::to_string(i), {{"call", std::to_string(i)}}).ok()) {
-      (void)s->Close();
-      return;
-    }
+    // A failed invoke is not closed here: like any send error, the real
+    // status is found by receiving (§2.4). That relies on the manager
+    // canceling every stream it handed out when the connection dies.
+    const bool invoked =
+        s->WriteInvoke("/w/" + std::to_string(i), {{"call", std::to_string(i)}}).ok();
     rt::Task receiver = rt::spawn("call " + std::to_string(i) + " recv", [&rec, s] {
       for (int n = 0; n < 1000; ++n) {
         std::string msg;
@@ -205,7 +215,7 @@ class WorkloadRun {
       }
       CheckFailed("a client receive loop ran past its bound");
     });
-    for (size_t m = 0; m < plan.sizes.size(); ++m) {
+    for (size_t m = 0; invoked && m < plan.sizes.size(); ++m) {
       std::string msg = Payload(i, m, plan.sizes[m]);
       if (!s->MsgSend(msg, BytesCodec{}).ok()) break;
       rec.client_sent_ok.push_back(std::move(msg));
@@ -239,6 +249,7 @@ class WorkloadRun {
         CheckFailed("call " + std::to_string(i) + ": wrong metadata");
       }
       records_[i].server = in->stream;
+      if (++accepted_ == w_.event_after_accepts) accepted_enough_.set(OkStatus());
       handlers.push_back(
           rt::spawn("handler " + std::to_string(i), [this, i, s = in->stream] { Handle(i, s); }));
     }
@@ -282,7 +293,12 @@ class WorkloadRun {
 
   void ConnectionEvent() {
     if (w_.event == Event::kNone) return;
-    rt::sleep_for(w_.event_at_us * kMicro);
+    const rt::TimePoint at = rt::now() + w_.event_at_us * kMicro;
+    if (w_.event_after_accepts > 0) {
+      (void)accepted_enough_.wait_until(at, "event: wait for accepted calls");
+    } else {
+      rt::sleep_until(at);
+    }
     switch (w_.event) {
       case Event::kNone:
         break;
@@ -316,6 +332,8 @@ class WorkloadRun {
 
   const Workload& w_;
   std::vector<StreamRecord> records_;
+  size_t accepted_ = 0;
+  rt::Signal accepted_enough_{"workload.accepted_enough"};
   std::shared_ptr<sim::net::Pipe> pipe_;
   std::unique_ptr<Manager> client_;
   std::unique_ptr<Manager> server_;
@@ -397,7 +415,8 @@ void RunHeadOfLine(bool byte_budget) {
     Status got = a->MsgRecv(reply, BytesCodec{});
     if (!byte_budget) CheckFailed("the seed-era ring cannot get here");
     // With the budget, A was failed by the server: its abortive Error.
-    if (!got.is(ErrorKind::kRemote) || got.message().find("ResourceExhausted") == std::string::npos) {
+    if (!got.is(ErrorKind::kRemote) ||
+        got.message().find("ResourceExhausted") == std::string::npos) {
       CheckFailed("stream A should fail with the server's ResourceExhausted, got " +
                   got.ToString());
     }
