@@ -17,6 +17,7 @@ namespace drpc::sim::ring {
 namespace {
 
 using stream::EnqueueResult;
+using stream::testing::FirstPatternMismatch;
 using stream::testing::PatternByte;
 using stream::testing::PatternMessage;
 
@@ -64,13 +65,20 @@ Observations::Received ReadMessage(const Lease& lease, uint32_t chunks, Observat
     const size_t to = size * (piece + 1) / chunks;
     const Bytes view = lease.view();
     obs.Check(view.size() == size, "a message changed size while the consumer read it");
-    for (size_t i = from; i < to; ++i) {
-      const uint8_t want = got.index ? PatternByte(*got.index, i) : got.short_bytes[i];
-      if (view[i] != want) {
-        obs.Check(false, "byte " + std::to_string(i) + " of a held message changed under the " +
-                             "consumer (is " + std::to_string(view[i]) + ", was " +
-                             std::to_string(want) + ")");
+    size_t bad = to;
+    if (got.index) {
+      bad = FirstPatternMismatch(view, *got.index, from, to);
+    } else {
+      for (size_t i = from; i < to && bad == to; ++i) {
+        if (view[i] != got.short_bytes[i]) bad = i;
       }
+    }
+    if (bad != to) {
+      obs.Check(false, "byte " + std::to_string(bad) + " of a held message changed under the " +
+                           "consumer (is " + std::to_string(view[bad]) + ", expected " +
+                           std::to_string(got.index ? PatternByte(*got.index, bad)
+                                                    : got.short_bytes[bad]) +
+                           ")");
     }
     if (piece + 1 < chunks) rt::yield();
   }

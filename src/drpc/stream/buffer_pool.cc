@@ -211,7 +211,8 @@ void BasicBufferPool<kChecked>::CheckConservationLocked() const {
   if constexpr (kChecked) {
     const auto& rings = rings_.entries;
     // One tally per registered ring, in the registry's (id) order.
-    std::vector<detail::RingTally> tallies(rings.size());
+    std::vector<detail::RingTally>& tallies = rings_.tallies;
+    tallies.assign(rings.size(), detail::RingTally{});
     auto find_ring = [&](uint32_t id) -> detail::RingTally* {
       auto it = std::lower_bound(
           rings.begin(), rings.end(), id,

@@ -156,9 +156,13 @@ class BasicBufferPool {
   friend class BasicLease;
   using Block = detail::Block<kChecked>;
 
-  struct Rings {                                  // checked builds: the rings to audit
+  // Checked builds: the rings to audit.
+  struct Rings {
     std::vector<detail::RingAuditEntry> entries;  // in id order
     uint32_t next_id = 1;
+    // Scratch for CheckConservation (one tally per entry), kept so the
+    // per-step check does not allocate.
+    mutable std::vector<detail::RingTally> tallies;
   };
   struct NoRings {};
 

@@ -303,10 +303,12 @@ void BasicRingBuffer<Policy>::AuditThunk(const void* self, const detail::RingTal
 template <class Policy>
 void BasicRingBuffer<Policy>::AuditAgainst(const detail::RingTally& tally) const {
   if constexpr (kChecked) {
-    const std::string where = "ring " + std::to_string(checks_.id()) + " \"" + options_.name +
-                              "\" (tail " + std::to_string(tail_) + ", count " +
-                              std::to_string(count_) + ", " + std::to_string(slots_.size()) +
-                              " slots)";
+    // Built only for a report: this runs at every scheduling point.
+    auto where = [this] {
+      return "ring " + std::to_string(checks_.id()) + " \"" + options_.name + "\" (tail " +
+             std::to_string(tail_) + ", count " + std::to_string(count_) + ", " +
+             std::to_string(slots_.size()) + " slots)";
+    };
     const size_t size = slots_.size();
     size_t bytes = 0;
     for (size_t i = 0; i < size; ++i) {
@@ -315,30 +317,30 @@ void BasicRingBuffer<Policy>::AuditAgainst(const detail::RingTally& tally) const
       if (i < count_) {
         if (block == nullptr) {
           LedgerViolation("conservation: an empty slot inside the queued window",
-                          where + ": slot " + std::to_string(slot));
+                          where() + ": slot " + std::to_string(slot));
         }
         const LedgerRecord& record = block->track.record;
         if (record.place() != Place::kQueued || record.ring() != checks_.id() ||
             record.slot() != slot) {
           LedgerViolation("conservation: a ring slot holds a buffer the ledger places elsewhere",
                           pool_->NameOf(*block), record,
-                          where + ": slot " + std::to_string(slot) + " holds it");
+                          where() + ": slot " + std::to_string(slot) + " holds it");
         }
         bytes += block->bytes.size();
       } else if (block != nullptr) {
         LedgerViolation("conservation: a slot outside the queued window still holds a buffer",
                         pool_->NameOf(*block), block->track.record,
-                        where + ": slot " + std::to_string(slot) + " holds it");
+                        where() + ": slot " + std::to_string(slot) + " holds it");
       }
     }
     if (tally.queued != count_) {
       LedgerViolation("conservation: the ledger and the ring disagree on what is queued",
-                      where + " holds " + std::to_string(count_) + " buffers; the ledger has " +
+                      where() + " holds " + std::to_string(count_) + " buffers; the ledger has " +
                           std::to_string(tally.queued) + " queued in it");
     }
     if (bytes != bytes_) {
       LedgerViolation("conservation: the ring's byte count is wrong",
-                      where + " counts " + std::to_string(bytes_) + " bytes; its slots hold " +
+                      where() + " counts " + std::to_string(bytes_) + " bytes; its slots hold " +
                           std::to_string(bytes));
     }
     if (tally.producer > (checks_.producing ? 1u : 0u)) {
@@ -346,7 +348,7 @@ void BasicRingBuffer<Policy>::AuditAgainst(const detail::RingTally& tally) const
       LedgerViolation(checks_.producing ? "two buffers with one producer"
                                         : "leak: a buffer stayed with the producer after Enqueue",
                       pool_->NameOf(block), block.track.record,
-                      where + ": " + std::to_string(tally.producer) +
+                      where() + ": " + std::to_string(tally.producer) +
                           " buffer(s) recorded with its producer, which is " +
                           (checks_.producing ? "inside Enqueue" : "not inside Enqueue"));
     }
@@ -354,7 +356,7 @@ void BasicRingBuffer<Policy>::AuditAgainst(const detail::RingTally& tally) const
       const Block& block = *static_cast<const Block*>(tally.held_block);
       LedgerViolation("conservation: the consumer holds a buffer it did not dequeue last",
                       pool_->NameOf(block), block.track.record,
-                      where + ": " + std::to_string(tally.held) + " buffer(s) held");
+                      where() + ": " + std::to_string(tally.held) + " buffer(s) held");
     }
   }
 }
