@@ -52,6 +52,7 @@ struct Workload {
   int64_t split_size = 0;
   size_t client_ring = 0;
   size_t server_ring = 0;
+  size_t server_ring_budget = 0;  // bytes; 0 = the seed era's blocking ring
   size_t high_water = 0;
   Event event = Event::kNone;
   int64_t event_at_us = 0;
@@ -72,13 +73,14 @@ Workload DrawWorkload() {
   w.split_size = kSplit[Draw(4)];
   w.client_ring = 1 + Draw(4);
   w.server_ring = 1 + Draw(4);
+  w.server_ring_budget = Draw(4) == 1 ? 600 : 0;
   w.high_water = kHighWater[Draw(2)];
   w.event = static_cast<Event>(Draw(4));
   w.event_at_us = static_cast<int64_t>(Draw(60)) * 5;
   // A burst: every call starts at the same instant as the connection event,
   // so the event races with invokes in flight (a Close while the reader is
   // admitting streams, a reset mid-invoke).
-  const bool burst = Draw(2) == 0;
+  const bool burst = Draw(2) == 1;
   const int streams = 1 + static_cast<int>(Draw(5));
   if (burst) w.event_after_accepts = 1 + Draw(static_cast<uint64_t>(streams));
   for (int i = 0; i < streams; ++i) {
@@ -140,6 +142,7 @@ ManagerOptions OptionsFor(Role role, const Workload& w) {
   o.name = role == Role::kClient ? "client" : "server";
   o.stream.split_size = w.split_size;
   o.stream.ring.capacity = role == Role::kClient ? w.client_ring : w.server_ring;
+  if (role == Role::kServer) o.stream.ring.max_bytes = w.server_ring_budget;
   o.writer.high_water_bytes = w.high_water;
   o.close_flush_timeout = std::chrono::milliseconds(5);
   return o;
@@ -357,6 +360,7 @@ Outcome ExpectedOutcome(ManagerBug bug) {
       return Outcome::kOk;
     case ManagerBug::kLeakDroppedStreams:
     case ManagerBug::kCloseWaitsForTermOnly:
+    case ManagerBug::kDropInterleavedFrame:
       return Outcome::kInvariantFailed;
     case ManagerBug::kRegisterAfterClose:
       return Outcome::kDeadlock;
@@ -382,6 +386,8 @@ void DrawAndRun(ManagerBug bug) {
       return RunWith<ManagerBug::kCloseWaitsForTermOnly>(w);
     case ManagerBug::kRegisterAfterClose:
       return RunWith<ManagerBug::kRegisterAfterClose>(w);
+    case ManagerBug::kDropInterleavedFrame:
+      return RunWith<ManagerBug::kDropInterleavedFrame>(w);
   }
   DRPC_ASSERT(false, "unknown ManagerBug");
 }

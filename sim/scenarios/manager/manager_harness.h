@@ -37,6 +37,7 @@ inline constexpr ManagerBug kPlantedBugs[] = {
     ManagerBug::kLeakDroppedStreams,
     ManagerBug::kCloseWaitsForTermOnly,
     ManagerBug::kRegisterAfterClose,
+    ManagerBug::kDropInterleavedFrame,
 };
 
 // "manager.fixed", "manager.<bug>.buggy".

@@ -14,6 +14,8 @@ std::string_view ManagerBugName(ManagerBug bug) {
       return "close-waits-for-term-only";
     case ManagerBug::kRegisterAfterClose:
       return "register-after-close";
+    case ManagerBug::kDropInterleavedFrame:
+      return "drop-interleaved-frame";
   }
   DRPC_ASSERT(false, "unknown ManagerBug");
 }

@@ -80,6 +80,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "drpc/base/result.h"
 #include "drpc/base/status.h"
@@ -202,6 +203,11 @@ class BasicManager {
   std::deque<ServerStream> accepted_;  // guarded by mu_; at most accept_queue_capacity
   ManagerStats stats_;                 // guarded by mu_ (but live_streams)
 
+  struct NoState {};
+  // Planted bug kDropInterleavedFrame only: the stream of the last frame.
+  [[no_unique_address]] std::conditional_t<Policy::kBug == ManagerBug::kDropInterleavedFrame,
+                                           uint64_t, NoState>
+      last_routed_stream_{};
   PendingInvokes pending_;  // the reader task's
   UsedStreamIds used_ids_;  // the reader task's
 

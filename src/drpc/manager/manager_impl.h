@@ -196,6 +196,13 @@ Status BasicManager<Policy>::Route(const wire::Frame& frame) {
   if (frame.stream_id == 0) {
     return ProtocolError("frame for stream id 0 (" + std::string(wire::KindName(frame.kind)) + ")");
   }
+  if constexpr (Policy::kBug == ManagerBug::kDropInterleavedFrame) {
+    const bool interleaved = last_routed_stream_ != 0 && last_routed_stream_ != frame.stream_id;
+    last_routed_stream_ = frame.stream_id;
+    if (interleaved && !frame.done && frame.kind == wire::ToRaw(wire::Kind::kMessage)) {
+      return OkStatus();  // planted: the frame is lost
+    }
+  }
   if (std::shared_ptr<Stream> stream = table_->Get(frame.stream_id)) {
     // `stream` keeps it alive across the call even if it finishes inside.
     return stream->HandleFrame(frame);

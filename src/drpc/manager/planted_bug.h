@@ -22,6 +22,11 @@ enum class ManagerBug : uint8_t {
   // The registry takes a stream after it was closed: terminate never
   // cancels it, so it never finishes and Close waits forever.
   kRegisterAfterClose,
+  // The reader drops a non-final frame of a Message when it follows another
+  // stream's frame: the fork's old bug of a reader that reset a partial
+  // packet when frames of two streams interleaved (drpc-protocol.md §8).
+  // Messages arrive silently corrupted (the per-stream prefix check).
+  kDropInterleavedFrame,
 };
 std::string_view ManagerBugName(ManagerBug bug);
 
