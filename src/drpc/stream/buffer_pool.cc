@@ -143,6 +143,21 @@ void BasicBufferPool<kChecked>::CheckStillLent(const Block* block, uint64_t gene
 }
 
 template <bool kChecked>
+bool BasicBufferPool<kChecked>::HeldBy(const Block* block, uint64_t generation,
+                                       uint32_t ring_id) const {
+  if constexpr (kChecked) {
+    rt::LockGuard lock(mu_);
+    // While the generation matches, the block is in the lending the ring's
+    // consumer got, so only that consumer (not another ring) can touch it.
+    if (block->track.generation != generation) return false;
+    const LedgerRecord& record = block->track.record;
+    return record.place() == Place::kHeld && record.ring() == ring_id;
+  } else {
+    return false;
+  }
+}
+
+template <bool kChecked>
 BufferPoolStats BasicBufferPool<kChecked>::stats() const {
   rt::LockGuard lock(mu_);
   return stats_;

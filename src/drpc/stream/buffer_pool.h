@@ -172,6 +172,10 @@ class BasicBufferPool {
   // Checked: asserts `block` is still lent under `generation` (a read through
   // a handle whose buffer was released since is a use after release).
   void CheckStillLent(const Block* block, uint64_t generation, const char* op) const;
+  // Checked: whether `block` is still in the lending `generation` and held
+  // by the consumer of ring `ring_id`. Takes the lock: a block's generation
+  // changes only under it, and another ring's producer may be reusing it.
+  bool HeldBy(const Block* block, uint64_t generation, uint32_t ring_id) const;
   // Checked: rings register for the conservation check; returns the ring's
   // ledger number (0 in unchecked builds).
   uint32_t RegisterRing(const void* ring, detail::RingAuditFn audit);

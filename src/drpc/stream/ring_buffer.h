@@ -135,7 +135,7 @@ class BasicRingBuffer {
   bool AdmitUnderBudget(size_t n);  // mu_ held
   bool Grow();                      // mu_ held
   void ReturnQueued(const char* op);
-  void CheckSingleConsumer() const;  // mu_ held
+  void CheckSingleConsumer() const;  // without mu_ (it takes the pool's lock)
   void AuditAgainst(const detail::RingTally& tally) const;
   static void AuditThunk(const void* self, const detail::RingTally& tally);
   void TakeBackHeld();  // planted bugs only; mu_ held

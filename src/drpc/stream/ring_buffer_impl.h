@@ -155,8 +155,8 @@ bool BasicRingBuffer<Policy>::Grow() {
 
 template <class Policy>
 Result<typename BasicRingBuffer<Policy>::Lease> BasicRingBuffer<Policy>::Dequeue() {
+  CheckSingleConsumer();  // before the ring's lock: it takes the pool's
   rt::Lock lock(mu_);
-  CheckSingleConsumer();
   not_empty_.wait(
       lock, [this] { return closed_ || count_ > 0; }, "ring Dequeue: empty");
   if (count_ == 0) {
@@ -189,16 +189,17 @@ Result<typename BasicRingBuffer<Policy>::Lease> BasicRingBuffer<Policy>::Dequeue
 template <class Policy>
 void BasicRingBuffer<Policy>::CheckSingleConsumer() const {
   if constexpr (kChecked) {
+    // last_held is the consumer's own bookkeeping; the block itself may have
+    // gone back to the pool and on to another ring, so ask the pool.
     const Block* held = checks_.last_held;
-    if (held == nullptr || held->track.generation != checks_.last_held_generation) return;
-    const LedgerRecord& record = held->track.record;
-    if (record.place() == Place::kHeld && record.ring() == checks_.id()) {
-      LedgerViolation("second Dequeue while the previous lease is alive", pool_->NameOf(*held),
-                      record,
-                      "ring \"" + options_.name +
-                          "\" has one consumer holding one lease at a time: call Done first "
-                          "(drpc-protocol.md §3.5.3)");
+    if (held == nullptr || !pool_->HeldBy(held, checks_.last_held_generation, checks_.id())) {
+      return;
     }
+    LedgerViolation("second Dequeue while the previous lease is alive", pool_->NameOf(*held),
+                    held->track.record,
+                    "ring \"" + options_.name +
+                        "\" has one consumer holding one lease at a time: call Done first "
+                        "(drpc-protocol.md §3.5.3)");
   }
 }
 
@@ -234,9 +235,9 @@ template <class Policy>
 void BasicRingBuffer<Policy>::TakeBackHeld() {
   if constexpr (kChecked) {
     Block* held = checks_.last_held;
-    if (held == nullptr || held->track.generation != checks_.last_held_generation) return;
-    const LedgerRecord& record = held->track.record;
-    if (record.place() != Place::kHeld || record.ring() != checks_.id()) return;
+    if (held == nullptr || !pool_->HeldBy(held, checks_.last_held_generation, checks_.id())) {
+      return;
+    }
     pool_->Return(held, checks_.last_held_generation, "close (planted: takes the held buffer)");
   }
 }
