@@ -1,7 +1,7 @@
 // Writes the seed corpus of the ring_ops fuzz target: for seeds 1..N, the
 // choices the seeded scenario ring.fixed makes, as the bytes sim::ByteSource
-// reads back into exactly those choices (each value little endian, in the
-// fewest bytes that hold n - 1). So every seed file replays a seeded run.
+// reads back into exactly those choices (ring::ChoicesAsBytes). Regenerate
+// when the ring's scheduling points change, so the files stay seeded runs.
 //
 //   ring_ops_make_corpus corpus/ring_ops 40
 #include <cstdint>
@@ -31,12 +31,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "seed %d fails: %s\n", seed, result.report.c_str());
       return 1;
     }
-    std::vector<uint8_t> bytes;
-    for (const ChoiceRecord& choice : result.choice_log) {
-      for (uint64_t top = choice.n - 1, v = choice.value; top != 0; top >>= 8, v >>= 8) {
-        bytes.push_back(static_cast<uint8_t>(v));
-      }
-    }
+    const std::vector<uint8_t> bytes = ring::ChoicesAsBytes(result.choice_log);
     char name[64];
     std::snprintf(name, sizeof(name), "/seed_%03d", seed);
     std::ofstream(dir + name, std::ios::binary)

@@ -298,6 +298,16 @@ Outcome ExpectedOutcome(RingBug bug) {
   return Outcome::kInvariantFailed;
 }
 
+std::vector<uint8_t> ChoicesAsBytes(const ChoiceLog& choices) {
+  std::vector<uint8_t> bytes;
+  for (const ChoiceRecord& choice : choices) {
+    for (uint64_t top = choice.n - 1, v = choice.value; top != 0; top >>= 8, v >>= 8) {
+      bytes.push_back(static_cast<uint8_t>(v));
+    }
+  }
+  return bytes;
+}
+
 uint64_t ScriptedSource::Choose(const ChoiceRequest& request) {
   if (request.kind == ChoiceKind::kWorkload) {
     if (next_workload_ >= workload_.size()) {

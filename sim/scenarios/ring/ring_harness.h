@@ -70,6 +70,11 @@ inline constexpr uint64_t kFindWithinSeeds = 400;
 // invariant.
 Outcome ExpectedOutcome(RingBug bug);
 
+// The input for sim::ByteSource that makes exactly these choices (each value
+// little endian, in the fewest bytes that hold n - 1): how a seeded or
+// replayed run becomes a fuzz input.
+std::vector<uint8_t> ChoicesAsBytes(const ChoiceLog& choices);
+
 // Decisions for a generated program and schedule: kWorkload requests are
 // answered from `workload` (EncodeProgram's answers, which must match the
 // questions asked), every other request from `schedule` (value mod n, 0 once
