@@ -170,7 +170,7 @@ void CheckOutcome(const Outcome& out, Terminator terminator, uint64_t seed) {
 }
 
 TEST(StreamShutdownSim, TwoPhaseShutdownRaceOverSeeds) {
-  constexpr uint64_t kSeeds = 1000;  // per terminator: 4000 runs
+  constexpr uint64_t kSeeds = 2000;  // per terminator: 8000 runs
   for (int t = 0; t < kTerminators; ++t) {
     const auto terminator = static_cast<Terminator>(t);
     for (uint64_t seed = 0; seed < kSeeds; ++seed) {
