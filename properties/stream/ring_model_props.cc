@@ -1,7 +1,7 @@
 // Property 1: the ring and its pool against a plain queue model, one
-// command at a time (rc::state). Commands: Enqueue (0 B to 256 KiB), Dequeue,
-// Done (explicit or through the lease's destructor), Close (with one of a few
-// errors). Capacities 1..8 and 256, with or without a byte budget (variant
+// command at a time (rc::state). Commands: Enqueue or EnqueueOwned (0 B to
+// 256 KiB), Dequeue, Done (explicit or through the lease's destructor), Close
+// (with one of a few errors). Capacities 1..8 and 256, with or without a byte budget (variant
 // B, including slot growth up to max_slots). Sequential, so nothing blocks:
 // Enqueue runs only when the ring has room (or is closed, or has a budget),
 // Dequeue only when a message is queued or the ring is closed.
@@ -90,6 +90,9 @@ using Command = rc::state::Command<Model, Sut>;
 
 struct Enqueue : Command {
   size_t size = *GenMessageSize();
+  // EnqueueOwned: the message is written into a buffer from pool.Get() by
+  // the caller (the assembler's way) instead of copied in by Enqueue.
+  bool owned = *rc::gen::weightedOneOf<bool>({{3, rc::gen::just(false)}, {1, rc::gen::just(true)}});
 
   void checkPreconditions(const Model& m) const override {
     // Sequential: never call a blocking Enqueue.
@@ -119,13 +122,22 @@ struct Enqueue : Command {
     size_t slots_after = 0;
     const EnqueueResult expected = Expected(m, &slots_after);
     const std::vector<uint8_t> message = PatternMessage(m.next_index, size);
-    const EnqueueResult got = s.ring->Enqueue(Bytes(message));
+    EnqueueResult got;
+    if (owned) {
+      Pool::PooledBuffer buffer = s.pool->Get();
+      buffer.bytes().Append(Bytes(message));
+      got = s.ring->EnqueueOwned(std::move(buffer));
+    } else {
+      got = s.ring->Enqueue(Bytes(message));
+    }
     RC_ASSERT(got == expected);
     Model after = m;
     apply(after);
     CheckInvariants(after, s);
   }
-  void show(std::ostream& os) const override { os << "Enqueue(" << size << " B)"; }
+  void show(std::ostream& os) const override {
+    os << (owned ? "EnqueueOwned(" : "Enqueue(") << size << " B)";
+  }
 };
 
 struct Dequeue : Command {

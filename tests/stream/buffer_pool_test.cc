@@ -122,6 +122,20 @@ TEST(BufferPoolTest, SteadyReuseAllocatesNothingNew) {
   EXPECT_EQ(pool->stats().reused, 999u);
 }
 
+TEST(BufferPoolTest, ZeroInitialCapacityAllocatesOnlyWhenFilled) {
+  BufferPoolOptions options;
+  options.initial_capacity_bytes = 0;
+  auto pool = BufferPool::Create(options);
+  PooledBuffer b = pool->Get();
+  EXPECT_EQ(b.bytes().capacity(), 0u);
+  b.bytes().Resize(10000);
+  EXPECT_EQ(b.bytes().capacity(), 10000u) << "exactly what the first fill needs";
+  b.Reset();
+  EXPECT_EQ(pool->stats().kept, 1u);
+  PooledBuffer again = pool->Get();
+  EXPECT_EQ(again.bytes().capacity(), 10000u);
+}
+
 TEST(BufferPoolTest, CheckAllReturnedPassesWhenEverythingIsBack) {
   auto pool = BufferPool::Create();
   { PooledBuffer b = pool->Get(); }
