@@ -57,8 +57,9 @@ EnqueueResult BasicRingBuffer<Policy>::EnqueueOwned(PooledBuffer message) {
   DRPC_ASSERT(message.has_value(), "EnqueueOwned of an empty buffer");
   DRPC_ASSERT(message.pool() == pool_.get(),
               "EnqueueOwned of a buffer from another pool than the ring's");
-  if constexpr (kChecked)
+  if constexpr (kChecked) {
     pool_->CheckStillLent(message.block_, message.generation_.value, "EnqueueOwned");
+  }
   BeginProducing(message, "enqueue owned");
   return Commit(std::move(message));
 }
