@@ -57,6 +57,9 @@ struct Fiber {
   // The fiber's continuation while it is suspended (empty while it runs).
   boost::context::fiber context;
   void* asan_fake_stack = nullptr;  // ASan's saved fake stack while suspended
+  // Roughly its stack pointer when it last switched away: what lies below
+  // is dead, which limits what LSan scans if the fiber is abandoned.
+  const void* suspended_at = nullptr;
   void* tsan_fiber = nullptr;
 
   uint64_t runnable_since = 0;  // step at which it last became runnable

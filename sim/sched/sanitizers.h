@@ -96,8 +96,11 @@ inline void RegisterRootRegion(const void* begin, size_t size) {
 // LSan, with detect_stack_use_after_return: an abandoned fiber's frames may
 // live in its ASan fake stack rather than on its own stack. ASan maps each
 // fake stack separately, so the mapping that holds `fake_stack` (found in
-// /proc/self/maps) is registered as a root region too. No-op without ASan.
-void RegisterFakeStackRoot(void* fake_stack);
+// /proc/self/maps) is registered as a root region too. The size of a fake
+// stack depends only on the fiber's stack size, so it is looked up once per
+// `stack_bytes` and per thread (reading the maps each time made failing
+// sweeps quadratic). No-op without ASan.
+void RegisterFakeStackRoot(void* fake_stack, size_t stack_bytes);
 
 // TSan: every fiber gets its own TSan context; switching with flags 0 makes
 // each switch a happens-before edge, so fibers of one thread never "race".

@@ -294,6 +294,7 @@ DRPC_SIM_NO_ASAN void Scheduler::Transfer(Fiber* from, Fiber* to, bool from_fini
   // the spawner's fake stack and die with it.)
   if (first_run) MakeContext(*to);
   switched_from_ = from;
+  if (from != nullptr) from->suspended_at = __builtin_frame_address(0);
   boost::context::fiber previous = std::move(*target).resume();
   // `from` runs again.
   sanitizer::FinishSwitch(from == nullptr ? scheduler_fake_stack_ : from->asan_fake_stack, nullptr,
@@ -335,6 +336,7 @@ FiberId Scheduler::Spawn(std::string name, UniqueFunction<void()> body) {
   f.state = FiberState::kRunnable;
   f.body = std::move(body);
   f.asan_fake_stack = nullptr;
+  f.suspended_at = nullptr;
   f.runnable_since = step_;
   f.waiting_on = nullptr;
   f.wait_label = nullptr;
@@ -443,8 +445,12 @@ void Scheduler::Abandon(Fiber& f) {
   if (f.body) Bury(std::move(f.body));
   if (f.context) Forget(std::move(f.context));
   if (f.stack.mapping != nullptr) {  // it ran: something may point into its stack
-    pool_->Quarantine(f.stack);
-    sanitizer::RegisterFakeStackRoot(f.asan_fake_stack);
+    // Transfer's frame is near the top of the used stack; Boost saves the
+    // registers just below it, and the margin covers that.
+    constexpr size_t kMarginBytes = 4096;
+    const char* at = static_cast<const char*>(f.suspended_at);
+    pool_->Quarantine(f.stack, at != nullptr ? at - kMarginBytes : nullptr);
+    sanitizer::RegisterFakeStackRoot(f.asan_fake_stack, f.stack.usable_bytes);
     ++quarantined_;
   }
   f.stack = FiberStack{};

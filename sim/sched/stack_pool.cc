@@ -78,11 +78,15 @@ void StackPool::Release(const FiberStack& stack) {
   free_.push_back(stack);
 }
 
-void StackPool::Quarantine(const FiberStack& stack) {
+void StackPool::Quarantine(const FiberStack& stack, const void* live_from) {
   DRPC_ASSERT(stack.mapping != nullptr, "quarantining a stack that was never acquired");
   g_quarantined.fetch_add(1, std::memory_order_relaxed);
   if constexpr (sanitizer::kAsan) {
-    sanitizer::RegisterRootRegion(stack.bottom, stack.usable_bytes);
+    const char* bottom = static_cast<const char*>(stack.bottom);
+    const char* top = static_cast<const char*>(stack.top());
+    const char* from = static_cast<const char*>(live_from);
+    if (from < bottom || from >= top) from = bottom;  // unknown: scan it all
+    sanitizer::RegisterRootRegion(from, static_cast<size_t>(top - from));
   } else {
     // Nothing will run on or read this stack again; keep the address range
     // reserved (objects there may still be pointed at) but drop the pages.

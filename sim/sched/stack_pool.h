@@ -51,7 +51,11 @@ class StackPool {
   // A stack with at least `usable_bytes` (rounded up to pages).
   FiberStack Acquire(size_t usable_bytes);
   void Release(const FiberStack& stack);
-  void Quarantine(const FiberStack& stack);
+  // `live_from`: the lowest address the abandoned fiber may still use (its
+  // stack pointer when it was suspended, less a margin); LSan scans only
+  // [live_from, top), since below it is dead space (scanning cost is per
+  // byte, and failing sweeps quarantine many stacks).
+  void Quarantine(const FiberStack& stack, const void* live_from);
 
   size_t free_count() const { return free_.size(); }
   uint64_t mapped_total() const { return mapped_total_; }

@@ -65,15 +65,19 @@ TEST(SimThreads, RunsOnSeveralThreadsMatchTheSameRunsOnOne) {
     threads.emplace_back([&, t] {
       for (uint64_t seed = 0; seed < kSeeds; ++seed) {
         got[t][seed] = Workload(seed, false).trace_hash;
-        // Interleave failing runs: they abandon fibers on this thread.
-        failures_seen[t] += Workload(seed, true).outcome == Outcome::kInvariantFailed;
+        // Interleave some failing runs: they abandon fibers on this thread.
+        // (Few: under ASan each abandoned fiber leaves LSan a fake stack to
+        // scan at exit, about a megabyte each.)
+        if (seed % 10 == 0) {
+          failures_seen[t] += Workload(seed, true).outcome == Outcome::kInvariantFailed;
+        }
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
   for (int t = 0; t < kThreads; ++t) {
     EXPECT_EQ(got[t], expected) << "thread " << t;
-    EXPECT_EQ(failures_seen[t], static_cast<int>(kSeeds)) << "thread " << t;
+    EXPECT_EQ(failures_seen[t], static_cast<int>(kSeeds / 10)) << "thread " << t;
   }
 }
 
