@@ -15,20 +15,6 @@
 
 #include "tests/manager/manager_testing.h"
 
-// KNOWN RACE IN THE RING'S CHECKED MODE (not in the manager; reported to
-// the stream/ring owner): BasicRingBuffer::CheckSingleConsumer reads
-// `track.generation` of the block its consumer last held, under the ring's
-// lock, after Done gave that block back to the pool; meanwhile another
-// stream's producer can take the same block from the shared pool and bump
-// the generation under the pool's lock. Two different mutexes, so TSan
-// reports a race on the first multi-stream run. Only checked builds have
-// the check. This narrow suppression keeps the stress test about the
-// manager until the ring reads the generation under the pool's lock (or
-// keeps its own copy); delete it then.
-extern "C" const char* __tsan_default_suppressions() {
-  return "race:drpc::stream::BasicRingBuffer*CheckSingleConsumer\n";
-}
-
 namespace drpc::manager {
 namespace {
 
