@@ -45,7 +45,7 @@ std::string ScenarioName(ManagerBug bug);
 // The failure each planted bug produces.
 Outcome ExpectedOutcome(ManagerBug bug);
 // Consecutive seeds within which the random scheduler must find each plant.
-inline constexpr uint64_t kFindWithinSeeds = 1000;
+inline constexpr uint64_t kFindWithinSeeds = 2500;
 
 RunOptions ManagerRunOptions();
 
