@@ -112,6 +112,49 @@ void BM_RtCondVarPingPong(benchmark::State& state) {
 }
 BENCHMARK(BM_RtCondVarPingPong)->UseRealTime();
 
+// ---- spawn + join of an empty task ----
+//
+// What a task per RPC costs on the OS backend: rt::spawn and join against a
+// std::thread started and joined in the same run. The rt side also sets the
+// task's id and name; with the idle-thread cache (rt/os/task.cc) it hands
+// the body to a parked thread instead of creating one. The burst variant
+// starts 16 tasks before joining them, so the cache must keep up with
+// several bodies at once.
+
+void BM_StdThreadSpawnJoin(benchmark::State& state) {
+  for (auto _ : state) std::thread([] {}).join();
+}
+BENCHMARK(BM_StdThreadSpawnJoin)->UseRealTime();
+
+void BM_RtSpawnJoin(benchmark::State& state) {
+  for (auto _ : state) drpc::rt::spawn("bench", [] {}).join();
+}
+BENCHMARK(BM_RtSpawnJoin)->UseRealTime();
+
+constexpr int kBurst = 16;
+
+void BM_StdThreadSpawnJoinBurst16(benchmark::State& state) {
+  for (auto _ : state) {
+    std::vector<std::thread> threads;
+    threads.reserve(kBurst);
+    for (int i = 0; i < kBurst; ++i) threads.emplace_back([] {});
+    for (std::thread& t : threads) t.join();
+  }
+  state.SetItemsProcessed(state.iterations() * kBurst);
+}
+BENCHMARK(BM_StdThreadSpawnJoinBurst16)->UseRealTime();
+
+void BM_RtSpawnJoinBurst16(benchmark::State& state) {
+  for (auto _ : state) {
+    std::vector<drpc::rt::Task> tasks;
+    tasks.reserve(kBurst);
+    for (int i = 0; i < kBurst; ++i) tasks.push_back(drpc::rt::spawn("bench", [] {}));
+    for (drpc::rt::Task& t : tasks) t.join();
+  }
+  state.SetItemsProcessed(state.iterations() * kBurst);
+}
+BENCHMARK(BM_RtSpawnJoinBurst16)->UseRealTime();
+
 // ---- ratios ----
 
 // Passes everything to the console and remembers each benchmark's time per
@@ -166,6 +209,8 @@ int main(int argc, char** argv) {
   std::printf("\n");
   reporter.PrintRatio("BM_RtMutexLockUnlock", "BM_StdMutexLockUnlock");
   reporter.PrintRatio("BM_RtCondVarPingPong", "BM_StdCondVarPingPong");
+  reporter.PrintRatio("BM_RtSpawnJoin", "BM_StdThreadSpawnJoin");
+  reporter.PrintRatio("BM_RtSpawnJoinBurst16", "BM_StdThreadSpawnJoinBurst16");
   benchmark::Shutdown();
   return 0;
 }

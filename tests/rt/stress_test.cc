@@ -362,6 +362,34 @@ TEST(RtOsStressTest, TaskSpawnJoinChurn) {
   EXPECT_EQ(ids.size(), static_cast<size_t>(2 * kSpawners * kChildrenEach));
 }
 
+// Plain (non-atomic) writes in a body, read by the joiner: join must order
+// them, also when the body ran on a thread the cache reused, and the body's
+// captures must be gone by then (TSan flags a missing happens-before).
+TEST(RtOsStressTest, JoinOrdersABodyOnAReusedThreadBeforeTheJoiner) {
+  constexpr int kJoiners = 4;
+  constexpr int kRounds = 300;
+  std::vector<Task> joiners;
+  Atomic<int> checked(0);
+  for (int j = 0; j < kJoiners; ++j) {
+    joiners.push_back(spawn("joiner", [&] {
+      for (int r = 0; r < kRounds; ++r) {
+        std::vector<int> written(8, 0);
+        auto token = std::make_shared<int>(r);
+        std::weak_ptr<int> watch = token;
+        Task t = spawn("writer", [&written, r, token = std::move(token)] {
+          for (int& w : written) w = r + *token;
+        });
+        t.join();
+        for (int w : written) EXPECT_EQ(w, 2 * r);
+        EXPECT_TRUE(watch.expired());
+        checked.fetch_add(1);
+      }
+    }));
+  }
+  JoinAll(joiners);
+  EXPECT_EQ(checked.load(), kJoiners * kRounds);
+}
+
 // Close racing with a reader and a writer on both ends of a socketpair: every
 // call returns (no hang), only with the errors Close and a peer's close may
 // cause, and the reader never sees bytes that were not written, in order.
