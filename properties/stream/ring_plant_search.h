@@ -37,8 +37,10 @@ struct Search {
   std::string rapidcheck_report;
 };
 
-// Property 2 for `bug` with RapidCheck's seed `seed`, at most `max_runs`
-// runs before shrinking.
+// Property 2 for `bug`, run the way a default property run does it
+// (RapidCheck's default test count and size ramp, from seed `seed`), again
+// with seed + 1, + 2, ... until it fails or `max_runs` runs have passed.
+// The first failure is shrunk (unless `shrink` is false).
 inline Search SearchWithRapidCheck(RingBug bug, uint64_t seed, int max_runs, bool shrink = true) {
   Search search;
   const auto start = std::chrono::steady_clock::now();
@@ -62,18 +64,20 @@ inline Search SearchWithRapidCheck(RingBug bug, uint64_t seed, int max_runs, boo
     search.failure = std::move(result);
     RC_FAIL(std::string(OutcomeName(search.failure.outcome)));
   };
-  rc::detail::TestParams params = rc::detail::configuration().testParams;
-  params.seed = seed;
-  params.maxSuccess = max_runs;
-  params.disableShrinking = !shrink;
-  rc::detail::TestMetadata metadata;
-  metadata.id = ScenarioName(bug);
-  metadata.description = metadata.id;
-  SilentListener listener;
-  const rc::detail::TestResult result =
-      rc::detail::checkTestable(property, metadata, params, listener);
-  rc::detail::FailureResult failure;
-  if (result.match(failure)) search.rapidcheck_report = failure.description;
+  const rc::detail::TestParams defaults = rc::detail::configuration().testParams;
+  for (uint64_t round = 0; !search.found && runs < static_cast<uint64_t>(max_runs); ++round) {
+    rc::detail::TestParams params = defaults;
+    params.seed = seed + round;
+    params.disableShrinking = !shrink;
+    rc::detail::TestMetadata metadata;
+    metadata.id = ScenarioName(bug);
+    metadata.description = metadata.id;
+    SilentListener listener;
+    const rc::detail::TestResult result =
+        rc::detail::checkTestable(property, metadata, params, listener);
+    rc::detail::FailureResult failure;
+    if (result.match(failure)) search.rapidcheck_report = failure.description;
+  }
   return search;
 }
 

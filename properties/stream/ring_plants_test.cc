@@ -69,12 +69,12 @@ TEST_P(RingPlantTest, PropertyCatchesItAndTheReplayLineReproducesIt) {
   const uint64_t seed = rc::detail::configuration().testParams.seed;
   const Search search = SearchWithRapidCheck(bug, seed, kRapidCheckBudget);
   ASSERT_TRUE(search.found) << ScenarioName(bug) << " not caught in " << kRapidCheckBudget
-                            << " runs (RapidCheck seed " << seed << ")";
+                            << " runs (RapidCheck seeds from " << seed << ")";
   const RunResult& failure = search.failure;
   EXPECT_EQ(OutcomeName(failure.outcome), OutcomeName(ExpectedOutcome(bug))) << failure.report;
   const std::string log = SaveChoiceLog(bug, failure);
-  std::cout << ScenarioName(bug) << ": caught after " << search.runs << " runs (RapidCheck seed "
-            << seed << "); shrunk to:\n"
+  std::cout << ScenarioName(bug) << ": caught after " << search.runs
+            << " runs (RapidCheck seeds from " << seed << "); shrunk to:\n"
             << Describe(search.program) << "\nschedule of " << search.schedule.size()
             << " choices; " << OutcomeName(failure.outcome) << " at step " << failure.steps
             << ", trace hash " << Hex(failure.trace_hash) << "\n"
