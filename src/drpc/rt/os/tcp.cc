@@ -212,6 +212,11 @@ Result<std::unique_ptr<Transport>> TcpListener::Accept() {
     if (err == EINTR && ++interrupts < kMaxInterruptsInARow) continue;
     // The peer gave up between SYN and accept; wait for the next one.
     if (err == ECONNABORTED && ++aborted < kMaxAbortedAcceptsInARow) continue;
+    // Out of descriptors or memory: temporary, the caller may retry later
+    // (rt::IsTemporaryAcceptError).
+    if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+      return ResourceExhaustedError("accept " + address_ + ": " + ErrnoText(err));
+    }
     return ConnectionError("accept " + address_ + ": " + ErrnoText(err));
   }
 }

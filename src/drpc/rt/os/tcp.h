@@ -9,6 +9,7 @@
 #include <string>
 
 #include "drpc/base/result.h"
+#include "drpc/rt/listener.h"
 #include "drpc/rt/transport.h"
 
 namespace drpc::rt::os {
@@ -18,24 +19,26 @@ namespace drpc::rt::os {
 // kConnection error naming the address.
 Result<std::unique_ptr<Transport>> TcpConnect(const std::string& host, uint16_t port);
 
-// A listening TCP socket.
+// A listening TCP socket: an rt::Listener. Accept reports running out of
+// descriptors, buffers or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) as
+// kResourceExhausted, which a server retries after a pause.
 //
 // Thread safety: Accept may block in one thread while Close is called from
 // another; Close wakes it and it returns kClosed, as does every later Accept.
 // The descriptor is released by the destructor only.
-class TcpListener {
+class TcpListener final : public Listener {
  public:
   // Binds `host` (a numeric address: "127.0.0.1", "::1", "0.0.0.0") and
   // `port`; port 0 picks a free ephemeral port, which Port() reports.
   static Result<std::unique_ptr<TcpListener>> Listen(const std::string& host, uint16_t port);
-  ~TcpListener();
+  ~TcpListener() override;
   TcpListener(const TcpListener&) = delete;
   TcpListener& operator=(const TcpListener&) = delete;
 
   // Blocks until a peer connects, then returns its connection.
-  Result<std::unique_ptr<Transport>> Accept();
+  Result<std::unique_ptr<Transport>> Accept() override;
   // Idempotent; unblocks a pending Accept.
-  Status Close();
+  Status Close() override;
 
   uint16_t Port() const { return port_; }
   // "host:port" as bound, for logs.

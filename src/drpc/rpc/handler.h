@@ -1,0 +1,52 @@
+// The server's view of one call, and what handles calls.
+#pragma once
+
+#include <string>
+
+#include "drpc/base/status.h"
+#include "drpc/manager/manager.h"
+#include "drpc/rpc/metadata.h"
+#include "drpc/rt/signal.h"
+#include "drpc/stream/stream.h"
+
+namespace drpc::rpc {
+
+// What a handler knows about its call. Valid for the handler's run only.
+class ServerCall {
+ public:
+  explicit ServerCall(manager::ServerStream& accepted) : accepted_(accepted) {}
+  ServerCall(const ServerCall&) = delete;
+  ServerCall& operator=(const ServerCall&) = delete;
+
+  // "/package.Service/Method", as the client sent it.
+  const std::string& rpc() const { return accepted_.rpc; }
+  // The client's metadata for this call (metadata.h); empty if it sent none.
+  const Metadata& metadata() const { return accepted_.metadata; }
+  // The call's stream: receives return the client's messages, then EOF
+  // after its CloseSend, or kCanceled when the client canceled (or its
+  // deadline passed), the connection died or the server is stopping.
+  stream::Stream& stream() { return *accepted_.stream; }
+
+  // Set when the call's stream has ended under the handler (canceled, the
+  // client closed it, the connection died, the server stopped): a long
+  // handler waits on it (rt::wait_any with its own signals) or polls.
+  rt::Signal& done() { return accepted_.stream->terminated(); }
+  bool canceled() const { return accepted_.stream->terminated().is_set(); }
+
+ private:
+  manager::ServerStream& accepted_;
+};
+
+// Handles calls (Go's drpc.Handler). The server runs HandleRPC on a task of
+// its own per call, many at once, so it must be safe to call concurrently.
+// Its result ends the call (§5.2 handleRPC): ok -> the server sends
+// CloseSend (the client's receives end with EOF after the messages the
+// handler sent); an error -> an Error packet with the status's code and
+// text (the client gets kRemote with that code and text).
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  virtual Status HandleRPC(ServerCall& call) const = 0;
+};
+
+}  // namespace drpc::rpc

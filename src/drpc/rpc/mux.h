@@ -1,0 +1,131 @@
+// Mux: the handler registry (drpc-protocol.md §5.3). Maps RPC names
+// ("/package.Service/Method") to typed handlers of the four shapes; the
+// server calls HandleRPC for each call.
+//
+//   rpc::Mux mux;
+//   mux.RegisterUnary<EchoRequest, EchoReply>(
+//       "/echo.Echo/Say", [](rpc::ServerCall& call, const EchoRequest& in, EchoReply& out) {
+//         out.set_text(in.text());
+//         return OkStatus();
+//       });
+//   mux.RegisterServerStream<CountRequest, Tick>(
+//       "/echo.Echo/Count", [](rpc::ServerCall&, const CountRequest& in,
+//                              rpc::ServerWriter<Tick>& out) { ...out.Send(t)...; });
+//
+// Shapes (the handler's Status ends the call, handler.h):
+//   unary          one request in (the mux receives it), the handler fills
+//                  the reply, which the mux sends if the handler returned ok;
+//   server stream  one request in, the handler sends any number of replies;
+//   client stream  the handler receives until EOF and fills the one reply;
+//   bidi           the handler receives and sends as it likes.
+// Each registration is a template on the request and reply types and the
+// codec (default: DefaultCodec of the request type), so (un)marshaling is
+// resolved at compile time; the per-call dispatch is one std::function
+// call. A later registration of a name replaces the earlier one. Register
+// every method before the server starts: HandleRPC reads the registry
+// without a lock.
+//
+// An unknown name fails the call with ProtocolError `unknown rpc: "<name>"`
+// (the name quoted like Go's %q), which reaches the client as an Error with
+// code 0 and that text. (Go's text carries its class, "protocol error: ".)
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "drpc/base/check.h"
+#include "drpc/base/status.h"
+#include "drpc/rpc/codec/codec.h"
+#include "drpc/rpc/handler.h"
+#include "drpc/rpc/server_streams.h"
+
+namespace drpc::rpc {
+
+class Mux final : public Handler {
+ public:
+  // Any shape: the handler drives the call's stream itself.
+  using RawHandler = std::function<Status(ServerCall&)>;
+
+  template <class Req, class Resp>
+  using UnaryFn = std::function<Status(ServerCall&, const Req&, Resp&)>;
+  template <class Req, class Resp, class C>
+  using ServerStreamFn = std::function<Status(ServerCall&, const Req&, ServerWriter<Resp, C>&)>;
+  template <class Req, class Resp, class C>
+  using ClientStreamFn = std::function<Status(ServerCall&, ServerReader<Req, C>&, Resp&)>;
+  template <class Req, class Resp, class C>
+  using BidiStreamFn = std::function<Status(ServerCall&, ServerReaderWriter<Req, Resp, C>&)>;
+
+  // `rpc` must not be empty and `handler` not null.
+  void Register(std::string rpc, RawHandler handler);
+
+  template <class Req, class Resp, class C = DefaultCodec<Req>>
+  requires Codec<C, Req> && Codec<C, Resp>
+  void RegisterUnary(std::string rpc, std::type_identity_t<UnaryFn<Req, Resp>> fn, C codec = C{}) {
+    DRPC_ASSERT(fn != nullptr, "RegisterUnary(" + rpc + ") with no handler");
+    Register(std::move(rpc), [fn = std::move(fn), codec](ServerCall& call) -> Status {
+      Req in;
+      if (Status st = call.stream().MsgRecv(in, codec); !st.ok()) return st;
+      Resp out;
+      if (Status st = fn(call, in, out); !st.ok()) return st;
+      return call.stream().MsgSend(out, codec);
+    });
+  }
+
+  template <class Req, class Resp, class C = DefaultCodec<Req>>
+  requires Codec<C, Req> && Codec<C, Resp>
+  void RegisterServerStream(std::string rpc, std::type_identity_t<ServerStreamFn<Req, Resp, C>> fn,
+                            C codec = C{}) {
+    DRPC_ASSERT(fn != nullptr, "RegisterServerStream(" + rpc + ") with no handler");
+    Register(std::move(rpc), [fn = std::move(fn), codec](ServerCall& call) -> Status {
+      Req in;
+      if (Status st = call.stream().MsgRecv(in, codec); !st.ok()) return st;
+      ServerWriter<Resp, C> out(call, codec);
+      return fn(call, in, out);
+    });
+  }
+
+  template <class Req, class Resp, class C = DefaultCodec<Req>>
+  requires Codec<C, Req> && Codec<C, Resp>
+  void RegisterClientStream(std::string rpc, std::type_identity_t<ClientStreamFn<Req, Resp, C>> fn,
+                            C codec = C{}) {
+    DRPC_ASSERT(fn != nullptr, "RegisterClientStream(" + rpc + ") with no handler");
+    Register(std::move(rpc), [fn = std::move(fn), codec](ServerCall& call) -> Status {
+      ServerReader<Req, C> in(call, codec);
+      Resp out;
+      if (Status st = fn(call, in, out); !st.ok()) return st;
+      return call.stream().MsgSend(out, codec);
+    });
+  }
+
+  template <class Req, class Resp, class C = DefaultCodec<Req>>
+  requires Codec<C, Req> && Codec<C, Resp>
+  void RegisterBidiStream(std::string rpc, std::type_identity_t<BidiStreamFn<Req, Resp, C>> fn,
+                          C codec = C{}) {
+    DRPC_ASSERT(fn != nullptr, "RegisterBidiStream(" + rpc + ") with no handler");
+    Register(std::move(rpc), [fn = std::move(fn), codec](ServerCall& call) -> Status {
+      ServerReaderWriter<Req, Resp, C> stream(call, codec);
+      return fn(call, stream);
+    });
+  }
+
+  // Runs the handler registered for call.rpc(); see the header comment.
+  Status HandleRPC(ServerCall& call) const override;
+
+  bool Has(std::string_view rpc) const { return handlers_.find(rpc) != handlers_.end(); }
+  // The registered names, sorted.
+  std::vector<std::string> Names() const;
+
+ private:
+  std::map<std::string, RawHandler, std::less<>> handlers_;
+};
+
+// `unknown rpc: "<name>"`, the name quoted as Go's %q does for ASCII
+// (\" \\ \a \b \f \n \r \t \v, other control and non-ASCII bytes as \xNN).
+Status UnknownRpcError(std::string_view rpc);
+
+}  // namespace drpc::rpc

@@ -1,0 +1,370 @@
+#include "drpc/rpc/server.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "drpc/base/check.h"
+#include "drpc/rpc/status.h"
+
+namespace drpc::rpc {
+namespace detail {
+
+// One connection being served: its manager, the task serving it (Serve's
+// connections; ServeOne serves on the caller's task) and its calls.
+struct ServedConnection {
+  // One call's handler task. `stream` lets Stop cancel a call still running.
+  struct Call {
+    rt::Task task;
+    std::shared_ptr<stream::Stream> stream;
+    bool finished = false;
+  };
+
+  uint64_t id = 0;
+  std::string call_task_name;
+  std::unique_ptr<manager::Manager> manager;
+  rt::Task task;  // guarded by Server::mu_
+
+  rt::Mutex mu{"server.connection"};
+  rt::CondVar call_finished{"server.connection.call_finished"};
+  bool draining = false;           // guarded by mu: Stop began, new calls are refused
+  uint64_t next_call_id = 1;       // guarded by mu
+  std::map<uint64_t, Call> calls;  // guarded by mu: started and not yet joined
+  size_t running = 0;              // guarded by mu: calls whose handler has not returned
+  std::vector<uint64_t> finished;  // guarded by mu: returned, waiting to be joined
+};
+
+}  // namespace detail
+
+Server::Server(const Handler& handler, ServerOptions options)
+    : handler_(handler),
+      options_(std::move(options)),
+      stopping_("server.stopping"),
+      stop_mu_("server.stop"),
+      mu_("server.mu"),
+      serving_done_("server.serving_done") {
+  DRPC_ASSERT(options_.accept_backoff_initial.count() > 0, "accept_backoff_initial must be > 0");
+  DRPC_ASSERT(options_.accept_backoff_max >= options_.accept_backoff_initial,
+              "accept_backoff_max must be >= accept_backoff_initial");
+  DRPC_ASSERT(options_.max_connections > 0, "max_connections must be > 0");
+}
+
+Server::~Server() { Stop(rt::Duration::zero()); }
+
+ServerStats Server::stats() const {
+  rt::LockGuard guard(mu_);
+  return stats_;
+}
+
+void Server::CountStat(uint64_t ServerStats::*field) {
+  rt::LockGuard guard(mu_);
+  ++(stats_.*field);
+}
+
+bool Server::Stopping() const {
+  rt::LockGuard guard(mu_);
+  return stopping_flag_;
+}
+
+// ---- accepting ---------------------------------------------------------------
+
+Status Server::Serve(rt::Listener& listener) {
+  {
+    rt::LockGuard guard(mu_);
+    if (stopping_flag_) return OkStatus();
+    DRPC_ASSERT(listeners_.insert(&listener).second, "Serve twice on one listener at once");
+    ++serving_;
+  }
+  Status result = AcceptLoop(listener);
+  {
+    rt::LockGuard guard(mu_);
+    listeners_.erase(&listener);
+    --serving_;
+    serving_done_.notify_all();
+  }
+  return result;
+}
+
+Status Server::AcceptLoop(rt::Listener& listener) {
+  rt::Duration backoff = rt::Duration::zero();
+  uint32_t retries = 0;
+  // Ends when Stop closes the listener or on a hard accept error.
+  for (;;) {
+    ReapConnections();
+    Result<std::unique_ptr<rt::Transport>> accepted = listener.Accept();
+    if (accepted.ok()) {
+      retries = 0;
+      backoff = rt::Duration::zero();
+      (void)AddConnection(std::move(*accepted), /*spawn_task=*/true);
+      continue;
+    }
+    if (Stopping()) return OkStatus();  // Stop closed the listener
+    const Status err = accepted.status();
+    if (!rt::IsTemporaryAcceptError(err) || retries >= options_.max_accept_retries) return err;
+    ++retries;
+    CountStat(&ServerStats::accept_retries);
+    backoff = backoff == rt::Duration::zero()
+                  ? options_.accept_backoff_initial
+                  : std::min<rt::Duration>(backoff * 2, options_.accept_backoff_max);
+    // Stop cuts the pause short.
+    (void)stopping_.wait_until(rt::now() + backoff, "server: back-off after an accept error");
+  }
+}
+
+std::shared_ptr<Server::Connection> Server::AddConnection(std::unique_ptr<rt::Transport> transport,
+                                                          bool spawn_task) {
+  uint64_t id = 0;
+  {
+    rt::LockGuard guard(mu_);
+    if (!stopping_flag_ && connections_.size() < options_.max_connections) {
+      id = next_connection_id_++;
+    } else {
+      ++stats_.connections_refused;
+    }
+  }
+  if (id == 0) {
+    (void)transport->Close();
+    return nullptr;
+  }
+  // The manager starts the connection's tasks: made outside the lock.
+  auto conn = std::make_shared<Connection>();
+  conn->id = id;
+  manager::ManagerOptions manager_options = options_.manager;
+  manager_options.role = manager::Role::kServer;
+  manager_options.name = options_.manager.name + ".c" + std::to_string(id);
+  conn->call_task_name = manager_options.name + ".call";
+  conn->manager = std::make_unique<manager::Manager>(std::move(transport), manager_options);
+  if (options_.on_connection) options_.on_connection(*conn->manager);
+  bool refused = false;
+  {
+    rt::LockGuard guard(mu_);
+    if (stopping_flag_ || connections_.size() >= options_.max_connections) {
+      refused = true;
+      ++stats_.connections_refused;
+    } else {
+      ++stats_.connections_accepted;
+      connections_.emplace(id, conn);
+      if (spawn_task) {
+        // The connection outlives its task: Serve's reaping and Stop join
+        // the task before dropping the connection.
+        conn->task = rt::spawn(manager_options.name + ".serve", [this, c = conn.get()] {
+          (void)ServeConnection(*c);
+          rt::LockGuard done(mu_);
+          finished_connections_.push_back(c->id);
+        });
+      }
+    }
+  }
+  if (refused) {
+    (void)conn->manager->Close();
+    return nullptr;
+  }
+  return conn;
+}
+
+void Server::ReapConnections() {
+  std::vector<std::shared_ptr<Connection>> done;
+  {
+    rt::LockGuard guard(mu_);
+    for (uint64_t id : finished_connections_) {
+      auto it = connections_.find(id);
+      if (it == connections_.end()) continue;  // Stop took it
+      done.push_back(std::move(it->second));
+      connections_.erase(it);
+    }
+    finished_connections_.clear();
+  }
+  for (const std::shared_ptr<Connection>& conn : done) {
+    rt::Task task;
+    {
+      rt::LockGuard guard(mu_);
+      task = std::move(conn->task);
+    }
+    if (task.joinable()) task.join();
+  }
+}
+
+// ---- one connection ----------------------------------------------------------
+
+Status Server::ServeOne(std::unique_ptr<rt::Transport> transport) {
+  bool refused = false;
+  {
+    rt::LockGuard guard(mu_);
+    refused = stopping_flag_;
+    if (!refused) ++serving_;
+  }
+  if (refused) {
+    (void)transport->Close();
+    return ClosedError("drpc: server stopped");
+  }
+  // Closes the transport itself if it refuses the connection.
+  std::shared_ptr<Connection> conn = AddConnection(std::move(transport), /*spawn_task=*/false);
+  Status result = conn != nullptr
+                      ? ServeConnection(*conn)
+                      : ClosedError("drpc: connection refused (server stopping or full)");
+  rt::LockGuard guard(mu_);
+  if (conn != nullptr) connections_.erase(conn->id);
+  --serving_;
+  serving_done_.notify_all();
+  return result;
+}
+
+Status Server::ServeConnection(Connection& conn) {
+  Status ended;
+  // Ends when the connection terminates (the peer hung up, an error, Stop).
+  for (;;) {
+    ReapCalls(conn);
+    Result<manager::ServerStream> next = conn.manager->NewServerStream();
+    if (!next.ok()) {
+      ended = next.status();
+      break;
+    }
+    StartCall(conn, std::move(*next));
+  }
+  // Terminating cancels every stream of the connection, so the handlers
+  // return (unless one ignores its stream).
+  JoinAllCalls(conn);
+  (void)conn.manager->Close();
+  return ended;
+}
+
+void Server::StartCall(Connection& conn, manager::ServerStream accepted) {
+  uint64_t id = 0;
+  {
+    rt::LockGuard guard(conn.mu);
+    if (!conn.draining) {
+      id = conn.next_call_id++;
+      conn.calls.emplace(id, Connection::Call{.task = {}, .stream = accepted.stream});
+      ++conn.running;
+    }
+  }
+  if (id == 0) {
+    CountStat(&ServerStats::calls_refused);
+    (void)accepted.stream->SendError(
+        Status(ErrorKind::kClosed, "drpc: server is stopping", kUnavailableCode));
+    return;
+  }
+  CountStat(&ServerStats::calls_started);
+  rt::Task task =
+      rt::spawn(conn.call_task_name,
+                [this, &conn, id, a = std::move(accepted)]() mutable { RunCall(conn, id, a); });
+  rt::LockGuard guard(conn.mu);
+  conn.calls.at(id).task = std::move(task);
+}
+
+void Server::RunCall(Connection& conn, uint64_t call_id, manager::ServerStream& accepted) {
+  {
+    ServerCall call(accepted);
+    const Status result = handler_.HandleRPC(call);
+    // §5.2 handleRPC. Both are no-ops once the stream ended (canceled, the
+    // connection died); their errors are the connection's to report.
+    if (result.ok()) {
+      (void)accepted.stream->CloseSend();
+    } else {
+      (void)accepted.stream->SendError(result);
+    }
+  }
+  accepted.stream.reset();
+  rt::LockGuard guard(conn.mu);
+  Connection::Call& call = conn.calls.at(call_id);
+  call.finished = true;
+  call.stream.reset();
+  DRPC_ASSERT(conn.running > 0, "a call finished twice");
+  --conn.running;
+  conn.finished.push_back(call_id);
+  conn.call_finished.notify_all();
+}
+
+void Server::ReapCalls(Connection& conn) {
+  std::vector<rt::Task> done;
+  {
+    rt::LockGuard guard(conn.mu);
+    done.reserve(conn.finished.size());
+    for (uint64_t id : conn.finished) {
+      auto it = conn.calls.find(id);
+      DRPC_ASSERT(it != conn.calls.end() && it->second.finished, "a finished call is missing");
+      done.push_back(std::move(it->second.task));
+      conn.calls.erase(it);
+    }
+    conn.finished.clear();
+  }
+  for (rt::Task& task : done) task.join();
+}
+
+void Server::JoinAllCalls(Connection& conn) {
+  std::vector<rt::Task> all;
+  {
+    rt::LockGuard guard(conn.mu);
+    all.reserve(conn.calls.size());
+    for (auto& [id, call] : conn.calls) all.push_back(std::move(call.task));
+  }
+  // Outside the lock: each handler takes it as it finishes.
+  for (rt::Task& task : all) task.join();
+  rt::LockGuard guard(conn.mu);
+  DRPC_ASSERT(conn.running == 0, "a handler is running after its task was joined");
+  conn.calls.clear();
+  conn.finished.clear();
+}
+
+// ---- stopping ----------------------------------------------------------------
+
+void Server::DrainConnection(Connection& conn, rt::TimePoint deadline) {
+  std::vector<std::shared_ptr<stream::Stream>> late;
+  {
+    rt::Lock lock(conn.mu);
+    (void)conn.call_finished.wait_until(
+        lock, deadline, [&] { return conn.running == 0; },
+        "server: Stop lets the calls in flight finish");
+    for (auto& [id, call] : conn.calls) {
+      if (!call.finished && call.stream != nullptr) late.push_back(call.stream);
+    }
+  }
+  for (const std::shared_ptr<stream::Stream>& stream : late) {
+    (void)manager::Manager::Cancel(*stream, CanceledError());
+  }
+  if (!late.empty()) {
+    rt::LockGuard guard(mu_);
+    stats_.calls_canceled_at_stop += late.size();
+  }
+}
+
+void Server::Stop(rt::Duration grace) {
+  rt::LockGuard stop_guard(stop_mu_);
+  const rt::TimePoint deadline = rt::now() + grace;
+  std::vector<std::shared_ptr<Connection>> conns;
+  {
+    rt::LockGuard guard(mu_);
+    stopping_flag_ = true;
+    // Under the lock: Serve unregisters its listener (and may destroy it)
+    // only after taking the lock. Close never blocks.
+    for (rt::Listener* listener : listeners_) (void)listener->Close();
+    conns.reserve(connections_.size());
+    for (const auto& [id, conn] : connections_) conns.push_back(conn);
+  }
+  stopping_.set(OkStatus());
+  // 1. New calls are refused from here on.
+  for (const std::shared_ptr<Connection>& conn : conns) {
+    rt::LockGuard guard(conn->mu);
+    conn->draining = true;
+  }
+  // 2-3. Calls in flight finish until the deadline, then are canceled.
+  for (const std::shared_ptr<Connection>& conn : conns) DrainConnection(*conn, deadline);
+  // 4. Close the connections: each serving task then joins its handlers.
+  for (const std::shared_ptr<Connection>& conn : conns) (void)conn->manager->Close();
+  std::vector<rt::Task> tasks;
+  {
+    rt::Lock lock(mu_);
+    serving_done_.wait(
+        lock, [&] { return serving_ == 0; }, "server: Stop waits for Serve and ServeOne to return");
+    // No Serve runs: only this task touches the connections now.
+    for (auto& [id, conn] : connections_) {
+      if (conn->task.joinable()) tasks.push_back(std::move(conn->task));
+    }
+  }
+  for (rt::Task& task : tasks) task.join();
+  rt::LockGuard guard(mu_);
+  connections_.clear();
+  finished_connections_.clear();
+}
+
+}  // namespace drpc::rpc
