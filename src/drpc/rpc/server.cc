@@ -72,13 +72,15 @@ Status Server::Serve(rt::Listener& listener) {
   {
     rt::LockGuard guard(mu_);
     if (stopping_flag_) return OkStatus();
-    DRPC_ASSERT(listeners_.insert(&listener).second, "Serve twice on one listener at once");
+    DRPC_ASSERT(std::find(listeners_.begin(), listeners_.end(), &listener) == listeners_.end(),
+                "Serve twice on one listener at once");
+    listeners_.push_back(&listener);
     ++serving_;
   }
   Status result = AcceptLoop(listener);
   {
     rt::LockGuard guard(mu_);
-    listeners_.erase(&listener);
+    listeners_.erase(std::find(listeners_.begin(), listeners_.end(), &listener));
     --serving_;
     serving_done_.notify_all();
   }

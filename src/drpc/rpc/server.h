@@ -45,7 +45,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <set>
 #include <vector>
 
 #include "drpc/base/status.h"
@@ -155,11 +154,12 @@ class Server {
   rt::Mutex stop_mu_;  // serializes Stop calls
 
   mutable rt::Mutex mu_;
-  rt::CondVar serving_done_;           // serving_ reached 0
-  bool stopping_flag_ = false;         // guarded by mu_
-  size_t serving_ = 0;                 // guarded by mu_: Serve + ServeOne running
-  std::set<rt::Listener*> listeners_;  // guarded by mu_
-  uint64_t next_connection_id_ = 1;    // guarded by mu_
+  rt::CondVar serving_done_;    // serving_ reached 0
+  bool stopping_flag_ = false;  // guarded by mu_
+  size_t serving_ = 0;          // guarded by mu_: Serve + ServeOne running
+  // In Serve order, not pointer order: the simulator replays Stop's closes.
+  std::vector<rt::Listener*> listeners_;                         // guarded by mu_
+  uint64_t next_connection_id_ = 1;                              // guarded by mu_
   std::map<uint64_t, std::shared_ptr<Connection>> connections_;  // guarded by mu_
   std::vector<uint64_t> finished_connections_;                   // guarded by mu_
   ServerStats stats_;                                            // guarded by mu_
