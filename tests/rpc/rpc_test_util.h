@@ -57,7 +57,8 @@ inline constexpr char kFailText[] = "permission denied: rpc test error";
 //   Fail      unary: WithCode(kFailText, kFailCode)
 //   Block     unary: waits until its call ends under it (cancel, deadline,
 //             Stop, connection death) and records that error
-//   Slow      unary: sleeps request.number milliseconds, then echoes
+//   Slow      unary: sleeps request.number milliseconds, then echoes (and
+//             counts the handlers that got to the end)
 //   Count     server stream: request.number replies numbered 0..n-1; if
 //             request.text == "fail", then an error with code kFailCode
 //   Sum       client stream: the sum of the numbers received until EOF
@@ -91,6 +92,8 @@ class TestService {
       Entered();
       rt::sleep_for(std::chrono::milliseconds(in.number()));
       out.set_text(in.text());
+      rt::LockGuard guard(mu_);
+      ++slow_finished_;
       return OkStatus();
     });
     mux.RegisterServerStream<Request, Reply>(
@@ -168,6 +171,10 @@ class TestService {
         "test: wait for handler errors");
     return recorded_;
   }
+  int slow_finished() {
+    rt::LockGuard guard(mu_);
+    return slow_finished_;
+  }
   Metadata seen_metadata() {
     rt::LockGuard guard(mu_);
     return seen_metadata_;
@@ -195,6 +202,7 @@ class TestService {
   rt::Mutex mu_{"test_service"};
   rt::CondVar changed_{"test_service.changed"};
   int entered_ = 0;
+  int slow_finished_ = 0;
   std::vector<Status> recorded_;
   Metadata seen_metadata_;
   std::string seen_rpc_;

@@ -10,29 +10,39 @@
 namespace drpc::rpc {
 namespace detail {
 
-// One connection being served: its manager, the task serving it (Serve's
-// connections; ServeOne serves on the caller's task) and its calls.
+// One connection being served: its manager, the task supervising it
+// (Serve's connections; ServeOne supervises on the caller's task), its
+// workers and the calls they run.
+//
+// Workers. A worker loops: wait for the next call (NewServerStream), run
+// its handler, repeat. A worker that takes a call when no other worker is
+// waiting first starts one, so a call never waits for a handler to finish;
+// a worker that finds kSpareWorkers others already waiting exits instead
+// of waiting too. So each call runs on a task of its own, and a connection
+// with one call at a time settles on two workers and starts no task per
+// call: the manager's reader hands a call straight to a waiting worker.
 struct ServedConnection {
-  // One call's handler task. `stream` lets Stop cancel a call still running.
-  struct Call {
-    rt::Task task;
-    std::shared_ptr<stream::Stream> stream;
-    bool finished = false;
-  };
-
   uint64_t id = 0;
-  std::string call_task_name;
+  std::string worker_name;
   std::unique_ptr<manager::Manager> manager;
   rt::Task task;  // guarded by Server::mu_
 
   rt::Mutex mu{"server.connection"};
-  rt::CondVar call_finished{"server.connection.call_finished"};
-  bool draining = false;           // guarded by mu: Stop began, new calls are refused
-  uint64_t next_call_id = 1;       // guarded by mu
-  std::map<uint64_t, Call> calls;  // guarded by mu: started and not yet joined
-  size_t running = 0;              // guarded by mu: calls whose handler has not returned
-  std::vector<uint64_t> finished;  // guarded by mu: returned, waiting to be joined
+  rt::CondVar changed{"server.connection.changed"};  // a call finished, a worker exited
+  bool draining = false;                 // guarded by mu: Stop began, new calls are refused
+  Status ended;                          // guarded by mu: why NewServerStream failed
+  size_t waiting = 0;                    // guarded by mu: workers inside NewServerStream
+  size_t alive = 0;                      // guarded by mu: workers started and not exited
+  uint64_t next_worker = 1;              // guarded by mu
+  std::map<uint64_t, rt::Task> workers;  // guarded by mu: started, not joined
+  std::vector<uint64_t> exited;          // guarded by mu: exited, to be joined
+  uint64_t next_call = 1;                // guarded by mu
+  // Calls whose handler is running, for Stop's drain and cancel.
+  std::map<uint64_t, std::shared_ptr<stream::Stream>> running;  // guarded by mu
 };
+
+// Workers waiting for calls beyond which a free worker exits.
+inline constexpr size_t kSpareWorkers = 2;
 
 }  // namespace detail
 
@@ -134,7 +144,7 @@ std::shared_ptr<Server::Connection> Server::AddConnection(std::unique_ptr<rt::Tr
   manager::ManagerOptions manager_options = options_.manager;
   manager_options.role = manager::Role::kServer;
   manager_options.name = options_.manager.name + ".c" + std::to_string(id);
-  conn->call_task_name = manager_options.name + ".call";
+  conn->worker_name = manager_options.name + ".worker";
   conn->manager = std::make_unique<manager::Manager>(std::move(transport), manager_options);
   if (options_.on_connection) options_.on_connection(*conn->manager);
   bool refused = false;
@@ -212,46 +222,86 @@ Status Server::ServeOne(std::unique_ptr<rt::Transport> transport) {
 }
 
 Status Server::ServeConnection(Connection& conn) {
-  Status ended;
-  // Ends when the connection terminates (the peer hung up, an error, Stop).
+  StartWorker(conn);
+  // Workers exit when the connection terminates (their NewServerStream
+  // fails) or as spares; the last one stays while the connection lives.
+  // Each round joins at least one exited worker.
   for (;;) {
-    ReapCalls(conn);
-    Result<manager::ServerStream> next = conn.manager->NewServerStream();
-    if (!next.ok()) {
-      ended = next.status();
-      break;
+    std::vector<rt::Task> exited;
+    bool all_exited = false;
+    {
+      rt::Lock lock(conn.mu);
+      conn.changed.wait(
+          lock, [&] { return !conn.exited.empty(); },
+          "server: the connection waits for its workers to exit");
+      for (uint64_t id : conn.exited) {
+        auto it = conn.workers.find(id);
+        DRPC_ASSERT(it != conn.workers.end(), "an exited worker is not registered");
+        exited.push_back(std::move(it->second));
+        conn.workers.erase(it);
+      }
+      conn.exited.clear();
+      all_exited = conn.alive == 0;
     }
-    StartCall(conn, std::move(*next));
+    for (rt::Task& task : exited) task.join();
+    if (all_exited) break;
   }
-  // Terminating cancels every stream of the connection, so the handlers
-  // return (unless one ignores its stream).
-  JoinAllCalls(conn);
   (void)conn.manager->Close();
-  return ended;
+  rt::LockGuard guard(conn.mu);
+  DRPC_ASSERT(conn.workers.empty() && conn.running.empty(), "a connection ended with work left");
+  DRPC_ASSERT(!conn.ended.ok(), "the workers exited but the connection did not end");
+  return conn.ended;
 }
 
-void Server::StartCall(Connection& conn, manager::ServerStream accepted) {
-  uint64_t id = 0;
-  {
-    rt::LockGuard guard(conn.mu);
-    if (!conn.draining) {
-      id = conn.next_call_id++;
-      conn.calls.emplace(id, Connection::Call{.task = {}, .stream = accepted.stream});
-      ++conn.running;
-    }
-  }
-  if (id == 0) {
-    CountStat(&ServerStats::calls_refused);
-    (void)accepted.stream->SendError(
-        Status(ErrorKind::kClosed, "drpc: server is stopping", kUnavailableCode));
-    return;
-  }
-  CountStat(&ServerStats::calls_started);
-  rt::Task task =
-      rt::spawn(conn.call_task_name,
-                [this, &conn, id, a = std::move(accepted)]() mutable { RunCall(conn, id, a); });
+void Server::StartWorker(Connection& conn) {
   rt::LockGuard guard(conn.mu);
-  conn.calls.at(id).task = std::move(task);
+  const uint64_t id = conn.next_worker++;
+  ++conn.alive;
+  // Under the lock, so the worker's exit (which takes it) finds its task.
+  conn.workers.emplace(id, rt::spawn(conn.worker_name, [this, &conn, id] { RunWorker(conn, id); }));
+}
+
+void Server::RunWorker(Connection& conn, uint64_t worker_id) {
+  // Each iteration serves one call; the loop ends when the connection does
+  // or the worker is spare.
+  for (;;) {
+    {
+      rt::LockGuard guard(conn.mu);
+      if (conn.waiting >= detail::kSpareWorkers) break;
+      ++conn.waiting;
+    }
+    Result<manager::ServerStream> next = conn.manager->NewServerStream();
+    uint64_t call_id = 0;
+    bool start_another = false;
+    {
+      rt::LockGuard guard(conn.mu);
+      --conn.waiting;
+      if (!next.ok()) {
+        if (conn.ended.ok()) conn.ended = next.status();
+        break;
+      }
+      if (!conn.draining) {
+        call_id = conn.next_call++;
+        conn.running.emplace(call_id, next->stream);
+        start_another = conn.waiting == 0;
+      }
+    }
+    if (call_id == 0) {
+      CountStat(&ServerStats::calls_refused);
+      (void)next->stream->SendError(
+          Status(ErrorKind::kClosed, "drpc: server is stopping", kUnavailableCode));
+      continue;
+    }
+    CountStat(&ServerStats::calls_started);
+    // Someone must wait for the next call while this one runs.
+    if (start_another) StartWorker(conn);
+    RunCall(conn, call_id, *next);
+  }
+  rt::LockGuard guard(conn.mu);
+  DRPC_ASSERT(conn.alive > 0, "a worker exited twice");
+  --conn.alive;
+  conn.exited.push_back(worker_id);
+  conn.changed.notify_all();
 }
 
 void Server::RunCall(Connection& conn, uint64_t call_id, manager::ServerStream& accepted) {
@@ -268,44 +318,9 @@ void Server::RunCall(Connection& conn, uint64_t call_id, manager::ServerStream& 
   }
   accepted.stream.reset();
   rt::LockGuard guard(conn.mu);
-  Connection::Call& call = conn.calls.at(call_id);
-  call.finished = true;
-  call.stream.reset();
-  DRPC_ASSERT(conn.running > 0, "a call finished twice");
-  --conn.running;
-  conn.finished.push_back(call_id);
-  conn.call_finished.notify_all();
-}
-
-void Server::ReapCalls(Connection& conn) {
-  std::vector<rt::Task> done;
-  {
-    rt::LockGuard guard(conn.mu);
-    done.reserve(conn.finished.size());
-    for (uint64_t id : conn.finished) {
-      auto it = conn.calls.find(id);
-      DRPC_ASSERT(it != conn.calls.end() && it->second.finished, "a finished call is missing");
-      done.push_back(std::move(it->second.task));
-      conn.calls.erase(it);
-    }
-    conn.finished.clear();
-  }
-  for (rt::Task& task : done) task.join();
-}
-
-void Server::JoinAllCalls(Connection& conn) {
-  std::vector<rt::Task> all;
-  {
-    rt::LockGuard guard(conn.mu);
-    all.reserve(conn.calls.size());
-    for (auto& [id, call] : conn.calls) all.push_back(std::move(call.task));
-  }
-  // Outside the lock: each handler takes it as it finishes.
-  for (rt::Task& task : all) task.join();
-  rt::LockGuard guard(conn.mu);
-  DRPC_ASSERT(conn.running == 0, "a handler is running after its task was joined");
-  conn.calls.clear();
-  conn.finished.clear();
+  const size_t erased = conn.running.erase(call_id);
+  DRPC_ASSERT(erased == 1, "a call finished twice");
+  conn.changed.notify_all();
 }
 
 // ---- stopping ----------------------------------------------------------------
@@ -314,12 +329,10 @@ void Server::DrainConnection(Connection& conn, rt::TimePoint deadline) {
   std::vector<std::shared_ptr<stream::Stream>> late;
   {
     rt::Lock lock(conn.mu);
-    (void)conn.call_finished.wait_until(
-        lock, deadline, [&] { return conn.running == 0; },
+    (void)conn.changed.wait_until(
+        lock, deadline, [&] { return conn.running.empty(); },
         "server: Stop lets the calls in flight finish");
-    for (auto& [id, call] : conn.calls) {
-      if (!call.finished && call.stream != nullptr) late.push_back(call.stream);
-    }
+    for (const auto& [id, stream] : conn.running) late.push_back(stream);
   }
   for (const std::shared_ptr<stream::Stream>& stream : late) {
     (void)manager::Manager::Cancel(*stream, CanceledError());
@@ -343,12 +356,12 @@ void Server::Stop(rt::Duration grace) {
     conns.reserve(connections_.size());
     for (const auto& [id, conn] : connections_) conns.push_back(conn);
   }
-  stopping_.set(OkStatus());
-  // 1. New calls are refused from here on.
+  // 1. New calls are refused from here on; then stopping() says so.
   for (const std::shared_ptr<Connection>& conn : conns) {
     rt::LockGuard guard(conn->mu);
     conn->draining = true;
   }
+  stopping_.set(OkStatus());
   // 2-3. Calls in flight finish until the deadline, then are canceled.
   for (const std::shared_ptr<Connection>& conn : conns) DrainConnection(*conn, deadline);
   // 4. Close the connections: each serving task then joins its handlers.

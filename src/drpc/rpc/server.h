@@ -9,15 +9,21 @@
 //   serving.join();
 //
 // Tasks. Serve runs the accept loop on the calling task. Each accepted
-// connection gets a Server manager (its reader, writer and deadline tasks)
-// and one connection task, which takes the connection's calls
-// (NewServerStream) and starts ONE TASK PER CALL running the handler. On the
-// OS backend a task is a thread from rt::spawn's idle-thread cache, so a
-// call does not pay for creating a thread. When a handler returns, its
-// Status ends the call: ok -> CloseSend, an error -> SendError (its code and
-// text). When the connection ends (the client hung up, a protocol error,
-// Stop), its calls' streams are canceled (handlers see kCanceled), the
-// connection task joins every handler task, closes the manager and exits.
+// connection gets a Server manager (its reader, writer and deadline tasks),
+// a supervising task, and workers: a worker waits for the connection's
+// next call (NewServerStream) and runs its handler on its own task, and it
+// starts another worker first if no other one is waiting, so a call never
+// waits for another's handler (the effect of Go's task per call). Workers
+// are reused from call to call (a free worker with two others already
+// waiting exits), so a connection serving one call at a time runs two
+// workers and starts no task per call, and the manager's reader hands each
+// call straight to a waiting worker. (The OS backend's rt::spawn reuses
+// idle threads too, so growing the workers for a burst is cheap.) When a
+// handler returns, its Status ends the call: ok -> CloseSend, an error ->
+// SendError (its code and text). When the connection ends (the client hung
+// up, a protocol error, Stop), its streams are canceled (handlers see
+// kCanceled), the workers exit, the supervisor joins them and closes the
+// manager.
 //
 // Accept errors: a temporary one (rt::IsTemporaryAcceptError) is retried
 // after a back-off that doubles from accept_backoff_initial up to
@@ -124,7 +130,7 @@ class Server {
   // Graceful shutdown; see the header comment.
   void Stop(rt::Duration grace);
 
-  // Set once Stop has begun.
+  // Set once Stop has begun and every connection refuses new calls.
   rt::Signal& stopping() { return stopping_; }
   ServerStats stats() const;
 
@@ -137,12 +143,12 @@ class Server {
   // refused (the transport is then closed).
   std::shared_ptr<Connection> AddConnection(std::unique_ptr<rt::Transport> transport,
                                             bool spawn_task);
-  // Takes the connection's calls until it ends; returns its error.
+  // Serves the connection with its workers until it ends; returns its
+  // error. See ServedConnection in server.cc.
   Status ServeConnection(Connection& conn);
-  void StartCall(Connection& conn, manager::ServerStream accepted);
+  void StartWorker(Connection& conn);
+  void RunWorker(Connection& conn, uint64_t worker_id);
   void RunCall(Connection& conn, uint64_t call_id, manager::ServerStream& accepted);
-  void ReapCalls(Connection& conn);
-  void JoinAllCalls(Connection& conn);
   void ReapConnections();
   // Stop's steps 2 and 3 for one connection.
   void DrainConnection(Connection& conn, rt::TimePoint deadline);
