@@ -102,8 +102,9 @@ Status Server::AcceptLoop(rt::Listener& listener) {
   uint32_t retries = 0;
   // Ends when Stop closes the listener or on a hard accept error.
   for (;;) {
-    ReapConnections();
     Result<std::unique_ptr<rt::Transport>> accepted = listener.Accept();
+    // Connections that ended while Accept waited no longer count.
+    ReapConnections();
     if (accepted.ok()) {
       retries = 0;
       backoff = rt::Duration::zero();
