@@ -1,0 +1,577 @@
+// The RPC surface over TCP loopback (OS backend): rpc::Conn calling an
+// rpc::Server, against raw TCP baselines measured in the same run, and
+// against the Go library's figures for the same kind of run (issue 6).
+//
+//   Unary/<bytes>                 one Conn, sequential Invoke of a <bytes>
+//                                 request echoed back (BytesCodec): p50 and
+//                                 p99 latency, calls/s, allocations per call
+//   UnaryConcurrent/<bytes>/16    16 threads calling on ONE Conn at once
+//   Stream/<bytes>                one client stream sending messages to a
+//                                 handler that receives them: msg/s, MB/s
+//                                 (1 MB = 10^6 bytes, as Go reports),
+//                                 allocations per message
+// Baselines (raw rt::Transport over TCP, no drpc):
+//   RawPingPong/<bytes>           write <bytes>, the peer echoes them; the
+//                                 floor of a round trip on this machine
+//   RawPingPongConcurrent/<bytes>/16  16 such pairs on 16 connections at once
+//   RawStream/<bytes>             each message's frame bytes, one write per
+//                                 message, one reader
+//   RawStreamBulk/<bytes>         the same bytes in 256 KiB writes: the
+//                                 loopback byte rate
+// Allocations are counted over the whole process (client and server), in
+// steady state (after a warm-up). After the table the program prints a
+// summary with ratios against Go and against the baselines, from the
+// medians over repetitions.
+//
+//   cmake --preset release -B build/interop-release
+//   cmake --build build/interop-release --target bench_rpc
+//   build/interop-release/bench/rpc/bench_rpc --benchmark_repetitions=5
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "bench/common/counting_allocator.h"
+#include "drpc/base/buffer.h"
+#include "drpc/base/check.h"
+#include "drpc/rpc/conn.h"
+#include "drpc/rpc/mux.h"
+#include "drpc/rpc/server.h"
+#include "drpc/rt/os/tcp.h"
+#include "drpc/rt/task.h"
+#include "drpc/wire/frame.h"
+
+namespace drpc::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using StringStream = rpc::ClientStream<std::string, std::string, rpc::BytesCodec>;
+
+constexpr char kEcho[] = "/bench.Bench/Echo";
+constexpr char kSink[] = "/bench.Bench/Sink";
+constexpr int kCallers = 16;
+constexpr int kWarmupCalls = 200;
+
+// The Go library on this kind of machine, loopback TCP (issue 6).
+constexpr double kGoUnaryCallsPerS = 22'500;
+constexpr double kGoUnaryP50Us = 37.6;
+constexpr double kGoConcurrentCallsPerS = 23'000;  // 22-24k: Go does not multiplex
+constexpr double kGoStream64BMsgsPerS = 410'000;
+constexpr double kGoStream64KiBMBPerS = 1'500;
+
+// ---- a server and a client over TCP loopback ---------------------------------
+
+// Counts what the Sink handler received and wakes whoever waits for a total.
+class ReceiveCounter {
+ public:
+  void Add() {
+    const uint64_t n = received_.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (n >= target_.load(std::memory_order_relaxed)) {
+      std::lock_guard<std::mutex> guard(mu_);
+      reached_.notify_all();
+    }
+  }
+  void WaitFor(uint64_t total) {
+    target_.store(total);
+    std::unique_lock<std::mutex> lock(mu_);
+    reached_.wait(lock, [&] { return received_.load() >= total; });
+  }
+  uint64_t received() const { return received_.load(); }
+
+ private:
+  std::atomic<uint64_t> received_{0};
+  std::atomic<uint64_t> target_{~uint64_t{0}};
+  std::mutex mu_;
+  std::condition_variable reached_;
+};
+
+class RpcOverTcp {
+ public:
+  RpcOverTcp() : server_(mux_) {
+    mux_.RegisterUnary<std::string, std::string>(
+        kEcho, [](rpc::ServerCall&, const std::string& in, std::string& out) {
+          out = in;
+          return OkStatus();
+        });
+    mux_.Register(kSink, [this](rpc::ServerCall& call) {
+      std::string msg;
+      Status st;
+      while ((st = call.stream().MsgRecv(msg, rpc::BytesCodec{})).ok()) counter_.Add();
+      return st.is(ErrorKind::kEof) ? OkStatus() : st;
+    });
+    auto listener = rt::os::TcpListener::Listen("127.0.0.1", 0);
+    DRPC_ASSERT(listener.ok(), listener.status().ToString());
+    listener_ = std::move(*listener);
+    serving_ = rt::spawn("bench.serve", [this] { (void)server_.Serve(*listener_); });
+    auto dialed = rt::os::TcpConnect("127.0.0.1", listener_->Port());
+    DRPC_ASSERT(dialed.ok(), dialed.status().ToString());
+    conn_.emplace(std::move(*dialed));
+  }
+  ~RpcOverTcp() {
+    (void)conn_->Close();
+    server_.Stop(std::chrono::seconds(1));
+    serving_.join();
+  }
+
+  rpc::Conn& conn() { return *conn_; }
+  ReceiveCounter& counter() { return counter_; }
+
+ private:
+  rpc::Mux mux_;
+  rpc::Server server_;
+  ReceiveCounter counter_;
+  std::unique_ptr<rt::os::TcpListener> listener_;
+  rt::Task serving_;
+  std::optional<rpc::Conn> conn_;
+};
+
+// A connected pair of raw TCP transports (dialed end, accepted end).
+std::pair<std::unique_ptr<rt::Transport>, std::unique_ptr<rt::Transport>> RawTcpPair() {
+  auto listener = rt::os::TcpListener::Listen("127.0.0.1", 0);
+  DRPC_ASSERT(listener.ok(), listener.status().ToString());
+  std::unique_ptr<rt::Transport> accepted;
+  std::thread acceptor([&] {
+    auto a = (*listener)->Accept();
+    DRPC_ASSERT(a.ok(), a.status().ToString());
+    accepted = std::move(*a);
+  });
+  auto dialed = rt::os::TcpConnect("127.0.0.1", (*listener)->Port());
+  DRPC_ASSERT(dialed.ok(), dialed.status().ToString());
+  acceptor.join();
+  return {std::move(*dialed), std::move(accepted)};
+}
+
+// Reads exactly buffer.size() bytes; false at EOF or on an error.
+bool ReadFull(rt::Transport& t, MutableBytes buffer) {
+  size_t got = 0;
+  // Each round reads at least one byte or ends the loop.
+  while (got < buffer.size()) {
+    rt::ReadResult r = t.Read(buffer.subspan(got));
+    got += r.n;
+    if (!r.err.ok()) return got == buffer.size();
+  }
+  return true;
+}
+
+// ---- latency samples ---------------------------------------------------------
+
+double Percentile(std::vector<double>& samples, double p) {
+  if (samples.empty()) return 0;
+  const size_t k = std::min(samples.size() - 1, static_cast<size_t>(p * samples.size()));
+  std::nth_element(samples.begin(), samples.begin() + static_cast<ptrdiff_t>(k), samples.end());
+  return samples[k];
+}
+
+double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+
+// Sets the counters the summary reads: calls_per_s, p50_us, p99_us,
+// allocs_per_call.
+void ReportCalls(benchmark::State& state, std::vector<double>& latencies_us, uint64_t calls,
+                 double seconds, uint64_t allocations) {
+  state.counters["calls_per_s"] = static_cast<double>(calls) / seconds;
+  state.counters["p50_us"] = Percentile(latencies_us, 0.50);
+  state.counters["p99_us"] = Percentile(latencies_us, 0.99);
+  state.counters["allocs_per_call"] =
+      static_cast<double>(allocations) / static_cast<double>(std::max<uint64_t>(calls, 1));
+  state.SetItemsProcessed(static_cast<int64_t>(calls));
+}
+
+// ---- unary -------------------------------------------------------------------
+
+void BM_Unary(benchmark::State& state) {
+  const std::string request(static_cast<size_t>(state.range(0)), 'x');
+  RpcOverTcp rpc;
+  std::string reply;
+  for (int i = 0; i < kWarmupCalls; ++i) {
+    DRPC_ASSERT(rpc.conn().Invoke(kEcho, request, reply).ok(), "warm-up call");
+  }
+  std::vector<double> latencies_us;
+  latencies_us.reserve(static_cast<size_t>(state.max_iterations));
+  AllocationCounter allocs;
+  Clock::duration total{};
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    const Status st = rpc.conn().Invoke(kEcho, request, reply);
+    const auto elapsed = Clock::now() - t0;
+    DRPC_ASSERT(st.ok() && reply.size() == request.size(), st.ToString());
+    total += elapsed;
+    latencies_us.push_back(Micros(elapsed));
+  }
+  ReportCalls(state, latencies_us, static_cast<uint64_t>(state.iterations()),
+              std::chrono::duration<double>(total).count(), allocs.count());
+}
+BENCHMARK(BM_Unary)->ArgName("bytes")->Arg(8)->Arg(2048)->UseRealTime()->Unit(
+    benchmark::kMicrosecond);
+
+// Runs `calls_per_caller` calls on each of kCallers threads per iteration
+// (`call` is one round trip for caller i) and reports the rate.
+template <class CallFn>
+void RunCallers(benchmark::State& state, int calls_per_caller, CallFn call) {
+  std::barrier sync(kCallers + 1);
+  std::atomic<bool> stop{false};
+  std::vector<std::vector<double>> latencies(kCallers);
+  for (auto& l : latencies) {
+    l.reserve(static_cast<size_t>(state.max_iterations) * static_cast<size_t>(calls_per_caller));
+  }
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] {
+      for (;;) {
+        sync.arrive_and_wait();  // start of an iteration
+        if (stop.load()) return;
+        for (int c = 0; c < calls_per_caller; ++c) {
+          const auto t0 = Clock::now();
+          call(i);
+          latencies[static_cast<size_t>(i)].push_back(Micros(Clock::now() - t0));
+        }
+        sync.arrive_and_wait();  // end of the iteration
+      }
+    });
+  }
+  AllocationCounter allocs;
+  double seconds = 0;
+  uint64_t calls = 0;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    sync.arrive_and_wait();
+    sync.arrive_and_wait();
+    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    state.SetIterationTime(elapsed);
+    seconds += elapsed;
+    calls += static_cast<uint64_t>(kCallers) * static_cast<uint64_t>(calls_per_caller);
+  }
+  const uint64_t allocations = allocs.count();
+  stop = true;
+  sync.arrive_and_wait();
+  for (auto& t : callers) t.join();
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  ReportCalls(state, all, calls, seconds, allocations);
+}
+
+void BM_UnaryConcurrent(benchmark::State& state) {
+  const std::string request(static_cast<size_t>(state.range(0)), 'x');
+  RpcOverTcp rpc;
+  std::vector<std::string> replies(kCallers);
+  for (int i = 0; i < kWarmupCalls; ++i) {
+    DRPC_ASSERT(rpc.conn().Invoke(kEcho, request, replies[0]).ok(), "warm-up call");
+  }
+  RunCallers(state, 32, [&](int i) {
+    std::string& reply = replies[static_cast<size_t>(i)];
+    const Status st = rpc.conn().Invoke(kEcho, request, reply);
+    DRPC_ASSERT(st.ok() && reply.size() == request.size(), st.ToString());
+  });
+}
+BENCHMARK(BM_UnaryConcurrent)
+    ->ArgNames({"bytes", "callers"})
+    ->Args({8, kCallers})
+    ->Args({2048, kCallers})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// One echo thread per connection: reads `size` bytes, writes them back.
+std::thread StartEcho(rt::Transport& server_end, size_t size) {
+  return std::thread([&server_end, size] {
+    std::vector<uint8_t> buffer(size);
+    while (ReadFull(server_end, MutableBytes(buffer))) {
+      if (!server_end.Write(Bytes(buffer)).ok()) return;
+    }
+  });
+}
+
+void BM_RawPingPong(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  auto [client, server] = RawTcpPair();
+  std::thread echo = StartEcho(*server, size);
+  std::vector<uint8_t> out(size, 'x'), in(size);
+  std::vector<double> latencies_us;
+  latencies_us.reserve(static_cast<size_t>(state.max_iterations));
+  Clock::duration total{};
+  AllocationCounter allocs;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    DRPC_ASSERT(client->Write(Bytes(out)).ok(), "raw write");
+    DRPC_ASSERT(ReadFull(*client, MutableBytes(in)), "raw read");
+    const auto elapsed = Clock::now() - t0;
+    total += elapsed;
+    latencies_us.push_back(Micros(elapsed));
+  }
+  ReportCalls(state, latencies_us, static_cast<uint64_t>(state.iterations()),
+              std::chrono::duration<double>(total).count(), allocs.count());
+  (void)client->Close();
+  echo.join();
+}
+BENCHMARK(BM_RawPingPong)
+    ->ArgName("bytes")
+    ->Arg(8)
+    ->Arg(2048)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_RawPingPongConcurrent(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  std::vector<std::unique_ptr<rt::Transport>> clients, servers;
+  std::vector<std::thread> echoes;
+  for (int i = 0; i < kCallers; ++i) {
+    auto [client, server] = RawTcpPair();
+    clients.push_back(std::move(client));
+    servers.push_back(std::move(server));
+    echoes.push_back(StartEcho(*servers.back(), size));
+  }
+  std::vector<std::vector<uint8_t>> buffers(kCallers, std::vector<uint8_t>(size, 'x'));
+  RunCallers(state, 32, [&](int i) {
+    rt::Transport& client = *clients[static_cast<size_t>(i)];
+    std::vector<uint8_t>& buffer = buffers[static_cast<size_t>(i)];
+    DRPC_ASSERT(client.Write(Bytes(buffer)).ok(), "raw write");
+    DRPC_ASSERT(ReadFull(client, MutableBytes(buffer)), "raw read");
+  });
+  for (auto& c : clients) (void)c->Close();
+  for (auto& t : echoes) t.join();
+}
+BENCHMARK(BM_RawPingPongConcurrent)
+    ->ArgNames({"bytes", "callers"})
+    ->Args({8, kCallers})
+    ->Args({2048, kCallers})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// ---- streaming ---------------------------------------------------------------
+
+// Messages per iteration: about 1 MiB of payload for big messages.
+uint64_t MessagesPerIteration(size_t size) { return size >= 4096 ? 16 : 2048; }
+
+void ReportStream(benchmark::State& state, uint64_t messages, size_t size, double seconds,
+                  uint64_t allocations) {
+  state.counters["msgs_per_s"] = static_cast<double>(messages) / seconds;
+  state.counters["MB_per_s"] = static_cast<double>(messages * size) / seconds / 1e6;
+  state.counters["allocs_per_msg"] =
+      static_cast<double>(allocations) / static_cast<double>(std::max<uint64_t>(messages, 1));
+  state.SetItemsProcessed(static_cast<int64_t>(messages));
+  state.SetBytesProcessed(static_cast<int64_t>(messages * size));
+}
+
+void BM_Stream(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  const uint64_t per_iteration = MessagesPerIteration(size);
+  RpcOverTcp rpc;
+  Result<StringStream> stream = rpc.conn().NewStream<std::string, std::string>(kSink);
+  DRPC_ASSERT(stream.ok(), stream.status().ToString());
+  const std::string payload(size, 'x');
+  uint64_t target = 0;
+  for (uint64_t i = 0; i < per_iteration; ++i) DRPC_ASSERT(stream->Send(payload).ok(), "warm-up");
+  rpc.counter().WaitFor(target += per_iteration);
+  AllocationCounter allocs;
+  double seconds = 0;
+  uint64_t messages = 0;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    for (uint64_t i = 0; i < per_iteration; ++i) {
+      DRPC_ASSERT(stream->Send(payload).ok(), "stream send");
+    }
+    rpc.counter().WaitFor(target += per_iteration);
+    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    state.SetIterationTime(elapsed);
+    seconds += elapsed;
+    messages += per_iteration;
+  }
+  ReportStream(state, messages, size, seconds, allocs.count());
+  DRPC_ASSERT(stream->CloseSend().ok(), "close send");
+}
+BENCHMARK(BM_Stream)->ArgName("bytes")->Arg(64)->Arg(64 * 1024)->UseManualTime()->Unit(
+    benchmark::kMicrosecond);
+
+// A raw TCP stream of the bytes drpc would write for each message (its
+// frame), in writes of `write_bytes` (0: one write per message).
+void RawStream(benchmark::State& state, size_t write_bytes) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  const uint64_t per_iteration = MessagesPerIteration(size);
+  auto [client, server] = RawTcpPair();
+  const std::string payload(size, 'x');
+  Buffer frame;
+  wire::AppendFrame(frame, wire::Frame{1, 1, 2, true, false, AsBytes(payload)});
+  // Whole frames, about write_bytes of them, and no more than an iteration.
+  const uint64_t frames_per_chunk =
+      std::clamp<uint64_t>(write_bytes / frame.size(), 1, per_iteration);
+  Buffer chunk;
+  for (uint64_t i = 0; i < frames_per_chunk; ++i) chunk.Append(frame.view());
+  std::atomic<uint64_t> bytes_read{0};
+  std::mutex mu;
+  std::condition_variable progressed;
+  std::atomic<uint64_t> target{~uint64_t{0}};
+  std::thread reader([&, server = server.get()] {
+    std::vector<uint8_t> buffer(256 * 1024);
+    for (;;) {
+      rt::ReadResult r = server->Read(MutableBytes(buffer));
+      const uint64_t total = bytes_read.fetch_add(r.n) + r.n;
+      if (total >= target.load()) {
+        std::lock_guard<std::mutex> guard(mu);
+        progressed.notify_all();
+      }
+      if (!r.err.ok()) return;
+    }
+  });
+  AllocationCounter allocs;
+  double seconds = 0;
+  uint64_t messages = 0, written = 0;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    uint64_t sent = 0;
+    // Whole chunks, then single frames up to the iteration's count.
+    for (; sent + frames_per_chunk <= per_iteration; sent += frames_per_chunk) {
+      DRPC_ASSERT(client->Write(chunk.view()).ok(), "raw write");
+    }
+    for (; sent < per_iteration; ++sent) DRPC_ASSERT(client->Write(frame.view()).ok(), "raw write");
+    written += per_iteration * frame.size();
+    target.store(written);
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      progressed.wait(lock, [&] { return bytes_read.load() >= written; });
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    state.SetIterationTime(elapsed);
+    seconds += elapsed;
+    messages += per_iteration;
+  }
+  ReportStream(state, messages, size, seconds, allocs.count());
+  (void)client->Close();
+  reader.join();
+}
+
+void BM_RawStream(benchmark::State& state) { RawStream(state, 0); }
+void BM_RawStreamBulk(benchmark::State& state) { RawStream(state, 256 * 1024); }
+BENCHMARK(BM_RawStream)
+    ->ArgName("bytes")
+    ->Arg(64)
+    ->Arg(64 * 1024)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RawStreamBulk)
+    ->ArgName("bytes")
+    ->Arg(64)
+    ->Arg(64 * 1024)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// ---- summary -----------------------------------------------------------------
+
+// Passes everything to the console and keeps each benchmark's counters per
+// repetition; the summary uses their medians.
+class SummaryReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
+      const std::string key = run.run_name.function_name + "/" + run.run_name.args;
+      for (const auto& [name, counter] : run.counters) {
+        samples_[key][name].push_back(counter.value);
+      }
+    }
+  }
+
+  // The median of `counter` over the repetitions of `key`; 0 if absent.
+  double Median(const std::string& key, const std::string& counter) const {
+    auto bench = samples_.find(key);
+    if (bench == samples_.end()) return 0;
+    auto values = bench->second.find(counter);
+    if (values == bench->second.end() || values->second.empty()) return 0;
+    std::vector<double> v = values->second;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  }
+  size_t Repetitions(const std::string& key) const {
+    auto bench = samples_.find(key);
+    if (bench == samples_.end() || bench->second.empty()) return 0;
+    return bench->second.begin()->second.size();
+  }
+
+ private:
+  std::map<std::string, std::map<std::string, std::vector<double>>> samples_;
+};
+
+double Ratio(double a, double b) { return b > 0 ? a / b : 0; }
+
+void PrintSummary(const SummaryReporter& r) {
+  std::printf(
+      "\nSummary (medians over repetitions; Go = storj.io/drpc on this kind of machine, loopback "
+      "TCP)\n");
+  std::printf("%-26s %5s %12s %9s %9s %8s %12s %8s %7s\n", "case", "reps", "calls/s", "p50 us",
+              "p99 us", "vs Go", "raw calls/s", "vs raw", "allocs");
+  struct UnaryRow {
+    const char* label;
+    std::string key;
+    std::string raw;
+    double go;
+  };
+  const UnaryRow unary[] = {
+      {"unary 8 B", "BM_Unary/bytes:8", "BM_RawPingPong/bytes:8", kGoUnaryCallsPerS},
+      {"unary 2 KiB", "BM_Unary/bytes:2048", "BM_RawPingPong/bytes:2048", kGoUnaryCallsPerS},
+      {"unary 8 B, 16 callers", "BM_UnaryConcurrent/bytes:8/callers:16",
+       "BM_RawPingPongConcurrent/bytes:8/callers:16", kGoConcurrentCallsPerS},
+      {"unary 2 KiB, 16 callers", "BM_UnaryConcurrent/bytes:2048/callers:16",
+       "BM_RawPingPongConcurrent/bytes:2048/callers:16", kGoConcurrentCallsPerS},
+  };
+  for (const UnaryRow& row : unary) {
+    const double rate = r.Median(row.key, "calls_per_s");
+    const double raw = r.Median(row.raw, "calls_per_s");
+    std::printf("%-26s %5zu %12.0f %9.1f %9.1f %7.2fx %12.0f %7.2fx %7.1f\n", row.label,
+                r.Repetitions(row.key), rate, r.Median(row.key, "p50_us"),
+                r.Median(row.key, "p99_us"), Ratio(rate, row.go), raw, Ratio(rate, raw),
+                r.Median(row.key, "allocs_per_call"));
+  }
+  std::printf(
+      "  Go: sequential p50 %.1f us, %.0f calls/s; 16 goroutines on one connection "
+      "%.0f calls/s. Goal: 2x Go's unary rate.\n",
+      kGoUnaryP50Us, kGoUnaryCallsPerS, kGoConcurrentCallsPerS);
+  std::printf("  sequential p50 vs Go: 8 B %.2fx faster, 2 KiB %.2fx faster\n",
+              Ratio(kGoUnaryP50Us, r.Median("BM_Unary/bytes:8", "p50_us")),
+              Ratio(kGoUnaryP50Us, r.Median("BM_Unary/bytes:2048", "p50_us")));
+
+  std::printf("\n%-26s %5s %12s %10s %8s %12s %8s %12s %8s %7s\n", "case", "reps", "msg/s", "MB/s",
+              "vs Go", "raw msg/s", "vs raw", "bulk MB/s", "vs bulk", "allocs");
+  struct StreamRow {
+    const char* label;
+    int bytes;
+    double go_msgs_per_s;
+  };
+  const StreamRow streams[] = {{"stream 64 B", 64, kGoStream64BMsgsPerS},
+                               {"stream 64 KiB", 65536, kGoStream64KiBMBPerS * 1e6 / 65536}};
+  for (const StreamRow& row : streams) {
+    const std::string arg = "/bytes:" + std::to_string(row.bytes);
+    const double msgs = r.Median("BM_Stream" + arg, "msgs_per_s");
+    const double raw = r.Median("BM_RawStream" + arg, "msgs_per_s");
+    const double bulk = r.Median("BM_RawStreamBulk" + arg, "MB_per_s");
+    const double mb = r.Median("BM_Stream" + arg, "MB_per_s");
+    std::printf("%-26s %5zu %12.0f %10.1f %7.2fx %12.0f %7.2fx %12.1f %7.2fx %7.2f\n", row.label,
+                r.Repetitions("BM_Stream" + arg), msgs, mb, Ratio(msgs, row.go_msgs_per_s), raw,
+                Ratio(msgs, raw), bulk, Ratio(mb, bulk),
+                r.Median("BM_Stream" + arg, "allocs_per_msg"));
+  }
+  std::printf("  Go: 64 B %.0f msg/s, 64 KiB %.0f MB/s. Goal: 1.5x Go's streaming rate.\n",
+              kGoStream64BMsgsPerS, kGoStream64KiBMBPerS);
+}
+
+}  // namespace
+}  // namespace drpc::bench
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  drpc::bench::SummaryReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  drpc::bench::PrintSummary(reporter);
+  return 0;
+}
