@@ -467,38 +467,54 @@ BENCHMARK(BM_RawStreamBulk)
 // ---- summary -----------------------------------------------------------------
 
 // Passes everything to the console and keeps each benchmark's counters per
-// repetition; the summary uses their medians.
+// repetition (or the median rows, with --benchmark_report_aggregates_only);
+// the summary uses their medians.
 class SummaryReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
-      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
+      if (run.error_occurred) continue;
       const std::string key = run.run_name.function_name + "/" + run.run_name.args;
+      const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+      if (run.run_type != Run::RT_Iteration && !median) continue;
+      if (median) repetitions_[key] = static_cast<size_t>(run.repetitions);
       for (const auto& [name, counter] : run.counters) {
-        samples_[key][name].push_back(counter.value);
+        (median ? medians_ : samples_)[key][name].push_back(counter.value);
       }
     }
   }
 
   // The median of `counter` over the repetitions of `key`; 0 if absent.
   double Median(const std::string& key, const std::string& counter) const {
-    auto bench = samples_.find(key);
-    if (bench == samples_.end()) return 0;
-    auto values = bench->second.find(counter);
-    if (values == bench->second.end() || values->second.empty()) return 0;
-    std::vector<double> v = values->second;
+    if (const std::vector<double>* m = Find(medians_, key, counter)) return m->front();
+    const std::vector<double>* values = Find(samples_, key, counter);
+    if (values == nullptr) return 0;
+    std::vector<double> v = *values;
     std::sort(v.begin(), v.end());
     return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
   }
   size_t Repetitions(const std::string& key) const {
+    if (auto it = repetitions_.find(key); it != repetitions_.end()) return it->second;
     auto bench = samples_.find(key);
     if (bench == samples_.end() || bench->second.empty()) return 0;
     return bench->second.begin()->second.size();
   }
 
  private:
-  std::map<std::string, std::map<std::string, std::vector<double>>> samples_;
+  using Table = std::map<std::string, std::map<std::string, std::vector<double>>>;
+  static const std::vector<double>* Find(const Table& table, const std::string& key,
+                                         const std::string& counter) {
+    auto bench = table.find(key);
+    if (bench == table.end()) return nullptr;
+    auto values = bench->second.find(counter);
+    if (values == bench->second.end() || values->second.empty()) return nullptr;
+    return &values->second;
+  }
+
+  Table samples_;  // per repetition
+  Table medians_;  // the median rows of --benchmark_report_aggregates_only
+  std::map<std::string, size_t> repetitions_;
 };
 
 double Ratio(double a, double b) { return b > 0 ? a / b : 0; }
