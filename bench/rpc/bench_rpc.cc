@@ -18,15 +18,21 @@
 //                                 message, one reader
 //   RawStreamBulk/<bytes>         the same bytes in 256 KiB writes: the
 //                                 loopback byte rate
-// Allocations are counted over the whole process (client and server), in
-// steady state (after a warm-up). After the table the program prints a
-// summary with ratios against Go and against the baselines, from the
-// medians over repetitions.
+// Costs per call or message, over the whole process (client and server
+// ends), in steady state (after a warm-up): allocations (counting operator
+// new), CPU time (user + system) and context switches (getrusage). CPU time
+// and switches do not depend on how fast a sleeping thread is woken, which
+// on a shared VM varies much more than the work itself. After the table the
+// program prints a summary with ratios against Go and against the
+// baselines, from the medians over repetitions. The machine is shared:
+// run with repetitions (and --benchmark_enable_random_interleaving=true).
 //
 //   cmake --preset release -B build/interop-release
 //   cmake --build build/interop-release --target bench_rpc
-//   build/interop-release/bench/rpc/bench_rpc --benchmark_repetitions=5
+//   build/interop-release/bench/rpc/bench_rpc --benchmark_repetitions=7 \
+//       --benchmark_min_time=0.3 --benchmark_enable_random_interleaving=true
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -176,15 +182,45 @@ double Percentile(std::vector<double>& samples, double p) {
 
 double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
-// Sets the counters the summary reads: calls_per_s, p50_us, p99_us,
-// allocs_per_call.
+// What the whole process (every thread, both ends) spent: allocations, CPU
+// time (user + system) and context switches. CPU time and switches per call
+// do not depend on how long a sleeping thread took to wake up, which on a
+// shared virtual machine varies far more than the work does.
+struct ProcessCost {
+  uint64_t allocations = 0;
+  double cpu_s = 0;
+  int64_t context_switches = 0;
+
+  static ProcessCost Now() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    return ProcessCost{AllocationCount(), seconds(usage.ru_utime) + seconds(usage.ru_stime),
+                       usage.ru_nvcsw + usage.ru_nivcsw};
+  }
+  ProcessCost operator-(const ProcessCost& start) const {
+    return ProcessCost{allocations - start.allocations, cpu_s - start.cpu_s,
+                       context_switches - start.context_switches};
+  }
+};
+
+// Sets <what>_per_<op>: allocs, cpu_us and switches per operation.
+void ReportCost(benchmark::State& state, const ProcessCost& spent, uint64_t ops, const char* op) {
+  const double n = static_cast<double>(std::max<uint64_t>(ops, 1));
+  const std::string per = std::string("_per_") + op;
+  state.counters["allocs" + per] = static_cast<double>(spent.allocations) / n;
+  state.counters["cpu_us" + per] = spent.cpu_s * 1e6 / n;
+  state.counters["switches" + per] = static_cast<double>(spent.context_switches) / n;
+}
+
+// Sets the counters the summary reads: calls_per_s, p50_us, p99_us and the
+// costs per call.
 void ReportCalls(benchmark::State& state, std::vector<double>& latencies_us, uint64_t calls,
-                 double seconds, uint64_t allocations) {
+                 double seconds, const ProcessCost& spent) {
   state.counters["calls_per_s"] = static_cast<double>(calls) / seconds;
   state.counters["p50_us"] = Percentile(latencies_us, 0.50);
   state.counters["p99_us"] = Percentile(latencies_us, 0.99);
-  state.counters["allocs_per_call"] =
-      static_cast<double>(allocations) / static_cast<double>(std::max<uint64_t>(calls, 1));
+  ReportCost(state, spent, calls, "call");
   state.SetItemsProcessed(static_cast<int64_t>(calls));
 }
 
@@ -199,7 +235,7 @@ void BM_Unary(benchmark::State& state) {
   }
   std::vector<double> latencies_us;
   latencies_us.reserve(static_cast<size_t>(state.max_iterations));
-  AllocationCounter allocs;
+  const ProcessCost start = ProcessCost::Now();
   Clock::duration total{};
   for (auto _ : state) {
     const auto t0 = Clock::now();
@@ -210,7 +246,7 @@ void BM_Unary(benchmark::State& state) {
     latencies_us.push_back(Micros(elapsed));
   }
   ReportCalls(state, latencies_us, static_cast<uint64_t>(state.iterations()),
-              std::chrono::duration<double>(total).count(), allocs.count());
+              std::chrono::duration<double>(total).count(), ProcessCost::Now() - start);
 }
 BENCHMARK(BM_Unary)->ArgName("bytes")->Arg(8)->Arg(2048)->UseRealTime()->Unit(
     benchmark::kMicrosecond);
@@ -240,7 +276,7 @@ void RunCallers(benchmark::State& state, int calls_per_caller, CallFn call) {
       }
     });
   }
-  AllocationCounter allocs;
+  const ProcessCost start = ProcessCost::Now();
   double seconds = 0;
   uint64_t calls = 0;
   for (auto _ : state) {
@@ -252,13 +288,13 @@ void RunCallers(benchmark::State& state, int calls_per_caller, CallFn call) {
     seconds += elapsed;
     calls += static_cast<uint64_t>(kCallers) * static_cast<uint64_t>(calls_per_caller);
   }
-  const uint64_t allocations = allocs.count();
+  const ProcessCost spent = ProcessCost::Now() - start;
   stop = true;
   sync.arrive_and_wait();
   for (auto& t : callers) t.join();
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  ReportCalls(state, all, calls, seconds, allocations);
+  ReportCalls(state, all, calls, seconds, spent);
 }
 
 void BM_UnaryConcurrent(benchmark::State& state) {
@@ -299,7 +335,7 @@ void BM_RawPingPong(benchmark::State& state) {
   std::vector<double> latencies_us;
   latencies_us.reserve(static_cast<size_t>(state.max_iterations));
   Clock::duration total{};
-  AllocationCounter allocs;
+  const ProcessCost start = ProcessCost::Now();
   for (auto _ : state) {
     const auto t0 = Clock::now();
     DRPC_ASSERT(client->Write(Bytes(out)).ok(), "raw write");
@@ -309,7 +345,7 @@ void BM_RawPingPong(benchmark::State& state) {
     latencies_us.push_back(Micros(elapsed));
   }
   ReportCalls(state, latencies_us, static_cast<uint64_t>(state.iterations()),
-              std::chrono::duration<double>(total).count(), allocs.count());
+              std::chrono::duration<double>(total).count(), ProcessCost::Now() - start);
   (void)client->Close();
   echo.join();
 }
@@ -353,11 +389,10 @@ BENCHMARK(BM_RawPingPongConcurrent)
 uint64_t MessagesPerIteration(size_t size) { return size >= 4096 ? 16 : 2048; }
 
 void ReportStream(benchmark::State& state, uint64_t messages, size_t size, double seconds,
-                  uint64_t allocations) {
+                  const ProcessCost& spent) {
   state.counters["msgs_per_s"] = static_cast<double>(messages) / seconds;
   state.counters["MB_per_s"] = static_cast<double>(messages * size) / seconds / 1e6;
-  state.counters["allocs_per_msg"] =
-      static_cast<double>(allocations) / static_cast<double>(std::max<uint64_t>(messages, 1));
+  ReportCost(state, spent, messages, "msg");
   state.SetItemsProcessed(static_cast<int64_t>(messages));
   state.SetBytesProcessed(static_cast<int64_t>(messages * size));
 }
@@ -372,7 +407,7 @@ void BM_Stream(benchmark::State& state) {
   uint64_t target = 0;
   for (uint64_t i = 0; i < per_iteration; ++i) DRPC_ASSERT(stream->Send(payload).ok(), "warm-up");
   rpc.counter().WaitFor(target += per_iteration);
-  AllocationCounter allocs;
+  const ProcessCost start = ProcessCost::Now();
   double seconds = 0;
   uint64_t messages = 0;
   for (auto _ : state) {
@@ -386,7 +421,7 @@ void BM_Stream(benchmark::State& state) {
     seconds += elapsed;
     messages += per_iteration;
   }
-  ReportStream(state, messages, size, seconds, allocs.count());
+  ReportStream(state, messages, size, seconds, ProcessCost::Now() - start);
   DRPC_ASSERT(stream->CloseSend().ok(), "close send");
 }
 BENCHMARK(BM_Stream)->ArgName("bytes")->Arg(64)->Arg(64 * 1024)->UseManualTime()->Unit(
@@ -422,7 +457,7 @@ void RawStream(benchmark::State& state, size_t write_bytes) {
       if (!r.err.ok()) return;
     }
   });
-  AllocationCounter allocs;
+  const ProcessCost start = ProcessCost::Now();
   double seconds = 0;
   uint64_t messages = 0, written = 0;
   for (auto _ : state) {
@@ -444,7 +479,7 @@ void RawStream(benchmark::State& state, size_t write_bytes) {
     seconds += elapsed;
     messages += per_iteration;
   }
-  ReportStream(state, messages, size, seconds, allocs.count());
+  ReportStream(state, messages, size, seconds, ProcessCost::Now() - start);
   (void)client->Close();
   reader.join();
 }
@@ -523,8 +558,9 @@ void PrintSummary(const SummaryReporter& r) {
   std::printf(
       "\nSummary (medians over repetitions; Go = storj.io/drpc on this kind of machine, loopback "
       "TCP)\n");
-  std::printf("%-26s %5s %12s %9s %9s %8s %12s %8s %7s\n", "case", "reps", "calls/s", "p50 us",
-              "p99 us", "vs Go", "raw calls/s", "vs raw", "allocs");
+  std::printf("%-24s %4s %9s %7s %7s %7s %9s %7s %7s %8s %9s %6s\n", "case", "reps", "calls/s",
+              "p50 us", "p99 us", "vs Go", "raw /s", "vs raw", "cpu us", "raw cpu", "switches",
+              "allocs");
   struct UnaryRow {
     const char* label;
     std::string key;
@@ -542,21 +578,28 @@ void PrintSummary(const SummaryReporter& r) {
   for (const UnaryRow& row : unary) {
     const double rate = r.Median(row.key, "calls_per_s");
     const double raw = r.Median(row.raw, "calls_per_s");
-    std::printf("%-26s %5zu %12.0f %9.1f %9.1f %7.2fx %12.0f %7.2fx %7.1f\n", row.label,
-                r.Repetitions(row.key), rate, r.Median(row.key, "p50_us"),
+    std::printf("%-24s %4zu %9.0f %7.1f %7.1f %6.2fx %9.0f %6.2fx %7.1f %8.1f %4.1f/%-4.1f %6.1f\n",
+                row.label, r.Repetitions(row.key), rate, r.Median(row.key, "p50_us"),
                 r.Median(row.key, "p99_us"), Ratio(rate, row.go), raw, Ratio(rate, raw),
+                r.Median(row.key, "cpu_us_per_call"), r.Median(row.raw, "cpu_us_per_call"),
+                r.Median(row.key, "switches_per_call"), r.Median(row.raw, "switches_per_call"),
                 r.Median(row.key, "allocs_per_call"));
   }
   std::printf(
-      "  Go: sequential p50 %.1f us, %.0f calls/s; 16 goroutines on one connection "
-      "%.0f calls/s. Goal: 2x Go's unary rate.\n",
+      "  cpu us: process CPU time (user + system, both ends) per call; raw cpu: the same for the "
+      "raw baseline;\n  switches: context switches per call, drpc/raw; allocs: per call, both "
+      "ends.\n");
+  std::printf(
+      "  Go: sequential p50 %.1f us, %.0f calls/s; 16 goroutines on one connection %.0f calls/s. "
+      "Goal: 2x Go's unary rate.\n",
       kGoUnaryP50Us, kGoUnaryCallsPerS, kGoConcurrentCallsPerS);
-  std::printf("  sequential p50 vs Go: 8 B %.2fx faster, 2 KiB %.2fx faster\n",
+  std::printf("  sequential p50, Go's / ours: 8 B %.2fx, 2 KiB %.2fx\n",
               Ratio(kGoUnaryP50Us, r.Median("BM_Unary/bytes:8", "p50_us")),
               Ratio(kGoUnaryP50Us, r.Median("BM_Unary/bytes:2048", "p50_us")));
 
-  std::printf("\n%-26s %5s %12s %10s %8s %12s %8s %12s %8s %7s\n", "case", "reps", "msg/s", "MB/s",
-              "vs Go", "raw msg/s", "vs raw", "bulk MB/s", "vs bulk", "allocs");
+  std::printf("\n%-24s %4s %9s %8s %7s %9s %7s %9s %7s %7s %8s %6s\n", "case", "reps", "msg/s",
+              "MB/s", "vs Go", "raw msg/s", "vs raw", "bulk MB/s", "vs bulk", "cpu us", "switches",
+              "allocs");
   struct StreamRow {
     const char* label;
     int bytes;
@@ -566,17 +609,20 @@ void PrintSummary(const SummaryReporter& r) {
                                {"stream 64 KiB", 65536, kGoStream64KiBMBPerS * 1e6 / 65536}};
   for (const StreamRow& row : streams) {
     const std::string arg = "/bytes:" + std::to_string(row.bytes);
-    const double msgs = r.Median("BM_Stream" + arg, "msgs_per_s");
+    const std::string key = "BM_Stream" + arg;
+    const double msgs = r.Median(key, "msgs_per_s");
+    const double mb = r.Median(key, "MB_per_s");
     const double raw = r.Median("BM_RawStream" + arg, "msgs_per_s");
     const double bulk = r.Median("BM_RawStreamBulk" + arg, "MB_per_s");
-    const double mb = r.Median("BM_Stream" + arg, "MB_per_s");
-    std::printf("%-26s %5zu %12.0f %10.1f %7.2fx %12.0f %7.2fx %12.1f %7.2fx %7.2f\n", row.label,
-                r.Repetitions("BM_Stream" + arg), msgs, mb, Ratio(msgs, row.go_msgs_per_s), raw,
-                Ratio(msgs, raw), bulk, Ratio(mb, bulk),
-                r.Median("BM_Stream" + arg, "allocs_per_msg"));
+    std::printf("%-24s %4zu %9.0f %8.1f %6.2fx %9.0f %6.2fx %9.1f %6.2fx %7.2f %8.3f %6.2f\n",
+                row.label, r.Repetitions(key), msgs, mb, Ratio(msgs, row.go_msgs_per_s), raw,
+                Ratio(msgs, raw), bulk, Ratio(mb, bulk), r.Median(key, "cpu_us_per_msg"),
+                r.Median(key, "switches_per_msg"), r.Median(key, "allocs_per_msg"));
   }
-  std::printf("  Go: 64 B %.0f msg/s, 64 KiB %.0f MB/s. Goal: 1.5x Go's streaming rate.\n",
-              kGoStream64BMsgsPerS, kGoStream64KiBMBPerS);
+  std::printf(
+      "  raw: one write per message's frame; bulk: the same bytes in 256 KiB writes (the loopback "
+      "ceiling).\n  Go: 64 B %.0f msg/s, 64 KiB %.0f MB/s. Goal: 1.5x Go's streaming rate.\n",
+      kGoStream64BMsgsPerS, kGoStream64KiBMBPerS);
 }
 
 }  // namespace
