@@ -26,11 +26,11 @@ void SetInvariantHandler(InvariantHandler handler);  // nullptr restores the def
 
 }  // namespace drpc
 
-#define DRPC_ASSERT(cond, message)                                          \
-  do {                                                                      \
-    if (__builtin_expect(!(cond), 0)) {                                     \
-      ::drpc::InvariantViolated(__FILE__, __LINE__, #cond, (message));      \
-    }                                                                       \
+#define DRPC_ASSERT(cond, message)                                     \
+  do {                                                                 \
+    if (__builtin_expect(!(cond), 0)) {                                \
+      ::drpc::InvariantViolated(__FILE__, __LINE__, #cond, (message)); \
+    }                                                                  \
   } while (0)
 
 #if DRPC_CHECKED

@@ -6,20 +6,34 @@ namespace drpc {
 
 std::string_view ErrorKindName(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kOk: return "ok";
-    case ErrorKind::kEof: return "eof";
-    case ErrorKind::kUnexpectedEof: return "unexpected_eof";
-    case ErrorKind::kCanceled: return "canceled";
-    case ErrorKind::kDeadlineExceeded: return "deadline_exceeded";
-    case ErrorKind::kClosed: return "closed";
-    case ErrorKind::kConnection: return "connection";
-    case ErrorKind::kProtocol: return "protocol";
-    case ErrorKind::kInternal: return "internal";
-    case ErrorKind::kDrpc: return "drpc";
-    case ErrorKind::kRemote: return "remote";
-    case ErrorKind::kMessageSize: return "message_size";
-    case ErrorKind::kInvalidArgument: return "invalid_argument";
-    case ErrorKind::kResourceExhausted: return "resource_exhausted";
+    case ErrorKind::kOk:
+      return "ok";
+    case ErrorKind::kEof:
+      return "eof";
+    case ErrorKind::kUnexpectedEof:
+      return "unexpected_eof";
+    case ErrorKind::kCanceled:
+      return "canceled";
+    case ErrorKind::kDeadlineExceeded:
+      return "deadline_exceeded";
+    case ErrorKind::kClosed:
+      return "closed";
+    case ErrorKind::kConnection:
+      return "connection";
+    case ErrorKind::kProtocol:
+      return "protocol";
+    case ErrorKind::kInternal:
+      return "internal";
+    case ErrorKind::kDrpc:
+      return "drpc";
+    case ErrorKind::kRemote:
+      return "remote";
+    case ErrorKind::kMessageSize:
+      return "message_size";
+    case ErrorKind::kInvalidArgument:
+      return "invalid_argument";
+    case ErrorKind::kResourceExhausted:
+      return "resource_exhausted";
   }
   return "unknown";
 }

@@ -29,7 +29,7 @@ enum class ErrorKind : uint8_t {
   kRemote,            // an error the peer sent in an Error packet; `code` is its code
   kMessageSize,       // a message is larger than the configured limit (MessageSizeError)
   kInvalidArgument,   // the caller passed something unusable (API misuse, bad CLI flag)
-  kResourceExhausted, // a configured bound was reached (too many streams, ...)
+  kResourceExhausted,  // a configured bound was reached (too many streams, ...)
 };
 
 std::string_view ErrorKindName(ErrorKind kind);
@@ -70,13 +70,21 @@ inline Status CanceledError() { return Status(ErrorKind::kCanceled, "context can
 inline Status DeadlineExceededError() {
   return Status(ErrorKind::kDeadlineExceeded, "context deadline exceeded");
 }
-inline Status ClosedError(std::string message) { return Status(ErrorKind::kClosed, std::move(message)); }
+inline Status ClosedError(std::string message) {
+  return Status(ErrorKind::kClosed, std::move(message));
+}
 inline Status ConnectionError(std::string message) {
   return Status(ErrorKind::kConnection, std::move(message));
 }
-inline Status ProtocolError(std::string message) { return Status(ErrorKind::kProtocol, std::move(message)); }
-inline Status InternalError(std::string message) { return Status(ErrorKind::kInternal, std::move(message)); }
-inline Status DrpcError(std::string message) { return Status(ErrorKind::kDrpc, std::move(message)); }
+inline Status ProtocolError(std::string message) {
+  return Status(ErrorKind::kProtocol, std::move(message));
+}
+inline Status InternalError(std::string message) {
+  return Status(ErrorKind::kInternal, std::move(message));
+}
+inline Status DrpcError(std::string message) {
+  return Status(ErrorKind::kDrpc, std::move(message));
+}
 inline Status RemoteError(std::string message, uint64_t code) {
   return Status(ErrorKind::kRemote, std::move(message), code);
 }

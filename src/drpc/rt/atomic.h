@@ -22,7 +22,9 @@ class Atomic {
   void store(T value) { cell_.store(value); }
   T exchange(T value) { return cell_.exchange(value); }
   // On failure `expected` receives the current value, as with std::atomic.
-  bool compare_exchange(T& expected, T desired) { return cell_.compare_exchange(expected, desired); }
+  bool compare_exchange(T& expected, T desired) {
+    return cell_.compare_exchange(expected, desired);
+  }
   T fetch_add(T delta) requires std::is_integral_v<T> { return cell_.fetch_add(delta); }
   T fetch_sub(T delta) requires std::is_integral_v<T> { return cell_.fetch_sub(delta); }
 
