@@ -210,6 +210,41 @@ TEST(Deadline, FinishedStreamsLeaveNoDeadlineBehind) {
   EXPECT_EQ(p.client->stats().deadlines_expired, 0u);
 }
 
+// The watcher sleeps on its own condition variable: streams without a
+// deadline never wake it, and neither does a stream with a later deadline
+// than one already waiting (the watcher's wake-up time does not change).
+TEST(Deadline, StreamsWithoutAnEarlierDeadlineNeverWakeTheWatcher) {
+  Pair p = MakePair();
+  // Let the watcher reach its first wait (a wake-up before it is counted
+  // would be missed, not invented, so this only makes the test stricter).
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 50; ++i) {
+    std::shared_ptr<Stream> c = Invoke(*p.client);
+    ServerStream in = Accept(*p.server);
+    ASSERT_TRUE(Send(*c, "x").ok());
+    ASSERT_TRUE(c->CloseSend().ok());
+    ASSERT_TRUE(Recv(*in.stream).ok());
+    ASSERT_TRUE(in.stream->CloseSend().ok());
+    EXPECT_TRUE(Recv(*c).status().is(ErrorKind::kEof));
+    WaitFor(c->finished(), "client stream finishes");
+    WaitFor(in.stream->finished(), "server stream finishes");
+  }
+  EXPECT_EQ(p.client->stats().watcher_wakeups, 0u);
+  EXPECT_EQ(p.server->stats().watcher_wakeups, 0u);
+
+  // One far deadline wakes the watcher once (to sleep until it); later
+  // ones, which do not move the earliest deadline, do not.
+  const rt::TimePoint far = rt::now() + std::chrono::hours(1);
+  std::vector<std::shared_ptr<Stream>> held;
+  for (int i = 0; i < 10; ++i) {
+    held.push_back(Invoke(*p.client, "/svc/Held", {}, {.deadline = far + std::chrono::seconds(i)}));
+  }
+  for (const std::shared_ptr<Stream>& s : held) ASSERT_TRUE(s->Close().ok());
+  for (const std::shared_ptr<Stream>& s : held) WaitFor(s->finished(), "held stream finishes");
+  EXPECT_LE(p.client->stats().watcher_wakeups, 1u);
+  EXPECT_EQ(p.client->stats().deadlines_expired, 0u);
+}
+
 TEST(Deadline, SetDeadlineOnAServerStream) {
   Opened o = Open();
   EXPECT_TRUE(o.pair.server->SetDeadline(*o.server, rt::now() + std::chrono::milliseconds(10)));

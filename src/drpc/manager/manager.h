@@ -122,7 +122,8 @@ struct ManagerStats {
   uint64_t streams_opened = 0;   // registered, either role
   uint64_t streams_refused = 0;  // server: answered with an Error frame
   uint64_t deadlines_expired = 0;
-  size_t live_streams = 0;  // Stream objects of this connection not yet destroyed
+  uint64_t watcher_wakeups = 0;  // times the deadline watcher woke up (stream_table.h)
+  size_t live_streams = 0;       // Stream objects of this connection not yet destroyed
 };
 
 namespace detail {

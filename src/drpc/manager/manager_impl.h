@@ -423,6 +423,7 @@ ManagerStats BasicManager<Policy>::stats() const {
     out = stats_;
   }
   out.live_streams = static_cast<size_t>(live_->count.load());
+  out.watcher_wakeups = table_->watcher_wakeups();
   return out;
 }
 

@@ -6,7 +6,14 @@
 
 namespace drpc::manager {
 
-StreamTable::StreamTable() : mu_("stream_table.mu"), changed_("stream_table.changed") {}
+StreamTable::StreamTable()
+    : mu_("stream_table.mu"),
+      changed_("stream_table.changed"),
+      watcher_wake_("stream_table.watcher_wake") {}
+
+rt::TimePoint StreamTable::EarliestLocked() const {
+  return by_deadline_.empty() ? rt::kNoDeadline : by_deadline_.begin()->first;
+}
 
 AddResult StreamTable::AddLocked(rt::Lock& lock, StreamPtr stream, size_t limit,
                                  rt::TimePoint deadline, bool wait_for_room, bool check_closed) {
@@ -28,11 +35,15 @@ AddResult StreamTable::AddLocked(rt::Lock& lock, StreamPtr stream, size_t limit,
 }
 
 void StreamTable::SetDeadlineLocked(Entry& entry, uint64_t id, rt::TimePoint deadline) {
+  if (entry.deadline == rt::kNoDeadline && deadline == rt::kNoDeadline) return;
+  const rt::TimePoint earliest = EarliestLocked();
   if (entry.deadline != rt::kNoDeadline) by_deadline_.erase({entry.deadline, id});
   entry.deadline = deadline;
   if (deadline == rt::kNoDeadline) return;
   by_deadline_.insert({deadline, id});
-  changed_.notify_all();  // the watcher may need to wake earlier
+  // Only an earlier first deadline changes when the watcher must wake; a
+  // later or removed one lets it wake at the old time and find nothing due.
+  if (deadline < earliest) watcher_wake_.notify_one();
 }
 
 StreamTable::StreamPtr StreamTable::Get(uint64_t id) const {
@@ -57,6 +68,7 @@ StreamTable::StreamPtr StreamTable::OnFinished(uint64_t id) {
   auto it = streams_.find(id);
   if (it == streams_.end()) return nullptr;
   StreamPtr stream = std::move(it->second.stream);
+  // Its deadline goes without waking the watcher (see the header comment).
   if (it->second.deadline != rt::kNoDeadline) by_deadline_.erase({it->second.deadline, id});
   streams_.erase(it);
   changed_.notify_all();
@@ -71,6 +83,7 @@ std::vector<StreamTable::StreamPtr> StreamTable::Close() {
   snapshot.reserve(streams_.size());
   for (auto& [id, entry] : streams_) snapshot.push_back(entry.stream);
   changed_.notify_all();
+  watcher_wake_.notify_all();
   return snapshot;
 }
 
@@ -103,12 +116,14 @@ std::vector<StreamTable::StreamPtr> StreamTable::WaitExpired(const char* label) 
   for (;;) {
     if (closed_) return {};
     if (by_deadline_.empty()) {
-      changed_.wait(lock, label);
+      watcher_wake_.wait(lock, label);
+      ++watcher_wakeups_;
       continue;
     }
     const rt::TimePoint first = by_deadline_.begin()->first;
     if (rt::now() < first) {
-      changed_.wait_until(lock, first, label);
+      (void)watcher_wake_.wait_until(lock, first, label);
+      ++watcher_wakeups_;
       continue;
     }
     std::vector<StreamPtr> expired;
@@ -138,6 +153,11 @@ bool StreamTable::closed() const {
 size_t StreamTable::deadlines() const {
   rt::LockGuard guard(mu_);
   return by_deadline_.size();
+}
+
+uint64_t StreamTable::watcher_wakeups() const {
+  rt::LockGuard guard(mu_);
+  return watcher_wakeups_;
 }
 
 }  // namespace drpc::manager
