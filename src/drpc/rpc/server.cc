@@ -28,7 +28,11 @@ struct ServedConnection {
   rt::Task task;  // guarded by Server::mu_
 
   rt::Mutex mu{"server.connection"};
-  rt::CondVar changed{"server.connection.changed"};  // a call finished, a worker exited
+  // Two condition variables, so that a call finishing (every call) never
+  // wakes the supervisor, which waits only for workers to exit (a wake-up
+  // is a context switch, a good part of a call's cost).
+  rt::CondVar worker_exited{"server.connection.worker_exited"};  // the supervisor waits here
+  rt::CondVar call_finished{"server.connection.call_finished"};  // Stop's drain waits here
   bool draining = false;                 // guarded by mu: Stop began, new calls are refused
   Status ended;                          // guarded by mu: why NewServerStream failed
   size_t waiting = 0;                    // guarded by mu: workers inside NewServerStream
@@ -232,7 +236,7 @@ Status Server::ServeConnection(Connection& conn) {
     bool all_exited = false;
     {
       rt::Lock lock(conn.mu);
-      conn.changed.wait(
+      conn.worker_exited.wait(
           lock, [&] { return !conn.exited.empty(); },
           "server: the connection waits for its workers to exit");
       for (uint64_t id : conn.exited) {
@@ -302,7 +306,7 @@ void Server::RunWorker(Connection& conn, uint64_t worker_id) {
   DRPC_ASSERT(conn.alive > 0, "a worker exited twice");
   --conn.alive;
   conn.exited.push_back(worker_id);
-  conn.changed.notify_all();
+  conn.worker_exited.notify_all();
 }
 
 void Server::RunCall(Connection& conn, uint64_t call_id, manager::ServerStream& accepted) {
@@ -321,7 +325,8 @@ void Server::RunCall(Connection& conn, uint64_t call_id, manager::ServerStream& 
   rt::LockGuard guard(conn.mu);
   const size_t erased = conn.running.erase(call_id);
   DRPC_ASSERT(erased == 1, "a call finished twice");
-  conn.changed.notify_all();
+  // Only Stop's drain waits for calls, and it sets draining first.
+  if (conn.draining) conn.call_finished.notify_all();
 }
 
 // ---- stopping ----------------------------------------------------------------
@@ -330,7 +335,7 @@ void Server::DrainConnection(Connection& conn, rt::TimePoint deadline) {
   std::vector<std::shared_ptr<stream::Stream>> late;
   {
     rt::Lock lock(conn.mu);
-    (void)conn.changed.wait_until(
+    (void)conn.call_finished.wait_until(
         lock, deadline, [&] { return conn.running.empty(); },
         "server: Stop lets the calls in flight finish");
     for (const auto& [id, stream] : conn.running) late.push_back(stream);
