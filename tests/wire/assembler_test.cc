@@ -16,11 +16,6 @@ using testing::FrameCopy;
 using testing::P;
 using testing::PacketCopy;
 
-constexpr uint8_t kInvoke = ToRaw(Kind::kInvoke);
-constexpr uint8_t kMessage = ToRaw(Kind::kMessage);
-constexpr uint8_t kError = ToRaw(Kind::kError);
-constexpr uint8_t kClose = ToRaw(Kind::kClose);
-
 // Feeds frames in order; returns the completed packets, or the first error.
 struct Outcome {
   std::vector<PacketCopy> packets;

@@ -20,11 +20,6 @@ using testing::PacketCopy;
 using testing::ToHex;
 using testing::View;
 
-constexpr uint8_t kInvoke = ToRaw(Kind::kInvoke);
-constexpr uint8_t kMessage = ToRaw(Kind::kMessage);
-constexpr uint8_t kClose = ToRaw(Kind::kClose);
-constexpr uint8_t kCloseSend = ToRaw(Kind::kCloseSend);
-
 // Reads all frames (in reads of `max_read` bytes) and assembles per stream.
 std::vector<PacketCopy> ReadPackets(const std::vector<uint8_t>& bytes, size_t max_read) {
   SpanSource source(View(bytes), max_read);

@@ -21,15 +21,6 @@ using testing::Repeat;
 using testing::ToHex;
 using testing::View;
 
-constexpr uint8_t kInvoke = ToRaw(Kind::kInvoke);
-constexpr uint8_t kMessage = ToRaw(Kind::kMessage);
-constexpr uint8_t kError = ToRaw(Kind::kError);
-constexpr uint8_t kCancel = ToRaw(Kind::kCancel);
-constexpr uint8_t kClose = ToRaw(Kind::kClose);
-constexpr uint8_t kCloseSend = ToRaw(Kind::kCloseSend);
-constexpr uint8_t kInvokeMetadata = ToRaw(Kind::kInvokeMetadata);
-constexpr uint8_t kWindowUpdate = ToRaw(Kind::kWindowUpdate);
-
 std::string Bin(std::initializer_list<uint8_t> bytes) {
   return std::string(bytes.begin(), bytes.end());
 }

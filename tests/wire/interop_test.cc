@@ -25,14 +25,6 @@ using testing::P;
 using testing::PacketCopy;
 using testing::ToHex;
 
-constexpr uint8_t kInvoke = ToRaw(Kind::kInvoke);
-constexpr uint8_t kMessage = ToRaw(Kind::kMessage);
-constexpr uint8_t kError = ToRaw(Kind::kError);
-constexpr uint8_t kCancel = ToRaw(Kind::kCancel);
-constexpr uint8_t kClose = ToRaw(Kind::kClose);
-constexpr uint8_t kCloseSend = ToRaw(Kind::kCloseSend);
-constexpr uint8_t kInvokeMetadata = ToRaw(Kind::kInvokeMetadata);
-
 // Metadata entries spelled out by hand from §1.10 (tag, length, bytes).
 const std::string kAuthorizationEntry =
     std::string("\x0a\x1d\x0a\x0d") + "authorization" + "\x12\x0c" + "Bearer t0k3n";

@@ -23,8 +23,6 @@ using testing::Repeat;
 using testing::ScriptedSource;
 using testing::View;
 
-constexpr uint8_t kMessage = ToRaw(Kind::kMessage);
-
 // The unary call of §1.11, client to server: E1 E2 E3.
 std::vector<uint8_t> UnaryClientBytes() {
   return Hex(

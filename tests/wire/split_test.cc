@@ -17,8 +17,6 @@ using testing::Hex;
 using testing::ToHex;
 using testing::View;
 
-constexpr uint8_t kMessage = ToRaw(Kind::kMessage);
-
 std::vector<FrameCopy> Split(const Packet& packet, int64_t split_size) {
   std::vector<FrameCopy> frames;
   const size_t bound = SplitFrameCount(packet.data.size(), split_size);

@@ -1,5 +1,6 @@
-// Helpers shared by the wire tests: hex conversion, owned frame copies,
-// scripted byte sources and sinks, and the interop captures.
+// Helpers for the wire tests: the shared hex and frame-copy helpers
+// (tests/common), the raw kind numbers, packet copies, scripted byte sources
+// and sinks, and the interop captures.
 #pragma once
 
 #include <cstddef>
@@ -14,33 +15,39 @@
 #include "drpc/base/status.h"
 #include "drpc/wire/byte_io.h"
 #include "drpc/wire/frame.h"
+#include "drpc/wire/kind.h"
 #include "drpc/wire/packet.h"
+#include "tests/common/frame_copy.h"
+#include "tests/common/hex.h"
+
+namespace drpc::wire {
+
+// The kinds as the raw numbers frames carry, as F() and P() take them.
+// Declared in drpc::wire so the tests read F(kMessage, ...); only tests
+// include this header.
+inline constexpr uint8_t kInvoke = ToRaw(Kind::kInvoke);
+inline constexpr uint8_t kMessage = ToRaw(Kind::kMessage);
+inline constexpr uint8_t kError = ToRaw(Kind::kError);
+inline constexpr uint8_t kCancel = ToRaw(Kind::kCancel);
+inline constexpr uint8_t kClose = ToRaw(Kind::kClose);
+inline constexpr uint8_t kCloseSend = ToRaw(Kind::kCloseSend);
+inline constexpr uint8_t kInvokeMetadata = ToRaw(Kind::kInvokeMetadata);
+inline constexpr uint8_t kWindowUpdate = ToRaw(Kind::kWindowUpdate);
+
+}  // namespace drpc::wire
 
 namespace drpc::wire::testing {
 
-// Parses hex digits, ignoring spaces, newlines and the "·" separator the
-// protocol document uses. "ff×9" is not understood: spell bytes out.
-std::vector<uint8_t> Hex(std::string_view text);
-std::string ToHex(Bytes bytes);
+using ::drpc::testing::FrameCopy;
+using ::drpc::testing::Hex;
+using ::drpc::testing::ParseAll;
+using ::drpc::testing::ToHex;
+
 inline Bytes View(const std::vector<uint8_t>& bytes) { return Bytes(bytes.data(), bytes.size()); }
 std::vector<uint8_t> Repeat(uint8_t byte, size_t count);
 std::vector<uint8_t> Concat(std::initializer_list<std::vector<uint8_t>> parts);
 
-// A frame or packet that owns its data, for comparisons and readable failures.
-struct FrameCopy {
-  uint64_t stream_id = 0;
-  uint64_t message_id = 0;
-  uint8_t kind = 0;
-  bool done = false;
-  bool control = false;
-  std::string data;
-
-  static FrameCopy Of(const Frame& frame);
-  Frame view() const;
-  friend bool operator==(const FrameCopy&, const FrameCopy&) = default;
-};
-void PrintTo(const FrameCopy& frame, std::ostream* os);
-
+// A packet that owns its data, for comparisons and readable failures.
 struct PacketCopy {
   uint64_t stream_id = 0;
   uint64_t message_id = 0;
@@ -58,10 +65,6 @@ FrameCopy F(uint8_t kind, uint64_t stream, uint64_t message, bool done, std::str
             bool control = false);
 PacketCopy P(uint8_t kind, uint64_t stream, uint64_t message, std::string data = "",
              bool control = false);
-
-// Parses every frame of `bytes` with ParseFrame; fails the test (and returns
-// what it has) if the bytes do not end exactly at a frame boundary.
-std::vector<FrameCopy> ParseAll(Bytes bytes);
 
 // A ByteSource that replays a script: each step hands out its bytes (at most
 // what fits) and its error. After the script it returns EOF.

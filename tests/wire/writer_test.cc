@@ -20,8 +20,6 @@ using testing::Hex;
 using testing::ToHex;
 using testing::View;
 
-constexpr uint8_t kMessage = ToRaw(Kind::kMessage);
-
 std::vector<FrameCopy> RandomFrames(size_t count, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<FrameCopy> frames;
