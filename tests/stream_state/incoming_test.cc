@@ -207,7 +207,7 @@ TEST(Incoming, OversizedMessageFailsOnlyTheStream) {
   EXPECT_TRUE(frames[0].control);
   EXPECT_TRUE(frames[0].done);
   EXPECT_EQ(frames[0].message_id, 1u);
-  const wire::ErrorPayload payload = wire::DecodeErrorPayload(frames[0].data);
+  const wire::ErrorPayload payload = wire::DecodeErrorPayload(AsBytes(frames[0].data));
   EXPECT_EQ(payload.code, 0u);
   EXPECT_EQ(payload.text.rfind("rpc error: code = ResourceExhausted desc = ", 0), 0u)
       << payload.text;

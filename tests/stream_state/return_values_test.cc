@@ -226,7 +226,7 @@ TEST(LocalCalls, WireEffects) {
     EXPECT_EQ(f.kind, wire::ToRaw(c.kind));
     EXPECT_TRUE(f.done);
     EXPECT_EQ(f.control, c.control);
-    EXPECT_EQ(f.data, c.data);
+    EXPECT_EQ(testing::ToHex(AsBytes(f.data)), testing::ToHex(c.data));
     EXPECT_FALSE(f.had_cancel);
     EXPECT_TRUE(frames[0].had_cancel) << "data frames pass the send signal as their cancel";
   }

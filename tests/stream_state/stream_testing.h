@@ -1,7 +1,7 @@
 // Test helpers for the stream state machine: a FrameSink that records what a
 // stream writes (and can stall or fail on demand), a harness that owns a
-// stream with its pool, and byte helpers. Written on rt only, so the same
-// helpers run on OS threads and in the simulator.
+// stream with its pool, and the shared hex helpers (tests/common). Written
+// on rt only, so the same helpers run on OS threads and in the simulator.
 #pragma once
 
 #include <cstddef>
@@ -25,52 +25,17 @@
 #include "drpc/wire/error_payload.h"
 #include "drpc/wire/frame.h"
 #include "drpc/wire/kind.h"
+#include "tests/common/frame_copy.h"
+#include "tests/common/hex.h"
 
 namespace drpc::stream::testing {
 
-// "03 01 0b" -> {0x03, 0x01, 0x0b}. Spaces and '·' separators are ignored.
-inline std::vector<uint8_t> Hex(std::string_view text) {
-  std::vector<uint8_t> out;
-  int high = -1;
-  for (char c : text) {
-    int v = -1;
-    if (c >= '0' && c <= '9') v = c - '0';
-    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    if (v < 0) continue;
-    if (high < 0) {
-      high = v;
-    } else {
-      out.push_back(static_cast<uint8_t>(high << 4 | v));
-      high = -1;
-    }
-  }
-  DRPC_ASSERT(high < 0, "odd number of hex digits");
-  return out;
-}
-
-inline std::string ToHex(Bytes bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (i != 0) out += ' ';
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 15];
-  }
-  return out;
-}
+using ::drpc::testing::Hex;
+using ::drpc::testing::ToHex;
 
 // One frame the sink accepted, with its own copy of the data.
-struct RecordedFrame {
-  uint64_t stream_id = 0;
-  uint64_t message_id = 0;
-  uint8_t kind = 0;
-  bool done = false;
-  bool control = false;
-  std::vector<uint8_t> data;
+struct RecordedFrame : drpc::testing::FrameCopy {
   bool had_cancel = false;  // the stream passed a cancel signal with it
-
-  std::string text() const { return std::string(data.begin(), data.end()); }
 };
 
 class FakeSink final : public FrameSink {
@@ -103,15 +68,8 @@ class FakeSink final : public FrameSink {
     }
     rt::LockGuard lock(mu_);
     if (!fail_with_.ok()) return fail_with_;  // failed while this frame waited
-    RecordedFrame r{.stream_id = frame.stream_id,
-                    .message_id = frame.message_id,
-                    .kind = frame.kind,
-                    .done = frame.done,
-                    .control = frame.control,
-                    .data = std::vector<uint8_t>(frame.data.begin(), frame.data.end()),
-                    .had_cancel = cancel != nullptr};
     wire::AppendFrame(encoded_, frame);
-    frames_.push_back(std::move(r));
+    frames_.push_back(RecordedFrame{drpc::testing::FrameCopy::Of(frame), cancel != nullptr});
     return OkStatus();
   }
 
