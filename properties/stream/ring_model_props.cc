@@ -20,13 +20,13 @@
 #include <vector>
 
 #include "drpc/stream/ring_buffer.h"
-#include "tests/stream/ring_testing.h"
+#include "sim/scenarios/ring/message_pattern.h"
 
 namespace drpc::stream {
 namespace {
 
-using testing::CheckPattern;
-using testing::PatternMessage;
+using sim::ring::CheckPattern;
+using sim::ring::PatternMessage;
 
 using Pool = BasicBufferPool<true>;
 using Ring = BasicRingBuffer<RingPolicy<true>>;

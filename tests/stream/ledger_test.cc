@@ -11,12 +11,12 @@
 #include "drpc/stream/memory_poison.h"
 #include "drpc/stream/ring_buffer.h"
 #include "drpc/stream/ring_buffer_impl.h"  // planted-bug instantiations
-#include "tests/stream/ring_testing.h"
+#include "sim/scenarios/ring/message_pattern.h"
 
 namespace drpc::stream {
 namespace {
 
-using testing::PatternMessage;
+using sim::ring::PatternMessage;
 
 template <RingBug kBug>
 using PlantedRing = BasicRingBuffer<RingPolicy<true, kBug>>;

@@ -10,13 +10,13 @@
 
 #include "drpc/rt/task.h"
 #include "drpc/rt/time.h"
-#include "tests/stream/ring_testing.h"
+#include "sim/scenarios/ring/message_pattern.h"
 
 namespace drpc::stream {
 namespace {
 
-using testing::CheckPattern;
-using testing::PatternMessage;
+using sim::ring::CheckPattern;
+using sim::ring::PatternMessage;
 
 RingOptions Capacity(size_t capacity) {
   RingOptions options;

@@ -12,13 +12,13 @@
 
 #include "drpc/rt/task.h"
 #include "drpc/stream/ring_buffer.h"
-#include "tests/stream/ring_testing.h"
+#include "sim/scenarios/ring/message_pattern.h"
 
 namespace drpc::stream {
 namespace {
 
-using testing::CheckPattern;
-using testing::PatternMessage;
+using sim::ring::CheckPattern;
+using sim::ring::PatternMessage;
 
 struct Lane {
   std::unique_ptr<RingBuffer> ring;

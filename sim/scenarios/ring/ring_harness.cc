@@ -11,15 +11,12 @@
 #include "drpc/rt/rt.h"
 #include "drpc/stream/ring_buffer.h"
 #include "drpc/stream/ring_buffer_impl.h"  // the planted-bug instantiations
-#include "tests/stream/ring_testing.h"
+#include "sim/scenarios/ring/message_pattern.h"
 
 namespace drpc::sim::ring {
 namespace {
 
 using stream::EnqueueResult;
-using stream::testing::FirstPatternMismatch;
-using stream::testing::PatternByte;
-using stream::testing::PatternMessage;
 
 // What the tasks saw, checked as they go and at the end.
 struct Observations {

@@ -1,6 +1,9 @@
-// Test helpers for the ring and the pool: message contents that name their
-// message, so a stale, reused, duplicated or lost buffer is seen by content
-// as well as by the ledger.
+// Message contents that name their message, so a stale, reused, duplicated
+// or lost buffer is seen by content as well as by the ledger. The ring
+// harness (ring_harness.cc) fills and checks its messages with them, and so
+// do the ring and pool tests (tests/stream, properties/stream). Header-only:
+// the OS-backend tests use it without linking the harness, which is built
+// on the simulator backend.
 #pragma once
 
 #include <algorithm>
@@ -13,7 +16,7 @@
 
 #include "drpc/base/bytes.h"
 
-namespace drpc::stream::testing {
+namespace drpc::sim::ring {
 
 // A fixed pseudo-random table, so a pattern byte costs one load (the
 // simulated runs check every byte of every message).
@@ -102,4 +105,4 @@ inline std::string CheckPattern(Bytes bytes, uint32_t index, size_t size) {
          std::to_string(bytes[bad]) + ", expected " + std::to_string(PatternByte(index, bad));
 }
 
-}  // namespace drpc::stream::testing
+}  // namespace drpc::sim::ring
