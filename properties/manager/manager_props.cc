@@ -12,42 +12,31 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "sim/scenarios/manager/manager_harness.h"
-#include "sim/sched/choice_log.h"
 #include "sim/sched/input_source.h"
 #include "sim/sched/replay_source.h"
 #include "sim/sched/run.h"
+#include "sim/testing/run_checks.h"
 
 namespace drpc::sim::mgr {
 namespace {
+
+using testing::Hex;
+using testing::SameRun;
+using testing::SaveChoiceLog;
 
 RunResult RunChoices(const std::vector<uint64_t>& choices, ManagerBug bug) {
   IntSource source(choices);
   return Run(source, ManagerRunOptions(), [bug] { DrawAndRun(bug); });
 }
 
-std::string Hex(uint64_t v) {
-  char text[24];
-  std::snprintf(text, sizeof(text), "0x%016llx", static_cast<unsigned long long>(v));
-  return text;
-}
-
 // Saves the run's choices as a drpc-sim choice log; returns the replay line.
 std::string SaveReplay(ManagerBug bug, const RunResult& result) {
-  ChoiceLogFile file;
-  file.scenario = ScenarioName(bug);
-  file.result =
-      RecordedResult{std::string(OutcomeName(result.outcome)), result.steps, result.trace_hash};
-  file.choices = result.choice_log;
-  const std::string path = file.scenario + ".property.choices";
-  std::ofstream(path) << FormatChoiceLog(file);
-  return "drpc-sim replay " + path;
+  return "drpc-sim replay " + SaveChoiceLog(ScenarioName(bug), result, ".property.choices");
 }
 
 rc::Gen<std::vector<uint64_t>> GenChoices(size_t max_length = 4000) {
@@ -94,9 +83,7 @@ TEST(ManagerPropsPlant, PropertyCatchesCorruptedInterleavedMessages) {
   ReplaySource again(failure.choice_log);
   const RunResult replayed =
       sim::Run(again, ManagerRunOptions(), [] { DrawAndRun(ManagerBug::kDropInterleavedFrame); });
-  EXPECT_EQ(replayed.outcome, failure.outcome);
-  EXPECT_EQ(Hex(replayed.trace_hash), Hex(failure.trace_hash));
-  EXPECT_EQ(replayed.report, failure.report);
+  EXPECT_TRUE(SameRun(replayed, failure));
 }
 
 }  // namespace

@@ -12,22 +12,26 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "properties/stream/ring_plant_search.h"
 #include "sim/cli/cli.h"
+#include "sim/testing/cli_checks.h"
+#include "sim/testing/run_checks.h"
 
 namespace drpc::sim::ring {
 namespace {
 
-using testing::Hex;
+using sim::testing::Hex;
+using sim::testing::Reproduces;
+using sim::testing::RunCli;
+using sim::testing::SameRun;
+using sim::testing::SaveChoiceLog;
 using testing::LogReplayLine;
 using testing::RunReplayed;
 using testing::RunScripted;
 using testing::RunSeeded;
-using testing::SaveChoiceLog;
 using testing::Search;
 using testing::SearchWithRapidCheck;
 using testing::SearchWithSeeds;
@@ -45,25 +49,6 @@ std::string PlantName(const ::testing::TestParamInfo<RingBug>& info) {
   return name;
 }
 
-// Runs drpc-sim in-process (the CLI's own code) and returns its exit status
-// and what it printed.
-int SimCli(std::vector<std::string> args, std::string* printed) {
-  args.insert(args.begin(), "drpc-sim");
-  args.push_back("--no-save-log");
-  std::ostringstream out, err;
-  const int status =
-      cli::SimMain(args, out, err, [](const char*) -> const char* { return nullptr; });
-  *printed = out.str() + err.str();
-  return status;
-}
-
-void ExpectSameRun(const RunResult& again, const RunResult& first) {
-  EXPECT_EQ(OutcomeName(again.outcome), OutcomeName(first.outcome));
-  EXPECT_EQ(Hex(again.trace_hash), Hex(first.trace_hash));
-  EXPECT_EQ(again.steps, first.steps);
-  EXPECT_EQ(again.report, first.report);
-}
-
 TEST_P(RingPlantTest, PropertyCatchesItAndTheReplayLineReproducesIt) {
   const RingBug bug = GetParam();
   const uint64_t seed = rc::detail::configuration().testParams.seed;
@@ -72,7 +57,7 @@ TEST_P(RingPlantTest, PropertyCatchesItAndTheReplayLineReproducesIt) {
                             << " runs (RapidCheck seeds from " << seed << ")";
   const RunResult& failure = search.failure;
   EXPECT_EQ(OutcomeName(failure.outcome), OutcomeName(ExpectedOutcome(bug))) << failure.report;
-  const std::string log = SaveChoiceLog(bug, failure);
+  const std::string log = SaveChoiceLog(ScenarioName(bug), failure);
   std::cout << ScenarioName(bug) << ": caught after " << search.runs
             << " runs (RapidCheck seeds from " << seed << "); shrunk to:\n"
             << Describe(search.program) << "\nschedule of " << search.schedule.size()
@@ -81,12 +66,10 @@ TEST_P(RingPlantTest, PropertyCatchesItAndTheReplayLineReproducesIt) {
             << failure.report << "\nreplay: " << LogReplayLine(log) << "\n";
   // The replay line's run: the recorded choices against the scenario body,
   // and the replay line itself through drpc-sim's command line.
-  ExpectSameRun(RunReplayed(failure.choice_log, bug), failure);
-  std::string printed;
-  EXPECT_EQ(SimCli({"replay", log, "--expect-recorded"}, &printed), cli::kExitOk) << printed;
-  EXPECT_NE(printed.find("trace hash " + Hex(failure.trace_hash)), std::string::npos) << printed;
+  EXPECT_TRUE(SameRun(RunReplayed(failure.choice_log, bug), failure));
+  EXPECT_TRUE(Reproduces(RunCli({"replay", log, "--expect-recorded"}), cli::kExitOk, failure));
   // And the shrunk counterexample itself, run again.
-  ExpectSameRun(RunScripted(search.program, search.schedule, bug), failure);
+  EXPECT_TRUE(SameRun(RunScripted(search.program, search.schedule, bug), failure));
 }
 
 TEST_P(RingPlantTest, SweepCatchesItAndTheSeedReproducesIt) {
@@ -98,15 +81,11 @@ TEST_P(RingPlantTest, SweepCatchesItAndTheSeedReproducesIt) {
   std::cout << ScenarioName(bug) << ": caught at seed " << *search.seed << ", "
             << OutcomeName(failure.outcome) << " at step " << failure.steps << ", trace hash "
             << Hex(failure.trace_hash) << "\nreplay: " << SeedReplayLine(bug, *search.seed) << "\n";
-  ExpectSameRun(RunSeeded(*search.seed, bug), failure);
-  ExpectSameRun(RunReplayed(failure.choice_log, bug), failure);
-  std::string printed;
-  EXPECT_EQ(SimCli({"run", "--scenario", ScenarioName(bug), "--seed", std::to_string(*search.seed)},
-                   &printed),
-            cli::kExitFailureFound)
-      << printed;
-  EXPECT_NE(printed.find(std::string(OutcomeName(failure.outcome))), std::string::npos) << printed;
-  EXPECT_NE(printed.find("trace hash " + Hex(failure.trace_hash)), std::string::npos) << printed;
+  EXPECT_TRUE(SameRun(RunSeeded(*search.seed, bug), failure));
+  EXPECT_TRUE(SameRun(RunReplayed(failure.choice_log, bug), failure));
+  EXPECT_TRUE(Reproduces(
+      RunCli({"run", "--scenario", ScenarioName(bug), "--seed", std::to_string(*search.seed)}),
+      cli::kExitFailureFound, failure));
 }
 
 INSTANTIATE_TEST_SUITE_P(Plants, RingPlantTest, ::testing::ValuesIn(kPlantedBugs), PlantName);

@@ -12,13 +12,14 @@
 
 #include "properties/stream/ring_sim_generators.h"
 #include "properties/stream/ring_sim_testing.h"
+#include "sim/testing/run_checks.h"
 
 namespace drpc::sim::ring {
 namespace {
 
+using sim::testing::SaveChoiceLog;
 using testing::LogReplayLine;
 using testing::RunScripted;
-using testing::SaveChoiceLog;
 
 // Drawing an encoded program gives the program back: the generated program
 // and the one the run executes (and a replay redraws) are the same.
@@ -39,7 +40,7 @@ RC_GTEST_PROP(RingSimProps, EveryInvariantHoldsUnderAnySchedule, ()) {
   RC_CLASSIFY(!program.consumer_drains, "consumer stops early");
   const RunResult result = RunScripted(program, schedule, RingBug::kNone);
   if (!result.ok()) {
-    const std::string log = SaveChoiceLog(RingBug::kNone, result);
+    const std::string log = SaveChoiceLog(ScenarioName(RingBug::kNone), result);
     RC_FAIL(std::string(OutcomeName(result.outcome)) + ": " + result.report + "\n" +
             result.trace_tail + "\nreplay: " + LogReplayLine(log));
   }

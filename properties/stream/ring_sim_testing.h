@@ -1,12 +1,10 @@
 // Shared by the simulator-driven ring properties, the sweep and the
 // planted-bug tests: running a ring program the three ways a failure can be
 // found (RapidCheck's program and schedule, a seed, a choice log) and the
-// replay lines that rerun it.
+// replay lines that rerun it (saving a choice log: sim/testing/run_checks.h).
 #pragma once
 
 #include <cstdint>
-#include <fstream>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,29 +47,8 @@ inline std::string SeedReplayLine(RingBug bug, uint64_t seed) {
          std::to_string(seed);
 }
 
-// Writes the run's choices as a drpc-sim choice log (named after the
-// scenario, in the working directory) and returns its path.
-inline std::string SaveChoiceLog(RingBug bug, const RunResult& result,
-                                 std::optional<uint64_t> seed = std::nullopt) {
-  ChoiceLogFile file;
-  file.scenario = ScenarioName(bug);
-  file.seed = seed;
-  file.result =
-      RecordedResult{std::string(OutcomeName(result.outcome)), result.steps, result.trace_hash};
-  file.choices = result.choice_log;
-  const std::string path = file.scenario + ".choices";
-  std::ofstream(path) << FormatChoiceLog(file);
-  return path;
-}
-
 inline std::string LogReplayLine(const std::string& path) {
   return std::string(kSimBinary) + " replay " + path;
-}
-
-inline std::string Hex(uint64_t v) {
-  char text[24];
-  std::snprintf(text, sizeof(text), "0x%016llx", static_cast<unsigned long long>(v));
-  return text;
 }
 
 }  // namespace drpc::sim::ring::testing

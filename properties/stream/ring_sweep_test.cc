@@ -5,28 +5,24 @@
 // function of its seed (same trace hash).
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "properties/stream/ring_sim_testing.h"
 #include "sim/sched/input_source.h"
+#include "sim/testing/run_checks.h"
 
 namespace drpc::sim::ring {
 namespace {
 
-using testing::Hex;
+using sim::testing::Hex;
+using sim::testing::SeedCount;
 using testing::RunSeeded;
 using testing::SeedReplayLine;
 
-// RING_SWEEP_SEEDS overrides the budget (e.g. for a long soak).
-uint64_t SweepSeeds() {
-  if (const char* text = std::getenv("RING_SWEEP_SEEDS")) return std::strtoull(text, nullptr, 10);
-  return 3000;
-}
-
 TEST(RingSweep, FixedRingPassesEverySeed) {
-  const uint64_t seeds = SweepSeeds();
+  // RING_SWEEP_SEEDS overrides the budget (e.g. for a long soak).
+  const uint64_t seeds = SeedCount("RING_SWEEP_SEEDS", 3000);
   uint64_t steps = 0;
   for (uint64_t seed = 0; seed < seeds; ++seed) {
     const RunResult result = RunSeeded(seed, RingBug::kNone);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,27 +14,18 @@
 #include "sim/cli/runner.h"
 #include "sim/scenarios/scenario.h"
 #include "sim/sched/random_source.h"
+#include "sim/testing/cli_checks.h"
+#include "sim/testing/scenario_runs.h"
 #include "tests/sim/sim_test_util.h"
 
 namespace drpc::sim {
 namespace {
 
 using testing::Contains;
-
-std::vector<std::string> Split(const std::string& line) {
-  std::vector<std::string> words;
-  std::istringstream in(line);
-  for (std::string w; in >> w;) words.push_back(w);
-  return words;
-}
-
-// Runs the CLI in-process with no environment.
-int Cli(const std::vector<std::string>& args, std::string& out) {
-  std::ostringstream o, e;
-  const int rc = cli::SimMain(args, o, e, [](const char*) -> const char* { return nullptr; });
-  out = o.str() + e.str();
-  return rc;
-}
+using testing::FirstFailingSeed;
+using testing::Reproduces;
+using testing::RunReplayLine;
+using testing::SettingsFor;
 
 // This file tests the harness with the scenarios of sim/scenarios (other
 // families, such as the ring's, are tested by their own components).
@@ -69,31 +61,19 @@ TEST(Scenarios, EveryPlantedBugIsFoundWithinItsBoundAndItsReplayLineReproducesIt
   const std::vector<const Scenario*> bugs = WithExpectation(Expectation::kFindsBug);
   ASSERT_GE(bugs.size(), 4u);
   for (const Scenario* s : bugs) {
-    cli::RunSettings settings;
-    settings.options = s->options;
-    settings.program = "drpc-sim";
-    std::optional<cli::SeedRun> found;
-    for (uint64_t seed = 0; seed < s->find_within_seeds && !found; ++seed) {
-      cli::SeedRun run = cli::RunSeed(*s, seed, settings, false);
-      if (run.failed()) found = std::move(run);
-    }
+    const std::optional<cli::SeedRun> found = FirstFailingSeed(*s, 0, s->find_within_seeds);
     ASSERT_TRUE(found) << s->name << " not found within " << s->find_within_seeds << " seeds";
     EXPECT_EQ(found->result.outcome, s->bug_outcome) << s->name << "\n" << found->result.report;
 
     // The report carries exactly one replay line; running it gives the same run.
-    const std::string report = cli::FailureReport(*s, *found, settings, "");
+    const std::string report = cli::FailureReport(*s, *found, SettingsFor(*s), "");
     std::vector<std::string> replay_lines;
     std::istringstream lines(report);
     for (std::string line; std::getline(lines, line);) {
       if (line.rfind("replay: ", 0) == 0) replay_lines.push_back(line.substr(8));
     }
     ASSERT_EQ(replay_lines.size(), 1u) << report;
-    std::string out;
-    std::vector<std::string> args = Split(replay_lines[0]);
-    args.push_back("--no-save-log");  // keep the test's working directory clean
-    EXPECT_EQ(Cli(args, out), cli::kExitFailureFound) << out;
-    EXPECT_TRUE(Contains(out, "trace hash " + cli::Hex(found->result.trace_hash))) << out;
-    EXPECT_TRUE(Contains(out, std::string(OutcomeName(s->bug_outcome)))) << out;
+    EXPECT_TRUE(Reproduces(RunReplayLine(replay_lines[0]), cli::kExitFailureFound, found->result));
   }
 }
 
@@ -101,8 +81,7 @@ TEST(Scenarios, FixedVersionsPassThousandsOfSeeds) {
   const std::vector<const Scenario*> fixed = WithExpectation(Expectation::kPass);
   ASSERT_GE(fixed.size(), 5u);
   for (const Scenario* s : fixed) {
-    cli::RunSettings settings;
-    settings.options = s->options;
+    const cli::RunSettings settings = SettingsFor(*s);
     for (uint64_t seed = 0; seed < 2000; ++seed) {
       cli::SeedRun run = cli::RunSeed(*s, seed, settings, false);
       ASSERT_FALSE(run.failed()) << s->name << " seed " << seed << "\n"
@@ -114,8 +93,7 @@ TEST(Scenarios, FixedVersionsPassThousandsOfSeeds) {
 TEST(Scenarios, RunsAreDeterministicIncludingFailingOnes) {
   for (Expectation expect : {Expectation::kPass, Expectation::kFindsBug}) {
     for (const Scenario* s : WithExpectation(expect)) {
-      cli::RunSettings settings;
-      settings.options = s->options;
+      const cli::RunSettings settings = SettingsFor(*s);
       for (uint64_t seed = 0; seed < 10; ++seed) {
         cli::SeedRun run = cli::RunSeed(*s, seed, settings, true);
         ASSERT_TRUE(run.determinism.has_value());
@@ -129,8 +107,7 @@ TEST(Scenarios, RunsAreDeterministicIncludingFailingOnes) {
 TEST(Scenarios, PlantedNondeterminismIsCaughtByTheSelfCheckAtItsStep) {
   const Scenario* s = Scenarios().Find("nondeterminism.heap_address");
   ASSERT_NE(s, nullptr);
-  cli::RunSettings settings;
-  settings.options = s->options;
+  const cli::RunSettings settings = SettingsFor(*s);
   // A single run passes: the flaw is invisible without the second run.
   EXPECT_FALSE(cli::RunSeed(*s, 1, settings, false).failed());
   cli::SeedRun run = cli::RunSeed(*s, 1, settings, true);

@@ -1,4 +1,5 @@
-// Helpers shared by the simulator tests.
+// Helpers shared by the simulator tests (with those of every simulator test
+// in sim/testing/run_checks.h).
 #pragma once
 
 #include <functional>
@@ -8,6 +9,7 @@
 
 #include "sim/sched/decision.h"
 #include "sim/sched/run.h"
+#include "sim/testing/run_checks.h"
 
 namespace drpc::sim::testing {
 
@@ -29,11 +31,6 @@ class ScriptedSource final : public DecisionSource {
 
 inline bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
-}
-
-// gtest prints this on failure: outcome, report and trace tail.
-inline std::string Describe(const RunResult& r) {
-  return std::string(OutcomeName(r.outcome)) + "\n" + r.report + "\n" + r.trace_tail;
 }
 
 }  // namespace drpc::sim::testing
