@@ -30,38 +30,19 @@
 #include <barrier>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <new>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench/common/counting_allocator.h"
 #include "drpc/manager/manager.h"
 #include "drpc/rt/os/socket_pair.h"
 #include "drpc/rt/os/tcp.h"
 #include "drpc/stream/codec.h"
 #include "drpc/wire/frame.h"
-
-// ---- counting allocator (this binary only) --------------------------------
-
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-void* CountedAlloc(size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(size_t size) { return CountedAlloc(size); }
-void* operator new[](size_t size) { return CountedAlloc(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace drpc::manager {
 namespace {
@@ -106,13 +87,46 @@ std::string Key(Kind kind, size_t size, int streams) {
          std::to_string(streams);
 }
 
-void Record(benchmark::State& state, const std::string& key, uint64_t messages, double seconds,
-            uint64_t allocations, size_t size) {
-  state.SetItemsProcessed(static_cast<int64_t>(messages));
-  state.SetBytesProcessed(static_cast<int64_t>(messages * size));
+// What the timed iterations of one benchmark moved.
+struct Totals {
+  uint64_t messages = 0;
+  double seconds = 0;
+  uint64_t allocations = 0;
+};
+
+// The timed iterations: each releases the senders waiting at `start` and
+// lasts until `progress` (messages or bytes received) has grown by
+// `progress_per_iteration`. Then the senders are released once more with
+// `stop` set, to return.
+Totals TimeIterations(benchmark::State& state, std::barrier<>& start, std::atomic<bool>& stop,
+                      const std::atomic<uint64_t>& progress, uint64_t progress_per_iteration,
+                      uint64_t messages_per_iteration) {
+  Totals totals;
+  uint64_t target = 0;
+  for (auto _ : state) {
+    target += progress_per_iteration;
+    const bench::AllocationCounter allocations;
+    const auto t0 = Clock::now();
+    start.arrive_and_wait();
+    while (progress.load(std::memory_order_relaxed) < target) std::this_thread::yield();
+    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    totals.allocations += allocations.count();
+    state.SetIterationTime(elapsed);
+    totals.seconds += elapsed;
+    totals.messages += messages_per_iteration;
+  }
+  stop = true;
+  start.arrive_and_wait();
+  return totals;
+}
+
+void Record(benchmark::State& state, const std::string& key, const Totals& totals, size_t size) {
+  state.SetItemsProcessed(static_cast<int64_t>(totals.messages));
+  state.SetBytesProcessed(static_cast<int64_t>(totals.messages * size));
   std::lock_guard<std::mutex> guard(g_results_mu);
-  g_results[key] = Result{static_cast<double>(messages) / seconds,
-                          static_cast<double>(allocations) / static_cast<double>(messages)};
+  g_results[key] =
+      Result{static_cast<double>(totals.messages) / totals.seconds,
+             static_cast<double>(totals.allocations) / static_cast<double>(totals.messages)};
 }
 
 void BM_Manager(benchmark::State& state, Kind kind) {
@@ -158,29 +172,13 @@ void BM_Manager(benchmark::State& state, Kind kind) {
       }
     });
   }
-  uint64_t target = 0;
-  uint64_t messages = 0;
-  double seconds = 0;
-  uint64_t allocations = 0;
-  for (auto _ : state) {
-    target += per_iteration * static_cast<uint64_t>(streams);
-    const uint64_t allocs_before = g_allocations.load();
-    const auto t0 = Clock::now();
-    start.arrive_and_wait();
-    while (received.load(std::memory_order_relaxed) < target) std::this_thread::yield();
-    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-    allocations += g_allocations.load() - allocs_before;
-    state.SetIterationTime(elapsed);
-    seconds += elapsed;
-    messages += per_iteration * static_cast<uint64_t>(streams);
-  }
-  stop = true;
-  start.arrive_and_wait();
+  const uint64_t messages = per_iteration * static_cast<uint64_t>(streams);
+  const Totals totals = TimeIterations(state, start, stop, received, messages, messages);
   for (auto& s : senders) (void)s->CloseSend();
   (void)client.Close();
   (void)server.Close();
   for (auto& t : threads) t.join();
-  Record(state, "manager/" + Key(kind, size, streams), messages, seconds, allocations, size);
+  Record(state, "manager/" + Key(kind, size, streams), totals, size);
 }
 
 void BM_Raw(benchmark::State& state, Kind kind) {
@@ -215,26 +213,13 @@ void BM_Raw(benchmark::State& state, Kind kind) {
       }
     });
   }
-  uint64_t target = 0, messages = 0, allocations = 0;
-  double seconds = 0;
-  for (auto _ : state) {
-    target += per_iteration * static_cast<uint64_t>(streams) * frame.size();
-    const uint64_t allocs_before = g_allocations.load();
-    const auto t0 = Clock::now();
-    start.arrive_and_wait();
-    while (bytes_read.load(std::memory_order_relaxed) < target) std::this_thread::yield();
-    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-    allocations += g_allocations.load() - allocs_before;
-    state.SetIterationTime(elapsed);
-    seconds += elapsed;
-    messages += per_iteration * static_cast<uint64_t>(streams);
-  }
-  stop = true;
-  start.arrive_and_wait();
+  const uint64_t messages = per_iteration * static_cast<uint64_t>(streams);
+  const Totals totals =
+      TimeIterations(state, start, stop, bytes_read, messages * frame.size(), messages);
   for (auto& t : writers) t.join();
   (void)transports.a->Close();
   reader.join();
-  Record(state, "raw/" + Key(kind, size, streams), messages, seconds, allocations, size);
+  Record(state, "raw/" + Key(kind, size, streams), totals, size);
 }
 
 void Args(benchmark::internal::Benchmark* b) {

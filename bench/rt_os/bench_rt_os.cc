@@ -11,13 +11,13 @@
 
 #include <condition_variable>
 #include <cstdio>
-#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "bench/common/ratio_reporter.h"
 #include "drpc/rt/condvar.h"
 #include "drpc/rt/mutex.h"
 #include "drpc/rt/task.h"
@@ -155,45 +155,6 @@ void BM_RtSpawnJoinBurst16(benchmark::State& state) {
 }
 BENCHMARK(BM_RtSpawnJoinBurst16)->UseRealTime();
 
-// ---- ratios ----
-
-// Passes everything to the console and remembers each benchmark's time per
-// iteration (the median when there are repetitions): CPU time for the
-// single-thread benchmarks, which a busy machine's preemptions do not
-// inflate, and real time for the handoffs, whose cost is mostly waiting.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      const std::string name = run.run_name.function_name;
-      const double time =
-          run.run_name.time_type.empty() ? run.GetAdjustedCPUTime() : run.GetAdjustedRealTime();
-      if (run.run_type == Run::RT_Iteration) {
-        if (!medians_.count(name)) singles_[name] = time;
-      } else if (run.aggregate_name == "median") {
-        medians_[name] = time;
-      }
-    }
-  }
-
-  void PrintRatio(const std::string& rt, const std::string& baseline) const {
-    const double a = Time(rt), b = Time(baseline);
-    if (a <= 0 || b <= 0) return;
-    std::printf("ratio %-24s / %-24s = %.2f\n", rt.c_str(), baseline.c_str(), a / b);
-  }
-
- private:
-  double Time(const std::string& name) const {
-    if (auto it = medians_.find(name); it != medians_.end()) return it->second;
-    if (auto it = singles_.find(name); it != singles_.end()) return it->second;
-    return 0;
-  }
-
-  std::map<std::string, double> singles_;
-  std::map<std::string, double> medians_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -204,7 +165,9 @@ int main(int argc, char** argv) {
   // leave that mode first, or whichever lock benchmark runs before the first
   // ping-pong gets an unrealistic advantage.
   std::thread([] {}).join();
-  RatioReporter reporter;
+  // Ratios of CPU time for the single-thread benchmarks; real time for the
+  // handoffs and spawns, whose cost is mostly waiting (ratio_reporter.h).
+  drpc::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   std::printf("\n");
   reporter.PrintRatio("BM_RtMutexLockUnlock", "BM_StdMutexLockUnlock");

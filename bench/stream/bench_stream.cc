@@ -17,43 +17,15 @@
 //   build/ring-release/bench/stream/bench_stream --benchmark_repetitions=5
 #include <benchmark/benchmark.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
-#include <new>
 #include <string>
 #include <vector>
 
+#include "bench/common/counting_allocator.h"
+#include "bench/common/ratio_reporter.h"
 #include "drpc/rt/task.h"
 #include "drpc/stream/ring_buffer.h"
-
-// ---- counting allocator (this binary only) --------------------------------
-
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-
-void* CountedAlloc(size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(size_t size) { return CountedAlloc(size); }
-void* operator new[](size_t size) { return CountedAlloc(size); }
-void* operator new(size_t size, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new[](size_t size, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace drpc::stream {
 namespace {
@@ -105,11 +77,10 @@ void RoundTrip(benchmark::State& state, Variant variant, size_t burst) {
     }
   };
   for (int warm = 0; warm < 4; ++warm) one_burst();  // steady state: the pool is warm
-  const uint64_t allocations_before = g_allocations.load();
+  const bench::AllocationCounter allocations;
   for (auto _ : state) one_burst();
-  const uint64_t allocations = g_allocations.load() - allocations_before;
   const double messages = static_cast<double>(state.iterations() * burst);
-  state.counters["allocs/msg"] = static_cast<double>(allocations) / messages;
+  state.counters["allocs/msg"] = static_cast<double>(allocations.count()) / messages;
   state.SetItemsProcessed(static_cast<int64_t>(messages));
   state.SetBytesProcessed(static_cast<int64_t>(messages * static_cast<double>(size)));
 }
@@ -183,52 +154,16 @@ void Register() {
   }
 }
 
-// Remembers each run's time per message (the median when repeated) and
-// prints ratios between variants of the same benchmark and size.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      if (run.error_occurred) continue;
-      const std::string name = run.run_name.function_name + "/" + run.run_name.args;
-      const double time =
-          run.run_name.time_type.empty() ? run.GetAdjustedCPUTime() : run.GetAdjustedRealTime();
-      if (run.run_type == Run::RT_Iteration) {
-        if (!medians_.count(name)) singles_[name] = time;
-      } else if (run.aggregate_name == "median") {
-        medians_[name] = time;
-      }
-    }
-  }
-
-  void PrintRatio(const std::string& a, const std::string& b) const {
-    const double ta = Time(a), tb = Time(b);
-    if (ta <= 0 || tb <= 0) return;
-    std::printf("ratio %-26s / %-26s = %6.2f\n", a.c_str(), b.c_str(), ta / tb);
-  }
-
- private:
-  double Time(const std::string& name) const {
-    if (auto it = medians_.find(name); it != medians_.end()) return it->second;
-    if (auto it = singles_.find(name); it != singles_.end()) return it->second;
-    return 0;
-  }
-  std::map<std::string, double> singles_;
-  std::map<std::string, double> medians_;
-};
-
 }  // namespace
 }  // namespace drpc::stream
 
 int main(int argc, char** argv) {
-  using drpc::stream::RatioReporter;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   // Leave glibc's single-thread lock mode first (every rt user has threads).
   drpc::rt::spawn("warmup", [] {}).join();
   drpc::stream::Register();
-  RatioReporter reporter;
+  drpc::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   std::printf(
       "\nFresh / Pool: what the pool saves; PoolChecked / Pool: the cost of checked mode\n");
