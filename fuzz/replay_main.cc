@@ -2,12 +2,16 @@
 // line, or every regular file inside a named directory (sorted, so the order
 // is the same on every machine), goes through LLVMFuzzerTestOneInput once.
 // ctest uses it to run each corpus in builds that have no libFuzzer (gcc).
+//
+// Like libFuzzer, it passes each input in a heap block of exactly its size,
+// so ASan reports a target that reads even one byte past the end.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +23,14 @@ namespace {
 std::vector<uint8_t> ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The bytes in a heap block of exactly their size (a vector's capacity may
+// be larger, which would hide a read past the end from ASan).
+std::unique_ptr<uint8_t[]> ExactCopy(const std::vector<uint8_t>& bytes) {
+  std::unique_ptr<uint8_t[]> copy(new uint8_t[bytes.size()]);
+  std::copy(bytes.begin(), bytes.end(), copy.get());
+  return copy;
 }
 
 }  // namespace
@@ -49,8 +61,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (const auto& path : inputs) {
-    std::vector<uint8_t> bytes = ReadFile(path);
-    LLVMFuzzerTestOneInput(bytes.data(), bytes.size());
+    const std::vector<uint8_t> bytes = ReadFile(path);
+    const std::unique_ptr<uint8_t[]> input = ExactCopy(bytes);
+    LLVMFuzzerTestOneInput(input.get(), bytes.size());
   }
   std::printf("replayed %zu inputs OK\n", inputs.size());
   return 0;

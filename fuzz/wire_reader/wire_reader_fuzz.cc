@@ -11,8 +11,6 @@
 // metadata), to reach those decoders with realistic framing.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,6 +21,7 @@
 #include "drpc/wire/memory_io.h"
 #include "drpc/wire/metadata.h"
 #include "drpc/wire/reader.h"
+#include "fuzz/fuzz_check.h"
 
 namespace {
 
@@ -35,12 +34,7 @@ constexpr AssemblerOptions kAssemblerOptions{.max_packet_size = 64 * 1024};
 // with a stream cap would refuse them.
 constexpr size_t kMaxStreams = 64;
 
-void Check(bool condition, const char* what) {
-  if (!condition) {
-    std::fprintf(stderr, "wire_reader fuzz check failed: %s\n", what);
-    std::abort();
-  }
-}
+constexpr drpc::fuzz::Checker Check{"wire_reader"};
 
 // What a run saw, as one running hash per event (cheaper than keeping the
 // events): each frame's fields and data, each packet, each error.
