@@ -12,17 +12,30 @@ namespace drpc {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit on purpose
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit on purpose
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit on purpose
     DRPC_ASSERT(!std::get<Status>(v_).ok(), "a Result made from a Status must hold an error");
   }
 
   bool ok() const { return v_.index() == 0; }
-  const T& value() const& { DRPC_ASSERT(ok(), "value() of an error Result"); return std::get<0>(v_); }
-  T& value() & { DRPC_ASSERT(ok(), "value() of an error Result"); return std::get<0>(v_); }
-  T&& value() && { DRPC_ASSERT(ok(), "value() of an error Result"); return std::get<0>(std::move(v_)); }
+  const T& value() const& {
+    DRPC_ASSERT(ok(), "value() of an error Result");
+    return std::get<0>(v_);
+  }
+  T& value() & {
+    DRPC_ASSERT(ok(), "value() of an error Result");
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    DRPC_ASSERT(ok(), "value() of an error Result");
+    return std::get<0>(std::move(v_));
+  }
   const T& operator*() const& { return value(); }
   T& operator*() & { return value(); }
+  // On a temporary, the value as an rvalue: `T t = *MakeResult();` and
+  // `std::move(*TcpConnect(...))` move it out. (Without this overload the
+  // const& one binds, and moving a move-only T fails to compile.)
+  T&& operator*() && { return std::move(*this).value(); }
   const T* operator->() const { return &value(); }
   T* operator->() { return &value(); }
 
