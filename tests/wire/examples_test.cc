@@ -2,12 +2,8 @@
 // call in both directions and the multiplexed fragment only the fork accepts.
 #include <gtest/gtest.h>
 
-#include <map>
-
-#include "drpc/wire/assembler.h"
 #include "drpc/wire/kind.h"
 #include "drpc/wire/memory_io.h"
-#include "drpc/wire/reader.h"
 #include "drpc/wire/writer.h"
 #include "tests/wire/wire_testing.h"
 
@@ -17,29 +13,9 @@ namespace {
 using testing::Hex;
 using testing::P;
 using testing::PacketCopy;
+using testing::ReadPackets;
 using testing::ToHex;
 using testing::View;
-
-// Reads all frames (in reads of `max_read` bytes) and assembles per stream.
-std::vector<PacketCopy> ReadPackets(const std::vector<uint8_t>& bytes, size_t max_read) {
-  SpanSource source(View(bytes), max_read);
-  FrameReader reader(source);
-  std::map<uint64_t, PacketAssembler> assemblers;
-  std::vector<PacketCopy> packets;
-  for (size_t i = 0; i <= bytes.size(); ++i) {
-    Result<Frame> frame = reader.ReadFrame();
-    if (!frame.ok()) {
-      EXPECT_EQ(frame.status().kind(), ErrorKind::kEof);
-      return packets;
-    }
-    auto it = assemblers.try_emplace(frame->stream_id, PacketAssembler(frame->stream_id)).first;
-    Result<AssembleStep> step = it->second.Append(*frame);
-    EXPECT_TRUE(step.ok()) << step.status();
-    if (step.ok() && step->packet) packets.push_back(PacketCopy::Of(*step->packet));
-  }
-  ADD_FAILURE() << "no EOF";
-  return packets;
-}
 
 std::string Write(const std::vector<PacketCopy>& packets) {
   BufferSink sink;

@@ -6,12 +6,10 @@
 
 #include <map>
 
-#include "drpc/wire/assembler.h"
 #include "drpc/wire/error_payload.h"
 #include "drpc/wire/kind.h"
 #include "drpc/wire/memory_io.h"
 #include "drpc/wire/metadata.h"
-#include "drpc/wire/reader.h"
 #include "drpc/wire/writer.h"
 #include "tests/wire/wire_testing.h"
 
@@ -23,6 +21,7 @@ using testing::F;
 using testing::FrameCopy;
 using testing::P;
 using testing::PacketCopy;
+using testing::ReadPackets;
 using testing::ToHex;
 
 // Metadata entries spelled out by hand from §1.10 (tag, length, bytes).
@@ -81,29 +80,6 @@ std::vector<CaptureCase> Cases() {
   };
 }
 
-// Reads `bytes` one byte per read and assembles per stream.
-std::vector<PacketCopy> ReadPackets(const std::vector<uint8_t>& bytes) {
-  SpanSource source(testing::View(bytes), 1);
-  FrameReader reader(source);
-  std::map<uint64_t, PacketAssembler> assemblers;
-  std::vector<PacketCopy> packets;
-  for (size_t i = 0; i <= bytes.size(); ++i) {
-    Result<Frame> frame = reader.ReadFrame();
-    if (!frame.ok()) {
-      EXPECT_EQ(frame.status().kind(), ErrorKind::kEof) << frame.status();
-      return packets;
-    }
-    auto it = assemblers.try_emplace(frame->stream_id, PacketAssembler(frame->stream_id)).first;
-    Result<AssembleStep> step = it->second.Append(*frame);
-    EXPECT_TRUE(step.ok()) << step.status();
-    if (!step.ok()) return packets;
-    EXPECT_FALSE(step->dropped);
-    if (step->packet) packets.push_back(PacketCopy::Of(*step->packet));
-  }
-  ADD_FAILURE() << "reader did not reach EOF";
-  return packets;
-}
-
 TEST(WireInterop, EveryCaptureParsesIntoTheDescribedFrames) {
   for (const CaptureCase& c : Cases()) {
     const std::vector<uint8_t> bytes = Capture(c.name);
@@ -129,7 +105,7 @@ TEST(WireInterop, EveryCaptureReadsBackThroughReaderAndAssemblers) {
       ASSERT_TRUE(f.done);
       expected.push_back(P(f.kind, f.stream_id, f.message_id, f.data, f.control));
     }
-    EXPECT_EQ(ReadPackets(Capture(c.name)), expected) << c.name;
+    EXPECT_EQ(ReadPackets(Capture(c.name), 1), expected) << c.name;
   }
 }
 
@@ -138,8 +114,8 @@ TEST(WireInterop, UnarySplitJoinsFourByteFrames) {
                                           P(kMessage, 1, 2, "hello world!"), P(kCloseSend, 1, 3),
                                           P(kClose, 1, 4)};
   const std::vector<PacketCopy> server = {P(kMessage, 1, 1, "hello world!"), P(kCloseSend, 1, 2)};
-  EXPECT_EQ(ReadPackets(Capture("unary_split.c2s")), client);
-  EXPECT_EQ(ReadPackets(Capture("unary_split.s2c")), server);
+  EXPECT_EQ(ReadPackets(Capture("unary_split.c2s"), 1), client);
+  EXPECT_EQ(ReadPackets(Capture("unary_split.s2c"), 1), server);
   // Every frame but a packet's last carries exactly 4 bytes.
   for (const char* name : {"unary_split.c2s", "unary_split.s2c"}) {
     for (const FrameCopy& frame : testing::ParseAll(testing::View(Capture(name)))) {
@@ -203,7 +179,7 @@ TEST(WireInterop, ServerCloseSendMayBeMissing) {
   // client's Close won the race): the shorter stream must read cleanly too.
   std::vector<uint8_t> bytes = Capture("unary_metadata.s2c");
   bytes.resize(bytes.size() - 4);
-  EXPECT_EQ(ReadPackets(bytes), std::vector<PacketCopy>{P(kMessage, 1, 1, "hello")});
+  EXPECT_EQ(ReadPackets(bytes, 1), std::vector<PacketCopy>{P(kMessage, 1, 1, "hello")});
 }
 
 }  // namespace

@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
+
+#include "drpc/wire/assembler.h"
+#include "drpc/wire/memory_io.h"
+#include "drpc/wire/reader.h"
 
 namespace drpc::wire::testing {
 
@@ -34,6 +39,29 @@ FrameCopy F(uint8_t kind, uint64_t stream, uint64_t message, bool done, std::str
 
 PacketCopy P(uint8_t kind, uint64_t stream, uint64_t message, std::string data, bool control) {
   return PacketCopy{stream, message, kind, control, std::move(data)};
+}
+
+std::vector<PacketCopy> ReadPackets(Bytes bytes, size_t max_read) {
+  SpanSource source(bytes, max_read);
+  FrameReader reader(source);
+  std::map<uint64_t, PacketAssembler> assemblers;
+  std::vector<PacketCopy> packets;
+  // Each round reads a frame, which takes at least one byte, or ends.
+  for (size_t round = 0; round <= bytes.size(); ++round) {
+    Result<Frame> frame = reader.ReadFrame();
+    if (!frame.ok()) {
+      EXPECT_EQ(frame.status().kind(), ErrorKind::kEof) << frame.status();
+      return packets;
+    }
+    auto it = assemblers.try_emplace(frame->stream_id, PacketAssembler(frame->stream_id)).first;
+    Result<AssembleStep> step = it->second.Append(*frame);
+    EXPECT_TRUE(step.ok()) << step.status();
+    if (!step.ok()) return packets;
+    EXPECT_FALSE(step->dropped) << "an unfinished packet was dropped";
+    if (step->packet) packets.push_back(PacketCopy::Of(*step->packet));
+  }
+  ADD_FAILURE() << "the reader did not reach EOF";
+  return packets;
 }
 
 SourceRead ScriptedSource::Read(MutableBytes buffer) {

@@ -66,6 +66,12 @@ FrameCopy F(uint8_t kind, uint64_t stream, uint64_t message, bool done, std::str
 PacketCopy P(uint8_t kind, uint64_t stream, uint64_t message, std::string data = "",
              bool control = false);
 
+// Reads `bytes` through a FrameReader, in reads of at most `max_read` bytes,
+// into one PacketAssembler per stream; returns the packets they complete,
+// in order. An assembler error, a dropped unfinished packet, or a read that
+// ends other than in EOF fails the calling test.
+std::vector<PacketCopy> ReadPackets(Bytes bytes, size_t max_read);
+
 // A ByteSource that replays a script: each step hands out its bytes (at most
 // what fits) and its error. After the script it returns EOF.
 class ScriptedSource final : public ByteSource {
