@@ -38,9 +38,9 @@
 #include <vector>
 
 #include "bench/common/counting_allocator.h"
+#include "bench/common/tcp_pair.h"
 #include "drpc/manager/manager.h"
 #include "drpc/rt/os/socket_pair.h"
-#include "drpc/rt/os/tcp.h"
 #include "drpc/stream/codec.h"
 #include "drpc/wire/frame.h"
 
@@ -52,23 +52,10 @@ using Clock = std::chrono::steady_clock;
 enum class Kind { kSocketPair, kTcp };
 
 rt::os::TransportPair Connect(Kind kind) {
-  if (kind == Kind::kSocketPair) {
-    auto pair = rt::os::SocketPair();
-    DRPC_ASSERT(pair.ok(), pair.status().ToString());
-    return std::move(pair).value();
-  }
-  auto listener = rt::os::TcpListener::Listen("127.0.0.1", 0);
-  DRPC_ASSERT(listener.ok(), listener.status().ToString());
-  std::unique_ptr<rt::Transport> accepted;
-  std::thread acceptor([&] {
-    auto a = (*listener)->Accept();
-    DRPC_ASSERT(a.ok(), a.status().ToString());
-    accepted = std::move(a).value();
-  });
-  auto dialed = rt::os::TcpConnect("127.0.0.1", (*listener)->Port());
-  DRPC_ASSERT(dialed.ok(), dialed.status().ToString());
-  acceptor.join();
-  return rt::os::TransportPair{std::move(dialed).value(), std::move(accepted)};
+  if (kind == Kind::kTcp) return bench::TcpLoopbackPair();
+  auto pair = rt::os::SocketPair();
+  DRPC_ASSERT(pair.ok(), pair.status().ToString());
+  return std::move(pair).value();
 }
 
 // Messages per stream per iteration: about 1 MiB per stream for big ones.
