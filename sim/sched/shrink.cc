@@ -1,0 +1,328 @@
+#include "sim/sched/shrink.h"
+
+#include <algorithm>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "drpc/base/check.h"
+#include "sim/sched/explore.h"
+#include "sim/sched/input_source.h"
+
+namespace drpc::sim {
+namespace {
+
+using Values = std::vector<uint64_t>;
+
+// A log's values without the trailing zeros: the lenient source answers 0
+// once the values run out, so those say nothing.
+Values Significant(const ChoiceLog& log) {
+  Values values;
+  values.reserve(log.size());
+  for (const ChoiceRecord& choice : log) values.push_back(choice.value);
+  while (!values.empty() && values.back() == 0) values.pop_back();
+  return values;
+}
+
+void TrimZeros(Values& values) {
+  while (!values.empty() && values.back() == 0) values.pop_back();
+}
+
+uint64_t Nonzero(const Values& values) {
+  return static_cast<uint64_t>(
+      std::count_if(values.begin(), values.end(), [](uint64_t v) { return v != 0; }));
+}
+
+// The shrink order: fewer non-zero values (each one is a departure from the
+// default story a reader must follow), then fewer choices, then
+// lexicographically smaller. Well founded (two naturals, then a
+// lexicographic order on vectors of one length), so shrinking ends.
+// (Putting preemptions first was tried: it rejects too many cuts that pay
+// off later, and ends with more preemptions, not fewer.)
+bool Simpler(const Values& a, const Values& b) {
+  const uint64_t nonzero_a = Nonzero(a), nonzero_b = Nonzero(b);
+  if (nonzero_a != nonzero_b) return nonzero_a < nonzero_b;
+  if (a.size() != b.size()) return a.size() < b.size();
+  return a < b;
+}
+
+// Net, fault and workload choices answered from a fixed list (the k-th such
+// request gets the k-th value, mod n; 0 past the end), schedule and time
+// choices by the wrapped source: the workload of a failing run held still
+// while the explorer varies its schedule.
+class PinnedWorldSource final : public DecisionSource {
+ public:
+  PinnedWorldSource(DecisionSource& schedule, const Values& world)
+      : schedule_(schedule), world_(world) {}
+
+  uint64_t Choose(const ChoiceRequest& request) override {
+    if (CostOf(request) != ChoiceCost::kWorld) {
+      const uint64_t value = schedule_.Choose(request);
+      if (schedule_.diverged()) ReportDivergence(schedule_.divergence());
+      return value;
+    }
+    const uint64_t value = next_ < world_.size() ? world_[next_] % request.n : 0;
+    ++next_;
+    return value;
+  }
+
+ private:
+  DecisionSource& schedule_;
+  const Values& world_;
+  size_t next_ = 0;
+};
+
+uint64_t HashValues(const Values& values) {
+  uint64_t h = 0xcbf29ce484222325ull ^ values.size();
+  for (uint64_t v : values) h = (h ^ v) * 0x100000001b3ull + (h >> 29);
+  return h;
+}
+
+class Shrinker {
+ public:
+  Shrinker(const ShrinkOptions& options, RunWith run_with, ShrinkResult& result)
+      : options_(options), run_with_(run_with), result_(result) {}
+
+  // Reruns the log as given; false if it does not fail.
+  bool Start(const ChoiceLog& failing) {
+    Values values;
+    values.reserve(failing.size());
+    for (const ChoiceRecord& choice : failing) values.push_back(choice.value);
+    uint64_t preemptions = 0;
+    result_.original = RunLenient(values, preemptions);
+    if (result_.original.ok()) return false;
+    result_.signature = FailureSignature::Of(result_.original);
+    result_.before = SizeOf(result_.original, preemptions);
+    RunResult first = result_.original;
+    Adopt(first, preemptions);
+    return true;
+  }
+
+  void Run() {
+    // The cheap passes run in rounds until a round makes no progress; then
+    // the costly search for fewer preemptions, and if it finds a simpler
+    // run, the cheap passes again.
+    do {
+      for (bool progress = true; progress && !out_of_runs();) {
+        progress = CutTail();
+        progress = DeleteChunks() || progress;
+        progress = ZeroChunks() || progress;
+        progress = LowerValues() || progress;
+      }
+    } while (!out_of_runs() && FewerPreemptions());
+    result_.hit_run_bound = out_of_runs();
+    result_.after = SizeOf(result_.shrunk, best_preemptions_);
+  }
+
+ private:
+  bool out_of_runs() const { return result_.runs >= options_.max_runs; }
+
+  RunResult RunLenient(const Values& values, uint64_t& preemptions) {
+    DRPC_ASSERT(!out_of_runs(), "shrink: past its run bound");
+    ++result_.runs;
+    IntSource lenient(values);
+    CostCountingSource counting(lenient);
+    RunResult run = run_with_(counting);
+    preemptions = counting.preemptions();
+    return run;
+  }
+
+  static ChoiceLogSize SizeOf(const RunResult& run, uint64_t preemptions) {
+    const Values significant = Significant(run.choice_log);
+    return ChoiceLogSize{run.choice_log.size(), significant.size(), Nonzero(significant),
+                         preemptions};
+  }
+
+  void Adopt(RunResult& run, uint64_t preemptions) {
+    best_ = Significant(run.choice_log);
+    best_preemptions_ = preemptions;
+    result_.shrunk = std::move(run);
+  }
+
+  // Runs `candidate` if it is simpler than the best and new; keeps its run
+  // if it fails the same way and its own choices are simpler still.
+  bool Try(Values candidate) {
+    TrimZeros(candidate);
+    if (!Simpler(candidate, best_) || out_of_runs()) return false;
+    if (!tried_.insert(HashValues(candidate)).second) return false;
+    uint64_t preemptions = 0;
+    RunResult run = RunLenient(candidate, preemptions);
+    return AdoptIfSimpler(run, preemptions);
+  }
+
+  bool AdoptIfSimpler(RunResult& run, uint64_t preemptions) {
+    if (!result_.signature.Matches(run)) return false;
+    if (!Simpler(Significant(run.choice_log), best_)) return false;
+    Adopt(run, preemptions);
+    return true;
+  }
+
+  // Deleting and lowering choices one place at a time rarely removes a
+  // preemption whose removal shifts every later choice. So, as CHESS does,
+  // search for the same failure with 0, 1, ... preemptions (bounded
+  // exhaustive search, sim/sched/explore.h), holding the failing run's
+  // workload (its net, fault and workload choices) still. Takes at most a
+  // quarter of the run budget per call; a level that does not finish within
+  // it ends the pass, since higher levels are larger still.
+  bool FewerPreemptions() {
+    if (best_preemptions_ == 0 || out_of_runs()) return false;
+    Values world;
+    for (const ChoiceRecord& choice : result_.shrunk.choice_log) {
+      if (choice.kind != ChoiceKind::kSchedule && choice.kind != ChoiceKind::kTime) {
+        world.push_back(choice.value);
+      }
+    }
+    uint64_t budget = std::min(options_.max_runs - result_.runs, options_.max_runs / 4 + 1);
+    for (uint32_t bound = 0; bound < best_preemptions_ && budget > 0; ++bound) {
+      ExploreOptions explore;
+      explore.max_preemptions = bound;
+      explore.max_runs = budget;
+      explore.target = [this](const RunResult& run) { return result_.signature.Matches(run); };
+      const ExploreResult found = Explore(explore, [&](DecisionSource& schedule) {
+        PinnedWorldSource pinned(schedule, world);
+        return run_with_(pinned);
+      });
+      result_.runs += found.runs;
+      budget -= found.runs;
+      if (found.failure) {
+        RunResult run = *found.failure;
+        return AdoptIfSimpler(run, found.failure_preemptions);
+      }
+      if (!found.exhausted) return false;
+    }
+    return false;
+  }
+
+  // The shortest prefix that still fails (binary search; failing is not
+  // monotone in the length, so this finds a short one, not the shortest).
+  bool CutTail() {
+    bool progress = false;
+    size_t low = 0;  // prefixes shorter than this were seen to pass
+    while (low < best_.size() && !out_of_runs()) {
+      const size_t mid = low + (best_.size() - low) / 2;
+      if (Try(Values(best_.begin(), best_.begin() + static_cast<ptrdiff_t>(mid)))) {
+        progress = true;
+      } else {
+        low = mid + 1;
+      }
+    }
+    return progress;
+  }
+
+  // Chunks of size best/2, best/4, ..., 1, from the end backwards (later
+  // choices depend on earlier ones, so cutting late first keeps the early
+  // structure that the failure needs).
+  template <class Edit>
+  bool ForEachChunk(Edit edit) {
+    bool progress = false;
+    for (size_t size = std::max<size_t>(1, best_.size() / 2); !out_of_runs(); size /= 2) {
+      for (size_t end = best_.size(); end >= size && !out_of_runs();) {
+        const size_t begin = end - size;
+        if (edit(begin, end)) {
+          progress = true;
+          end = std::min(begin + size, best_.size());  // try the same place again
+        } else {
+          end = begin;
+        }
+      }
+      if (size == 1) break;
+    }
+    return progress;
+  }
+
+  bool DeleteChunks() {
+    return ForEachChunk([this](size_t begin, size_t end) {
+      Values candidate = best_;
+      candidate.erase(candidate.begin() + static_cast<ptrdiff_t>(begin),
+                      candidate.begin() + static_cast<ptrdiff_t>(end));
+      return Try(std::move(candidate));
+    });
+  }
+
+  bool ZeroChunks() {
+    return ForEachChunk([this](size_t begin, size_t end) {
+      Values candidate = best_;
+      bool any = false;
+      for (size_t i = begin; i < end; ++i) {
+        any = any || candidate[i] != 0;
+        candidate[i] = 0;
+      }
+      return any && Try(std::move(candidate));
+    });
+  }
+
+  // Each non-zero value: 0 if that still fails, else the smallest value
+  // found by binary search between 0 (passes) and the value (fails).
+  bool LowerValues() {
+    bool progress = false;
+    for (size_t i = 0; i < best_.size() && !out_of_runs(); ++i) {
+      if (best_[i] == 0) continue;
+      if (Lower(i, 0)) {
+        progress = true;
+        continue;
+      }
+      uint64_t passes = 0;
+      while (i < best_.size() && passes + 1 < best_[i] && !out_of_runs()) {
+        const uint64_t mid = passes + (best_[i] - passes) / 2;
+        if (Lower(i, mid)) {
+          progress = true;
+        } else {
+          passes = mid;
+        }
+      }
+    }
+    return progress;
+  }
+
+  bool Lower(size_t index, uint64_t value) {
+    Values candidate = best_;
+    candidate[index] = value;
+    return Try(std::move(candidate));
+  }
+
+  const ShrinkOptions& options_;
+  RunWith run_with_;
+  ShrinkResult& result_;
+  Values best_;
+  uint64_t best_preemptions_ = 0;
+  // Candidates already run (by hash; only ever looked up, never iterated).
+  std::unordered_set<uint64_t> tried_;
+};
+
+}  // namespace
+
+FailureSignature FailureSignature::Of(const RunResult& result) {
+  FailureSignature signature;
+  signature.outcome = result.outcome;
+  if (result.outcome == Outcome::kInvariantFailed ||
+      result.outcome == Outcome::kUncaughtException) {
+    signature.first_line = result.report.substr(0, result.report.find('\n'));
+  }
+  return signature;
+}
+
+bool FailureSignature::Matches(const RunResult& result) const {
+  return outcome != Outcome::kOk && result.outcome == outcome &&
+         Of(result).first_line == first_line;
+}
+
+std::string FailureSignature::ToString() const {
+  std::string text(OutcomeName(outcome));
+  if (!first_line.empty()) text += ": " + first_line;
+  return text;
+}
+
+ShrinkResult Shrink(const ChoiceLog& failing, const ShrinkOptions& options, RunWith run_with) {
+  DRPC_ASSERT(options.max_runs >= 1, "shrink needs at least one run");
+  ShrinkResult result;
+  Shrinker shrinker(options, run_with, result);
+  if (!shrinker.Start(failing)) {
+    result.shrunk = result.original;
+    return result;
+  }
+  result.reproduced = true;
+  shrinker.Run();
+  return result;
+}
+
+}  // namespace drpc::sim

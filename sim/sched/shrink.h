@@ -1,0 +1,79 @@
+// Shrinking a failing choice log, the way Hypothesis shrinks its choice
+// sequences (MacIver, Donaldson: "Test-case reduction via test-case
+// generation: insights from the Hypothesis reducer", ECOOP 2020).
+//
+//   sim::ShrinkResult s = sim::Shrink(failing.choice_log, sim::ShrinkOptions{},
+//                                     [&](sim::DecisionSource& d) {
+//                                       return sim::Run(d, run_options, body);
+//                                     });
+//   s.shrunk.choice_log   replays (ReplaySource) to the same kind of failure
+//
+// Candidates are integer vectors replayed leniently (sim::IntSource: each
+// value taken mod n, 0 once the vector runs out), so a cut anywhere still
+// gives a run: the choices after it shift, and running out means "the
+// cooperative default from here on". A candidate is kept only if its run
+// fails the same way (FailureSignature) and is simpler: of its choices
+// (trailing zeros dropped) fewer are non-zero; or as many, and they are
+// fewer; or both equal and they are lexicographically smaller. That order is
+// well founded, so shrinking ends; max_runs bounds it anyway.
+//
+// Passes, repeated while one makes progress:
+//   1. cut the tail: the shortest prefix (binary search) that still fails;
+//   2. delete chunks of n/2, n/4, ..., 1 choices;
+//   3. zero chunks of the same sizes (fewer preemptions, same alignment);
+//   4. lower each non-zero value: 0 first, then a binary search;
+// and once they find nothing more,
+//   5. the same failure with fewer preemptions: bounded exhaustive search
+//      (explore.h) with 0, 1, ... preemptions, the failing run's net, fault
+//      and workload choices held still (at most a quarter of the budget).
+// Runs that repeat an earlier candidate are skipped without running.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sim/sched/choice_log.h"
+#include "sim/sched/explore.h"
+#include "sim/sched/run.h"
+
+namespace drpc::sim {
+
+// How a run failed, for "the same failure": the outcome, and for invariant
+// failures and uncaught exceptions also the first line of the report (what
+// broke, without where and when).
+struct FailureSignature {
+  Outcome outcome = Outcome::kOk;
+  std::string first_line;
+
+  static FailureSignature Of(const RunResult& result);
+  bool Matches(const RunResult& result) const;
+  std::string ToString() const;  // "invariant_failed: <first line>"
+};
+
+struct ShrinkOptions {
+  uint64_t max_runs = 2000;  // runs in all, the first (reproducing) run included
+};
+
+// The size of a failing run's choices, as a person reading it cares about.
+struct ChoiceLogSize {
+  uint64_t choices = 0;      // every choice the run made (what a replay log holds)
+  uint64_t significant = 0;  // up to the last non-zero one (the rest is the default)
+  uint64_t nonzero = 0;
+  uint64_t preemptions = 0;  // non-zero choices that preempt a running fiber
+};
+
+struct ShrinkResult {
+  // False when the log did not fail when rerun: nothing was shrunk.
+  bool reproduced = false;
+  FailureSignature signature;
+  RunResult original;  // the rerun of the log as given
+  RunResult shrunk;    // the simplest failing run found (== original if none)
+  ChoiceLogSize before;
+  ChoiceLogSize after;
+  uint64_t runs = 0;
+  bool hit_run_bound = false;  // max_runs ended it before a fixpoint
+};
+
+ShrinkResult Shrink(const ChoiceLog& failing, const ShrinkOptions& options, RunWith run_with);
+
+}  // namespace drpc::sim
