@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "sim/cli/runner.h"
+#include "sim/cli/search.h"
 #include "sim/scenarios/scenario.h"
 #include "sim/sched/trace.h"
 
@@ -29,8 +30,22 @@ constexpr char kUsage[] =
     "  replay FILE [--trace FILE]             rerun a saved choice log; --expect-recorded:\n"
     "         [--expect-recorded]             succeed only if it reproduces the logged result\n"
     "  check  --scenario NAME --seed S        determinism self-check: run twice, compare\n"
-    "  hunt   --scenario NAME [--trials T]    seeds the random scheduler needs to find a\n"
-    "         [--max-seeds N]                 planted bug, over T independent trials\n"
+    "  hunt   --scenario NAME [--trials T]    seeds the scheduler needs to find a planted\n"
+    "         [--max-seeds N]                 bug, over T independent trials\n"
+    "  explore --scenario NAME                every distinct run with at most P preemptions\n"
+    "         [--preemptions P] [--budget B]  (2) and B non-default net/fault/workload choices\n"
+    "         [--max-runs N]                  (0), depth first, up to N runs (100000); stops\n"
+    "                                         at the first failure and saves its choice log\n"
+    "  shrink FILE [--out FILE]               minimize a failing choice log (fewer choices,\n"
+    "         [--max-runs N] [--trace FILE]   smaller values, fewer preemptions) within N\n"
+    "                                         runs (2000); writes FILE's .shrunk.choices\n"
+    "\n"
+    "strategies (run, sweep, check, hunt: what seed S means):\n"
+    "  --strategy S      DRPC_SIM_STRATEGY     random (the seeded random scheduler, default)\n"
+    "                                          or pct (sim/sched/pct_source.h)\n"
+    "  --pct-depth D     DRPC_SIM_PCT_DEPTH    PCT: D-1 priority change points (3; 1..64)\n"
+    "  --pct-steps K     DRPC_SIM_PCT_STEPS    PCT: estimated run length in steps (default:\n"
+    "                                          the most steps of random seeds 0..2)\n"
     "\n"
     "run options (flag, or environment variable; the flag wins):\n"
     "  --max-steps N     DRPC_SIM_MAX_STEPS    scheduling steps before a run fails (livelock)\n"
@@ -40,12 +55,16 @@ constexpr char kUsage[] =
     "  --log-dir DIR     DRPC_SIM_LOG_DIR      where failing runs save their choice logs (.)\n"
     "  --no-save-log                           do not save choice logs\n"
     "\n"
-    "exit status: 0 ok, 1 failure found, 2 bad arguments\n";
+    "exit status: 0 ok (shrink: shrunk), 1 failure found (shrink: the log does not fail),\n"
+    "2 bad arguments\n";
 
 constexpr uint64_t kMaxSweepSeeds = 100'000'000;
 constexpr uint64_t kMaxHuntTrials = 10'000;
 constexpr size_t kMaxLogFileBytes = 256 * 1024 * 1024;
 constexpr size_t kFailingSeedsListed = 10;
+constexpr uint64_t kMaxPreemptions = 64;
+constexpr uint64_t kMaxSearchRuns = 1'000'000'000;
+constexpr uint64_t kMaxPctSteps = 1'000'000'000'000;
 
 struct Parsed {
   std::string command;
@@ -59,6 +78,9 @@ const std::map<std::string, bool> kOptionFlags = {
     {"--max-steps", true},  {"--stack-bytes", true}, {"--max-fibers", true},
     {"--trace-tail", true}, {"--log-dir", true},     {"--no-save-log", false},
 };
+// The strategy flags (run, sweep, check, hunt).
+const std::map<std::string, bool> kStrategyFlags = {
+    {"--strategy", true}, {"--pct-depth", true}, {"--pct-steps", true}};
 const std::map<std::string, std::map<std::string, bool>> kCommandFlags = {
     {"list", {}},
     {"run",
@@ -76,7 +98,14 @@ const std::map<std::string, std::map<std::string, bool>> kCommandFlags = {
     {"replay", {{"--trace", true}, {"--expect-recorded", false}}},
     {"check", {{"--scenario", true}, {"--seed", true}}},
     {"hunt", {{"--scenario", true}, {"--trials", true}, {"--max-seeds", true}}},
+    {"explore",
+     {{"--scenario", true}, {"--preemptions", true}, {"--budget", true}, {"--max-runs", true}}},
+    {"shrink", {{"--out", true}, {"--max-runs", true}, {"--trace", true}}},
 };
+
+bool TakesStrategy(const std::string& command) {
+  return command == "run" || command == "sweep" || command == "check" || command == "hunt";
+}
 
 class Cli {
  public:
@@ -95,6 +124,10 @@ class Cli {
   bool Number(const std::string& flag, uint64_t& out, std::string& problem) const;
   const Scenario* ScenarioFlag(std::string& problem) const;
   bool Settings(const Scenario& scenario, RunSettings& settings, std::string& problem) const;
+  bool StrategySettings(const Scenario& scenario, RunSettings& settings,
+                        std::string& problem) const;
+  std::optional<std::pair<std::string, std::string>> Knob(const char* flag, const char* env) const;
+  bool LoadLog(const std::string& path, ChoiceLogFile& log, std::string& problem) const;
   std::string Save(const Scenario& scenario, const SeedRun& run, const RunSettings& settings);
   bool WriteTrace(const RunResult& result);
 
@@ -104,6 +137,8 @@ class Cli {
   int SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool check, bool& failed);
   int Replay();
   int Hunt();
+  int ExploreCommand();
+  int ShrinkCommand();
 
   const std::vector<std::string>& args_;
   std::ostream& out_;
@@ -128,6 +163,8 @@ int Cli::Main() {
   if (c == "sweep") return Sweep();
   if (c == "replay") return Replay();
   if (c == "hunt") return Hunt();
+  if (c == "explore") return ExploreCommand();
+  if (c == "shrink") return ShrinkCommand();
   return Usage("unknown command '" + c + "'");
 }
 
@@ -147,6 +184,11 @@ bool Cli::Parse(std::string& problem) {
     auto flag = command->second.find(arg);
     bool known = flag != command->second.end();
     bool takes_value = known && flag->second;
+    if (!known && TakesStrategy(parsed_.command)) {
+      auto strategy = kStrategyFlags.find(arg);
+      known = strategy != kStrategyFlags.end();
+      takes_value = known && strategy->second;
+    }
     if (!known && parsed_.command != "list") {
       auto option = kOptionFlags.find(arg);
       known = option != kOptionFlags.end();
@@ -170,9 +212,9 @@ bool Cli::Parse(std::string& problem) {
     }
     parsed_.values[arg] = args_[++i];
   }
-  const bool wants_file = parsed_.command == "replay";
+  const bool wants_file = parsed_.command == "replay" || parsed_.command == "shrink";
   if (parsed_.positional.size() != (wants_file ? 1u : 0u)) {
-    problem = wants_file ? "replay takes exactly one choice log file"
+    problem = wants_file ? parsed_.command + " takes exactly one choice log file"
                          : "unexpected argument '" + parsed_.positional.front() + "'";
     return false;
   }
@@ -250,6 +292,58 @@ bool Cli::Settings(const Scenario& scenario, RunSettings& settings, std::string&
     }
   }
   settings.save_logs = parsed_.switches.count("--no-save-log") == 0;
+  return !TakesStrategy(parsed_.command) || StrategySettings(scenario, settings, problem);
+}
+
+// A knob's value and where it came from: the flag, else the environment.
+std::optional<std::pair<std::string, std::string>> Cli::Knob(const char* flag,
+                                                             const char* env) const {
+  if (auto it = parsed_.values.find(flag); it != parsed_.values.end()) {
+    return std::make_pair(std::string(flag), it->second);
+  }
+  if (const char* v = env_ ? env_(env) : nullptr) return std::make_pair(std::string(env), v);
+  return std::nullopt;
+}
+
+bool Cli::StrategySettings(const Scenario& scenario, RunSettings& settings,
+                           std::string& problem) const {
+  if (auto strategy = Knob("--strategy", "DRPC_SIM_STRATEGY")) {
+    if (strategy->second == "pct") {
+      settings.strategy = Strategy::kPct;
+    } else if (strategy->second != "random") {
+      problem =
+          strategy->first + ": the strategies are random and pct, got '" + strategy->second + "'";
+      return false;
+    }
+  }
+  if (settings.strategy != Strategy::kPct) {
+    // The environment may set PCT knobs for every command; a flag is a mistake.
+    for (const char* flag : {"--pct-depth", "--pct-steps"}) {
+      if (parsed_.values.count(flag) > 0) {
+        problem = std::string(flag) + " needs --strategy pct";
+        return false;
+      }
+    }
+    return true;
+  }
+  if (auto depth = Knob("--pct-depth", "DRPC_SIM_PCT_DEPTH")) {
+    uint64_t d = 0;
+    if (!ParseCount(depth->second, 1, kMaxPctDepth, d)) {
+      problem = depth->first + ": needs a whole number in [1, " + std::to_string(kMaxPctDepth) +
+                "], got '" + depth->second + "'";
+      return false;
+    }
+    settings.pct.depth = static_cast<uint32_t>(d);
+  }
+  if (auto steps = Knob("--pct-steps", "DRPC_SIM_PCT_STEPS")) {
+    if (!ParseCount(steps->second, 1, kMaxPctSteps, settings.pct.steps)) {
+      problem = steps->first + ": needs a whole number in [1, " + std::to_string(kMaxPctSteps) +
+                "], got '" + steps->second + "'";
+      return false;
+    }
+  } else {
+    settings.pct.steps = LearnRunLength(scenario, settings.options);
+  }
   return true;
 }
 
@@ -312,8 +406,11 @@ int Cli::RunCommand(bool check_determinism) {
     out_ << "choice log written to " << it->second << "\n";
   }
   if (!run.failed()) {
-    out_ << "ok " << scenario->name << " seed " << seed << ": trace hash "
-         << Hex(run.result.trace_hash) << ", " << run.result.steps << " steps, "
+    out_ << "ok " << scenario->name << " seed " << seed;
+    if (settings.strategy == Strategy::kPct) {
+      out_ << " (pct, depth " << settings.pct.depth << ", " << settings.pct.steps << " steps)";
+    }
+    out_ << ": trace hash " << Hex(run.result.trace_hash) << ", " << run.result.steps << " steps, "
          << run.result.choice_log.size() << " choices, virtual time "
          << FormatTime(run.result.end_time) << "\n";
     if (run.determinism) out_ << run.determinism->summary << "\n";
@@ -408,51 +505,67 @@ int Cli::SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool 
   return failed ? kExitFailureFound : kExitOk;
 }
 
-int Cli::Replay() {
-  const std::string& path = parsed_.positional.front();
+bool Cli::LoadLog(const std::string& path, ChoiceLogFile& log, std::string& problem) const {
   std::ifstream file(path, std::ios::binary);
-  if (!file) return Usage("cannot read choice log '" + path + "'");
+  if (!file) {
+    problem = "cannot read choice log '" + path + "'";
+    return false;
+  }
   std::string text;
   char buf[1 << 16];
   while (file.read(buf, sizeof buf) || file.gcount() > 0) {
     text.append(buf, static_cast<size_t>(file.gcount()));
-    if (text.size() > kMaxLogFileBytes) return Usage("choice log '" + path + "' is too large");
+    if (text.size() > kMaxLogFileBytes) {
+      problem = "choice log '" + path + "' is too large";
+      return false;
+    }
   }
-  Result<ChoiceLogFile> log = ParseChoiceLog(text);
-  if (!log.ok()) return Usage(path + ": " + log.status().message());
-  const Scenario* scenario = Scenarios().Find(log->scenario);
+  Result<ChoiceLogFile> parsed = ParseChoiceLog(text);
+  if (!parsed.ok()) {
+    problem = path + ": " + parsed.status().message();
+    return false;
+  }
+  log = std::move(*parsed);
+  return true;
+}
+
+int Cli::Replay() {
+  const std::string& path = parsed_.positional.front();
+  std::string problem;
+  ChoiceLogFile log;
+  if (!LoadLog(path, log, problem)) return Usage(problem);
+  const Scenario* scenario = Scenarios().Find(log.scenario);
   if (scenario == nullptr) {
-    return Usage(path + ": no scenario named '" + log->scenario + "' in this build");
+    return Usage(path + ": no scenario named '" + log.scenario + "' in this build");
   }
   RunSettings settings;
-  std::string problem;
   if (!Settings(*scenario, settings, problem)) return Usage(problem);
-  for (const auto& [key, value] : log->options) {
+  for (const auto& [key, value] : log.options) {
     if (!ApplyOption(settings.options, key, value, problem)) return Usage(path + ": " + problem);
   }
   if (parsed_.values.count("--trace") > 0) settings.options.keep_full_trace = true;
-  ReplayRun run = RunReplay(*scenario, *log, settings);
+  ReplayRun run = RunReplay(*scenario, log, settings);
   if (!WriteTrace(run.result)) return kExitUsage;
   const RunResult& r = run.result;
   out_ << "replayed " << path << " (" << scenario->name;
-  if (log->seed) out_ << ", seed " << *log->seed;
+  if (log.seed) out_ << ", seed " << *log.seed;
   out_ << "): " << OutcomeName(r.outcome) << ", trace hash " << Hex(r.trace_hash) << ", " << r.steps
        << " steps\n";
   bool reproduced = r.outcome != Outcome::kNondeterminism && run.fully_consumed;
   if (!run.fully_consumed) {
     out_ << "NONDETERMINISM: the run made fewer choices than the log records\n";
   }
-  if (log->result) {
-    const bool same = OutcomeName(r.outcome) == log->result->outcome &&
-                      r.trace_hash == log->result->trace_hash && r.steps == log->result->steps;
+  if (log.result) {
+    const bool same = OutcomeName(r.outcome) == log.result->outcome &&
+                      r.trace_hash == log.result->trace_hash && r.steps == log.result->steps;
     reproduced = reproduced && same;
-    out_ << (same ? "reproduces" : "DIFFERS FROM") << " the logged result: " << log->result->outcome
-         << ", trace hash " << Hex(log->result->trace_hash) << ", " << log->result->steps
+    out_ << (same ? "reproduces" : "DIFFERS FROM") << " the logged result: " << log.result->outcome
+         << ", trace hash " << Hex(log.result->trace_hash) << ", " << log.result->steps
          << " steps\n";
   }
   if (!r.ok()) out_ << r.report << "\ntrace tail:\n" << r.trace_tail;
   if (parsed_.switches.count("--expect-recorded") > 0) {
-    if (!log->result) return Usage(path + " has no `result` line to compare with");
+    if (!log.result) return Usage(path + " has no `result` line to compare with");
     return reproduced ? kExitOk : kExitFailureFound;
   }
   return r.ok() && reproduced ? kExitOk : kExitFailureFound;
@@ -498,7 +611,11 @@ int Cli::Hunt() {
   const uint64_t worst = sorted.back();
   uint64_t total = 0;
   for (uint64_t n : found) total += n;
-  out_ << scenario->name << ": seeds until the first failure, per trial:";
+  out_ << scenario->name;
+  if (settings.strategy == Strategy::kPct) {
+    out_ << " (pct, depth " << settings.pct.depth << ", " << settings.pct.steps << " steps)";
+  }
+  out_ << ": seeds until the first failure, per trial:";
   for (uint64_t n : found) out_ << " " << (n > max_seeds ? std::string(">max") : std::to_string(n));
   out_ << "\nmedian " << median << ", mean " << (total / trials) << "."
        << (total % trials) * 10 / trials << ", max "
@@ -510,6 +627,66 @@ int Cli::Hunt() {
          << OutcomeName(scenario->bug_outcome) << "\n";
   }
   return worst <= scenario->find_within_seeds && wrong_outcome == 0 ? kExitOk : kExitFailureFound;
+}
+
+int Cli::ExploreCommand() {
+  std::string problem;
+  const Scenario* scenario = ScenarioFlag(problem);
+  RunSettings settings;
+  if (scenario == nullptr || !Settings(*scenario, settings, problem)) return Usage(problem);
+  ExploreOptions options;
+  uint64_t preemptions = options.max_preemptions;
+  if (parsed_.values.count("--preemptions") > 0 && !Number("--preemptions", preemptions, problem)) {
+    return Usage(problem);
+  }
+  if (parsed_.values.count("--budget") > 0 &&
+      !Number("--budget", options.max_world_choices, problem)) {
+    return Usage(problem);
+  }
+  if (parsed_.values.count("--max-runs") > 0 && !Number("--max-runs", options.max_runs, problem)) {
+    return Usage(problem);
+  }
+  if (preemptions > kMaxPreemptions || options.max_runs == 0 || options.max_runs > kMaxSearchRuns) {
+    return Usage("--preemptions must be in [0, " + std::to_string(kMaxPreemptions) +
+                 "] and --max-runs in [1, " + std::to_string(kMaxSearchRuns) + "]");
+  }
+  options.max_preemptions = static_cast<uint32_t>(preemptions);
+  return ExploreScenario(*scenario, settings, options, out_, err_, err_is_terminal_);
+}
+
+int Cli::ShrinkCommand() {
+  ShrinkRequest request;
+  request.log_path = parsed_.positional.front();
+  std::string problem;
+  ChoiceLogFile log;
+  if (!LoadLog(request.log_path, log, problem)) return Usage(problem);
+  const Scenario* scenario = Scenarios().Find(log.scenario);
+  if (scenario == nullptr) {
+    return Usage(request.log_path + ": no scenario named '" + log.scenario + "' in this build");
+  }
+  RunSettings settings;
+  if (!Settings(*scenario, settings, problem)) return Usage(problem);
+  for (const auto& [key, value] : log.options) {
+    if (!ApplyOption(settings.options, key, value, problem)) {
+      return Usage(request.log_path + ": " + problem);
+    }
+  }
+  if (parsed_.values.count("--max-runs") > 0 &&
+      !Number("--max-runs", request.options.max_runs, problem)) {
+    return Usage(problem);
+  }
+  if (request.options.max_runs == 0 || request.options.max_runs > kMaxSearchRuns) {
+    return Usage("--max-runs must be in [1, " + std::to_string(kMaxSearchRuns) + "]");
+  }
+  if (auto it = parsed_.values.find("--out"); it != parsed_.values.end()) {
+    request.out_path = it->second;
+  } else if (settings.save_logs) {
+    request.out_path = DefaultShrunkPath(request.log_path);
+  }
+  if (auto it = parsed_.values.find("--trace"); it != parsed_.values.end()) {
+    request.trace_path = it->second;
+  }
+  return ShrinkLog(*scenario, settings, log, request, out_, err_);
 }
 
 }  // namespace

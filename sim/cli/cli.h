@@ -7,9 +7,13 @@
 //   drpc-sim replay FILE [--trace FILE] [--expect-recorded]
 //   drpc-sim check  --scenario NAME --seed S          (determinism self-check)
 //   drpc-sim hunt   --scenario NAME [--trials T] [--max-seeds N]
+//   drpc-sim explore --scenario NAME [--preemptions P] [--budget B] [--max-runs N]
+//   drpc-sim shrink FILE [--out FILE] [--max-runs N] [--trace FILE]
+// run, sweep, check and hunt take [--strategy random|pct] [--pct-depth D]
+// [--pct-steps K]: what seed S means (the seeded random scheduler, or PCT).
 //
-// Exit status: 0 ok, 1 a failure was found (or a replay did not reproduce),
-// 2 bad arguments or input.
+// Exit status: 0 ok, 1 a failure was found (or a replay did not reproduce,
+// or a log given to shrink does not fail), 2 bad arguments or input.
 #pragma once
 
 #include <functional>

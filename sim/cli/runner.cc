@@ -1,10 +1,12 @@
 #include "sim/cli/runner.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 
+#include "sim/sched/pct_source.h"
 #include "sim/sched/random_source.h"
 #include "sim/sched/replay_source.h"
 #include "sim/sched/trace.h"
@@ -31,6 +33,12 @@ constexpr OptionField kFields[] = {
      [](const RunOptions& o) { return static_cast<uint64_t>(o.max_fibers); },
      [](RunOptions& o, uint64_t v) { o.max_fibers = static_cast<uint32_t>(v); }},
 };
+
+// The decision source seed `seed` stands for under the settings' strategy.
+std::unique_ptr<DecisionSource> MakeSource(uint64_t seed, const RunSettings& settings) {
+  if (settings.strategy == Strategy::kPct) return std::make_unique<PctSource>(seed, settings.pct);
+  return std::make_unique<RandomSource>(seed);
+}
 
 std::string Flag(const char* key) {
   std::string flag = "--";
@@ -60,6 +68,22 @@ std::string Hex(uint64_t value) {
   return buf;
 }
 
+std::string_view StrategyName(Strategy strategy) {
+  return strategy == Strategy::kPct ? "pct" : "random";
+}
+
+uint64_t LearnRunLength(const Scenario& scenario, const RunOptions& options) {
+  RunOptions quiet = options;
+  quiet.keep_full_trace = false;
+  quiet.record_choices = false;
+  uint64_t steps = 1;
+  for (uint64_t seed = 0; seed < 3; ++seed) {
+    RandomSource random(seed);
+    steps = std::max(steps, Run(random, quiet, scenario.body).steps);
+  }
+  return steps;
+}
+
 bool SeedRun::failed() const {
   return !result.ok() || (determinism.has_value() && !determinism->deterministic);
 }
@@ -69,12 +93,12 @@ SeedRun RunSeed(const Scenario& scenario, uint64_t seed, const RunSettings& sett
   SeedRun run;
   run.seed = seed;
   if (!check_determinism) {
-    RandomSource random(seed);
-    run.result = Run(random, settings.options, scenario.body);
+    std::unique_ptr<DecisionSource> source = MakeSource(seed, settings);
+    run.result = Run(*source, settings.options, scenario.body);
     return run;
   }
   DeterminismReport report = CheckDeterminism(
-      [seed]() -> std::unique_ptr<DecisionSource> { return std::make_unique<RandomSource>(seed); },
+      [seed, &settings]() -> std::unique_ptr<DecisionSource> { return MakeSource(seed, settings); },
       settings.options, scenario.body);
   run.result = report.first;
   run.determinism = std::move(report);
@@ -124,6 +148,10 @@ std::string ReplayLine(const Scenario& scenario, uint64_t seed, const RunSetting
       line += " " + Flag(field.key) + " " + std::to_string(value);
     }
   }
+  if (settings.strategy == Strategy::kPct) {
+    line += " --strategy pct --pct-depth " + std::to_string(settings.pct.depth) + " --pct-steps " +
+            std::to_string(settings.pct.steps);
+  }
   return line;
 }
 
@@ -139,27 +167,41 @@ ChoiceLogFile MakeLog(const Scenario& scenario, uint64_t seed, const RunSettings
   return log;
 }
 
-std::string SaveLog(const ChoiceLogFile& log, const RunSettings& settings, std::string& error) {
+std::string LogPath(const RunSettings& settings, const std::string& name) {
   std::string path = settings.log_dir.empty() ? "." : settings.log_dir;
   if (path.back() != '/') path += '/';
-  path += log.scenario;
-  if (log.seed) path += ".seed-" + std::to_string(*log.seed);
-  path += ".choices";
+  return path + name;
+}
+
+bool WriteLog(const ChoiceLogFile& log, const std::string& path, std::string& error) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file << FormatChoiceLog(log);
   file.close();
   if (!file) {
     error = "could not write " + path;
-    return "";
+    return false;
   }
-  return path;
+  return true;
+}
+
+std::string SaveLog(const ChoiceLogFile& log, const RunSettings& settings, std::string& error) {
+  std::string name = log.scenario;
+  if (settings.strategy == Strategy::kPct) name += ".pct-d" + std::to_string(settings.pct.depth);
+  if (log.seed) name += ".seed-" + std::to_string(*log.seed);
+  name += ".choices";
+  const std::string path = LogPath(settings, name);
+  return WriteLog(log, path, error) ? path : "";
 }
 
 std::string FailureReport(const Scenario& scenario, const SeedRun& run, const RunSettings& settings,
                           const std::string& saved_log) {
   const RunResult& r = run.result;
   const bool nondeterministic = run.determinism.has_value() && !run.determinism->deterministic;
-  std::string out = "FAIL " + scenario.name + " seed " + std::to_string(run.seed) + ": " +
+  const std::string strategy = settings.strategy == Strategy::kPct
+                                   ? " (pct, depth " + std::to_string(settings.pct.depth) + ")"
+                                   : "";
+  std::string out = "FAIL " + scenario.name + " seed " + std::to_string(run.seed) + strategy +
+                    ": " +
                     (nondeterministic && r.ok() ? std::string("nondeterminism")
                                                 : std::string(OutcomeName(r.outcome))) +
                     "\n";
@@ -168,7 +210,10 @@ std::string FailureReport(const Scenario& scenario, const SeedRun& run, const Ru
   out += "replay: " + ReplayLine(scenario, run.seed, settings) +
          (nondeterministic ? " --check-determinism" : "") + "\n";
   out += "options: " + settings.options.ToString() + "\n";
-  if (!saved_log.empty()) out += "choice log: " + saved_log + "\n";
+  if (!saved_log.empty()) {
+    out += "choice log: " + saved_log + "\n";
+    out += "shrink: " + settings.program + " shrink " + saved_log + "\n";
+  }
   out += "trace hash " + Hex(r.trace_hash) + ", " + std::to_string(r.steps) + " steps, " +
          std::to_string(r.choice_log.size()) + " choices, virtual time " + FormatTime(r.end_time) +
          "\n";

@@ -10,9 +10,15 @@
 #include "sim/scenarios/scenario.h"
 #include "sim/sched/choice_log.h"
 #include "sim/sched/determinism.h"
+#include "sim/sched/pct_source.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim::cli {
+
+// What seed S means: the seeded random scheduler, or PCT seeded with S
+// (sim/sched/pct_source.h).
+enum class Strategy : uint8_t { kRandom, kPct };
+std::string_view StrategyName(Strategy strategy);  // "random", "pct"
 
 // How a scenario is run: its options (defaults, then environment, then
 // flags) and where failure artifacts go.
@@ -21,7 +27,13 @@ struct RunSettings {
   std::string log_dir = ".";  // failing runs save <scenario>.seed-<S>.choices here
   bool save_logs = true;
   std::string program = "drpc-sim";  // as invoked, for the replay line
+  Strategy strategy = Strategy::kRandom;
+  PctOptions pct;  // kPct: depth, and steps (the estimated run length)
 };
+
+// An estimate of a scenario's run length for PCT: the most steps of a few
+// seeded random runs (seeds 0, 1, 2), at least 1. Deterministic.
+uint64_t LearnRunLength(const Scenario& scenario, const RunOptions& options);
 
 struct SeedRun {
   uint64_t seed = 0;
@@ -30,7 +42,7 @@ struct SeedRun {
   bool failed() const;
 };
 
-// Runs `scenario` with seeds's random decisions. With `check_determinism`,
+// Runs `scenario` with seed's decisions under settings.strategy. With `check_determinism`,
 // runs it twice and compares (a difference counts as a failure).
 SeedRun RunSeed(const Scenario& scenario, uint64_t seed, const RunSettings& settings,
                 bool check_determinism);
@@ -50,8 +62,13 @@ std::string ReplayLine(const Scenario& scenario, uint64_t seed, const RunSetting
 ChoiceLogFile MakeLog(const Scenario& scenario, uint64_t seed, const RunSettings& settings,
                       const RunResult& result);
 // Writes it to settings.log_dir; returns the path, or an empty string (and
-// an explanation in `error`) if it could not be written.
+// an explanation in `error`) if it could not be written. The name is
+// <scenario>[.pct-d<D>][.seed-<S>].choices.
 std::string SaveLog(const ChoiceLogFile& log, const RunSettings& settings, std::string& error);
+// Writes `log` to `path`; false (and `error`) if it could not be written.
+bool WriteLog(const ChoiceLogFile& log, const std::string& path, std::string& error);
+// `name` inside settings.log_dir.
+std::string LogPath(const RunSettings& settings, const std::string& name);
 
 // Options written into / read from choice logs and replay lines.
 std::vector<std::pair<std::string, std::string>> OptionPairs(const RunOptions& options);
@@ -59,8 +76,8 @@ std::vector<std::pair<std::string, std::string>> OptionPairs(const RunOptions& o
 bool ApplyOption(RunOptions& options, const std::string& key, const std::string& value,
                  std::string& error);
 
-// The failure report: what broke, the replay line, options, the saved log,
-// the trace hash and the trace tail.
+// The failure report: what broke, the replay line, options, the saved log
+// (and the command that shrinks it), the trace hash and the trace tail.
 std::string FailureReport(const Scenario& scenario, const SeedRun& run, const RunSettings& settings,
                           const std::string& saved_log);
 

@@ -9,7 +9,7 @@
 //     return sim::Run(d, run_options, body);
 //   });
 //   if (r.failure) ... r.failure->choice_log replays it;
-//   r.exhausted: every run within the bounds was tried (and passed).
+//   r.exhausted: every run within the bounds was tried, none failing.
 //
 // How: a run is a pure function of its choices, so the runs form a tree whose
 // edges are choices. Each run replays a prefix of choices, then answers 0
