@@ -1,0 +1,64 @@
+// Fuzz target: the input bytes are every decision of one whole-stack
+// simulated run (sim::ByteSource): the manager.fixed scenario, a client and
+// a server manager over the simulated pipe with a workload drawn from the
+// same bytes (sim/scenarios/manager/manager_harness.h lists its checks:
+// the buffer ledger at every step, every call returns, every stream
+// finishes, received messages are a prefix of those sent, every buffer back
+// in its pool). Running out of bytes means "the cooperative default from
+// here on", so short inputs are simple runs.
+//
+// A run that does not end ok (a failed check, a deadlock, a livelock, an
+// exception) prints the report, the trace tail and the run's choice log
+// (save it to a file: `drpc-sim replay FILE` reruns it, `drpc-sim shrink
+// FILE` minimizes it), then aborts so libFuzzer keeps the input.
+//
+// MANAGER_SIM_SCENARIO=<name> fuzzes another manager scenario instead
+// (e.g. manager.drop-interleaved-frame.buggy, to watch the fuzzer find a
+// planted bug).
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <span>
+#include <string>
+
+#include "sim/scenarios/scenario.h"
+#include "sim/sched/choice_log.h"
+#include "sim/sched/input_source.h"
+#include "sim/sched/run.h"
+
+namespace {
+
+const drpc::sim::Scenario* g_scenario = nullptr;
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  std::string name = "manager.fixed";
+  if (const char* chosen = std::getenv("MANAGER_SIM_SCENARIO")) name = chosen;
+  g_scenario = drpc::sim::Scenarios().Find(name);
+  if (g_scenario == nullptr || name.rfind("manager.", 0) != 0) {
+    std::fprintf(stderr, "MANAGER_SIM_SCENARIO=%s: no such manager scenario\n", name.c_str());
+    std::exit(2);
+  }
+  if (name != "manager.fixed") std::fprintf(stderr, "manager_sim: fuzzing %s\n", name.c_str());
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace drpc::sim;  // NOLINT: a fuzz driver
+  ByteSource source(std::span<const uint8_t>(data, size));
+  const RunResult result = Run(source, g_scenario->options, g_scenario->body);
+  if (result.ok()) return 0;
+  ChoiceLogFile log;
+  log.scenario = g_scenario->name;
+  log.result =
+      RecordedResult{std::string(OutcomeName(result.outcome)), result.steps, result.trace_hash};
+  log.choices = result.choice_log;
+  std::fprintf(stderr,
+               "manager_sim: %s: %s\n%s\n%s\n--- choice log (drpc-sim replay FILE, drpc-sim "
+               "shrink FILE) ---\n%s",
+               g_scenario->name.c_str(), std::string(OutcomeName(result.outcome)).c_str(),
+               result.report.c_str(), result.trace_tail.c_str(), FormatChoiceLog(log).c_str());
+  std::abort();
+}
