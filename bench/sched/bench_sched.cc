@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "drpc/rt/rt.h"
+#include "sim/sched/pct_source.h"
 #include "sim/sched/random_source.h"
 #include "sim/sched/run.h"
 
@@ -177,6 +178,38 @@ void BM_Executions_TwoEmptyFibers(benchmark::State& state) {
 }
 BENCHMARK(BM_Executions_TwoEmptyFibers);
 
+// One decision alone (no run): a schedule choice among 4 fibers, as the
+// seeded random source and PCT (depth 3) answer it. PCT looks up each
+// candidate's priority; the random source draws one number.
+void Decide(benchmark::State& state, DecisionSource& decisions) {
+  const FiberId candidates[] = {1, 2, 3, 4};
+  ChoiceRequest request;
+  request.kind = ChoiceKind::kSchedule;
+  request.n = 4;
+  request.candidates = candidates;
+  request.current = 1;
+  for (auto _ : state) {
+    ++request.step;
+    benchmark::DoNotOptimize(decisions.Choose(request));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Decision_Random(benchmark::State& state) {
+  RandomSource decisions(1);
+  Decide(state, decisions);
+}
+BENCHMARK(BM_Decision_Random);
+
+void BM_Decision_Pct(benchmark::State& state) {
+  PctOptions options;
+  options.depth = 3;
+  options.steps = uint64_t{1} << 40;
+  PctSource decisions(1, options);
+  Decide(state, decisions);
+}
+BENCHMARK(BM_Decision_Pct);
+
 // The baseline the simulator replaces: a ping-pong between two OS threads
 // through std::mutex + std::condition_variable. One iteration = one round
 // trip (two handoffs).
@@ -268,6 +301,8 @@ void PrintRatios(const RatioReporter& r) {
   line("  same, recording 4M choices (log growth)", recorded, "");
   line("scheduling point with no choice (one fiber)", point, "");
   line("std::mutex+condvar thread round trip", thread, "");
+  line("a schedule decision among 4, seeded random", r.NsPerItem("BM_Decision_Random"), "");
+  line("a schedule decision among 4, PCT depth 3", r.NsPerItem("BM_Decision_Pct"), "");
   const double two = r.NsPerItem("BM_Executions_MainPlusOneTenYields");
   const double empty = r.NsPerItem("BM_Executions_MainOnly");
   if (run > 0) {
