@@ -22,7 +22,9 @@ class PipeEnd final : public rt::Transport {
   PipeEnd& operator=(const PipeEnd&) = delete;
   rt::ReadResult Read(MutableBytes buffer) override { return pipe_->Read(end_, buffer); }
   Status Write(Bytes data) override { return pipe_->Write(end_, data); }
+  rt::WriteResult TryWrite(Bytes data) override { return pipe_->TryWrite(end_, data); }
   Status Close() override { return pipe_->Close(end_); }
+  Status CloseWrite() override { return pipe_->CloseWrite(end_); }
 
  private:
   std::shared_ptr<Pipe> pipe_;
@@ -119,39 +121,65 @@ rt::ReadResult Pipe::Read(int end, MutableBytes buffer) {
   return {n, OkStatus()};
 }
 
+Status Pipe::WriteBlockedStatusLocked(int end) const {
+  if (closed_[end] || reset_) return ClosedStatusLocked(end);
+  if (write_closed_[end]) return ClosedError("pipe: write after CloseWrite");
+  const Direction& out = end == 0 ? to_b_ : to_a_;
+  if (out.receiver_closed) return ClosedError("pipe: broken pipe (the peer closed)");
+  return OkStatus();
+}
+
+void Pipe::CopyInLocked(Direction& out, const uint8_t* data, size_t n) {
+  const size_t capacity = options_.capacity_bytes;
+  DRPC_ASSERT(n <= capacity - out.size, "copying more than fits");
+  for (size_t copied = 0; copied < n;) {
+    size_t tail = (out.head + out.size) % capacity;
+    size_t piece = std::min(n - copied, capacity - tail);
+    std::memcpy(out.bytes.get() + tail, data + copied, piece);
+    out.size += piece;
+    copied += piece;
+  }
+  if (n > 0) out.readable.notify_all();
+}
+
 Status Pipe::Write(int end, Bytes data) {
   DRPC_ASSERT(end == 0 || end == 1, "a pipe has ends 0 and 1");
   rt::Lock lock(mu_);
   MaybeInjectResetLocked();
   Direction& out = Outgoing(end);
-  if (data.empty()) {
-    if (closed_[end] || reset_) return ClosedStatusLocked(end);
-    return OkStatus();
-  }
+  if (data.empty()) return WriteBlockedStatusLocked(end);
   const size_t capacity = options_.capacity_bytes;
   size_t sent = 0;
   // Each round moves at least one byte or ends the call: at most
   // data.size() + 1 rounds.
   for (size_t round = 0; round <= data.size(); ++round) {
     out.writable.wait(
-        lock, [&] { return closed_[end] || reset_ || out.receiver_closed || out.size < capacity; },
+        lock, [&] { return !WriteBlockedStatusLocked(end).ok() || out.size < capacity; },
         end == 0 ? "pipe a: write waits for space" : "pipe b: write waits for space");
-    if (closed_[end] || reset_) return ClosedStatusLocked(end);
-    if (out.receiver_closed) return ClosedError("pipe: broken pipe (the peer closed)");
+    if (Status blocked = WriteBlockedStatusLocked(end); !blocked.ok()) return blocked;
     if (sent == data.size()) return OkStatus();
     size_t chunk = std::min(data.size() - sent, capacity - out.size);
-    for (size_t copied = 0; copied < chunk;) {
-      size_t tail = (out.head + out.size) % capacity;
-      size_t piece = std::min(chunk - copied, capacity - tail);
-      std::memcpy(out.bytes.get() + tail, data.data() + sent + copied, piece);
-      out.size += piece;
-      copied += piece;
-    }
+    CopyInLocked(out, data.data() + sent, chunk);
     sent += chunk;
-    out.readable.notify_all();
     if (sent == data.size()) return OkStatus();
   }
   DRPC_ASSERT(false, "pipe write made no progress");
+}
+
+rt::WriteResult Pipe::TryWrite(int end, Bytes data) {
+  DRPC_ASSERT(end == 0 || end == 1, "a pipe has ends 0 and 1");
+  rt::Lock lock(mu_);
+  MaybeInjectResetLocked();
+  if (Status blocked = WriteBlockedStatusLocked(end); !blocked.ok()) return {0, blocked};
+  Direction& out = Outgoing(end);
+  const size_t room = std::min(data.size(), options_.capacity_bytes - out.size);
+  // Choice 0 takes all that fits: the default schedule behaves like a
+  // socket with room; other choices find the transport (partly) full.
+  size_t n = room;
+  if (options_.chosen_try_writes && room > 0) n = room - sim::Choose(room + 1, ChoiceKind::kNet);
+  DRPC_ASSERT(n <= room, "a try-write takes at most what fits");
+  CopyInLocked(out, data.data(), n);
+  return {n, OkStatus()};
 }
 
 Status Pipe::Close(int end) {
@@ -168,6 +196,18 @@ Status Pipe::Close(int end) {
     d->readable.notify_all();
     d->writable.notify_all();
   }
+  return OkStatus();
+}
+
+Status Pipe::CloseWrite(int end) {
+  DRPC_ASSERT(end == 0 || end == 1, "a pipe has ends 0 and 1");
+  rt::LockGuard guard(mu_);
+  if (closed_[end] || write_closed_[end]) return OkStatus();
+  write_closed_[end] = true;
+  Direction& out = Outgoing(end);
+  out.sender_closed = true;  // the peer reads what is there, then EOF
+  out.readable.notify_all();
+  out.writable.notify_all();  // a Write of this end waiting for space fails
   return OkStatus();
 }
 

@@ -12,9 +12,15 @@
 //     reads whole writes), which explores every way a write can be cut;
 //   * a Write blocks while the peer's receive buffer (capacity_bytes per
 //     direction) is full; it may deliver part of its bytes before blocking;
+//   * a TryWrite never blocks: it takes a CHOSEN number of the bytes that
+//     fit (kNet; choice 0 = all that fit, possibly none), which explores a
+//     writer finding the transport full at every point;
 //   * Close: later local Reads and Writes fail with kClosed; a pending one
 //     is woken and fails; the peer reads what was already sent, then EOF
 //     (kEof), and its Writes fail with kClosed ("broken pipe");
+//   * CloseWrite (half-close, TCP's shutdown(SHUT_WR)): later local Writes
+//     fail with kClosed; the peer reads what was sent, then EOF; both ends
+//     may still read and the peer may still write;
 //   * Reset (the fault hook): both ends' pending and later operations fail
 //     with kClosed "connection reset by peer"; bytes in flight are lost.
 //     With reset_one_in = N > 0 each Read/Write also asks sim::Choose(N,
@@ -40,6 +46,7 @@ namespace drpc::sim::net {
 struct PipeOptions {
   size_t capacity_bytes = 64 * 1024;  // per direction: bytes written but not yet read
   bool chosen_reads = true;           // false: a Read takes all it can (no kNet choice)
+  bool chosen_try_writes = true;      // false: a TryWrite takes all that fits (no kNet choice)
   uint64_t reset_one_in = 0;          // 0: no random resets
 };
 
@@ -69,7 +76,9 @@ class Pipe {
   // The two ends' operations (end 0 = a, 1 = b).
   rt::ReadResult Read(int end, MutableBytes buffer);
   Status Write(int end, Bytes data);
+  rt::WriteResult TryWrite(int end, Bytes data);
   Status Close(int end);
+  Status CloseWrite(int end);
 
  private:
   // Bytes travelling one way: a fixed-capacity ring.
@@ -88,12 +97,17 @@ class Pipe {
   void MaybeInjectResetLocked();
   void ResetLocked();
   Status ClosedStatusLocked(int end) const;
+  // Why `end` cannot write now (ok if it can). mu_ held.
+  Status WriteBlockedStatusLocked(int end) const;
+  // Copies `n` bytes of `data` into the ring of `out`. mu_ held, n fits.
+  void CopyInLocked(Direction& out, const uint8_t* data, size_t n);
 
   const PipeOptions options_;
   mutable rt::Mutex mu_;
   Direction to_b_;  // written by a, read by b
   Direction to_a_;  // written by b, read by a
   bool closed_[2] = {false, false};
+  bool write_closed_[2] = {false, false};  // CloseWrite was called on that end
   bool reset_ = false;
 
   Direction& Outgoing(int end) { return end == 0 ? to_b_ : to_a_; }

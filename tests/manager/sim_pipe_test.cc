@@ -133,6 +133,72 @@ TEST(SimPipe, CloseIsLikeASocket) {
   ASSERT_TRUE(r.ok()) << Describe(r);
 }
 
+// TryWrite never blocks: it takes a chosen part of what fits (seeds explore
+// none, some, all), and the bytes arrive in order with those of later
+// writes.
+TEST(SimPipe, TryWriteTakesAChosenPartOfWhatFits) {
+  bool saw_partial = false;
+  bool saw_all = false;
+  for (uint64_t seed = 1; seed <= 100; ++seed) {
+    const std::string sent = Pattern(100, seed);
+    size_t taken = 0;
+    std::string got;
+    RunResult r = RunSeed(seed, [&] {
+      PipeEnds ends = MakePipe({.capacity_bytes = 64});
+      const rt::WriteResult tried = ends.a->TryWrite(AsBytes(sent));
+      ASSERT_TRUE(tried.err.ok()) << tried.err;
+      ASSERT_LE(tried.n, 64u) << "no more than fits";
+      taken = tried.n;
+      rt::Task writer = rt::spawn("writer", [&] {
+        ASSERT_TRUE(ends.a->Write(AsBytes(sent).subspan(taken)).ok());
+        ASSERT_TRUE(ends.a->Close().ok());
+      });
+      got = ReadAll(*ends.b, 32, nullptr);
+      writer.join();
+    });
+    ASSERT_TRUE(r.ok()) << "seed " << seed << ": " << Describe(r);
+    EXPECT_EQ(got, sent) << "seed " << seed;
+    saw_partial = saw_partial || taken < 64;
+    saw_all = saw_all || taken == 64;
+  }
+  EXPECT_TRUE(saw_partial);
+  EXPECT_TRUE(saw_all);
+}
+
+TEST(SimPipe, TryWriteFailsLikeWrite) {
+  RunResult r = RunSeed(2, [&] {
+    PipeEnds ends = MakePipe({});
+    ASSERT_TRUE(ends.b->Close().ok());
+    EXPECT_TRUE(ends.a->TryWrite(AsBytes(std::string("x"))).err.is(ErrorKind::kClosed));
+    ASSERT_TRUE(ends.a->Close().ok());
+    EXPECT_TRUE(ends.a->TryWrite(AsBytes(std::string("x"))).err.is(ErrorKind::kClosed));
+  });
+  ASSERT_TRUE(r.ok()) << Describe(r);
+}
+
+// Half-close, as TCP's shutdown(SHUT_WR): the peer reads the bytes, then
+// EOF, and may still answer; this end reads the answer.
+TEST(SimPipe, CloseWriteEndsOneDirectionOnly) {
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    RunResult r = RunSeed(seed, [&] {
+      PipeEnds ends = MakePipe({.capacity_bytes = 16});
+      ASSERT_TRUE(ends.a->Write(AsBytes(std::string("last words"))).ok());
+      ASSERT_TRUE(ends.a->CloseWrite().ok());
+      ASSERT_TRUE(ends.a->CloseWrite().ok());  // idempotent
+      EXPECT_TRUE(ends.a->Write(AsBytes(std::string("more"))).is(ErrorKind::kClosed));
+      EXPECT_TRUE(ends.a->TryWrite(AsBytes(std::string("more"))).err.is(ErrorKind::kClosed));
+      EXPECT_EQ(ReadAll(*ends.b, 4, nullptr), "last words");
+      rt::Task answer = rt::spawn("answer", [&] {
+        ASSERT_TRUE(ends.b->Write(AsBytes(std::string("a reply longer than 16"))).ok());
+        ASSERT_TRUE(ends.b->Close().ok());
+      });
+      EXPECT_EQ(ReadAll(*ends.a, 5, nullptr), "a reply longer than 16");
+      answer.join();
+    });
+    ASSERT_TRUE(r.ok()) << "seed " << seed << ": " << Describe(r);
+  }
+}
+
 TEST(SimPipe, CloseUnblocksPendingReadAndWrite) {
   for (uint64_t seed = 1; seed <= 30; ++seed) {
     RunResult r = RunSeed(seed, [&] {

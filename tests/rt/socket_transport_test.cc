@@ -150,6 +150,58 @@ TEST(RtOsSocketPairTest, ReadsAndWritesRunConcurrentlyBothWays) {
   EXPECT_TRUE(at_b.bytes == sent);
 }
 
+// TryWrite takes what the socket buffer holds and never blocks: with nobody
+// reading, a write far beyond the buffers comes back short, with no error,
+// and the bytes it took arrive in order before those of a later Write.
+TEST(RtOsSocketPairTest, TryWriteTakesWhatFitsWithoutBlocking) {
+  constexpr size_t kSize = 8 << 20;
+  TransportPair p = MakePair();
+  const std::vector<uint8_t> sent = Pattern(kSize);
+  const WriteResult first = p.a->TryWrite(sent);
+  ASSERT_TRUE(first.err.ok()) << first.err;
+  ASSERT_GT(first.n, 0u);
+  ASSERT_LT(first.n, kSize) << "the socket buffers cannot hold 8 MiB";
+  const WriteResult full = p.a->TryWrite(Bytes(sent).subspan(first.n));
+  EXPECT_TRUE(full.err.ok()) << full.err;
+  const size_t taken = first.n + full.n;
+  Drained got;
+  Task reader = spawn("reader", [&] { got = ReadToEnd(*p.b, kSize + 1, 64 * 1024); });
+  ASSERT_TRUE(p.a->Write(Bytes(sent).subspan(taken)).ok());
+  ASSERT_TRUE(p.a->Close().ok());
+  reader.join();
+  EXPECT_TRUE(got.bytes == sent);
+}
+
+TEST(RtOsSocketPairTest, TryWriteFailsLikeWrite) {
+  TransportPair p = MakePair();
+  p.b.reset();
+  const WriteResult gone = p.a->TryWrite(AsBytes("anyone?"));
+  EXPECT_EQ(gone.n, 0u);
+  EXPECT_EQ(gone.err.kind(), ErrorKind::kClosed) << gone.err;
+  ASSERT_TRUE(p.a->Close().ok());
+  EXPECT_EQ(p.a->TryWrite(AsBytes("x")).err.kind(), ErrorKind::kClosed);
+}
+
+// Half-close: the peer reads the bytes, then EOF, and may still answer;
+// this end reads the answer; its own later writes fail.
+TEST(RtOsSocketPairTest, CloseWriteEndsOneDirectionOnly) {
+  TransportPair p = MakePair();
+  ASSERT_TRUE(p.a->Write(AsBytes("last words")).ok());
+  ASSERT_TRUE(p.a->CloseWrite().ok());
+  ASSERT_TRUE(p.a->CloseWrite().ok());  // idempotent
+  EXPECT_EQ(p.a->Write(AsBytes("more")).kind(), ErrorKind::kClosed);
+  EXPECT_EQ(p.a->TryWrite(AsBytes("more")).err.kind(), ErrorKind::kClosed);
+  Drained got = ReadToEnd(*p.b, 1 << 20);
+  EXPECT_EQ(std::string(got.bytes.begin(), got.bytes.end()), "last words");
+  EXPECT_EQ(got.end.kind(), ErrorKind::kEof) << got.end;
+  ASSERT_TRUE(p.b->Write(AsBytes("reply")).ok());
+  EXPECT_EQ(ReadExactly(*p.a, 5), "reply");
+  ASSERT_TRUE(p.b->Close().ok());
+  uint8_t byte;
+  EXPECT_EQ(p.a->Read(MutableBytes(&byte, 1)).err.kind(), ErrorKind::kEof);
+  EXPECT_TRUE(p.a->Close().ok());
+}
+
 TEST(RtOsSocketTransportTest, WrapsARawSocketAndNamesThePeerInErrors) {
   int fds[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);

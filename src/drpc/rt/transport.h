@@ -16,6 +16,11 @@ struct ReadResult {
   Status err;    // if not ok: the error that follows those n bytes
 };
 
+struct WriteResult {
+  size_t n = 0;  // bytes of the front of the data the transport took
+  Status err;    // if not ok: why it took no more (the rest was not written)
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -26,8 +31,27 @@ class Transport {
   virtual ReadResult Read(MutableBytes buffer) = 0;
   // Writes all of `data` or fails.
   virtual Status Write(Bytes data) = 0;
+  // Writes as much of the front of `data` as the transport takes without
+  // blocking (0 to all of it) and returns that count; an error says the
+  // transport cannot take more now or later (it does not promise that a
+  // Write would fail too). The connection's writer uses it to write from
+  // the sending task when the transport has room, and leaves the rest to
+  // its writer task (manager/mux_writer.h). Never called concurrently with
+  // Write or another TryWrite. The default takes nothing: a transport
+  // without a non-blocking path is always written by Write.
+  virtual WriteResult TryWrite(Bytes data) {
+    (void)data;
+    return {};
+  }
   // Idempotent. Unblocks a pending Read or Write, which then fail.
   virtual Status Close() = 0;
+  // Half-close: this end will write no more (the peer reads what was sent,
+  // then EOF) but may still read (TCP's shutdown(SHUT_WR)). Writes after it
+  // fail. Close still has to be called. Used for a lingering close: send
+  // the last bytes, then read until the peer's EOF, so that the peer is not
+  // reset while it still has something to say (rpc/server.h, Stop). The
+  // default closes both ways.
+  virtual Status CloseWrite() { return Close(); }
 };
 
 }  // namespace drpc::rt

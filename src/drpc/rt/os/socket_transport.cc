@@ -50,6 +50,7 @@ ReadResult SocketTransport::Read(MutableBytes buffer) {
 
 Status SocketTransport::Write(Bytes data) {
   if (closed_.load()) return ClosedError(peer_ + ": write after Close");
+  if (write_closed_.load()) return ClosedError(peer_ + ": write after CloseWrite");
   size_t written = 0;
   int interrupts = 0;
   // Every round writes at least one byte, counts an interrupt (at most
@@ -67,6 +68,40 @@ Status SocketTransport::Write(Bytes data) {
     if (n < 0 && err == EINTR && ++interrupts < kMaxInterruptsInARow) continue;
     if (n == 0) return ConnectionError("write " + peer_ + ": no progress");
     return ErrorFromErrno("write", err);
+  }
+  return OkStatus();
+}
+
+WriteResult SocketTransport::TryWrite(Bytes data) {
+  if (closed_.load()) return {0, ClosedError(peer_ + ": write after Close")};
+  if (write_closed_.load()) return {0, ClosedError(peer_ + ": write after CloseWrite")};
+  size_t written = 0;
+  int interrupts = 0;
+  // Every round writes at least one byte, counts an interrupt (at most
+  // kMaxInterruptsInARow between two writes) or returns, which bounds it.
+  while (written < data.size()) {
+    const ssize_t n =
+        ::send(fd_, data.data() + written, data.size() - written, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      written += static_cast<size_t>(n);
+      DRPC_ASSERT(written <= data.size(), "send wrote more than it was given");
+      interrupts = 0;
+      continue;
+    }
+    const int err = errno;
+    if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) break;  // full: the rest waits
+    if (closed_.load()) return {written, ClosedError(peer_ + ": write interrupted by Close")};
+    if (n < 0 && err == EINTR && ++interrupts < kMaxInterruptsInARow) continue;
+    if (n == 0) return {written, ConnectionError("write " + peer_ + ": no progress")};
+    return {written, ErrorFromErrno("write", err)};
+  }
+  return {written, OkStatus()};
+}
+
+Status SocketTransport::CloseWrite() {
+  if (closed_.load() || write_closed_.exchange(true)) return OkStatus();
+  if (::shutdown(fd_, SHUT_WR) != 0 && errno != ENOTCONN) {
+    return ErrorFromErrno("close write side", errno);
   }
   return OkStatus();
 }

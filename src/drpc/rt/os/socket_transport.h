@@ -1,11 +1,12 @@
 // rt::os::SocketTransport: an rt::Transport over a connected stream socket
 // (TCP or AF_UNIX). OS backend only.
 //
-// Thread safety: one Read and one Write may run at the same time, in different
-// threads (the socket is full duplex). Close may be called from any thread at
-// any time and is idempotent: it shuts the socket down, which wakes a Read,
-// Write (or both) blocked in another thread; they and every later call then
-// fail with ErrorKind::kClosed. The descriptor itself is closed only by the
+// Thread safety: one Read and one Write (or TryWrite) may run at the same
+// time, in different threads (the socket is full duplex). Close and
+// CloseWrite may be called from any thread at any time and are idempotent.
+// Close shuts the socket down, which wakes a Read, Write (or both) blocked in
+// another thread; they and every later call then fail with
+// ErrorKind::kClosed. The descriptor itself is closed only by the
 // destructor, so a descriptor number is never reused while a blocked call
 // could still be using it.
 #pragma once
@@ -32,7 +33,13 @@ class SocketTransport final : public Transport {
   // All of `data`, or the first error (same kinds as Read). Never raises
   // SIGPIPE.
   Status Write(Bytes data) override;
+  // What the socket's send buffer takes now (send with MSG_DONTWAIT): a
+  // full buffer is n < size with an ok status, not an error.
+  WriteResult TryWrite(Bytes data) override;
   Status Close() override;
+  // shutdown(SHUT_WR): the peer reads the rest, then EOF; reads go on.
+  // Later writes fail with kClosed.
+  Status CloseWrite() override;
 
   const std::string& peer() const { return peer_; }
 
@@ -42,6 +49,7 @@ class SocketTransport final : public Transport {
   const int fd_;
   const std::string peer_;
   std::atomic<bool> closed_{false};
+  std::atomic<bool> write_closed_{false};
 };
 
 }  // namespace drpc::rt::os
