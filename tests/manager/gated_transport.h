@@ -2,9 +2,17 @@
 // hold writes at a gate (a peer that stopped reading), fail them on demand,
 // and is closed like a socket (Close wakes a held write, which fails). Built
 // on rt primitives, so it works in both backends.
+//
+// TryWrite (the non-blocking write of inline writers) takes everything while
+// the gate is open, up to a settable limit per call (a socket buffer with
+// that much room); while the gate is shut it takes nothing (a full socket)
+// or a settable few bytes (a socket with a little room left); and it can be
+// turned off (a transport without a non-blocking path).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "drpc/base/buffer.h"
@@ -38,11 +46,32 @@ class GatedTransport final : public rt::Transport {
     return OkStatus();
   }
 
+  rt::WriteResult TryWrite(Bytes data) override {
+    rt::LockGuard guard(mu_);
+    if (closed_) return {0, ClosedError("gated: closed")};
+    if (!fail_with_.ok()) return {0, fail_with_};
+    ++try_writes_;
+    if (!try_writes_enabled_) return {0, OkStatus()};
+    const size_t n = std::min(data.size(), open_ ? try_write_limit_ : shut_try_write_limit_);
+    written_.Append(data.first(n));
+    cv_.notify_all();
+    return {n, OkStatus()};
+  }
+
   Status Close() override {
     rt::LockGuard guard(mu_);
     closed_ = true;
     cv_.notify_all();
     return OkStatus();
+  }
+
+  // TryWrite takes at most `limit` bytes per call while the gate is open,
+  // `limit_while_shut` while it is shut; disabled: none at all.
+  void SetTryWrites(bool enabled, size_t limit = SIZE_MAX, size_t limit_while_shut = 0) {
+    rt::LockGuard guard(mu_);
+    try_writes_enabled_ = enabled;
+    try_write_limit_ = limit;
+    shut_try_write_limit_ = limit_while_shut;
   }
 
   void SetOpen(bool open) {
@@ -75,6 +104,14 @@ class GatedTransport final : public rt::Transport {
     rt::LockGuard guard(mu_);
     return writes_done_;
   }
+  size_t writes_started() const {
+    rt::LockGuard guard(mu_);
+    return writes_started_;
+  }
+  size_t try_writes() const {
+    rt::LockGuard guard(mu_);
+    return try_writes_;
+  }
 
  private:
   mutable rt::Mutex mu_{"gated.mu"};
@@ -85,6 +122,10 @@ class GatedTransport final : public rt::Transport {
   Buffer written_;
   size_t writes_started_ = 0;
   size_t writes_done_ = 0;
+  size_t try_writes_ = 0;  // TryWrite calls that got past the close and failure checks
+  bool try_writes_enabled_ = true;
+  size_t try_write_limit_ = SIZE_MAX;
+  size_t shut_try_write_limit_ = 0;
 };
 
 }  // namespace drpc::manager::testing

@@ -240,6 +240,198 @@ TEST(MuxWriter, FlushThatCannotFinishEndsWhenTheTransportCloses) {
   EXPECT_EQ(writer.stopped().err(), ClosedError("closing"));
 }
 
+// ---- inline writes: the caller writes when nobody else does ------------------
+
+TEST(MuxWriter, AnIdleWriterIsWrittenByTheCallerBeforeItReturns) {
+  GatedTransport transport;
+  MuxWriter writer(transport, [](Status) { ADD_FAILURE() << "no write error expected"; });
+  Buffer expected;
+  for (int i = 1; i <= 3; ++i) {
+    OwnedFrame f = DataFrame(1, i, 10 * i);
+    ASSERT_TRUE(writer.WriteFrame(f.view(), nullptr).ok());
+    wire::AppendFrame(expected, f.view());
+    // On the transport already: no hand-off to the task, no wait for it.
+    transport.WaitBytesWritten(expected.size());
+  }
+  EXPECT_EQ(writer.stats().inline_writes, 3u);
+  EXPECT_EQ(writer.stats().handoffs, 0u);
+  EXPECT_EQ(transport.writes_started(), 0u) << "the writer task wrote nothing";
+  writer.StopAfterFlush(ClosedError("done"));
+  writer.Join();
+  EXPECT_EQ(ToString(transport.TakeWritten().view()), ToString(expected.view()));
+}
+
+TEST(MuxWriter, APartialTryWriteLeavesTheRestOfTheFrameToTheTask) {
+  GatedTransport transport;
+  transport.SetTryWrites(true, /*limit=*/5);  // the socket takes 5 bytes, then is full
+  MuxWriter writer(transport, [](Status) { ADD_FAILURE() << "no write error expected"; });
+  const OwnedFrame first = DataFrame(1, 1, 100, 'a');
+  const OwnedFrame second = DataFrame(1, 2, 50, 'b');
+  ASSERT_TRUE(writer.WriteFrame(first.view(), nullptr).ok());
+  ASSERT_TRUE(writer.WriteFrame(second.view(), nullptr).ok());
+  writer.StopAfterFlush(ClosedError("done"));
+  writer.Join();
+  EXPECT_EQ(ParseAll(transport.TakeWritten()), (std::vector<OwnedFrame>{first, second}));
+  EXPECT_GE(writer.stats().handoffs, 1u);
+  EXPECT_GE(transport.writes_done(), 1u) << "the task finished what TryWrite left";
+}
+
+// A peer that stopped reading: the caller's frame is accepted and the
+// caller returns; only the writer task blocks in the transport. Later
+// frames of every caller queue behind it in order; a control frame above
+// the mark is accepted at once.
+TEST(MuxWriter, ACallerFacingAStuckPeerNeverBlocksInTheTransport) {
+  GatedTransport transport;
+  transport.SetOpen(false);
+  MuxWriter writer(
+      transport, [](Status) {}, MuxWriterOptions{.high_water_bytes = 1000});
+  std::vector<OwnedFrame> sent;
+  for (int i = 1; i <= 5; ++i) {
+    sent.push_back(DataFrame(1 + i % 2, i, 100));
+    ASSERT_TRUE(writer.WriteFrame(sent.back().view(), nullptr).ok());
+  }
+  transport.WaitWritesStarted(1);
+  EXPECT_EQ(writer.stats().handoffs, 1u) << "the first frame went to the task";
+  OwnedFrame close_frame{1, 10, 5, true, false, ""};  // a stream's Close
+  ASSERT_TRUE(writer.WriteFrame(close_frame.view(), nullptr).ok());
+  sent.push_back(close_frame);
+  transport.SetOpen(true);
+  writer.StopAfterFlush(ClosedError("done"));
+  writer.Join();
+  EXPECT_EQ(ParseAll(transport.TakeWritten()), sent);
+}
+
+// An abortive stop drops what is queued but finishes the frame whose first
+// bytes an inline TryWrite already put on the wire: no torn frame.
+TEST(MuxWriter, AbortiveStopFinishesAPartlyWrittenFrame) {
+  GatedTransport transport;
+  transport.SetOpen(false);
+  transport.SetTryWrites(true, SIZE_MAX, /*limit_while_shut=*/7);
+  MuxWriter writer(transport, [](Status) {});
+  const OwnedFrame first = DataFrame(1, 1, 100, 'a');
+  ASSERT_TRUE(writer.WriteFrame(first.view(), nullptr).ok());
+  transport.WaitWritesStarted(1);  // the task holds the rest at the gate
+  ASSERT_TRUE(writer.WriteFrame(DataFrame(1, 2, 20).view(), nullptr).ok());
+  writer.Stop(ClosedError("abort"));
+  transport.SetOpen(true);
+  writer.Join();
+  EXPECT_EQ(ParseAll(transport.TakeWritten()), (std::vector<OwnedFrame>{first}));
+  EXPECT_GT(writer.stats().bytes_dropped, 20u);
+}
+
+TEST(MuxWriter, WithoutInlineWritesOnlyTheTaskWrites) {
+  GatedTransport transport;
+  MuxWriter writer(
+      transport, [](Status) {}, MuxWriterOptions{.inline_writes = false});
+  for (int i = 1; i <= 20; ++i)
+    ASSERT_TRUE(writer.WriteFrame(DataFrame(1, i, 9).view(), nullptr).ok());
+  writer.StopAfterFlush(ClosedError("done"));
+  writer.Join();
+  EXPECT_EQ(transport.try_writes(), 0u);
+  EXPECT_EQ(writer.stats().inline_writes, 0u);
+  EXPECT_EQ(ParseAll(transport.TakeWritten()).size(), 20u);
+}
+
+TEST(MuxWriter, ATransportWithoutTryWriteIsWrittenByTheTask) {
+  GatedTransport transport;
+  transport.SetTryWrites(false);
+  MuxWriter writer(transport, [](Status) { ADD_FAILURE() << "no write error expected"; });
+  std::vector<OwnedFrame> sent;
+  for (int i = 1; i <= 20; ++i) {
+    sent.push_back(DataFrame(1, i, i));
+    ASSERT_TRUE(writer.WriteFrame(sent.back().view(), nullptr).ok());
+  }
+  writer.StopAfterFlush(ClosedError("done"));
+  writer.Join();
+  EXPECT_EQ(ParseAll(transport.TakeWritten()), sent);
+  EXPECT_GE(transport.writes_done(), 1u);
+  EXPECT_EQ(writer.stats().handoffs, writer.stats().inline_writes);
+}
+
+// ---- batches -----------------------------------------------------------------
+
+// Writers of batches on many threads: every batch is contiguous on the wire
+// (no other stream's frame inside it) and each writer's frames keep their
+// order, with and without inline writes, above and below the mark.
+class Batches : public ::testing::TestWithParam<bool> {};
+
+TEST_P(Batches, AreContiguousOnTheWireAmongConcurrentWriters) {
+  auto pair = rt::os::SocketPair();
+  ASSERT_TRUE(pair.ok()) << pair.status();
+  MuxWriter writer(
+      *pair->a, [](Status s) { ADD_FAILURE() << s; },
+      MuxWriterOptions{.high_water_bytes = 512, .inline_writes = GetParam()});
+  constexpr int kWriters = 8;
+  constexpr int kBatches = 300;
+  constexpr int kPerBatch = 3;
+  std::vector<std::thread> threads;
+  for (int w = 1; w <= kWriters; ++w) {
+    threads.emplace_back([&writer, w] {
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<OwnedFrame> owned;
+        for (int k = 0; k < kPerBatch; ++k) {
+          const uint64_t mid = static_cast<uint64_t>(b * kPerBatch + k + 1);
+          owned.push_back(DataFrame(w, mid, (mid * 29) % 300, static_cast<char>('a' + w)));
+          owned.back().control = b % 5 == 0;  // some batches are all control frames
+        }
+        std::vector<wire::Frame> views;
+        for (const OwnedFrame& f : owned) views.push_back(f.view());
+        ASSERT_TRUE(writer.WriteFrames(views, nullptr).ok());
+      }
+    });
+  }
+  class Source final : public wire::ByteSource {
+   public:
+    explicit Source(rt::Transport& t) : t_(t) {}
+    wire::SourceRead Read(MutableBytes b) override {
+      rt::ReadResult r = t_.Read(b);
+      return {r.n, r.err};
+    }
+    rt::Transport& t_;
+  } source(*pair->b);
+  wire::FrameReader reader(source);
+  std::map<uint64_t, uint64_t> last;  // per writer: the last message id seen
+  uint64_t previous_stream = 0;
+  for (int n = 0; n < kWriters * kBatches * kPerBatch; ++n) {
+    Result<wire::Frame> f = reader.ReadFrame();
+    ASSERT_TRUE(f.ok()) << f.status();
+    ASSERT_EQ(f->message_id, ++last[f->stream_id]) << "writer " << f->stream_id << " out of order";
+    if ((f->message_id - 1) % kPerBatch != 0) {
+      ASSERT_EQ(f->stream_id, previous_stream)
+          << "frame " << f->message_id << " of writer " << f->stream_id
+          << " is not next to the rest of its batch";
+    }
+    previous_stream = f->stream_id;
+    for (uint8_t byte : f->data) ASSERT_EQ(byte, 'a' + f->stream_id);
+  }
+  for (auto& t : threads) t.join();
+  writer.Stop(ClosedError("done"));
+  (void)pair->a->Close();
+  writer.Join();
+}
+
+INSTANTIATE_TEST_SUITE_P(InlineWrites, Batches, ::testing::Bool());
+
+TEST(MuxWriter, ACanceledBatchQueuesNothing) {
+  GatedTransport transport;
+  transport.SetOpen(false);
+  MuxWriter writer(
+      transport, [](Status) {}, MuxWriterOptions{.high_water_bytes = 100});
+  ASSERT_TRUE(writer.WriteFrame(DataFrame(1, 1, 10).view(), nullptr).ok());
+  transport.WaitWritesStarted(1);
+  ASSERT_TRUE(writer.WriteFrame(DataFrame(1, 2, 150).view(), nullptr).ok());  // above the mark
+  const size_t queued = writer.queued_bytes();
+  rt::Signal cancel("test.cancel");
+  cancel.set(CanceledError());
+  OwnedFrame control = DataFrame(2, 2, 3);
+  control.control = true;
+  const std::vector<wire::Frame> batch = {DataFrame(2, 1, 3).view(), control.view()};
+  EXPECT_EQ(writer.WriteFrames(batch, &cancel), CanceledError())
+      << "a batch with a data frame waits for back-pressure as one";
+  EXPECT_EQ(writer.queued_bytes(), queued);
+  StoppedWriter::Finish(writer, transport);
+}
+
 // The later era's back-pressure: above the mark a data frame waits; a
 // control frame does not; a drain, the frame's cancel signal or a stop
 // releases the waiter.

@@ -31,15 +31,51 @@ std::shared_ptr<rt::Signal> MuxWriter::DrainSignalLocked() {
   return next_drain_;
 }
 
+std::shared_ptr<rt::Signal> MuxWriter::TakeQueueLocked() {
+  DRPC_ASSERT(role_ != Role::kNone, "the queue is taken by the holder of the writing role");
+  DRPC_ASSERT(in_flight_.empty() && in_flight_offset_ == 0,
+              "the spare buffer must be empty when the queue is taken");
+  std::swap(queued_, in_flight_);
+  DRPC_ASSERT(queued_.empty(), "the spare buffer must be empty at a swap");
+  std::shared_ptr<rt::Signal> drained = std::move(next_drain_);
+  next_drain_ = nullptr;
+  return drained;
+}
+
+bool MuxWriter::TaskHasWorkLocked() const {
+  if (handed_off_) return true;
+  // An inline writer hands off or lets go, and wakes the task then.
+  if (role_ == Role::kInline) return false;
+  DRPC_ASSERT(role_ == Role::kNone, "the task waits only while it does not write");
+  // Stopped: an aborted writer exits; a flushing one writes the rest first.
+  if (mode_ != Mode::kRunning) return true;
+  return !queued_.empty();
+}
+
+void MuxWriter::WakeTaskLocked() {
+  if (!writer_idle_) return;  // it looks at the state again before it waits
+  writer_idle_ = false;
+  has_work_.notify_one();
+}
+
 Status MuxWriter::WriteFrame(const wire::Frame& frame, rt::Signal* cancel) {
-  DRPC_ASSERT(frame.kind <= wire::kMaxKind, "a frame kind must fit in 6 bits");
+  return WriteFrames(std::span<const wire::Frame>(&frame, 1), cancel);
+}
+
+Status MuxWriter::WriteFrames(std::span<const wire::Frame> frames, rt::Signal* cancel) {
+  DRPC_ASSERT(!frames.empty(), "WriteFrames needs at least one frame");
+  bool data = false;
+  for (const wire::Frame& frame : frames) {
+    DRPC_ASSERT(frame.kind <= wire::kMaxKind, "a frame kind must fit in 6 bits");
+    data = data || !frame.control;
+  }
   rt::Lock lock(mu_);
   // Each round waits for one drain (a swap by the writer), a cancel or a
   // stop; the writer makes progress on every round, so the loop ends unless
   // other streams refill the queue faster than the transport takes it, in
   // which case waiting is exactly the back-pressure asked for.
   bool waited = false;
-  while (mode_ == Mode::kRunning && !frame.control && OverMarkLocked()) {
+  while (mode_ == Mode::kRunning && data && OverMarkLocked()) {
     if (cancel != nullptr && cancel->is_set()) {
       lock.unlock();
       return cancel->err();
@@ -56,15 +92,72 @@ Status MuxWriter::WriteFrame(const wire::Frame& frame, rt::Signal* cancel) {
     lock.lock();
   }
   if (mode_ != Mode::kRunning) return stop_error_;
-  if (frame.control && OverMarkLocked()) ++stats_.control_over_mark;
-  wire::AppendFrame(queued_, frame);
-  ++stats_.frames_queued;
-  stats_.max_queued_bytes = std::max(stats_.max_queued_bytes, queued_.size());
-  if (writer_idle_) {
-    writer_idle_ = false;
-    has_work_.notify_one();
+  if (OverMarkLocked()) {
+    for (const wire::Frame& frame : frames) stats_.control_over_mark += frame.control ? 1 : 0;
   }
+  stats_.frames_queued += frames.size();
+  if (options_.inline_writes && role_ == Role::kNone && queued_.empty()) {
+    // Nothing is queued or being written: nothing can go before these
+    // frames, so this caller writes them itself.
+    DRPC_ASSERT(!handed_off_ && in_flight_.empty(), "nobody writes, yet bytes are in flight");
+    role_ = Role::kInline;
+    lock.unlock();
+    // The role makes in_flight_ ours: encode outside the lock.
+    for (const wire::Frame& frame : frames) wire::AppendFrame(in_flight_, frame);
+    WriteInline(lock);
+    return OkStatus();
+  }
+  for (const wire::Frame& frame : frames) wire::AppendFrame(queued_, frame);
+  stats_.max_queued_bytes = std::max(stats_.max_queued_bytes, queued_.size());
+  // A holder of the role takes the queue before it lets go (or wakes the
+  // task then); otherwise the task must.
+  if (role_ == Role::kNone) WakeTaskLocked();
   return OkStatus();
+}
+
+void MuxWriter::WriteInline(rt::Lock& lock) {
+  DRPC_ASSERT(!lock.owns_lock(), "an inline write starts outside the lock");
+  std::shared_ptr<rt::Signal> drained;
+  // Bounded by kMaxInlineRounds: each round writes what is in flight.
+  for (int round = 1;; ++round) {
+    // Waiters for a drain go now: the queue was emptied into in_flight_.
+    if (drained != nullptr) drained->set(OkStatus());
+    drained = nullptr;
+    const Bytes rest = in_flight_.view().subspan(in_flight_offset_);
+    const rt::WriteResult result = transport_.TryWrite(rest);
+    DRPC_ASSERT(result.n <= rest.size(), "TryWrite took more than it was given");
+    in_flight_offset_ += result.n;
+    const bool all_written = in_flight_offset_ == in_flight_.size();
+    if (all_written) {
+      in_flight_.clear();
+      in_flight_offset_ = 0;
+    }
+    lock.lock();
+    ++stats_.writes;
+    ++stats_.inline_writes;
+    stats_.bytes_written += result.n;
+    if (!all_written) {
+      // The transport is full (or failing; the task's Write will report
+      // it). The rest, part of a frame included, is in flight: the task
+      // finishes it before anything else, even after an abortive stop, so
+      // no frame is torn. The caller does not wait for it.
+      role_ = Role::kTask;
+      handed_off_ = true;
+      ++stats_.handoffs;
+      WakeTaskLocked();
+      return;
+    }
+    if (mode_ == Mode::kAborted || queued_.empty() || round >= kMaxInlineRounds) break;
+    // Frames others queued while we wrote: ours to write too (the queue
+    // goes out in order, after what we wrote).
+    drained = TakeQueueLocked();
+    lock.unlock();
+  }
+  if (in_flight_.capacity() > options_.max_kept_buffer_bytes) in_flight_.Release();
+  role_ = Role::kNone;
+  // Frames left queued (rounds ran out), or a stop that waits for us.
+  if (!queued_.empty() || mode_ != Mode::kRunning) WakeTaskLocked();
+  lock.unlock();
 }
 
 bool MuxWriter::StopLocked(Status err, Mode mode) {
@@ -77,6 +170,7 @@ bool MuxWriter::StopLocked(Status err, Mode mode) {
       mode_ = Mode::kAborted;
       stats_.bytes_dropped += queued_.size();
       queued_.clear();
+      writer_idle_ = false;
       has_work_.notify_all();
     }
     return false;
@@ -113,51 +207,63 @@ void MuxWriter::StopAfterFlush(Status err) {
 }
 
 void MuxWriter::Run() {
-  Status write_error;
+  // Each iteration writes once or ends the task; the task ends after a stop
+  // once the queue and every hand-off are written (or dropped).
   for (;;) {
     std::shared_ptr<rt::Signal> drained;
     {
       rt::Lock lock(mu_);
-      while (queued_.empty() && mode_ == Mode::kRunning) {
+      while (!TaskHasWorkLocked()) {
         writer_idle_ = true;
         has_work_.wait(lock, "mux_writer: wait for frames");
       }
       writer_idle_ = false;
-      if (mode_ == Mode::kAborted) break;
-      if (queued_.empty()) {
+      if (handed_off_) {
+        // An inline writer left us the rest of its bytes (role_ is ours).
+        DRPC_ASSERT(role_ == Role::kTask, "a hand-off comes with the role");
+        handed_off_ = false;
+      } else if (mode_ == Mode::kAborted) {
+        break;
+      } else if (queued_.empty()) {
         DRPC_ASSERT(mode_ == Mode::kFlushing, "an empty queue ends only a flushing writer");
         break;
+      } else {
+        role_ = Role::kTask;
+        drained = TakeQueueLocked();
       }
-      std::swap(queued_, in_flight_);
-      drained = std::move(next_drain_);
-      next_drain_ = nullptr;
-      DRPC_ASSERT(queued_.empty(), "the spare buffer must be empty at a swap");
     }
     // Waiters for a drain go now: the queue is empty again.
     if (drained != nullptr) drained->set(OkStatus());
-    Status written = transport_.Write(in_flight_.view());
+    const Bytes rest = in_flight_.view().subspan(in_flight_offset_);
+    Status written = transport_.Write(rest);
+    const size_t bytes = rest.size();
+    in_flight_.clear();
+    in_flight_offset_ = 0;
+    if (in_flight_.capacity() > options_.max_kept_buffer_bytes) in_flight_.Release();
+    bool first_error = false;
     {
       rt::LockGuard guard(mu_);
       ++stats_.writes;
-      if (written.ok()) stats_.bytes_written += in_flight_.size();
+      if (written.ok()) stats_.bytes_written += bytes;
+      role_ = Role::kNone;
+      // In the same critical section as letting go of the role, so no
+      // inline writer starts between the failed write and the stop.
+      if (!written.ok()) first_error = StopLocked(written, Mode::kAborted);
     }
-    in_flight_.clear();
-    if (in_flight_.capacity() > options_.max_kept_buffer_bytes) in_flight_.Release();
     if (!written.ok()) {
-      write_error = std::move(written);
+      if (first_error) {
+        stopped_.set(written);
+        // Outside every lock: the manager terminates the connection, which
+        // calls Stop on this writer again (a no-op now).
+        on_error_(written);
+      }
       break;
     }
   }
-  bool first = false;
-  if (!write_error.ok()) {
+  {
     rt::LockGuard guard(mu_);
-    first = StopLocked(write_error, Mode::kAborted);
-  }
-  if (first) {
-    stopped_.set(write_error);
-    // Outside every lock: the manager terminates the connection, which calls
-    // Stop on this writer again (a no-op now).
-    on_error_(write_error);
+    DRPC_ASSERT(mode_ != Mode::kRunning && role_ == Role::kNone && !handed_off_,
+                "the writer task exits while someone may still write");
   }
   exited_.set(OkStatus());
 }

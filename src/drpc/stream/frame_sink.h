@@ -3,6 +3,8 @@
 // below the manager, so a stream never depends on the manager.
 #pragma once
 
+#include <span>
+
 #include "drpc/base/status.h"
 #include "drpc/rt/signal.h"
 #include "drpc/wire/frame.h"
@@ -23,6 +25,23 @@ class FrameSink {
   // frame is queued at once whatever the backlog. Once the writer has
   // stopped, returns the error it stopped with.
   virtual Status WriteFrame(const wire::Frame& frame, rt::Signal* cancel) = 0;
+
+  // Queues `frames` in order as one submission. A sink that can (the
+  // MuxWriter) makes it atomic: all or none of them are queued, and they
+  // are contiguous on the wire (no other caller's frame between them), so
+  // a unary request (Invoke, Message, CloseSend) costs one hand-off and one
+  // transport write. Back-pressure applies to the batch as a whole, as to a
+  // data frame, if any frame lacks the control bit; `cancel` then releases
+  // it with nothing queued. The default writes the frames one by one with
+  // WriteFrame (in order, stopping at the first error, possibly interleaved
+  // with other callers' frames), which a sink used by one task (a test
+  // fake) may keep.
+  virtual Status WriteFrames(std::span<const wire::Frame> frames, rt::Signal* cancel) {
+    for (const wire::Frame& frame : frames) {
+      if (Status written = WriteFrame(frame, cancel); !written.ok()) return written;
+    }
+    return OkStatus();
+  }
 };
 
 }  // namespace drpc::stream
