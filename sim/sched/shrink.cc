@@ -111,7 +111,7 @@ class Shrinker {
       }
     } while (!out_of_runs() && FewerPreemptions());
     result_.hit_run_bound = out_of_runs();
-    result_.after = SizeOf(result_.shrunk, best_preemptions_);
+    result_.after = SizeOf(result_.shrunk, shrunk_preemptions_);
   }
 
  private:
@@ -133,10 +133,19 @@ class Shrinker {
                          preemptions};
   }
 
+  // The search goes on from the simplest run so far, even one that makes
+  // more choices in all than the original did (a shorter significant part
+  // can leave a longer cooperative tail, and later cuts often remove it);
+  // the result is the simplest run that makes no more, so a shrunk log is
+  // never longer than the log it came from.
   void Adopt(RunResult& run, uint64_t preemptions) {
     best_ = Significant(run.choice_log);
     best_preemptions_ = preemptions;
-    result_.shrunk = std::move(run);
+    best_run_ = std::move(run);
+    if (best_run_.choice_log.size() <= result_.before.choices) {
+      result_.shrunk = best_run_;
+      shrunk_preemptions_ = preemptions;
+    }
   }
 
   // Runs `candidate` if it is simpler than the best and new; keeps its run
@@ -167,7 +176,7 @@ class Shrinker {
   bool FewerPreemptions() {
     if (best_preemptions_ == 0 || out_of_runs()) return false;
     Values world;
-    for (const ChoiceRecord& choice : result_.shrunk.choice_log) {
+    for (const ChoiceRecord& choice : best_run_.choice_log) {
       if (choice.kind != ChoiceKind::kSchedule && choice.kind != ChoiceKind::kTime) {
         world.push_back(choice.value);
       }
@@ -285,6 +294,8 @@ class Shrinker {
   ShrinkResult& result_;
   Values best_;
   uint64_t best_preemptions_ = 0;
+  RunResult best_run_;
+  uint64_t shrunk_preemptions_ = 0;
   // Candidates already run (by hash; only ever looked up, never iterated).
   std::unordered_set<uint64_t> tried_;
 };

@@ -15,7 +15,9 @@
 // fails the same way (FailureSignature) and is simpler: of its choices
 // (trailing zeros dropped) fewer are non-zero; or as many, and they are
 // fewer; or both equal and they are lexicographically smaller. That order is
-// well founded, so shrinking ends; max_runs bounds it anyway.
+// well founded, so shrinking ends; max_runs bounds it anyway. The result is
+// the simplest failing run found that makes no more choices in all than the
+// original, so a shrunk log is never longer.
 //
 // Passes, repeated while one makes progress:
 //   1. cut the tail: the shortest prefix (binary search) that still fails;
