@@ -241,7 +241,9 @@ class KillableTransport final : public rt::Transport {
   }
   rt::ReadResult Read(MutableBytes buffer) override { return inner_->Read(buffer); }
   Status Write(Bytes data) override { return inner_->Write(data); }
+  rt::WriteResult TryWrite(Bytes data) override { return inner_->TryWrite(data); }
   Status Close() override { return inner_->Close(); }
+  Status CloseWrite() override { return inner_->CloseWrite(); }
 
  private:
   std::unique_ptr<rt::Transport> inner_;

@@ -39,8 +39,7 @@ Status ClientCall::SendFailure(stream::Stream& stream, Status send_error) {
   return real.ok() ? send_error : real;
 }
 
-Result<ClientCall> StartCall(manager::Manager& manager, std::string_view rpc,
-                             const CallOptions& options) {
+Result<ClientCall> OpenCall(manager::Manager& manager, const CallOptions& options) {
   if (options.cancel.has_value() && options.cancel->canceled()) return options.cancel->err();
   if (options.deadline != rt::kNoDeadline && options.deadline <= rt::now()) {
     return DeadlineExceededError();
@@ -56,10 +55,17 @@ Result<ClientCall> StartCall(manager::Manager& manager, std::string_view rpc,
     cancel = options.cancel->OnCancel(
         [stream](const Status& err) { (void)manager::Manager::Cancel(*stream, err); });
   }
-  ClientCall call(stream, std::move(cancel));
-  if (Status st = stream->WriteInvoke(rpc, options.metadata); !st.ok()) {
-    st = ClientCall::SendFailure(*stream, std::move(st));
-    (void)call.Finish();
+  return ClientCall(std::move(stream), std::move(cancel));
+}
+
+Result<ClientCall> StartCall(manager::Manager& manager, std::string_view rpc,
+                             const CallOptions& options) {
+  Result<ClientCall> call = OpenCall(manager, options);
+  if (!call.ok()) return call;
+  stream::Stream& stream = call->stream();
+  if (Status st = stream.WriteInvoke(rpc, options.metadata); !st.ok()) {
+    st = ClientCall::SendFailure(stream, std::move(st));
+    (void)call->Finish();
     return st;
   }
   return call;

@@ -48,9 +48,13 @@ class ClientCall {
   bool finished_ = false;
 };
 
-// Opens a call (§5.1 steps 1-4): fails at once if the token is canceled or
+// Opens a call (§5.1 steps 1-3): fails at once if the token is canceled or
 // the deadline passed; opens a client stream with the deadline; registers
-// the cancel; writes InvokeMetadata (if any) and Invoke atomically.
+// the cancel. Nothing is written yet.
+Result<ClientCall> OpenCall(manager::Manager& manager, const CallOptions& options);
+
+// OpenCall, then step 4: writes InvokeMetadata (if any) and Invoke
+// atomically (a failure closes the call and returns its real status).
 Result<ClientCall> StartCall(manager::Manager& manager, std::string_view rpc,
                              const CallOptions& options);
 

@@ -13,8 +13,10 @@
 //   conn.Close();
 //
 // Invoke follows §5.1: open a stream (with the call's deadline), write
-// InvokeMetadata + Invoke atomically, the request Message, CloseSend, then
-// receive the reply, and always Close the stream. Its result:
+// InvokeMetadata + Invoke, the request Message and CloseSend (one
+// submission to the connection's writer, so one transport write: see
+// Stream::InvokeAndSend), then receive the reply, and always Close the
+// stream. Its result:
 //   ok                  the reply is in `out`;
 //   kRemote + code      the handler's error, with its code and text;
 //   kCanceled           the call's CancelToken was canceled;
@@ -71,11 +73,11 @@ class Conn {
   requires Codec<C, Req> && Codec<C, Resp> Status Invoke(std::string_view rpc, const Req& in,
                                                          Resp& out, const CallOptions& options = {},
                                                          const C& codec = C{}) {
-    Result<detail::ClientCall> call = detail::StartCall(manager(), rpc, options);
+    Result<detail::ClientCall> call = detail::OpenCall(manager(), options);
     if (!call.ok()) return call.status();
     stream::Stream& s = call->stream();
-    Status st = s.MsgSend(in, codec);
-    if (st.ok()) st = s.CloseSend();
+    // The whole request (invoke, message, CloseSend) as one write.
+    Status st = s.InvokeAndSend(rpc, options.metadata, in, codec);
     st = st.ok() ? s.MsgRecv(out, codec) : detail::ClientCall::SendFailure(s, std::move(st));
     (void)call->Finish();
     return st;

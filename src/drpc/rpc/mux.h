@@ -72,7 +72,9 @@ class Mux final : public Handler {
       if (Status st = call.stream().MsgRecv(in, codec); !st.ok()) return st;
       Resp out;
       if (Status st = fn(call, in, out); !st.ok()) return st;
-      return call.stream().MsgSend(out, codec);
+      // The reply and the server's CloseSend as one write; the server's
+      // own CloseSend after the handler is then a no-op.
+      return call.stream().MsgSendAndCloseSend(out, codec);
     });
   }
 
@@ -98,7 +100,7 @@ class Mux final : public Handler {
       ServerReader<Req, C> in(call, codec);
       Resp out;
       if (Status st = fn(call, in, out); !st.ok()) return st;
-      return call.stream().MsgSend(out, codec);
+      return call.stream().MsgSendAndCloseSend(out, codec);
     });
   }
 

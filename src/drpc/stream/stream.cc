@@ -1,5 +1,6 @@
 #include "drpc/stream/stream.h"
 
+#include <array>
 #include <limits>
 #include <string>
 #include <utility>
@@ -392,6 +393,84 @@ Status Stream::WriteInvoke(std::string_view rpc, const wire::Metadata& metadata)
   return WritePacketLocked(ToRaw(Kind::kInvoke), AsBytes(rpc));
 }
 
+Status Stream::SendSequence(const std::string_view* rpc, const wire::Metadata* metadata,
+                            MarshalFn marshal, const void* ctx) {
+  UniqueFunction<void()> pending;
+  rt::Lock lock(mu_);
+  // The checks of a data send (WritePacketLocked). Every change of send and
+  // term is made under mu, so they hold until the frames are built.
+  if (send_.is_set()) return send_.err();
+  if (term_.is_set()) return term_.err();
+  write_.lock();
+  // One buffer for the metadata and the message: [metadata][message].
+  marshal_buffer_.clear();
+  if (rpc != nullptr && !metadata->empty()) wire::EncodeMetadata(marshal_buffer_, *metadata);
+  const size_t metadata_size = marshal_buffer_.size();
+  if (Status marshaled = marshal(ctx, marshal_buffer_); !marshaled.ok()) {
+    TrimMarshalBuffer();
+    write_.unlock();
+    return marshaled;  // nothing sent, nothing changed (as MsgSend)
+  }
+  const Bytes metadata_bytes = marshal_buffer_.view().first(metadata_size);
+  const Bytes message = marshal_buffer_.view().subspan(metadata_size);
+  const int64_t split = options_.split_size;
+  const bool one_frame_each =
+      wire::SplitFrameCount(message.size(), split) == 1 &&
+      (rpc == nullptr ||
+       (wire::SplitFrameCount(rpc->size(), split) == 1 &&
+        (metadata->empty() || wire::SplitFrameCount(metadata_bytes.size(), split) == 1)));
+  if (!one_frame_each) {
+    TrimMarshalBuffer();
+    write_.unlock();
+    lock.unlock();
+    return SendSequenceUnbatched(rpc, metadata, marshal, ctx);
+  }
+  DRPC_ASSERT(send_message_id_ <= std::numeric_limits<uint64_t>::max() - 4,
+              "stream " + std::to_string(id_) + ": outgoing message ids exhausted");
+  // At most InvokeMetadata, Invoke, Message, CloseSend.
+  std::array<wire::Frame, 4> frames;
+  size_t count = 0;
+  auto add = [&](Kind kind, Bytes data) {
+    DRPC_ASSERT(count < frames.size(), "a send sequence has at most four frames");
+    const wire::Packet packet{.stream_id = id_,
+                              .message_id = ++send_message_id_,
+                              .kind = ToRaw(kind),
+                              .control = false,
+                              .data = data};
+    wire::PacketSplitter one(packet, split);
+    frames[count++] = one.Next();
+    DRPC_ASSERT(one.finished() && frames[count - 1].done, "a batched packet is one frame");
+  };
+  if (rpc != nullptr) {
+    if (!metadata->empty()) add(Kind::kInvokeMetadata, metadata_bytes);
+    add(Kind::kInvoke, AsBytes(*rpc));
+  }
+  add(Kind::kMessage, message);
+  // CloseSend's transition (§2.3), made before its frame as CloseSend does.
+  send_.set(DrpcError("send closed"));
+  if (recv_.is_set()) TerminateLocked(DrpcError("both closed"), pending);
+  DRPC_ASSERT(!pending, "fin set while the write lock is held");
+  add(Kind::kCloseSend, {});
+  // The frames are built and the state has changed: the reader and Cancel
+  // need not wait for the sink. The write lock stays held, so fin and every
+  // other send wait for these frames.
+  lock.unlock();
+  Status result = CheckCancelError(WriteFramesToSink(std::span(frames.data(), count), nullptr));
+  TrimMarshalBuffer();
+  write_.unlock();
+  CheckFinishedAfterRelease();
+  return result;
+}
+
+Status Stream::SendSequenceUnbatched(const std::string_view* rpc, const wire::Metadata* metadata,
+                                     MarshalFn marshal, const void* ctx) {
+  if (rpc != nullptr) {
+    if (Status invoked = WriteInvoke(*rpc, *metadata); !invoked.ok()) return invoked;
+  }
+  if (Status sent = SendMarshaled(marshal, ctx); !sent.ok()) return sent;
+  return CloseSend();
+}
+
 Status Stream::WritePacketLocked(uint8_t kind, Bytes data) {
   DRPC_ASSERT(write_.held(), "a data packet is written under the write lock");
   DRPC_ASSERT(kind <= wire::kMaxKind, "packet kind out of range");
@@ -447,6 +526,16 @@ Status Stream::WriteFrameToSink(const wire::Frame& frame, rt::Signal* cancel) {
   DRPC_CHECKED_ASSERT(!fin_.is_set(),
                       "stream " + std::to_string(id_) + ": a frame went to the sink after fin");
   return sink_.WriteFrame(frame, cancel);
+}
+
+Status Stream::WriteFramesToSink(std::span<const wire::Frame> frames, rt::Signal* cancel) {
+  DRPC_ASSERT(write_.held(), "frames go to the sink under the write lock");
+  for (const wire::Frame& frame : frames) {
+    DRPC_ASSERT(frame.stream_id == id_, "a stream writes only its own frames");
+  }
+  DRPC_CHECKED_ASSERT(!fin_.is_set(),
+                      "stream " + std::to_string(id_) + ": a frame went to the sink after fin");
+  return sink_.WriteFrames(frames, cancel);
 }
 
 Status Stream::CheckCancelError(Status err) const {

@@ -58,6 +58,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -201,17 +202,47 @@ class Stream {
   // Message. A marshal error is returned and nothing is sent.
   template <class Msg, class C>
   requires Codec<C, Msg> Status MsgSend(const Msg& msg, const C& codec) {
-    auto marshal = [](const void* ctx, Buffer& out) {
-      const auto& [m, c] = *static_cast<const std::pair<const Msg*, const C*>*>(ctx);
-      return c->Marshal(*m, out);
-    };
     const std::pair<const Msg*, const C*> ctx(&msg, &codec);
-    return SendMarshaled(marshal, &ctx);
+    return SendMarshaled(&MarshalThunk<Msg, C>, &ctx);
   }
 
   // The client's invoke sequence, atomic under the write lock (§1.10, PR
   // #52): an InvokeMetadata packet if `metadata` is not empty, then Invoke.
   Status WriteInvoke(std::string_view rpc, const wire::Metadata& metadata = {});
+
+  // ---- application side: send sequences ------------------------------
+  // A whole side of a unary exchange as ONE submission to the sink (one
+  // hand-off, one transport write, contiguous on the wire), with the
+  // effect of the separate calls in order and the same message ids:
+  //
+  //   MsgSendAndCloseSend(msg)          = MsgSend(msg); CloseSend()
+  //   InvokeAndSend(rpc, md, msg)       = WriteInvoke(rpc, md); MsgSend(msg); CloseSend()
+  //
+  // Returns what MsgSend would (the send or term error if either is set,
+  // a marshal error with nothing sent, the writer's error through
+  // checkCancelError). Once the checks pass, the CloseSend transition is
+  // made (send = "send closed"; "both closed" if recv is set) and every
+  // frame goes to the sink under the write lock, without a cancel signal,
+  // like a terminal packet: back-pressure delays the message with its
+  // CloseSend instead of dropping it. `mu` is held while the frames are
+  // built (the checks, the message ids, the transition and the marshal
+  // must be one step) but not while the sink takes them: the reader and
+  // Cancel never wait for the writer here, and an ordered terminal call
+  // (Close, SendError) of another task waits on the write lock and goes
+  // after. A packet that splits into several frames (a message over the
+  // split size) is not batched: the separate calls are made instead (the
+  // message is marshaled twice then).
+  template <class Msg, class C>
+  requires Codec<C, Msg> Status MsgSendAndCloseSend(const Msg& msg, const C& codec) {
+    const std::pair<const Msg*, const C*> ctx(&msg, &codec);
+    return SendSequence(nullptr, nullptr, &MarshalThunk<Msg, C>, &ctx);
+  }
+  template <class Msg, class C>
+  requires Codec<C, Msg> Status InvokeAndSend(std::string_view rpc, const wire::Metadata& metadata,
+                                              const Msg& msg, const C& codec) {
+    const std::pair<const Msg*, const C*> ctx(&msg, &codec);
+    return SendSequence(&rpc, &metadata, &MarshalThunk<Msg, C>, &ctx);
+  }
 
   // ---- application side: receives -------------------------------------
   // A receive returns the next queued message; once the ring is closed and
@@ -253,7 +284,20 @@ class Stream {
   using MarshalFn = Status (*)(const void* ctx, Buffer& out);
   using UnmarshalFn = Status (*)(void* ctx, Bytes data);
 
+  // Marshals through a (const Msg*, const C*) pair.
+  template <class Msg, class C>
+  static Status MarshalThunk(const void* ctx, Buffer& out) {
+    const auto& [m, c] = *static_cast<const std::pair<const Msg*, const C*>*>(ctx);
+    return c->Marshal(*m, out);
+  }
+
   Status SendMarshaled(MarshalFn marshal, const void* ctx);
+  // The send sequences: [InvokeMetadata] Invoke (if `rpc`), Message, CloseSend.
+  Status SendSequence(const std::string_view* rpc, const wire::Metadata* metadata,
+                      MarshalFn marshal, const void* ctx);
+  // The separate calls SendSequence stands for (packets over one frame).
+  Status SendSequenceUnbatched(const std::string_view* rpc, const wire::Metadata* metadata,
+                               MarshalFn marshal, const void* ctx);
   Status ReceiveDecoded(UnmarshalFn unmarshal, void* ctx);
   Status HandleFrameInFlight(const wire::Frame& frame);
   Status HandlePacket(const wire::Packet& packet);
@@ -273,6 +317,7 @@ class Stream {
   // write_ held. A terminal packet: one frame, no send/term check, no cancel.
   Status WriteTerminalLocked(wire::Kind kind, bool control, Bytes data);
   Status WriteFrameToSink(const wire::Frame& frame, rt::Signal* cancel);
+  Status WriteFramesToSink(std::span<const wire::Frame> frames, rt::Signal* cancel);
   Status CheckCancelError(Status err) const;
   // write_ held. Encodes an Error payload into marshal_buffer_ and sends it.
   Status WriteErrorLocked(uint64_t code, std::string_view text, bool control);
