@@ -310,11 +310,11 @@ Status Stream::SendCancel(Status err) {
   send_.set(EofError());
   write_.lock();
   TerminateLocked(err, pending);
+  DRPC_ASSERT(!pending, "fin set while the write lock is held");
+  lock.unlock();  // see "Locks" in stream.h: the frame goes out without mu
   Status result = WriteTerminalLocked(Kind::kCancel, /*control=*/true, {});
   write_.unlock();
-  CheckFinishedLocked(pending);
-  lock.unlock();
-  RunFinished(pending);
+  CheckFinishedAfterRelease();
   return result;
 }
 
@@ -327,11 +327,11 @@ Status Stream::CloseSend() {
   write_.lock();
   send_.set(DrpcError("send closed"));
   if (recv_.is_set()) TerminateLocked(DrpcError("both closed"), pending);
+  DRPC_ASSERT(!pending, "fin set while the write lock is held");
+  lock.unlock();  // see "Locks" in stream.h: the frame goes out without mu
   Status result = WriteTerminalLocked(Kind::kCloseSend, /*control=*/false, {});
   write_.unlock();
-  CheckFinishedLocked(pending);
-  lock.unlock();
-  RunFinished(pending);
+  CheckFinishedAfterRelease();
   return result;
 }
 
@@ -341,11 +341,11 @@ Status Stream::Close() {
   if (term_.is_set()) return OkStatus();
   write_.lock();
   TerminateLocked(DrpcError("terminated by sending close"), pending);
+  DRPC_ASSERT(!pending, "fin set while the write lock is held");
+  lock.unlock();  // see "Locks" in stream.h: the frame goes out without mu
   Status result = WriteTerminalLocked(Kind::kClose, /*control=*/false, {});
   write_.unlock();
-  CheckFinishedLocked(pending);
-  lock.unlock();
-  RunFinished(pending);
+  CheckFinishedAfterRelease();
   return result;
 }
 
@@ -357,11 +357,11 @@ Status Stream::SendError(const Status& err) {
   write_.lock();
   send_.set(EofError());
   TerminateLocked(DrpcError("terminated by sending error"), pending);
+  DRPC_ASSERT(!pending, "fin set while the write lock is held");
+  lock.unlock();  // see "Locks" in stream.h: the frame goes out without mu
   Status result = WriteErrorLocked(err.code(), err.message(), /*control=*/false);
   write_.unlock();
-  CheckFinishedLocked(pending);
-  lock.unlock();
-  RunFinished(pending);
+  CheckFinishedAfterRelease();
   return result;
 }
 

@@ -46,6 +46,13 @@
 // whose send already returned); SendCancel first sets send, which is the
 // cancel signal of a data send waiting on writer back-pressure, so that send
 // returns and SendCancel does not wait for the back-pressure to clear.
+// A terminal call makes its transition under both locks and lets go of mu
+// BEFORE its frame goes to the writer (it keeps write, so fin and every
+// other send still wait for the frame): a terminal frame waiting on
+// back-pressure must not hold mu, or the connection's reader (HandleFrame
+// takes mu for a remote terminal packet) would stop reading while our
+// writer waits for the peer to read, and two peers doing that to each other
+// deadlock (found by the simulator's PCT strategy, corpus/manager).
 //
 // Callers: the application's tasks call the send, receive and terminal
 // calls (sends serialize on write, receives on read; any number of tasks);
