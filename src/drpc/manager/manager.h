@@ -27,7 +27,13 @@
 //     stream, registers it and queues it for NewServerStream, all on the
 //     reader, so the next frame for that id finds it (this replaces Go's
 //     invokes/pdone handshake, and the reader never waits for the
-//     application). Over max_concurrent_streams or a full accept queue,
+//     application). The wake-up of a NewServerStream waiter is held back
+//     while the next frames are that stream's and cannot block the reader
+//     (its first Message, a CloseSend, ...; until another stream's frame,
+//     a second Message, or a transport read, whichever comes first), so a
+//     unary call's handler usually starts with its request queued and its
+//     receive does not wait: one wake-up per call instead of two. Over
+//     max_concurrent_streams or a full accept queue,
 //     the stream is refused with an Error frame (s=sid, m=1, no control
 //     bit, so it obeys the writer's back-pressure: a flood is throttled);
 //   * any other frame for an unregistered id is dropped (late frames of
@@ -180,6 +186,10 @@ class BasicManager {
   Status Route(const wire::Frame& frame);
   Status HandleInvokeFrame(const wire::Frame& frame);
   Status Admit(uint64_t stream_id, std::string rpc, wire::Metadata metadata);
+  // The deferred accept wake-up (see the header comment): whether `frame`
+  // may still be routed before it, and sending it.
+  bool KeepsAcceptDeferred(const wire::Frame& frame) const;
+  void WakeDeferredAccept();
   Status Refuse(uint64_t stream_id, const std::string& reason);
   std::shared_ptr<Stream> MakeStream(uint64_t id);
   void Terminate(Status err, Shutdown how);
@@ -211,6 +221,11 @@ class BasicManager {
       last_routed_stream_{};
   PendingInvokes pending_;  // the reader task's
   UsedStreamIds used_ids_;  // the reader task's
+  // The reader task's: the stream Admit queued without waking
+  // NewServerStream yet (0: none), and whether one of its Messages was
+  // already routed.
+  uint64_t deferred_accept_ = 0;
+  bool deferred_saw_message_ = false;
 
   std::unique_ptr<MuxWriter> writer_;
   rt::Task reader_;

@@ -172,7 +172,8 @@ bool BasicManager<Policy>::SetDeadline(const Stream& stream, rt::TimePoint deadl
 
 template <class Policy>
 void BasicManager<Policy>::ReaderLoop() {
-  TransportSource source(*transport_);
+  // About to read (and perhaps block): nothing held back may wait for it.
+  TransportSource source(*transport_, [this] { WakeDeferredAccept(); });
   wire::FrameReader reader(source, options_.reader);
   // Ends only through an error: a read error once the transport is closed
   // (by Close or by terminate) if nothing else. Keeps reading after term so
@@ -193,6 +194,15 @@ void BasicManager<Policy>::ReaderLoop() {
 
 template <class Policy>
 Status BasicManager<Policy>::Route(const wire::Frame& frame) {
+  if (deferred_accept_ != 0) {
+    if (KeepsAcceptDeferred(frame)) {
+      if (frame.kind == wire::ToRaw(wire::Kind::kMessage) && frame.done) {
+        deferred_saw_message_ = true;
+      }
+    } else {
+      WakeDeferredAccept();
+    }
+  }
   if (frame.stream_id == 0) {
     return ProtocolError("frame for stream id 0 (" + std::string(wire::KindName(frame.kind)) + ")");
   }
@@ -276,8 +286,30 @@ Status BasicManager<Policy>::Admit(uint64_t stream_id, std::string rpc, wire::Me
     return OkStatus();
   }
   accepted_.push_back(ServerStream{std::move(stream), std::move(rpc), std::move(metadata)});
-  accept_ready_.notify_one();
+  // Woken later (WakeDeferredAccept), once the frames that follow the
+  // Invoke in what was read are routed. A waiter that looks meanwhile
+  // takes it anyway: the predicate is the queue, not the wake-up.
+  DRPC_ASSERT(deferred_accept_ == 0, "an earlier accept wake-up was not sent");
+  deferred_accept_ = stream_id;
+  deferred_saw_message_ = false;
   return OkStatus();
+}
+
+template <class Policy>
+bool BasicManager<Policy>::KeepsAcceptDeferred(const wire::Frame& frame) const {
+  // Only the new stream's own frames, and not a second Message: routing
+  // one may block on the stream's ring, whose consumer is the very task
+  // the wake-up is for. Every other kind is handled without blocking.
+  if (frame.stream_id != deferred_accept_) return false;
+  return frame.kind != wire::ToRaw(wire::Kind::kMessage) || !deferred_saw_message_;
+}
+
+template <class Policy>
+void BasicManager<Policy>::WakeDeferredAccept() {
+  if (deferred_accept_ == 0) return;
+  deferred_accept_ = 0;
+  rt::LockGuard guard(mu_);
+  accept_ready_.notify_one();
 }
 
 template <class Policy>

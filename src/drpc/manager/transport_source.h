@@ -2,6 +2,9 @@
 // (wire must not depend on rt, so the manager adapts one to the other).
 #pragma once
 
+#include <utility>
+
+#include "drpc/base/unique_function.h"
 #include "drpc/rt/transport.h"
 #include "drpc/wire/byte_io.h"
 
@@ -9,14 +12,21 @@ namespace drpc::manager {
 
 class TransportSource final : public wire::ByteSource {
  public:
-  explicit TransportSource(rt::Transport& transport) : transport_(transport) {}
+  // `before_read`, if given, runs right before every transport read: the
+  // reader is about to block (or find more bytes), so it is the last moment
+  // for work held back while frames were still buffered (the manager's
+  // deferred accept wake-up).
+  explicit TransportSource(rt::Transport& transport, UniqueFunction<void()> before_read = {})
+      : transport_(transport), before_read_(std::move(before_read)) {}
   wire::SourceRead Read(MutableBytes buffer) override {
+    if (before_read_) before_read_();
     rt::ReadResult r = transport_.Read(buffer);
     return wire::SourceRead{r.n, std::move(r.err)};
   }
 
  private:
   rt::Transport& transport_;
+  UniqueFunction<void()> before_read_;
 };
 
 }  // namespace drpc::manager
