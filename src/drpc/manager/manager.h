@@ -67,7 +67,16 @@
 //
 // Close is graceful where Go's is abortive: frames whose WriteFrame returned
 // before Close began (a stream's Close, an Error) are still written, for at
-// most close_flush_timeout, then the transport is closed (mux_writer.h).
+// most close_flush_timeout (mux_writer.h), and then the close LINGERS: the
+// write side is half-closed (rt::Transport::CloseWrite, TCP's FIN after the
+// last byte) and the reader goes on reading, and dropping, what the peer
+// still sends until its EOF, for at most close_flush_timeout more; then the
+// transport is closed. Closing both ways at once would reset a peer that
+// writes in the meantime (a Close frame of a call whose reply it has not
+// read yet), and a TCP reset makes the peer drop the reply it had not read.
+// A peer that ends its side on EOF (any manager: a read EOF terminates the
+// connection) ends the linger at once. An abortive termination (a read or
+// write error, a protocol error) closes the transport at once.
 // Close returns only when no task of the connection is running and every
 // stream has finished (streams the application still holds are finished:
 // their calls return at once, receives drain what was queued). It is
@@ -205,6 +214,8 @@ class BasicManager {
   rt::Signal term_;
   rt::Signal transport_closed_;  // set once, with the transport's close error
   rt::Signal close_done_;        // Close finished; its result is transport_closed_'s
+  rt::Signal reader_done_;       // the reader task's loop has ended (the peer's EOF, an error)
+  rt::Signal terminated_;        // the first Terminate has closed the table and canceled all
   rt::Atomic<uint64_t> next_client_id_;
 
   mutable rt::Mutex mu_;

@@ -45,6 +45,8 @@ BasicManager<Policy>::BasicManager(std::unique_ptr<rt::Transport> transport, Man
       term_("manager.term"),
       transport_closed_("manager.transport_closed"),
       close_done_("manager.close_done"),
+      reader_done_("manager.reader_done"),
+      terminated_("manager.terminated"),
       next_client_id_(1, "manager.next_client_id"),
       mu_("manager.mu"),
       accept_ready_("manager.accept_ready"),
@@ -178,18 +180,21 @@ void BasicManager<Policy>::ReaderLoop() {
   // Ends only through an error: a read error once the transport is closed
   // (by Close or by terminate) if nothing else. Keeps reading after term so
   // a peer flushing its last frames is not blocked by us.
+  Status end;
   for (;;) {
     Result<wire::Frame> frame = reader.ReadFrame();
     if (!frame.ok()) {
-      Terminate(MapReadError(frame.status()), Shutdown::kAbort);
-      return;
+      end = MapReadError(frame.status());
+      break;
     }
     Status routed = Route(*frame);
     if (!routed.ok()) {
-      Terminate(std::move(routed), Shutdown::kAbort);
-      return;
+      end = std::move(routed);
+      break;
     }
   }
+  Terminate(end, Shutdown::kAbort);
+  reader_done_.set(OkStatus());
 }
 
 template <class Policy>
@@ -395,6 +400,7 @@ void BasicManager<Policy>::Terminate(Status err, Shutdown how) {
   for (const std::shared_ptr<Stream>& stream : table_->Close()) stream->Cancel(err);
   unaccepted.clear();  // registered, so canceled above
   if (how == Shutdown::kAbort) CloseTransport();
+  terminated_.set(OkStatus());
 }
 
 template <class Policy>
@@ -418,13 +424,19 @@ Status BasicManager<Policy>::Close() {
     return transport_closed_.err();
   }
   Terminate(ClosedError("manager closed: Close called"), Shutdown::kGraceful);
-  if (!writer_->WaitExited(rt::now() + options_.close_flush_timeout)) {
+  // A terminate that began earlier on another task (a read error) may still
+  // be closing the table and canceling the streams.
+  terminated_.wait("manager: Close waits for the terminate in progress");
+  const bool flushed = writer_->WaitExited(rt::now() + options_.close_flush_timeout);
+  if (flushed) {
+    // FIN after the last frame; the linger below waits for the peer's.
+    (void)transport_->CloseWrite();
+  } else {
     writer_->Stop(ClosedError("manager closed: flush timed out"));
+    CloseTransport();  // wakes a writer stuck in a write
   }
-  CloseTransport();  // wakes the reader's read and a writer stuck in a write
-  writer_->Join();
-  reader_.join();
-  watcher_.join();
+  // Terminate canceled every stream, so each finishes as soon as the calls
+  // in it return (none waits for the transport).
   if constexpr (Policy::kBug == ManagerBug::kCloseWaitsForTermOnly) {
     // Planted: every stream was canceled, so every one is terminated; call
     // that done and forget them, without waiting for calls in flight.
@@ -433,6 +445,17 @@ Status BasicManager<Policy>::Close() {
     table_->WaitEmpty("manager: Close waits for every stream to finish");
   }
   table_->Seal();
+  if (flushed) {
+    // Linger (see the header comment): read and drop until the peer's EOF
+    // ends the reader, or the time is up. A transport already closed (an
+    // abortive end) ends the reader at once.
+    (void)reader_done_.wait_until(rt::now() + options_.close_flush_timeout,
+                                  "manager: Close lingers until the peer's EOF");
+  }
+  CloseTransport();  // wakes the reader's read
+  writer_->Join();
+  reader_.join();
+  watcher_.join();
   CheckLedgerIfQuiet();
   close_done_.set(OkStatus());
   return transport_closed_.err();
