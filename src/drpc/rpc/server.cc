@@ -85,7 +85,14 @@ bool Server::Stopping() const {
 Status Server::Serve(rt::Listener& listener) {
   {
     rt::LockGuard guard(mu_);
-    if (stopping_flag_) return OkStatus();
+    if (stopping_flag_) {
+      // Stop came first and closed the listeners it knew of; this one is
+      // closed here as Stop would have, so peers that dialed it are refused
+      // instead of waiting forever for an Accept (found by the simulator's
+      // PCT strategy: rpc.fixed with Stop before Serve).
+      (void)listener.Close();
+      return OkStatus();
+    }
     DRPC_ASSERT(std::find(listeners_.begin(), listeners_.end(), &listener) == listeners_.end(),
                 "Serve twice on one listener at once");
     listeners_.push_back(&listener);

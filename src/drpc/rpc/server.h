@@ -119,7 +119,8 @@ class Server {
 
   // Accepts connections from `listener` on this task until Stop (returns
   // ok) or a hard accept error (returns it). `listener` must stay alive
-  // until Serve returns; Stop closes it. Several Serves may run at once.
+  // until Serve returns; Stop closes it (a Serve called after Stop closes
+  // it at once and returns ok). Several Serves may run at once.
   Status Serve(rt::Listener& listener);
 
   // Serves one connection on this task until it ends; returns its
