@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "drpc/base/buffer.h"
@@ -47,7 +48,7 @@ class GatedTransport final : public rt::Transport {
   }
 
   rt::WriteResult TryWrite(Bytes data) override {
-    rt::LockGuard guard(mu_);
+    rt::Lock guard(mu_);
     if (closed_) return {0, ClosedError("gated: closed")};
     if (!fail_with_.ok()) return {0, fail_with_};
     ++try_writes_;
@@ -55,7 +56,20 @@ class GatedTransport final : public rt::Transport {
     const size_t n = std::min(data.size(), open_ ? try_write_limit_ : shut_try_write_limit_);
     written_.Append(data.first(n));
     cv_.notify_all();
+    if (after_try_write_) {
+      // Outside the lock: the hook may call back into the writer.
+      std::function<void()> hook = std::move(after_try_write_);
+      guard.unlock();
+      hook();
+    }
     return {n, OkStatus()};
+  }
+
+  // Runs `hook` once, right after the next TryWrite took its bytes (an
+  // event at the exact moment a caller is inside its inline write).
+  void AfterNextTryWrite(std::function<void()> hook) {
+    rt::LockGuard guard(mu_);
+    after_try_write_ = std::move(hook);
   }
 
   Status Close() override {
@@ -126,6 +140,7 @@ class GatedTransport final : public rt::Transport {
   bool try_writes_enabled_ = true;
   size_t try_write_limit_ = SIZE_MAX;
   size_t shut_try_write_limit_ = 0;
+  std::function<void()> after_try_write_;
 };
 
 }  // namespace drpc::manager::testing

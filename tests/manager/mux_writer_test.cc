@@ -319,6 +319,20 @@ TEST(MuxWriter, AbortiveStopFinishesAPartlyWrittenFrame) {
   EXPECT_GT(writer.stats().bytes_dropped, 20u);
 }
 
+// The same when the abort comes while the caller is inside its TryWrite:
+// the caller hands the rest to the task instead of dropping it.
+TEST(MuxWriter, AnAbortDuringAPartialInlineWriteStillFinishesTheFrame) {
+  GatedTransport transport;
+  transport.SetTryWrites(true, /*limit=*/7);
+  MuxWriter writer(transport, [](Status) {});
+  transport.AfterNextTryWrite([&] { writer.Stop(ClosedError("abort")); });
+  const OwnedFrame first = DataFrame(1, 1, 100, 'a');
+  ASSERT_TRUE(writer.WriteFrame(first.view(), nullptr).ok());
+  writer.Join();
+  EXPECT_EQ(ParseAll(transport.TakeWritten()), (std::vector<OwnedFrame>{first}));
+  EXPECT_EQ(writer.stats().handoffs, 1u);
+}
+
 TEST(MuxWriter, WithoutInlineWritesOnlyTheTaskWrites) {
   GatedTransport transport;
   MuxWriter writer(
