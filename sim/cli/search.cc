@@ -22,7 +22,7 @@ std::string Bounds(const ExploreOptions& options) {
 std::string Size(const ChoiceLogSize& size) {
   return Plural(size.choices, "choice") + " (" + std::to_string(size.significant) +
          " up to the last non-zero), " + std::to_string(size.nonzero) + " non-zero, " +
-         Plural(size.preemptions, "preemption");
+         Plural(size.preemptions, "preemption") + ", " + Plural(size.steps, "step");
 }
 
 std::string RunLine(const RunResult& r) {

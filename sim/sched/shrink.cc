@@ -130,19 +130,18 @@ class Shrinker {
   static ChoiceLogSize SizeOf(const RunResult& run, uint64_t preemptions) {
     const Values significant = Significant(run.choice_log);
     return ChoiceLogSize{run.choice_log.size(), significant.size(), Nonzero(significant),
-                         preemptions};
+                         preemptions, run.steps};
   }
 
-  // The search goes on from the simplest run so far, even one that makes
-  // more choices in all than the original did (a shorter significant part
-  // can leave a longer cooperative tail, and later cuts often remove it);
-  // the result is the simplest run that makes no more, so a shrunk log is
-  // never longer than the log it came from.
+  // The search goes on from the simplest run so far, even one whose trace
+  // is longer than the original's (a shorter significant part can leave a
+  // longer cooperative tail, and later cuts often remove it); the result is
+  // the simplest run whose trace is no longer.
   void Adopt(RunResult& run, uint64_t preemptions) {
     best_ = Significant(run.choice_log);
     best_preemptions_ = preemptions;
     best_run_ = std::move(run);
-    if (best_run_.choice_log.size() <= result_.before.choices) {
+    if (best_run_.steps <= result_.before.steps) {
       result_.shrunk = best_run_;
       shrunk_preemptions_ = preemptions;
     }

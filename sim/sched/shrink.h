@@ -16,8 +16,10 @@
 // (trailing zeros dropped) fewer are non-zero; or as many, and they are
 // fewer; or both equal and they are lexicographically smaller. That order is
 // well founded, so shrinking ends; max_runs bounds it anyway. The result is
-// the simplest failing run found that makes no more choices in all than the
-// original, so a shrunk log is never longer.
+// the simplest failing run found whose trace is no longer (in steps) than
+// the original's. (Its log may hold more choices in all: a run cut short
+// of its preemptions often has more fibers runnable at once, so more of its
+// steps ask, though all of those past the significant ones answer 0.)
 //
 // Passes, repeated while one makes progress:
 //   1. cut the tail: the shortest prefix (binary search) that still fails;
@@ -62,6 +64,7 @@ struct ChoiceLogSize {
   uint64_t significant = 0;  // up to the last non-zero one (the rest is the default)
   uint64_t nonzero = 0;
   uint64_t preemptions = 0;  // non-zero choices that preempt a running fiber
+  uint64_t steps = 0;        // the run's scheduling steps (the length of its trace)
 };
 
 struct ShrinkResult {
