@@ -7,6 +7,7 @@
 
 #include "drpc/manager/pending_invokes.h"
 #include "drpc/manager/stream_ids.h"
+#include "drpc/manager/stream_table.h"
 #include "tests/manager/manager_testing.h"
 
 namespace drpc::manager {
@@ -305,6 +306,85 @@ TEST(PendingInvokes, TooManyUnfinishedRefusalsFailTheConnection) {
   ASSERT_EQ(pending.Append(md_frame(2))->kind, InvokeStep::Kind::kRefuse);
   Result<InvokeStep> third = pending.Append(md_frame(3));
   EXPECT_TRUE(third.status().is(ErrorKind::kResourceExhausted));
+}
+
+// The one-frame Invoke path (no table entry) behaves as the assembled one:
+// a complete Invoke, the same size bound and refusal, the same protocol
+// errors, and the table stays empty.
+TEST(PendingInvokes, AWholeInvokeFrameNeedsNoEntry) {
+  PendingInvokes pending({.max_entries = 2, .max_packet_bytes = 8});
+  auto invoke = [](uint64_t sid, uint64_t mid, std::string_view rpc) {
+    return wire::Frame{sid, mid, wire::ToRaw(Kind::kInvoke), true, false, AsBytes(rpc)};
+  };
+  Result<InvokeStep> ok = pending.Append(invoke(1, 1, "/s/M"));
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->kind, InvokeStep::Kind::kInvoke);
+  EXPECT_EQ(ok->rpc, "/s/M");
+  EXPECT_TRUE(ok->metadata.empty());
+  EXPECT_EQ(pending.size(), 0u);
+  Result<InvokeStep> big = pending.Append(invoke(3, 1, "/too/long/rpc"));
+  ASSERT_TRUE(big.ok()) << big.status();
+  EXPECT_EQ(big->kind, InvokeStep::Kind::kRefuse);
+  EXPECT_NE(big->reason.find("invoke too large"), std::string::npos) << big->reason;
+  EXPECT_FALSE(pending.Tracks(3)) << "the refused sequence ended with its Invoke";
+  EXPECT_TRUE(pending.Append(invoke(5, 0, "/s/M")).status().is(ErrorKind::kProtocol))
+      << "message id 0 is a protocol error either way";
+  // After metadata, the Invoke completes the entry as before.
+  Buffer md;
+  wire::EncodeMetadata(md, {{"k", "v"}});
+  ASSERT_EQ(
+      pending.Append(wire::Frame{7, 1, wire::ToRaw(Kind::kInvokeMetadata), true, false, md.view()})
+          ->kind,
+      InvokeStep::Kind::kIncomplete);
+  EXPECT_EQ(pending.size(), 1u);
+  Result<InvokeStep> with_md = pending.Append(invoke(7, 2, "/s/M"));
+  ASSERT_TRUE(with_md.ok());
+  EXPECT_EQ(with_md->metadata, (wire::Metadata{{"k", "v"}}));
+  EXPECT_EQ(pending.size(), 0u);
+}
+
+TEST(UsedStreamIds, IdsInOrderNeverUseTheSet) {
+  UsedStreamIds ids(4);
+  for (uint64_t id = 1; id <= 1000; ++id) {
+    ASSERT_FALSE(ids.IsUsed(id));
+    ids.MarkUsed(id);
+    ASSERT_EQ(ids.low_water(), id);
+    ASSERT_EQ(ids.above_low_water(), 0u);
+  }
+  EXPECT_TRUE(ids.IsUsed(500));
+}
+
+// The registry is a sorted flat vector: ids added out of order, finishing
+// in any order, Close's snapshot in id order, deadlines kept per id.
+TEST(StreamTableFlat, OutOfOrderIdsAndRemovalsKeepItSorted) {
+  auto pool = stream::BufferPool::Create({});
+  class NullSink final : public stream::FrameSink {
+   public:
+    Status WriteFrame(const wire::Frame&, rt::Signal*) override { return OkStatus(); }
+  } sink;
+  auto make = [&](uint64_t id) {
+    return std::make_shared<Stream>(
+        stream::StreamConfig{.id = id, .role = Role::kServer, .pool = pool, .sink = sink});
+  };
+  StreamTable table;
+  const std::vector<uint64_t> order = {7, 3, 9, 1, 5, 8};
+  for (uint64_t id : order) {
+    ASSERT_EQ(table.Add(make(id), 16, rt::kNoDeadline, false), AddResult::kAdded);
+  }
+  EXPECT_EQ(table.Add(make(5), 16, rt::kNoDeadline, false), AddResult::kDuplicate);
+  for (uint64_t id : order) ASSERT_EQ(table.Get(id)->id(), id);
+  EXPECT_EQ(table.Get(4), nullptr);
+  EXPECT_TRUE(table.SetDeadline(9, rt::now() + std::chrono::hours(1)));
+  EXPECT_EQ(table.OnFinished(3)->id(), 3u);
+  EXPECT_EQ(table.OnFinished(3), nullptr);
+  EXPECT_EQ(table.OnFinished(9)->id(), 9u);
+  EXPECT_EQ(table.deadlines(), 0u) << "a finished stream takes its deadline along";
+  std::vector<uint64_t> snapshot;
+  for (const auto& s : table.Close()) snapshot.push_back(s->id());
+  EXPECT_EQ(snapshot, (std::vector<uint64_t>{1, 5, 7, 8}));
+  EXPECT_EQ(table.Add(make(2), 16, rt::kNoDeadline, false), AddResult::kClosed);
+  for (uint64_t id : snapshot) table.OnFinished(id);
+  EXPECT_EQ(table.size(), 0u);
 }
 
 }  // namespace

@@ -20,6 +20,55 @@ struct LiveStreams {
   rt::Atomic<int64_t> count{0, "manager.live_streams"};
 };
 
+// What a manager's stream carries besides the Stream: the live count (one
+// more until the stream is destroyed) and the way out of the registry (the
+// fin callback). A base of ManagedStream declared before Stream, so the
+// count drops only after ~Stream (ring and queued buffers gone).
+class StreamHooks : public stream::FinishObserver {
+ public:
+  StreamHooks(std::shared_ptr<LiveStreams> live, std::weak_ptr<StreamTable> table,
+              void (*on_removed)(std::shared_ptr<stream::Stream>))
+      : live_(std::move(live)), table_(std::move(table)), on_removed_(on_removed) {
+    live_->count.fetch_add(1);
+  }
+  ~StreamHooks() { live_->count.fetch_sub(1); }
+  StreamHooks(const StreamHooks&) = delete;
+  StreamHooks& operator=(const StreamHooks&) = delete;
+
+  // The stream leaves the registry when it finishes; no task per stream.
+  // The table is held weakly: it outlives the manager only while a stream
+  // still runs, which Close rules out (and the sealed table reports).
+  void OnStreamFinished(stream::Stream& stream) override {
+    std::shared_ptr<StreamTable> table = table_.lock();
+    DRPC_ASSERT(table != nullptr, "stream " + std::to_string(stream.id()) +
+                                      " finished after its connection was destroyed");
+    std::shared_ptr<stream::Stream> gone = table->OnFinished(stream.id());
+    if (on_removed_ != nullptr && gone != nullptr) on_removed_(std::move(gone));
+  }
+
+ private:
+  const std::shared_ptr<LiveStreams> live_;
+  const std::weak_ptr<StreamTable> table_;
+  void (*const on_removed_)(std::shared_ptr<stream::Stream>);
+};
+
+// A manager's stream: the Stream and its hooks in one allocation (with
+// make_shared, the control block too), where a Stream plus a shared_ptr
+// deleter plus a fin closure took three.
+class ManagedStream final : private StreamHooks, public stream::Stream {
+ public:
+  ManagedStream(std::shared_ptr<LiveStreams> live, std::weak_ptr<StreamTable> table,
+                void (*on_removed)(std::shared_ptr<stream::Stream>), stream::StreamConfig config)
+      : StreamHooks(std::move(live), std::move(table), on_removed),
+        Stream(WithObserver(std::move(config), this)) {}
+
+ private:
+  static stream::StreamConfig WithObserver(stream::StreamConfig config, StreamHooks* hooks) {
+    config.finish_observer = hooks;
+    return config;
+  }
+};
+
 // The parked streams of ManagerBug::kLeakDroppedStreams: reachable (so leak
 // checkers stay quiet) and never freed.
 std::vector<std::shared_ptr<stream::Stream>>& PlantedLeakGraveyard();
@@ -75,35 +124,20 @@ BasicManager<Policy>::~BasicManager() {
 
 template <class Policy>
 std::shared_ptr<Stream> BasicManager<Policy>::MakeStream(uint64_t id) {
-  std::weak_ptr<StreamTable> table = table_;
-  stream::StreamConfig config{
-      .id = id,
-      .role = options_.role,
-      .pool = pool_,
-      .sink = *writer_,
-      .options = options_.stream,
-      // The stream leaves the registry when it finishes; no task per stream.
-      // It holds the table weakly: the table outlives the manager only
-      // while a stream still runs, which Close rules out (and the sealed
-      // table reports).
-      .on_finished =
-          [table, id] {
-            std::shared_ptr<StreamTable> t = table.lock();
-            DRPC_ASSERT(t != nullptr, "stream " + std::to_string(id) +
-                                          " finished after its connection was destroyed");
-            std::shared_ptr<Stream> gone = t->OnFinished(id);
-            if constexpr (Policy::kBug == ManagerBug::kLeakDroppedStreams) {
-              if (gone != nullptr) detail::PlantedLeakGraveyard().push_back(std::move(gone));
-            }
-          },
-  };
-  live_->count.fetch_add(1);
-  // The deleter keeps the live count, so teardown knows when every stream
-  // (and so every ring and its queued buffers) is gone.
-  return std::shared_ptr<Stream>(new Stream(std::move(config)), [live = live_](Stream* s) {
-    delete s;
-    live->count.fetch_sub(1);
-  });
+  void (*on_removed)(std::shared_ptr<Stream>) = nullptr;
+  if constexpr (Policy::kBug == ManagerBug::kLeakDroppedStreams) {
+    on_removed = [](std::shared_ptr<Stream> gone) {
+      detail::PlantedLeakGraveyard().push_back(std::move(gone));
+    };
+  }
+  return std::make_shared<detail::ManagedStream>(live_, table_, on_removed,
+                                                 stream::StreamConfig{
+                                                     .id = id,
+                                                     .role = options_.role,
+                                                     .pool = pool_,
+                                                     .sink = *writer_,
+                                                     .options = options_.stream,
+                                                 });
 }
 
 template <class Policy>

@@ -67,31 +67,51 @@ Result<InvokeStep> PendingInvokes::Append(const wire::Frame& frame) {
       return Refuse(frame, "drpc: too many streams being opened at once (limit " +
                                std::to_string(options_.max_entries) + ")");
     }
+    if (EndsInvokeSequence(frame)) {
+      // A whole invoke in one frame with nothing before it (the common
+      // case): the same steps on an entry that never enters the table, so
+      // no allocation for it.
+      Entry entry(options_.max_packet_bytes);
+      Feeding fed = Feed(entry, frame);
+      if (fed.too_large) return RefuseTooLarge(frame);
+      DRPC_ASSERT(!fed.step.ok() || fed.finished, "a whole invoke frame ends its sequence");
+      return std::move(fed.step);
+    }
     it = entries_.emplace(sid, Entry(options_.max_packet_bytes)).first;
   }
-  Result<wire::AssembleStep> assembled = it->second.assembler.Append(frame);
+  Feeding fed = Feed(it->second, frame);
+  if (fed.finished || fed.too_large) entries_.erase(it);
+  if (fed.too_large) return RefuseTooLarge(frame);
+  return std::move(fed.step);
+}
+
+Result<InvokeStep> PendingInvokes::RefuseTooLarge(const wire::Frame& frame) {
+  return Refuse(frame, "drpc: invoke too large (limit " +
+                           std::to_string(options_.max_packet_bytes) + " bytes)");
+}
+
+PendingInvokes::Feeding PendingInvokes::Feed(Entry& entry, const wire::Frame& frame) {
+  const uint64_t sid = frame.stream_id;
+  Result<wire::AssembleStep> assembled = entry.assembler.Append(frame);
   if (!assembled.ok()) {
-    if (assembled.status().is(ErrorKind::kMessageSize)) {
-      entries_.erase(it);
-      return Refuse(frame, "drpc: invoke too large (limit " +
-                               std::to_string(options_.max_packet_bytes) + " bytes)");
-    }
-    return assembled.status();  // a protocol violation: the connection dies
+    if (assembled.status().is(ErrorKind::kMessageSize)) return Feeding{.too_large = true};
+    return Feeding{.step = assembled.status()};  // a protocol violation: the connection dies
   }
-  if (!assembled->packet.has_value()) return Step(InvokeStep::Kind::kIncomplete, sid);
+  if (!assembled->packet.has_value()) {
+    return Feeding{.step = Step(InvokeStep::Kind::kIncomplete, sid)};
+  }
   const wire::Packet& packet = *assembled->packet;
   if (packet.kind == ToRaw(Kind::kInvokeMetadata)) {
     Result<wire::Metadata> metadata = wire::DecodeMetadata(packet.data);
-    if (!metadata.ok()) return metadata.status();
-    it->second.metadata = std::move(metadata).value();  // replaces, never merges (§1.10)
-    return Step(InvokeStep::Kind::kIncomplete, sid);
+    if (!metadata.ok()) return Feeding{.step = metadata.status()};
+    entry.metadata = std::move(metadata).value();  // replaces, never merges (§1.10)
+    return Feeding{.step = Step(InvokeStep::Kind::kIncomplete, sid)};
   }
   DRPC_ASSERT(packet.kind == ToRaw(Kind::kInvoke), "a pending packet is an invoke kind");
   InvokeStep step = Step(InvokeStep::Kind::kInvoke, sid);
   step.rpc = ToString(packet.data);
-  step.metadata = std::move(it->second.metadata);
-  entries_.erase(it);
-  return step;
+  step.metadata = std::move(entry.metadata);
+  return Feeding{.step = std::move(step), .finished = true};
 }
 
 }  // namespace drpc::manager

@@ -79,7 +79,16 @@ class PendingInvokes {
     wire::Metadata metadata;
   };
 
+  // One frame through an entry's assembler: the step, and whether the
+  // entry is finished with (the Invoke completed) or over the size bound.
+  struct Feeding {
+    Result<InvokeStep> step = InvokeStep{};
+    bool finished = false;
+    bool too_large = false;
+  };
+  Feeding Feed(Entry& entry, const wire::Frame& frame);
   Result<InvokeStep> Refuse(const wire::Frame& frame, std::string reason);
+  Result<InvokeStep> RefuseTooLarge(const wire::Frame& frame);
 
   const PendingInvokesOptions options_;
   std::map<uint64_t, Entry> entries_;

@@ -1,5 +1,6 @@
 #include "drpc/manager/stream_table.h"
 
+#include <algorithm>
 #include <string>
 
 #include "drpc/base/check.h"
@@ -10,6 +11,16 @@ StreamTable::StreamTable()
     : mu_("stream_table.mu"),
       changed_("stream_table.changed"),
       watcher_wake_("stream_table.watcher_wake") {}
+
+StreamTable::Entry* StreamTable::FindLocked(uint64_t id) {
+  auto it = std::lower_bound(streams_.begin(), streams_.end(), id,
+                             [](const Entry& e, uint64_t key) { return e.id < key; });
+  return it != streams_.end() && it->id == id ? &*it : nullptr;
+}
+
+const StreamTable::Entry* StreamTable::FindLocked(uint64_t id) const {
+  return const_cast<StreamTable*>(this)->FindLocked(id);
+}
 
 rt::TimePoint StreamTable::EarliestLocked() const {
   return by_deadline_.empty() ? rt::kNoDeadline : by_deadline_.begin()->first;
@@ -26,10 +37,11 @@ AddResult StreamTable::AddLocked(rt::Lock& lock, StreamPtr stream, size_t limit,
         "stream table: wait for the previous stream to finish");
   }
   if (check_closed && closed_) return AddResult::kClosed;
-  if (streams_.contains(id)) return AddResult::kDuplicate;
+  auto at = std::lower_bound(streams_.begin(), streams_.end(), id,
+                             [](const Entry& e, uint64_t key) { return e.id < key; });
+  if (at != streams_.end() && at->id == id) return AddResult::kDuplicate;
   if (streams_.size() >= limit) return AddResult::kFull;
-  Entry& entry = streams_[id];
-  entry.stream = std::move(stream);
+  Entry& entry = *streams_.insert(at, Entry{.id = id, .stream = std::move(stream)});
   SetDeadlineLocked(entry, id, deadline);
   return AddResult::kAdded;
 }
@@ -48,15 +60,15 @@ void StreamTable::SetDeadlineLocked(Entry& entry, uint64_t id, rt::TimePoint dea
 
 StreamTable::StreamPtr StreamTable::Get(uint64_t id) const {
   rt::LockGuard guard(mu_);
-  auto it = streams_.find(id);
-  return it == streams_.end() ? nullptr : it->second.stream;
+  const Entry* entry = FindLocked(id);
+  return entry == nullptr ? nullptr : entry->stream;
 }
 
 bool StreamTable::SetDeadline(uint64_t id, rt::TimePoint deadline) {
   rt::LockGuard guard(mu_);
-  auto it = streams_.find(id);
-  if (it == streams_.end()) return false;
-  SetDeadlineLocked(it->second, id, deadline);
+  Entry* entry = FindLocked(id);
+  if (entry == nullptr) return false;
+  SetDeadlineLocked(*entry, id, deadline);
   return true;
 }
 
@@ -65,12 +77,12 @@ StreamTable::StreamPtr StreamTable::OnFinished(uint64_t id) {
   DRPC_ASSERT(!sealed_, "stream " + std::to_string(id) +
                             " finished after its connection's Close returned: Close must "
                             "wait until every stream has finished");
-  auto it = streams_.find(id);
-  if (it == streams_.end()) return nullptr;
-  StreamPtr stream = std::move(it->second.stream);
+  Entry* entry = FindLocked(id);
+  if (entry == nullptr) return nullptr;
+  StreamPtr stream = std::move(entry->stream);
   // Its deadline goes without waking the watcher (see the header comment).
-  if (it->second.deadline != rt::kNoDeadline) by_deadline_.erase({it->second.deadline, id});
-  streams_.erase(it);
+  if (entry->deadline != rt::kNoDeadline) by_deadline_.erase({entry->deadline, id});
+  streams_.erase(streams_.begin() + (entry - streams_.data()));
   changed_.notify_all();
   return stream;
 }
@@ -81,7 +93,7 @@ std::vector<StreamTable::StreamPtr> StreamTable::Close() {
   closed_ = true;
   std::vector<StreamPtr> snapshot;
   snapshot.reserve(streams_.size());
-  for (auto& [id, entry] : streams_) snapshot.push_back(entry.stream);
+  for (const Entry& entry : streams_) snapshot.push_back(entry.stream);
   changed_.notify_all();
   watcher_wake_.notify_all();
   return snapshot;
@@ -104,7 +116,7 @@ void StreamTable::Seal() {
 std::vector<StreamTable::StreamPtr> StreamTable::TakeAll() {
   rt::LockGuard guard(mu_);
   std::vector<StreamPtr> all;
-  for (auto& [id, entry] : streams_) all.push_back(std::move(entry.stream));
+  for (Entry& entry : streams_) all.push_back(std::move(entry.stream));
   streams_.clear();
   by_deadline_.clear();
   changed_.notify_all();
@@ -132,9 +144,10 @@ std::vector<StreamTable::StreamPtr> StreamTable::WaitExpired(const char* label) 
     while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
       const uint64_t id = by_deadline_.begin()->second;
       by_deadline_.erase(by_deadline_.begin());
-      Entry& entry = streams_.at(id);
-      entry.deadline = rt::kNoDeadline;
-      expired.push_back(entry.stream);
+      Entry* entry = FindLocked(id);
+      DRPC_ASSERT(entry != nullptr, "a deadline without its stream");
+      entry->deadline = rt::kNoDeadline;
+      expired.push_back(entry->stream);
     }
     return expired;
   }

@@ -34,7 +34,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <set>
 #include <utility>
@@ -104,9 +103,13 @@ class StreamTable {
 
  private:
   struct Entry {
+    uint64_t id = 0;
     StreamPtr stream;
     rt::TimePoint deadline = rt::kNoDeadline;
   };
+  // The entry of `id`, or null. mu_ held.
+  Entry* FindLocked(uint64_t id);
+  const Entry* FindLocked(uint64_t id) const;
   AddResult AddLocked(rt::Lock& lock, StreamPtr stream, size_t limit, rt::TimePoint deadline,
                       bool wait_for_room, bool check_closed);
   void SetDeadlineLocked(Entry& entry, uint64_t id, rt::TimePoint deadline);
@@ -114,9 +117,13 @@ class StreamTable {
   rt::TimePoint EarliestLocked() const;
 
   mutable rt::Mutex mu_;
-  rt::CondVar changed_;                // a stream left or the table closed (WaitEmpty, legacy Add)
-  rt::CondVar watcher_wake_;           // the earliest deadline moved earlier, or the table closed
-  std::map<uint64_t, Entry> streams_;  // guarded by mu_
+  rt::CondVar changed_;       // a stream left or the table closed (WaitEmpty, legacy Add)
+  rt::CondVar watcher_wake_;  // the earliest deadline moved earlier, or the table closed
+  // Sorted by id; a flat vector, not a map: no allocation per stream once it
+  // has grown to the connection's peak (ids come in increasing order, so an
+  // Add is an append; a finish moves the later entries down, cheap at the
+  // few thousand streams a connection allows).
+  std::vector<Entry> streams_;                                // guarded by mu_
   std::set<std::pair<rt::TimePoint, uint64_t>> by_deadline_;  // guarded by mu_
   bool closed_ = false;                                       // guarded by mu_
   bool sealed_ = false;                                       // guarded by mu_

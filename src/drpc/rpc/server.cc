@@ -41,8 +41,10 @@ struct ServedConnection {
   std::map<uint64_t, rt::Task> workers;  // guarded by mu: started, not joined
   std::vector<uint64_t> exited;          // guarded by mu: exited, to be joined
   uint64_t next_call = 1;                // guarded by mu
-  // Calls whose handler is running, for Stop's drain and cancel.
-  std::map<uint64_t, std::shared_ptr<stream::Stream>> running;  // guarded by mu
+  // Calls whose handler is running, for Stop's drain and cancel, in call
+  // order. A flat vector: no allocation per call once it has grown to the
+  // connection's peak.
+  std::vector<std::pair<uint64_t, std::shared_ptr<stream::Stream>>> running;  // guarded by mu
 };
 
 // Workers waiting for calls beyond which a free worker exits.
@@ -294,7 +296,7 @@ void Server::RunWorker(Connection& conn, uint64_t worker_id) {
       }
       if (!conn.draining) {
         call_id = conn.next_call++;
-        conn.running.emplace(call_id, next->stream);
+        conn.running.emplace_back(call_id, next->stream);
         start_another = conn.waiting == 0;
       }
     }
@@ -330,8 +332,10 @@ void Server::RunCall(Connection& conn, uint64_t call_id, manager::ServerStream& 
   }
   accepted.stream.reset();
   rt::LockGuard guard(conn.mu);
-  const size_t erased = conn.running.erase(call_id);
-  DRPC_ASSERT(erased == 1, "a call finished twice");
+  auto it = std::find_if(conn.running.begin(), conn.running.end(),
+                         [&](const auto& call) { return call.first == call_id; });
+  DRPC_ASSERT(it != conn.running.end(), "a call finished twice");
+  conn.running.erase(it);
   // Only Stop's drain waits for calls, and it sets draining first.
   if (conn.draining) conn.call_finished.notify_all();
 }

@@ -76,6 +76,7 @@ Stream::Stream(StreamConfig config)
       ring_(std::move(config.pool), RingOptionsFor(config.id, options_.ring)),
       assembler_(config.id, wire::AssemblerOptions{.max_packet_size = options_.max_packet_size}),
       on_finished_(std::move(config.on_finished)),
+      finish_observer_(config.finish_observer),
       early_leases_(0, "stream.early_leases") {
   DRPC_ASSERT(options_.max_packet_size > 0, "a stream needs a positive max_packet_size");
 }
@@ -101,7 +102,7 @@ StreamState Stream::DebugState() const {
 
 // ---- the two-phase shutdown ---------------------------------------------
 
-void Stream::TerminateLocked(const Status& err, UniqueFunction<void()>& pending) {
+void Stream::TerminateLocked(const Status& err, FinishedCalls& pending) {
   DRPC_ASSERT(!err.ok(), "terminate needs an error");
   send_.set(err);
   recv_.set(err);
@@ -119,7 +120,7 @@ void Stream::TerminateLocked(const Status& err, UniqueFunction<void()>& pending)
 // saw term unset on the way out was seen as not held here. So fin is set
 // exactly when term is set and no call that began before term is still
 // inside; and whichever of the two looks last sets it.
-void Stream::CheckFinishedLocked(UniqueFunction<void()>& pending) {
+void Stream::CheckFinishedLocked(FinishedCalls& pending) {
   if (!term_.is_set() || fin_.is_set()) return;
   if (read_.held() || write_.held() || handling_.load()) return;
   if constexpr (kCheckedBuild) {
@@ -131,12 +132,13 @@ void Stream::CheckFinishedLocked(UniqueFunction<void()>& pending) {
   const bool set = fin_.set(term_.err());
   DRPC_ASSERT(set, "fin set twice: every fin decision is made under mu");
   DRPC_ASSERT(!pending, "a finished callback already pending");
-  pending = std::move(on_finished_);
+  pending.fn = std::move(on_finished_);
+  pending.observer = finish_observer_;
 }
 
 void Stream::CheckFinishedAfterRelease() {
   if (!term_.is_set()) return;
-  UniqueFunction<void()> pending;
+  FinishedCalls pending;
   {
     rt::LockGuard lock(mu_);
     CheckFinishedLocked(pending);
@@ -144,8 +146,9 @@ void Stream::CheckFinishedAfterRelease() {
   RunFinished(pending);
 }
 
-void Stream::RunFinished(UniqueFunction<void()>& pending) {
-  if (pending) pending();
+void Stream::RunFinished(FinishedCalls& pending) {
+  if (pending.fn) pending.fn();
+  if (pending.observer != nullptr) pending.observer->OnStreamFinished(*this);
 }
 
 // ---- incoming -----------------------------------------------------------
@@ -210,7 +213,7 @@ Status Stream::HandleRemoteTerminal(const wire::Packet& packet) {
     remote_error = RemoteError(std::move(payload.text), payload.code);
   }
   Status result;  // what the manager hears: non-ok kills the connection
-  UniqueFunction<void()> pending;
+  FinishedCalls pending;
   {
     rt::LockGuard lock(mu_);
     if (term_.is_set()) return OkStatus();  // terminated since HandleFrame looked
@@ -268,7 +271,7 @@ Status Stream::HandleRemoteTerminal(const wire::Packet& packet) {
 // abortive Error, the connection lives.
 Status Stream::FailStreamFromPeer(Status err) {
   DRPC_ASSERT(!err.ok(), "FailStreamFromPeer needs an error");
-  UniqueFunction<void()> pending;
+  FinishedCalls pending;
   rt::Lock lock(mu_);
   if (term_.is_set()) return OkStatus();
   send_.set(EofError());  // wakes a send waiting on back-pressure, which lets go of write
@@ -288,7 +291,7 @@ Status Stream::FailStreamFromPeer(Status err) {
 
 bool Stream::Cancel(Status err) {
   DRPC_ASSERT(!err.ok(), "Cancel needs an error");
-  UniqueFunction<void()> pending;
+  FinishedCalls pending;
   {
     rt::LockGuard lock(mu_);
     if (fin_.is_set()) return true;
@@ -302,7 +305,7 @@ bool Stream::Cancel(Status err) {
 
 Status Stream::SendCancel(Status err) {
   DRPC_ASSERT(!err.ok(), "SendCancel needs an error");
-  UniqueFunction<void()> pending;
+  FinishedCalls pending;
   rt::Lock lock(mu_);
   if (term_.is_set()) return OkStatus();
   // Before the write lock: a data send waiting on back-pressure has send as
@@ -321,7 +324,7 @@ Status Stream::SendCancel(Status err) {
 // ---- terminal calls -----------------------------------------------------
 
 Status Stream::CloseSend() {
-  UniqueFunction<void()> pending;
+  FinishedCalls pending;
   rt::Lock lock(mu_);
   if (send_.is_set() || term_.is_set()) return OkStatus();
   write_.lock();
@@ -336,7 +339,7 @@ Status Stream::CloseSend() {
 }
 
 Status Stream::Close() {
-  UniqueFunction<void()> pending;
+  FinishedCalls pending;
   rt::Lock lock(mu_);
   if (term_.is_set()) return OkStatus();
   write_.lock();
@@ -351,7 +354,7 @@ Status Stream::Close() {
 
 Status Stream::SendError(const Status& err) {
   DRPC_ASSERT(!err.ok(), "SendError needs an error");
-  UniqueFunction<void()> pending;
+  FinishedCalls pending;
   rt::Lock lock(mu_);
   if (term_.is_set()) return OkStatus();
   write_.lock();
@@ -395,7 +398,7 @@ Status Stream::WriteInvoke(std::string_view rpc, const wire::Metadata& metadata)
 
 Status Stream::SendSequence(const std::string_view* rpc, const wire::Metadata* metadata,
                             MarshalFn marshal, const void* ctx) {
-  UniqueFunction<void()> pending;
+  FinishedCalls pending;
   rt::Lock lock(mu_);
   // The checks of a data send (WritePacketLocked). Every change of send and
   // term is made under mu, so they hold until the frames are built.

@@ -113,6 +113,20 @@ struct StreamOptions {
   size_t max_marshal_buffer_bytes = size_t{1} << 20;
 };
 
+class Stream;
+
+// The allocation-free form of StreamConfig::on_finished, for the manager,
+// which makes a stream per call: an object (usually the one that owns the
+// stream) told when the stream has finished.
+class FinishObserver {
+ public:
+  // Same contract as StreamConfig::on_finished.
+  virtual void OnStreamFinished(Stream& stream) = 0;
+
+ protected:
+  ~FinishObserver() = default;
+};
+
 struct StreamConfig {
   uint64_t id = 0;
   Role role = Role::kClient;
@@ -131,6 +145,8 @@ struct StreamConfig {
   // uses it to remove the stream from its registry without a task per
   // stream.
   UniqueFunction<void()> on_finished = {};
+  // Optional; told after on_finished, the same way. Must outlive the stream.
+  FinishObserver* finish_observer = nullptr;
 };
 
 // A consistent-enough view of the state, for tests and the simulator's
@@ -312,12 +328,19 @@ class Stream {
   Status FailStreamFromPeer(Status err);
 
   // mu_ held. Sets send/recv/term, closes the ring, checks for fin.
-  void TerminateLocked(const Status& err, UniqueFunction<void()>& pending);
-  // mu_ held. Sets fin if it may; then moves on_finished_ into `pending`.
-  void CheckFinishedLocked(UniqueFunction<void()>& pending);
+  // What to run once fin is set, after every lock is let go.
+  struct FinishedCalls {
+    UniqueFunction<void()> fn;
+    FinishObserver* observer = nullptr;
+    explicit operator bool() const { return static_cast<bool>(fn) || observer != nullptr; }
+  };
+
+  void TerminateLocked(const Status& err, FinishedCalls& pending);
+  // mu_ held. Sets fin if it may; then moves the finish callbacks into `pending`.
+  void CheckFinishedLocked(FinishedCalls& pending);
   // After a read, write or HandleFrame let go (no lock held).
   void CheckFinishedAfterRelease();
-  static void RunFinished(UniqueFunction<void()>& pending);
+  void RunFinished(FinishedCalls& pending);
 
   // write_ held. A data packet (§2.1 rawWrite).
   Status WritePacketLocked(uint8_t kind, Bytes data);
@@ -351,6 +374,7 @@ class Stream {
   uint64_t send_message_id_ = 0;        // guarded by write_
   Buffer marshal_buffer_;               // guarded by write_
   UniqueFunction<void()> on_finished_;  // guarded by mu_; moved out when fin is set
+  FinishObserver* const finish_observer_;
   // Leases alive in receives that began before term (checked builds): must
   // be 0 when fin is set.
   rt::Atomic<uint32_t> early_leases_;
