@@ -29,7 +29,7 @@
 //
 //   cmake --preset release -B build/interop-release
 //   cmake --build build/interop-release --target bench_rpc
-//   build/interop-release/bench/rpc/bench_rpc --benchmark_repetitions=7 \
+//   build/interop-release/bench/rpc/bench_rpc --benchmark_repetitions=7
 //       --benchmark_min_time=0.3 --benchmark_enable_random_interleaving=true
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "bench/common/counting_allocator.h"
+#include "bench/common/tcp_pair.h"
 #include "drpc/base/buffer.h"
 #include "drpc/base/check.h"
 #include "drpc/rpc/conn.h"
@@ -142,22 +143,6 @@ class RpcOverTcp {
   rt::Task serving_;
   std::optional<rpc::Conn> conn_;
 };
-
-// A connected pair of raw TCP transports (dialed end, accepted end).
-std::pair<std::unique_ptr<rt::Transport>, std::unique_ptr<rt::Transport>> RawTcpPair() {
-  auto listener = rt::os::TcpListener::Listen("127.0.0.1", 0);
-  DRPC_ASSERT(listener.ok(), listener.status().ToString());
-  std::unique_ptr<rt::Transport> accepted;
-  std::thread acceptor([&] {
-    auto a = (*listener)->Accept();
-    DRPC_ASSERT(a.ok(), a.status().ToString());
-    accepted = std::move(*a);
-  });
-  auto dialed = rt::os::TcpConnect("127.0.0.1", (*listener)->Port());
-  DRPC_ASSERT(dialed.ok(), dialed.status().ToString());
-  acceptor.join();
-  return {std::move(*dialed), std::move(accepted)};
-}
 
 // Reads exactly buffer.size() bytes; false at EOF or on an error.
 bool ReadFull(rt::Transport& t, MutableBytes buffer) {
@@ -329,7 +314,7 @@ std::thread StartEcho(rt::Transport& server_end, size_t size) {
 
 void BM_RawPingPong(benchmark::State& state) {
   const size_t size = static_cast<size_t>(state.range(0));
-  auto [client, server] = RawTcpPair();
+  auto [client, server] = bench::TcpLoopbackPair();
   std::thread echo = StartEcho(*server, size);
   std::vector<uint8_t> out(size, 'x'), in(size);
   std::vector<double> latencies_us;
@@ -361,7 +346,7 @@ void BM_RawPingPongConcurrent(benchmark::State& state) {
   std::vector<std::unique_ptr<rt::Transport>> clients, servers;
   std::vector<std::thread> echoes;
   for (int i = 0; i < kCallers; ++i) {
-    auto [client, server] = RawTcpPair();
+    auto [client, server] = bench::TcpLoopbackPair();
     clients.push_back(std::move(client));
     servers.push_back(std::move(server));
     echoes.push_back(StartEcho(*servers.back(), size));
@@ -432,7 +417,7 @@ BENCHMARK(BM_Stream)->ArgName("bytes")->Arg(64)->Arg(64 * 1024)->UseManualTime()
 void RawStream(benchmark::State& state, size_t write_bytes) {
   const size_t size = static_cast<size_t>(state.range(0));
   const uint64_t per_iteration = MessagesPerIteration(size);
-  auto [client, server] = RawTcpPair();
+  auto [client, server] = bench::TcpLoopbackPair();
   const std::string payload(size, 'x');
   Buffer frame;
   wire::AppendFrame(frame, wire::Frame{1, 1, 2, true, false, AsBytes(payload)});

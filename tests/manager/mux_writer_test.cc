@@ -15,6 +15,7 @@
 #include "drpc/rt/os/socket_pair.h"
 #include "drpc/wire/memory_io.h"
 #include "drpc/wire/reader.h"
+#include "tests/common/frame_copy.h"
 #include "tests/manager/gated_transport.h"
 
 namespace drpc::manager {
@@ -22,39 +23,11 @@ namespace {
 
 using testing::GatedTransport;
 
-struct OwnedFrame {
-  uint64_t stream_id = 0;
-  uint64_t message_id = 0;
-  uint8_t kind = 0;
-  bool done = false;
-  bool control = false;
-  std::string data;
-  wire::Frame view() const {
-    return wire::Frame{stream_id, message_id, kind, done, control, AsBytes(data)};
-  }
-  friend bool operator==(const OwnedFrame&, const OwnedFrame&) = default;
-};
+using ::drpc::testing::FrameCopy;
+using ::drpc::testing::ParseAll;
 
-OwnedFrame Own(const wire::Frame& f) {
-  return OwnedFrame{f.stream_id, f.message_id, f.kind, f.done, f.control, ToString(f.data)};
-}
-
-std::vector<OwnedFrame> ParseAll(const Buffer& bytes) {
-  wire::SpanSource source(bytes.view());
-  wire::FrameReader reader(source);
-  std::vector<OwnedFrame> out;
-  for (;;) {
-    Result<wire::Frame> f = reader.ReadFrame();
-    if (!f.ok()) {
-      EXPECT_TRUE(f.status().is(ErrorKind::kEof)) << f.status();
-      return out;
-    }
-    out.push_back(Own(*f));
-  }
-}
-
-OwnedFrame DataFrame(uint64_t sid, uint64_t mid, size_t size, char fill = 'x') {
-  return OwnedFrame{sid, mid, 2, true, false, std::string(size, fill)};
+FrameCopy DataFrame(uint64_t sid, uint64_t mid, size_t size, char fill = 'x') {
+  return FrameCopy{sid, mid, 2, true, false, std::string(size, fill)};
 }
 
 struct StoppedWriter {
@@ -70,11 +43,11 @@ TEST(MuxWriter, RandomFramesArriveByteExact) {
   GatedTransport transport;
   MuxWriter writer(transport, [](Status) { ADD_FAILURE() << "no write error expected"; });
   std::mt19937_64 rng(7);
-  std::vector<OwnedFrame> sent;
+  std::vector<FrameCopy> sent;
   Buffer expected;
   for (int i = 0; i < 1000; ++i) {
-    OwnedFrame f{rng() % 1000,     rng() % 100000,   static_cast<uint8_t>(rng() % 64),
-                 (rng() & 1) != 0, (rng() & 1) != 0, std::string(rng() % 300, 'a' + i % 26)};
+    FrameCopy f{rng() % 1000,     rng() % 100000,   static_cast<uint8_t>(rng() % 64),
+                (rng() & 1) != 0, (rng() & 1) != 0, std::string(rng() % 300, 'a' + i % 26)};
     ASSERT_TRUE(writer.WriteFrame(f.view(), nullptr).ok());
     wire::AppendFrame(expected, f.view());
     sent.push_back(f);
@@ -83,7 +56,7 @@ TEST(MuxWriter, RandomFramesArriveByteExact) {
   writer.Join();
   Buffer got = transport.TakeWritten();
   ASSERT_EQ(ToString(got.view()), ToString(expected.view()));
-  EXPECT_EQ(ParseAll(got), sent);
+  EXPECT_EQ(ParseAll(got.view()), sent);
   EXPECT_EQ(writer.stats().frames_queued, 1000u);
 }
 
@@ -95,7 +68,7 @@ TEST(MuxWriter, WriteAfterStopReturnsTheStopError) {
   Status s = writer.WriteFrame(DataFrame(1, 1, 3).view(), nullptr);
   EXPECT_EQ(s, ClosedError("first"));
   EXPECT_EQ(writer.stopped().err(), ClosedError("first"));
-  OwnedFrame control = DataFrame(1, 2, 0);
+  FrameCopy control = DataFrame(1, 2, 0);
   control.control = true;
   EXPECT_EQ(writer.WriteFrame(control.view(), nullptr), ClosedError("first"));
   writer.Join();
@@ -113,7 +86,7 @@ TEST(MuxWriter, ConcurrentWritersKeepTheirOrderAndNeverTear) {
   for (int w = 1; w <= kWriters; ++w) {
     threads.emplace_back([&writer, w] {
       for (int i = 1; i <= kFrames; ++i) {
-        OwnedFrame f = DataFrame(w, i, (i * 37) % 700, static_cast<char>('a' + w));
+        FrameCopy f = DataFrame(w, i, (i * 37) % 700, static_cast<char>('a' + w));
         ASSERT_TRUE(writer.WriteFrame(f.view(), nullptr).ok());
       }
     });
@@ -200,7 +173,7 @@ TEST(MuxWriter, AbortiveStopDropsQueuedFrames) {
   writer.Stop(ClosedError("abort"));
   transport.SetOpen(true);
   writer.Join();
-  std::vector<OwnedFrame> got = ParseAll(transport.TakeWritten());
+  std::vector<FrameCopy> got = ParseAll(transport.TakeWritten().view());
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].message_id, 1u);
   EXPECT_GT(writer.stats().bytes_dropped, 20u);
@@ -212,14 +185,14 @@ TEST(MuxWriter, GracefulStopFlushesQueuedFramesAndRefusesNewOnes) {
   MuxWriter writer(transport, [](Status) {});
   ASSERT_TRUE(writer.WriteFrame(DataFrame(1, 1, 10).view(), nullptr).ok());
   transport.WaitWritesStarted(1);
-  OwnedFrame close_frame{1, 2, 5, true, false, ""};  // a terminal Close queued before shutdown
+  FrameCopy close_frame{1, 2, 5, true, false, ""};  // a terminal Close queued before shutdown
   ASSERT_TRUE(writer.WriteFrame(close_frame.view(), nullptr).ok());
   writer.StopAfterFlush(ClosedError("closing"));
   EXPECT_EQ(writer.WriteFrame(DataFrame(1, 3, 1).view(), nullptr), ClosedError("closing"));
   EXPECT_FALSE(writer.WaitExited(rt::now() + std::chrono::milliseconds(20)));
   transport.SetOpen(true);
   writer.Join();
-  std::vector<OwnedFrame> got = ParseAll(transport.TakeWritten());
+  std::vector<FrameCopy> got = ParseAll(transport.TakeWritten().view());
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[1], close_frame);
   EXPECT_EQ(writer.stats().bytes_dropped, 0u);
@@ -247,7 +220,7 @@ TEST(MuxWriter, AnIdleWriterIsWrittenByTheCallerBeforeItReturns) {
   MuxWriter writer(transport, [](Status) { ADD_FAILURE() << "no write error expected"; });
   Buffer expected;
   for (int i = 1; i <= 3; ++i) {
-    OwnedFrame f = DataFrame(1, i, 10 * i);
+    FrameCopy f = DataFrame(1, i, 10 * i);
     ASSERT_TRUE(writer.WriteFrame(f.view(), nullptr).ok());
     wire::AppendFrame(expected, f.view());
     // On the transport already: no hand-off to the task, no wait for it.
@@ -265,13 +238,13 @@ TEST(MuxWriter, APartialTryWriteLeavesTheRestOfTheFrameToTheTask) {
   GatedTransport transport;
   transport.SetTryWrites(true, /*limit=*/5);  // the socket takes 5 bytes, then is full
   MuxWriter writer(transport, [](Status) { ADD_FAILURE() << "no write error expected"; });
-  const OwnedFrame first = DataFrame(1, 1, 100, 'a');
-  const OwnedFrame second = DataFrame(1, 2, 50, 'b');
+  const FrameCopy first = DataFrame(1, 1, 100, 'a');
+  const FrameCopy second = DataFrame(1, 2, 50, 'b');
   ASSERT_TRUE(writer.WriteFrame(first.view(), nullptr).ok());
   ASSERT_TRUE(writer.WriteFrame(second.view(), nullptr).ok());
   writer.StopAfterFlush(ClosedError("done"));
   writer.Join();
-  EXPECT_EQ(ParseAll(transport.TakeWritten()), (std::vector<OwnedFrame>{first, second}));
+  EXPECT_EQ(ParseAll(transport.TakeWritten().view()), (std::vector<FrameCopy>{first, second}));
   EXPECT_GE(writer.stats().handoffs, 1u);
   EXPECT_GE(transport.writes_done(), 1u) << "the task finished what TryWrite left";
 }
@@ -285,20 +258,20 @@ TEST(MuxWriter, ACallerFacingAStuckPeerNeverBlocksInTheTransport) {
   transport.SetOpen(false);
   MuxWriter writer(
       transport, [](Status) {}, MuxWriterOptions{.high_water_bytes = 1000});
-  std::vector<OwnedFrame> sent;
+  std::vector<FrameCopy> sent;
   for (int i = 1; i <= 5; ++i) {
     sent.push_back(DataFrame(1 + i % 2, i, 100));
     ASSERT_TRUE(writer.WriteFrame(sent.back().view(), nullptr).ok());
   }
   transport.WaitWritesStarted(1);
   EXPECT_EQ(writer.stats().handoffs, 1u) << "the first frame went to the task";
-  OwnedFrame close_frame{1, 10, 5, true, false, ""};  // a stream's Close
+  FrameCopy close_frame{1, 10, 5, true, false, ""};  // a stream's Close
   ASSERT_TRUE(writer.WriteFrame(close_frame.view(), nullptr).ok());
   sent.push_back(close_frame);
   transport.SetOpen(true);
   writer.StopAfterFlush(ClosedError("done"));
   writer.Join();
-  EXPECT_EQ(ParseAll(transport.TakeWritten()), sent);
+  EXPECT_EQ(ParseAll(transport.TakeWritten().view()), sent);
 }
 
 // An abortive stop drops what is queued but finishes the frame whose first
@@ -308,14 +281,14 @@ TEST(MuxWriter, AbortiveStopFinishesAPartlyWrittenFrame) {
   transport.SetOpen(false);
   transport.SetTryWrites(true, SIZE_MAX, /*limit_while_shut=*/7);
   MuxWriter writer(transport, [](Status) {});
-  const OwnedFrame first = DataFrame(1, 1, 100, 'a');
+  const FrameCopy first = DataFrame(1, 1, 100, 'a');
   ASSERT_TRUE(writer.WriteFrame(first.view(), nullptr).ok());
   transport.WaitWritesStarted(1);  // the task holds the rest at the gate
   ASSERT_TRUE(writer.WriteFrame(DataFrame(1, 2, 20).view(), nullptr).ok());
   writer.Stop(ClosedError("abort"));
   transport.SetOpen(true);
   writer.Join();
-  EXPECT_EQ(ParseAll(transport.TakeWritten()), (std::vector<OwnedFrame>{first}));
+  EXPECT_EQ(ParseAll(transport.TakeWritten().view()), (std::vector<FrameCopy>{first}));
   EXPECT_GT(writer.stats().bytes_dropped, 20u);
 }
 
@@ -326,10 +299,10 @@ TEST(MuxWriter, AnAbortDuringAPartialInlineWriteStillFinishesTheFrame) {
   transport.SetTryWrites(true, /*limit=*/7);
   MuxWriter writer(transport, [](Status) {});
   transport.AfterNextTryWrite([&] { writer.Stop(ClosedError("abort")); });
-  const OwnedFrame first = DataFrame(1, 1, 100, 'a');
+  const FrameCopy first = DataFrame(1, 1, 100, 'a');
   ASSERT_TRUE(writer.WriteFrame(first.view(), nullptr).ok());
   writer.Join();
-  EXPECT_EQ(ParseAll(transport.TakeWritten()), (std::vector<OwnedFrame>{first}));
+  EXPECT_EQ(ParseAll(transport.TakeWritten().view()), (std::vector<FrameCopy>{first}));
   EXPECT_EQ(writer.stats().handoffs, 1u);
 }
 
@@ -343,21 +316,21 @@ TEST(MuxWriter, WithoutInlineWritesOnlyTheTaskWrites) {
   writer.Join();
   EXPECT_EQ(transport.try_writes(), 0u);
   EXPECT_EQ(writer.stats().inline_writes, 0u);
-  EXPECT_EQ(ParseAll(transport.TakeWritten()).size(), 20u);
+  EXPECT_EQ(ParseAll(transport.TakeWritten().view()).size(), 20u);
 }
 
 TEST(MuxWriter, ATransportWithoutTryWriteIsWrittenByTheTask) {
   GatedTransport transport;
   transport.SetTryWrites(false);
   MuxWriter writer(transport, [](Status) { ADD_FAILURE() << "no write error expected"; });
-  std::vector<OwnedFrame> sent;
+  std::vector<FrameCopy> sent;
   for (int i = 1; i <= 20; ++i) {
     sent.push_back(DataFrame(1, i, i));
     ASSERT_TRUE(writer.WriteFrame(sent.back().view(), nullptr).ok());
   }
   writer.StopAfterFlush(ClosedError("done"));
   writer.Join();
-  EXPECT_EQ(ParseAll(transport.TakeWritten()), sent);
+  EXPECT_EQ(ParseAll(transport.TakeWritten().view()), sent);
   EXPECT_GE(transport.writes_done(), 1u);
   EXPECT_EQ(writer.stats().handoffs, writer.stats().inline_writes);
 }
@@ -382,14 +355,14 @@ TEST_P(Batches, AreContiguousOnTheWireAmongConcurrentWriters) {
   for (int w = 1; w <= kWriters; ++w) {
     threads.emplace_back([&writer, w] {
       for (int b = 0; b < kBatches; ++b) {
-        std::vector<OwnedFrame> owned;
+        std::vector<FrameCopy> owned;
         for (int k = 0; k < kPerBatch; ++k) {
           const uint64_t mid = static_cast<uint64_t>(b * kPerBatch + k + 1);
           owned.push_back(DataFrame(w, mid, (mid * 29) % 300, static_cast<char>('a' + w)));
           owned.back().control = b % 5 == 0;  // some batches are all control frames
         }
         std::vector<wire::Frame> views;
-        for (const OwnedFrame& f : owned) views.push_back(f.view());
+        for (const FrameCopy& f : owned) views.push_back(f.view());
         ASSERT_TRUE(writer.WriteFrames(views, nullptr).ok());
       }
     });
@@ -437,7 +410,7 @@ TEST(MuxWriter, ACanceledBatchQueuesNothing) {
   const size_t queued = writer.queued_bytes();
   rt::Signal cancel("test.cancel");
   cancel.set(CanceledError());
-  OwnedFrame control = DataFrame(2, 2, 3);
+  FrameCopy control = DataFrame(2, 2, 3);
   control.control = true;
   const std::vector<wire::Frame> batch = {DataFrame(2, 1, 3).view(), control.view()};
   EXPECT_EQ(writer.WriteFrames(batch, &cancel), CanceledError())
@@ -479,7 +452,7 @@ class BackPressure : public ::testing::Test {
 };
 
 TEST_F(BackPressure, ControlFramesPassAboveTheMark) {
-  OwnedFrame cancel{3, 1, 4, true, true, ""};
+  FrameCopy cancel{3, 1, 4, true, true, ""};
   EXPECT_TRUE(writer_->WriteFrame(cancel.view(), nullptr).ok());
   EXPECT_EQ(writer_->stats().control_over_mark, 1u);
 }

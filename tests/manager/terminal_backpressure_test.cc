@@ -56,7 +56,7 @@ class TerminalBackPressure : public ::testing::Test {
     // One frame stuck at the gate, one above the mark: the next data (or
     // terminal) frame waits for a drain.
     const std::string filler(150, 'x');
-    const wire::Frame first{.stream_id = 1, .message_id = 1, .kind = 2, .done = true};
+    const wire::Frame first{.stream_id = 1, .message_id = 1, .kind = 2, .done = true, .data = {}};
     ASSERT_TRUE(writer_->WriteFrame(first, nullptr).ok());
     transport_.WaitWritesStarted(1);
     const wire::Frame second{
@@ -93,7 +93,7 @@ TEST_F(TerminalBackPressure, TheReaderHandlesARemoteTerminalMeanwhile) {
   std::unique_ptr<Timed> closing = BlockedCloseSend();
   Status handled = InternalError("not returned");
   const wire::Frame remote_close_send{
-      .stream_id = 7, .message_id = 1, .kind = wire::ToRaw(wire::Kind::kCloseSend), .done = true};
+      .stream_id = 7, .message_id = 1, .kind = wire::ToRaw(wire::Kind::kCloseSend), .done = true, .data = {}};
   {
     Timed reader([&] { handled = stream_->HandleFrame(remote_close_send); });
     EXPECT_TRUE(reader.ReturnedWithin(10s)) << "the reader waited for the writer's drain";

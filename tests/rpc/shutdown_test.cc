@@ -83,9 +83,13 @@ TEST_P(RpcShutdownTest, RepliesAClientHasNotReadSurviveItsWritesAfterStop) {
     const Status got = s->Recv(r);
     all = got.ok();
     EXPECT_TRUE(all) << "reply " << i << " lost: " << got;
-    if (all) EXPECT_EQ(r.number(), i);
+    if (all) {
+      EXPECT_EQ(r.number(), i);
+    }
   }
-  if (all) EXPECT_EQ(s->Recv(r).kind(), ErrorKind::kEof);
+  if (all) {
+    EXPECT_EQ(s->Recv(r).kind(), ErrorKind::kEof);
+  }
   writer.join();
   EXPECT_FALSE(late.ok());
   stopper.join();

@@ -5,61 +5,38 @@
 // failure its checker exists for.
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "sim/cli/cli.h"
-#include "sim/cli/runner.h"
 #include "sim/scenarios/rpc/rpc_harness.h"
-#include "sim/scenarios/scenario.h"
+#include "sim/testing/run_checks.h"
+#include "sim/testing/scenario_runs.h"
 
 namespace drpc::sim::rpcsim {
 namespace {
 
-const Scenario& Find(const std::string& name) {
-  const Scenario* s = Scenarios().Find(name);
-  DRPC_ASSERT(s != nullptr, "scenario " + name + " is not registered");
-  return *s;
-}
-
-cli::RunSettings Settings(const Scenario& scenario) {
-  cli::RunSettings settings;
-  settings.save_logs = false;
-  settings.options = scenario.options;
-  return settings;
-}
-
-RunResult RunSeed(const Scenario& scenario, uint64_t seed) {
-  return cli::RunSeed(scenario, seed, Settings(scenario), /*check_determinism=*/false).result;
-}
-
-std::string Describe(const RunResult& r) {
-  return std::string(OutcomeName(r.outcome)) + "\n" + r.report + "\n" + r.trace_tail;
-}
-
-// RPC_SIM_SEEDS overrides the sweep (a longer soak).
-uint64_t SweepSeeds() {
-  if (const char* text = std::getenv("RPC_SIM_SEEDS")) return std::strtoull(text, nullptr, 10);
-  return 5000;
-}
+using testing::Describe;
+using testing::FindScenario;
+using testing::FirstFailingSeed;
+using testing::ReplayLine;
+using testing::RunSeed;
+using testing::SameRun;
+using testing::SeedCount;
 
 TEST(RpcSim, EverySeedPasses) {
-  const Scenario& scenario = Find("rpc.fixed");
-  const uint64_t seeds = SweepSeeds();
+  const Scenario& scenario = FindScenario("rpc.fixed");
+  // RPC_SIM_SEEDS overrides the sweep (a longer soak).
+  const uint64_t seeds = SeedCount("RPC_SIM_SEEDS", 5000);
   uint64_t steps = 0;
   uint64_t fibers = 0;
   for (uint64_t seed = 0; seed < seeds; ++seed) {
     const RunResult r = RunSeed(scenario, seed);
     steps += r.steps;
     fibers += r.fibers;
-    ASSERT_TRUE(r.ok()) << Describe(r)
-                        << "\nreplay: " << cli::ReplayLine(scenario, seed, Settings(scenario));
+    ASSERT_TRUE(r.ok()) << Describe(r) << "\nreplay: " << ReplayLine(scenario, seed);
   }
   std::cout << seeds << " seeds, " << steps << " scheduling steps, " << fibers << " fibers\n";
   // The workload must reach every way a call can end, not only successes.
@@ -75,7 +52,7 @@ TEST(RpcSim, EverySeedPasses) {
 }
 
 TEST(RpcSim, SameSeedSameTrace) {
-  const Scenario& scenario = Find("rpc.fixed");
+  const Scenario& scenario = FindScenario("rpc.fixed");
   for (uint64_t seed = 0; seed < 50; ++seed) {
     const RunResult first = RunSeed(scenario, seed);
     const RunResult second = RunSeed(scenario, seed);
@@ -91,18 +68,11 @@ std::string PlantName(const ::testing::TestParamInfo<RpcPlant>& info) {
 }
 
 TEST_P(RpcPlantTest, TheSweepCatchesItAndItsSeedReplays) {
-  const Scenario& scenario = Find(ScenarioName(GetParam()));
-  std::optional<uint64_t> found;
-  RunResult failure;
-  for (uint64_t seed = 1; seed <= kFindWithinSeeds && !found; ++seed) {
-    RunResult r = RunSeed(scenario, seed);
-    if (!r.ok()) {
-      found = seed;
-      failure = std::move(r);
-    }
-  }
+  const Scenario& scenario = FindScenario(ScenarioName(GetParam()));
+  const std::optional<cli::SeedRun> found = FirstFailingSeed(scenario, 1, kFindWithinSeeds);
   ASSERT_TRUE(found.has_value()) << scenario.name << " not caught in " << kFindWithinSeeds
                                  << " seeds";
+  const RunResult& failure = found->result;
   EXPECT_EQ(OutcomeName(failure.outcome), OutcomeName(ExpectedOutcome(GetParam())))
       << Describe(failure);
   if (GetParam() == RpcPlant::kWrongReply) {
@@ -112,14 +82,10 @@ TEST_P(RpcPlantTest, TheSweepCatchesItAndItsSeedReplays) {
               std::string::npos)
         << failure.report;
   }
-  std::cout << scenario.name << ": caught at seed " << *found << ", "
+  std::cout << scenario.name << ": caught at seed " << found->seed << ", "
             << OutcomeName(failure.outcome) << "\n"
-            << failure.report
-            << "\nreplay: " << cli::ReplayLine(scenario, *found, Settings(scenario)) << "\n";
-  const RunResult again = RunSeed(scenario, *found);
-  EXPECT_EQ(again.outcome, failure.outcome);
-  EXPECT_EQ(again.trace_hash, failure.trace_hash);
-  EXPECT_EQ(again.report, failure.report);
+            << failure.report << "\nreplay: " << ReplayLine(scenario, found->seed) << "\n";
+  EXPECT_TRUE(SameRun(RunSeed(scenario, found->seed), failure));
 }
 
 INSTANTIATE_TEST_SUITE_P(Plants, RpcPlantTest, ::testing::ValuesIn(kPlants), PlantName);
