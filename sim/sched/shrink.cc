@@ -141,7 +141,9 @@ class Shrinker {
     best_ = Significant(run.choice_log);
     best_preemptions_ = preemptions;
     best_run_ = std::move(run);
-    if (best_run_.steps <= result_.before.steps) {
+    // What is reported never reads worse than the original: no more steps
+    // and no more preemptions (the order above does not promise either).
+    if (best_run_.steps <= result_.before.steps && preemptions <= result_.before.preemptions) {
       result_.shrunk = best_run_;
       shrunk_preemptions_ = preemptions;
     }

@@ -319,6 +319,38 @@ TEST(MuxWriter, WithoutInlineWritesOnlyTheTaskWrites) {
   EXPECT_EQ(ParseAll(transport.TakeWritten().view()).size(), 20u);
 }
 
+// A burst frame (QueueFrame) goes to the task even on an idle writer, and
+// an inline write that follows it waits its turn behind it (order holds).
+TEST(MuxWriter, QueuedFramesAreWrittenByTheTaskInOrder) {
+  GatedTransport transport;
+  MuxWriter writer(transport, [](Status) { ADD_FAILURE() << "no write error expected"; });
+  std::vector<FrameCopy> sent;
+  for (int i = 1; i <= 20; ++i) {
+    sent.push_back(DataFrame(1, i, i));
+    ASSERT_TRUE((i % 5 == 0 ? writer.WriteFrame(sent.back().view(), nullptr)
+                            : writer.QueueFrame(sent.back().view(), nullptr))
+                    .ok());
+  }
+  writer.StopAfterFlush(ClosedError("done"));
+  writer.Join();
+  EXPECT_EQ(ParseAll(transport.TakeWritten().view()), sent);
+  EXPECT_EQ(writer.stats().burst_frames, 16u);
+  EXPECT_GE(transport.writes_done(), 1u) << "the task wrote the queued frames";
+  EXPECT_EQ(writer.stats().writes, writer.stats().inline_writes + transport.writes_done());
+}
+
+TEST(MuxWriter, AQueuedFrameOnAnIdleWriterIsNeverWrittenInline) {
+  GatedTransport transport;
+  MuxWriter writer(transport, [](Status) { ADD_FAILURE() << "no write error expected"; });
+  const FrameCopy f = DataFrame(1, 1, 10);
+  ASSERT_TRUE(writer.QueueFrame(f.view(), nullptr).ok());
+  writer.StopAfterFlush(ClosedError("done"));
+  writer.Join();
+  EXPECT_EQ(writer.stats().inline_writes, 0u);
+  EXPECT_EQ(transport.try_writes(), 0u);
+  EXPECT_EQ(ParseAll(transport.TakeWritten().view()), (std::vector<FrameCopy>{f}));
+}
+
 TEST(MuxWriter, ATransportWithoutTryWriteIsWrittenByTheTask) {
   GatedTransport transport;
   transport.SetTryWrites(false);

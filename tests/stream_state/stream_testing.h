@@ -36,6 +36,7 @@ using ::drpc::testing::ToHex;
 // One frame the sink accepted, with its own copy of the data.
 struct RecordedFrame : drpc::testing::FrameCopy {
   bool had_cancel = false;  // the stream passed a cancel signal with it
+  bool burst = false;       // it came through QueueFrame, not WriteFrame
 };
 
 class FakeSink final : public FrameSink {
@@ -51,26 +52,10 @@ class FakeSink final : public FrameSink {
   explicit FakeSink(Mode mode = Mode::kAccept) : mode_(mode) {}
 
   Status WriteFrame(const wire::Frame& frame, rt::Signal* cancel) override {
-    {
-      rt::LockGuard lock(mu_);
-      ++calls_;
-      if (!fail_with_.ok()) return fail_with_;
-    }
-    const bool waits = mode_ == Mode::kStuck || (mode_ == Mode::kBackPressure && !frame.control);
-    if (waits && !released_.is_set()) {
-      waiting_.set(OkStatus());
-      if (cancel != nullptr && mode_ == Mode::kBackPressure) {
-        const size_t first = rt::wait_any({&released_, cancel}, "fake sink: back-pressure");
-        if (first == 1 && !released_.is_set()) return cancel->err();
-      } else {
-        released_.wait("fake sink: stuck");
-      }
-    }
-    rt::LockGuard lock(mu_);
-    if (!fail_with_.ok()) return fail_with_;  // failed while this frame waited
-    wire::AppendFrame(encoded_, frame);
-    frames_.push_back(RecordedFrame{drpc::testing::FrameCopy::Of(frame), cancel != nullptr});
-    return OkStatus();
+    return Take(frame, cancel, /*burst=*/false);
+  }
+  Status QueueFrame(const wire::Frame& frame, rt::Signal* cancel) override {
+    return Take(frame, cancel, /*burst=*/true);
   }
 
   // Every later WriteFrame returns `err` without taking the frame.
@@ -97,6 +82,29 @@ class FakeSink final : public FrameSink {
   }
 
  private:
+  Status Take(const wire::Frame& frame, rt::Signal* cancel, bool burst) {
+    {
+      rt::LockGuard lock(mu_);
+      ++calls_;
+      if (!fail_with_.ok()) return fail_with_;
+    }
+    const bool waits = mode_ == Mode::kStuck || (mode_ == Mode::kBackPressure && !frame.control);
+    if (waits && !released_.is_set()) {
+      waiting_.set(OkStatus());
+      if (cancel != nullptr && mode_ == Mode::kBackPressure) {
+        const size_t first = rt::wait_any({&released_, cancel}, "fake sink: back-pressure");
+        if (first == 1 && !released_.is_set()) return cancel->err();
+      } else {
+        released_.wait("fake sink: stuck");
+      }
+    }
+    rt::LockGuard lock(mu_);
+    if (!fail_with_.ok()) return fail_with_;  // failed while this frame waited
+    wire::AppendFrame(encoded_, frame);
+    frames_.push_back(RecordedFrame{drpc::testing::FrameCopy::Of(frame), cancel != nullptr, burst});
+    return OkStatus();
+  }
+
   const Mode mode_;
   mutable rt::Mutex mu_{"fake sink"};
   rt::Signal released_{"fake sink released"};

@@ -59,10 +59,19 @@ void MuxWriter::WakeTaskLocked() {
 }
 
 Status MuxWriter::WriteFrame(const wire::Frame& frame, rt::Signal* cancel) {
-  return WriteFrames(std::span<const wire::Frame>(&frame, 1), cancel);
+  return Submit(std::span<const wire::Frame>(&frame, 1), cancel, /*may_write_inline=*/true);
+}
+
+Status MuxWriter::QueueFrame(const wire::Frame& frame, rt::Signal* cancel) {
+  return Submit(std::span<const wire::Frame>(&frame, 1), cancel, /*may_write_inline=*/false);
 }
 
 Status MuxWriter::WriteFrames(std::span<const wire::Frame> frames, rt::Signal* cancel) {
+  return Submit(frames, cancel, /*may_write_inline=*/true);
+}
+
+Status MuxWriter::Submit(std::span<const wire::Frame> frames, rt::Signal* cancel,
+                         bool may_write_inline) {
   DRPC_ASSERT(!frames.empty(), "WriteFrames needs at least one frame");
   bool data = false;
   for (const wire::Frame& frame : frames) {
@@ -96,7 +105,8 @@ Status MuxWriter::WriteFrames(std::span<const wire::Frame> frames, rt::Signal* c
     for (const wire::Frame& frame : frames) stats_.control_over_mark += frame.control ? 1 : 0;
   }
   stats_.frames_queued += frames.size();
-  if (options_.inline_writes && role_ == Role::kNone && queued_.empty()) {
+  if (!may_write_inline) stats_.burst_frames += frames.size();
+  if (may_write_inline && options_.inline_writes && role_ == Role::kNone && queued_.empty()) {
     // Nothing is queued or being written: nothing can go before these
     // frames, so this caller writes them itself.
     DRPC_ASSERT(!handed_off_ && in_flight_.empty(), "nobody writes, yet bytes are in flight");

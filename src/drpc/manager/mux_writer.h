@@ -11,8 +11,9 @@
 //   writer.Join();
 //
 // Who writes. Two paths, one role:
-//   * Inline (the fast path). A caller that finds nobody writing and
-//     nothing queued takes the role and writes its frames itself with the
+//   * Inline (the fast path). A caller (but QueueFrame's, a streaming
+//     sender's next message) that finds nobody writing and nothing queued
+//     takes the role and writes its frames itself with the
 //     transport's non-blocking TryWrite: no hand-off to another task, no
 //     wake-up. Frames others append meanwhile go to the queue, and the
 //     inline writer takes them too before it lets go (at most
@@ -25,9 +26,12 @@
 //     transport was full, the rest of a frame included) is left to the task
 //     to finish with a blocking Write, first, before any queued frame; also
 //     when rounds run out with frames queued.
-// So the task writes only under contention or back-pressure (a full
-// socket), and a sequential caller's frames cost one system call and no
-// context switch. MuxWriterOptions::inline_writes = false restores the
+// So the task writes only under contention, back-pressure (a full
+// socket) or a burst (QueueFrame), and a sequential caller's frames cost
+// one system call and no context switch. A burst is left to the task on
+// purpose: a sender writing its own messages one system call each is held
+// to the transport's per-write rate, while the task writes what piled up
+// during its last write in one. MuxWriterOptions::inline_writes = false restores the
 // task-only writer (for comparison).
 //
 // A stuck peer. An inline writer never blocks in the transport: TryWrite
@@ -118,6 +122,7 @@ struct MuxWriterStats {
   uint64_t writes = 0;             // transport writes of either kind (Write, TryWrite)
   uint64_t inline_writes = 0;      // of which TryWrites by callers holding the role
   uint64_t handoffs = 0;           // inline writers that left bytes to the task
+  uint64_t burst_frames = 0;       // frames given with QueueFrame (never inline)
   uint64_t bytes_written = 0;      // bytes the transport took
   uint64_t bytes_dropped = 0;      // queued bytes thrown away by an abortive stop
   size_t max_queued_bytes = 0;     // high-water of the queue actually reached
@@ -141,6 +146,8 @@ class MuxWriter final : public stream::FrameSink {
   Status WriteFrame(const wire::Frame& frame, rt::Signal* cancel) override;
   // Atomic: all frames are queued (or written) contiguously, or none.
   Status WriteFrames(std::span<const wire::Frame> frames, rt::Signal* cancel) override;
+  // Never written inline: the frame goes to the queue for the task.
+  Status QueueFrame(const wire::Frame& frame, rt::Signal* cancel) override;
 
   void Stop(Status err);            // abortive: queued frames are dropped
   void StopAfterFlush(Status err);  // graceful: queued frames are written first
@@ -165,6 +172,9 @@ class MuxWriter final : public stream::FrameSink {
   enum class Role : uint8_t { kNone, kInline, kTask };
 
   void Run();
+  // WriteFrames and QueueFrame: `may_write_inline` lets the caller take
+  // the role when nobody writes and nothing is queued.
+  Status Submit(std::span<const wire::Frame> frames, rt::Signal* cancel, bool may_write_inline);
   // The caller holds the inline role with its frames in in_flight_; writes
   // them (and frames queued meanwhile) and lets go of the role.
   void WriteInline(rt::Lock& lock);

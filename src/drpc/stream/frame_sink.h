@@ -26,6 +26,15 @@ class FrameSink {
   // stopped, returns the error it stopped with.
   virtual Status WriteFrame(const wire::Frame& frame, rt::Signal* cancel) = 0;
 
+  // As WriteFrame, for a frame that is part of a burst (a streaming
+  // sender's next message, with nothing from the peer since its last one):
+  // a sink with a background writer leaves it to that writer instead of
+  // writing it on the caller's time, so back-to-back messages share one
+  // transport write. The default is WriteFrame.
+  virtual Status QueueFrame(const wire::Frame& frame, rt::Signal* cancel) {
+    return WriteFrame(frame, cancel);
+  }
+
   // Queues `frames` in order as one submission. A sink that can (the
   // MuxWriter) makes it atomic: all or none of them are queued, and they
   // are contiguous on the wire (no other caller's frame between them), so

@@ -73,6 +73,7 @@ Stream::Stream(StreamConfig config)
       write_("stream.write"),
       read_("stream.read"),
       handling_(false, "stream.handling"),
+      peer_message_since_send_(true, "stream.peer_message_since_send"),
       ring_(std::move(config.pool), RingOptionsFor(config.id, options_.ring)),
       assembler_(config.id, wire::AssemblerOptions{.max_packet_size = options_.max_packet_size}),
       on_finished_(std::move(config.on_finished)),
@@ -192,6 +193,7 @@ Status Stream::HandlePacket(const wire::Packet& packet) {
   if (packet.kind != ToRaw(Kind::kMessage)) return HandleRemoteTerminal(packet);
 
   DRPC_CHECKED_ASSERT(!fin_.is_set(), "stream " + std::to_string(id_) + ": enqueue after fin");
+  peer_message_since_send_.store(true);
   switch (ring_.Enqueue(packet.data)) {
     case EnqueueResult::kQueued:
     case EnqueueResult::kClosed:  // terminated meanwhile: dropped (§2.2)
@@ -486,6 +488,12 @@ Status Stream::WritePacketLocked(uint8_t kind, Bytes data) {
                             .data = data};
   const size_t frames = wire::SplitFrameCount(data.size(), options_.split_size);
   DRPC_ASSERT(frames >= 1, "a packet is at least one frame");
+  // A message right after this stream's previous one, with no message
+  // from the peer in between, is part of a burst (a streaming sender): it
+  // goes to the connection's writer task, which writes back-to-back
+  // messages together. The first message and a reply may be written by
+  // this caller at once (the latency path of a request or a ping-pong).
+  const bool burst = kind == ToRaw(Kind::kMessage) && !peer_message_since_send_.exchange(false);
   wire::PacketSplitter split(packet, options_.split_size);
   for (size_t i = 0; i < frames; ++i) {
     DRPC_ASSERT(!split.finished(), "the splitter ran out before its frame count");
@@ -493,7 +501,7 @@ Status Stream::WritePacketLocked(uint8_t kind, Bytes data) {
     // packet half-way, which the peer's assembler drops (§1.7 rule 3).
     if (send_.is_set()) return send_.err();
     if (term_.is_set()) return term_.err();
-    Status written = WriteFrameToSink(split.Next(), &send_);
+    Status written = WriteFrameToSink(split.Next(), &send_, burst);
     if (!written.ok()) return CheckCancelError(std::move(written));
   }
   DRPC_ASSERT(split.finished(), "the splitter has frames left past its frame count");
@@ -523,12 +531,12 @@ Status Stream::WriteErrorLocked(uint64_t code, std::string_view text, bool contr
   return result;
 }
 
-Status Stream::WriteFrameToSink(const wire::Frame& frame, rt::Signal* cancel) {
+Status Stream::WriteFrameToSink(const wire::Frame& frame, rt::Signal* cancel, bool burst) {
   DRPC_ASSERT(write_.held(), "frames go to the sink under the write lock");
   DRPC_ASSERT(frame.stream_id == id_, "a stream writes only its own frames");
   DRPC_CHECKED_ASSERT(!fin_.is_set(),
                       "stream " + std::to_string(id_) + ": a frame went to the sink after fin");
-  return sink_.WriteFrame(frame, cancel);
+  return burst ? sink_.QueueFrame(frame, cancel) : sink_.WriteFrame(frame, cancel);
 }
 
 Status Stream::WriteFramesToSink(std::span<const wire::Frame> frames, rt::Signal* cancel) {

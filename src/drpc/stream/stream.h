@@ -346,7 +346,8 @@ class Stream {
   Status WritePacketLocked(uint8_t kind, Bytes data);
   // write_ held. A terminal packet: one frame, no send/term check, no cancel.
   Status WriteTerminalLocked(wire::Kind kind, bool control, Bytes data);
-  Status WriteFrameToSink(const wire::Frame& frame, rt::Signal* cancel);
+  // `burst`: the frame goes with FrameSink::QueueFrame (see WritePacketLocked).
+  Status WriteFrameToSink(const wire::Frame& frame, rt::Signal* cancel, bool burst = false);
   Status WriteFramesToSink(std::span<const wire::Frame> frames, rt::Signal* cancel);
   Status CheckCancelError(Status err) const;
   // write_ held. Encodes an Error payload into marshal_buffer_ and sends it.
@@ -368,6 +369,10 @@ class Stream {
   InspectableMutex write_;
   InspectableMutex read_;
   rt::Atomic<bool> handling_;  // HandleFrame is running (one reader task)
+  // A Message arrived since this stream last sent one (set by the reader,
+  // taken by the sender). A performance hint only: it picks how a message
+  // goes to the sink, never whether or in what order.
+  rt::Atomic<bool> peer_message_since_send_;
 
   RingBuffer ring_;
   wire::PacketAssembler assembler_;     // the reader task's (inside HandleFrame)
