@@ -17,9 +17,9 @@
 // fewer; or both equal and they are lexicographically smaller. That order is
 // well founded, so shrinking ends; max_runs bounds it anyway. The result is
 // the simplest failing run found whose trace is no longer (in steps) than
-// the original's and that preempts no more often. (Its log may hold more choices in all: a run cut short
-// of its preemptions often has more fibers runnable at once, so more of its
-// steps ask, though all of those past the significant ones answer 0.)
+// the original's and that preempts no more often. (Its log may hold more choices in all: a run cut
+// short of its preemptions often has more fibers runnable at once, so more of its steps ask, though
+// all of those past the significant ones answer 0.)
 //
 // Passes, repeated while one makes progress:
 //   1. cut the tail: the shortest prefix (binary search) that still fails;

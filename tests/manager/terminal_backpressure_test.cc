@@ -92,8 +92,11 @@ class TerminalBackPressure : public ::testing::Test {
 TEST_F(TerminalBackPressure, TheReaderHandlesARemoteTerminalMeanwhile) {
   std::unique_ptr<Timed> closing = BlockedCloseSend();
   Status handled = InternalError("not returned");
-  const wire::Frame remote_close_send{
-      .stream_id = 7, .message_id = 1, .kind = wire::ToRaw(wire::Kind::kCloseSend), .done = true, .data = {}};
+  const wire::Frame remote_close_send{.stream_id = 7,
+                                      .message_id = 1,
+                                      .kind = wire::ToRaw(wire::Kind::kCloseSend),
+                                      .done = true,
+                                      .data = {}};
   {
     Timed reader([&] { handled = stream_->HandleFrame(remote_close_send); });
     EXPECT_TRUE(reader.ReturnedWithin(10s)) << "the reader waited for the writer's drain";
