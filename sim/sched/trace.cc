@@ -11,10 +11,13 @@ void Trace::Reset(size_t tail_capacity, bool keep_all) {
   count_ = 0;
   // Old events in the ring are never read: Tail() stops at count_.
   if (ring_.size() != tail_capacity) ring_.assign(tail_capacity, TraceEvent{});
+  ring_size_ = ring_.size();
   ring_next_ = 0;
   keep_all_ = keep_all;
   all_.clear();
 }
+
+void Trace::KeepEvent(const TraceEvent& event) { all_.push_back(event); }
 
 std::vector<TraceEvent> Trace::Tail() const {
   std::vector<TraceEvent> tail;

@@ -90,13 +90,19 @@ class Trace {
   // The slot for the next event, to be filled and then committed with
   // Close(). Writing the ring slot directly (rather than building an event
   // and copying it in) keeps this cheap: it happens several times per step.
-  TraceEvent& Open() { return ring_.empty() ? scratch_ : ring_[ring_next_]; }
+  TraceEvent& Open() { return ring_size_ == 0 ? scratch_ : ring_[ring_next_]; }
+  // Kept small enough to inline into every caller (several per step): the
+  // ring's size is cached (vector::size() divides by sizeof(TraceEvent)),
+  // and keeping every event, which only --trace and the determinism check
+  // ask for, is out of line.
   void Close() {
     const TraceEvent& event = Open();
     hash_ = Fold(hash_, HashEvent(event));
     ++count_;
-    if (keep_all_) all_.push_back(event);
-    if (!ring_.empty()) ring_next_ = ring_next_ + 1 == ring_.size() ? 0 : ring_next_ + 1;
+    if (keep_all_) [[unlikely]] {
+      KeepEvent(event);
+    }
+    if (ring_size_ != 0) ring_next_ = ring_next_ + 1 == ring_size_ ? 0 : ring_next_ + 1;
   }
   void Add(const TraceEvent& event) {
     Open() = event;
@@ -118,7 +124,10 @@ class Trace {
  private:
   uint64_t hash_ = 0;
   uint64_t count_ = 0;
+  void KeepEvent(const TraceEvent& event);
+
   std::vector<TraceEvent> ring_;
+  size_t ring_size_ = 0;  // ring_.size()
   size_t ring_next_ = 0;
   TraceEvent scratch_;  // the open event when the ring is empty
   bool keep_all_ = false;
