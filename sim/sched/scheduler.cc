@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <new>
+#include <optional>
+#include <utility>
 
 #include "drpc/base/check.h"
 #include "sim/sched/fiber.h"
@@ -17,7 +19,22 @@ using internal::FiberState;
 
 namespace {
 
-std::atomic<uint64_t> g_next_run_serial{1};
+std::atomic<uint64_t> g_next_run_serial{1};  // 0 means "never used" (ObjectRef)
+
+// Run serials only need to be unique in the process (objects and task
+// handles compare them for equality, never for order), so each thread takes
+// them from the shared counter a block at a time: one atomic read-modify-
+// write per kBlock runs instead of one per run.
+uint64_t NextRunSerial() {
+  constexpr uint64_t kBlock = 1024;
+  thread_local uint64_t next = 0;
+  thread_local uint64_t end = 0;
+  if (next == end) {
+    next = g_next_run_serial.fetch_add(kBlock, std::memory_order_relaxed);
+    end = next + kBlock;
+  }
+  return next++;
+}
 
 // Bodies of fibers a failed run abandoned before they ever started. Their
 // captures may own objects whose destructors perform rt operations, which
@@ -95,7 +112,10 @@ RunResult Scheduler::Execute(DecisionSource& decisions, const RunOptions& option
                              FunctionRef<void()> main) {
   DRPC_ASSERT(current_ == nullptr, "sim::Run called inside a run: runs do not nest");
   BeginRun(decisions, options);
-  Spawn("main", [main] { main(); });
+  // Main runs the caller's callable through `main` itself (RunBody): no
+  // UniqueFunction wrapper, so no heap allocation for it in every run.
+  main_ = main;
+  Spawn("main", UniqueFunction<void()>());
   // Fibers hand control to each other directly; control comes back here
   // only when the run is over (everything exited, a deadlock, a failure).
   const FiberId first = PickNext();
@@ -112,7 +132,7 @@ void Scheduler::BeginRun(DecisionSource& decisions, const RunOptions& options) {
   // per decision fewer, on the hottest path of a run.
   choice_log_ = ChoiceLog();
   pool_ = &StackPool::ForThisThread();
-  run_serial_ = g_next_run_serial.fetch_add(1, std::memory_order_relaxed);
+  run_serial_ = NextRunSerial();
   step_ = 0;
   now_ = 0;
   running_ = kNoFiber;
@@ -343,8 +363,13 @@ FiberId Scheduler::Spawn(std::string name, UniqueFunction<void()> body) {
   f.deadline = kNever;
   f.queue_prev = f.queue_next = kNoFiber;
   f.wake_reason = WakeReason::kNotified;
+  // The task's object is named after the fiber, whose record keeps the name
+  // for the whole run: Names() fills it in, so a spawn copies no string
+  // (the strlen and copy were a visible part of a spawn's cost).
+  objects_.push_back(TraceNames::Object{"task", std::string()});
   f.exit_waiters = WaitQueue{};
-  Touch(f.exit_waiters, "task", f.name.c_str());
+  f.exit_waiters.object.run_serial = run_serial_;
+  f.exit_waiters.object.id = static_cast<uint32_t>(objects_.size());
   // The stack and the Boost context are made when the fiber first runs
   // (Transfer): a fiber that never runs costs nothing, and the creation
   // happens inside an annotated switch.
@@ -398,8 +423,14 @@ void Scheduler::RunBody(Fiber& f) {
   // The body lives on the fiber's own stack from here on, so an abandoned
   // fiber keeps its captures alive with it.
   UniqueFunction<void()> body = std::move(f.body);
+  const std::optional<FunctionRef<void()>> main =
+      f.id == 1 ? std::exchange(main_, std::nullopt) : std::nullopt;
   try {
-    body();
+    if (main) {
+      (*main)();
+    } else {
+      body();
+    }
   } catch (const boost::context::detail::forced_unwind&) {
     throw;  // Boost's own unwinding (never used here, but never swallow it)
   } catch (...) {
@@ -734,6 +765,11 @@ TraceNames Scheduler::Names() const {
   names.fibers.reserve(fiber_count_);
   for (uint32_t id = 1; id <= fiber_count_; ++id) names.fibers.push_back(fiber(id).name);
   names.objects = objects_;
+  for (uint32_t id = 1; id <= fiber_count_; ++id) {
+    const Fiber& f = fiber(id);
+    DRPC_ASSERT(f.exit_waiters.object.run_serial == run_serial_, "a task's object is stale");
+    names.objects[f.exit_waiters.object.id - 1].name = f.name;
+  }
   return names;
 }
 

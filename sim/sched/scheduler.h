@@ -122,6 +122,8 @@ class Scheduler {
 
   // ---- tasks
   // Starts a fiber (runnable at once). Not a scheduling point by itself.
+  // (Main is spawned with an empty body: it runs the FunctionRef given to
+  // Execute.)
   FiberId Spawn(std::string name, UniqueFunction<void()> body);
   bool Exited(FiberId fiber) const;
   WaitQueue& ExitQueue(FiberId fiber);  // joiners park here
@@ -193,6 +195,7 @@ class Scheduler {
   // Per run.
   RunOptions options_;
   DecisionSource* source_ = nullptr;
+  std::optional<FunctionRef<void()>> main_;  // main's body, until main starts
   ChoiceLog choice_log_;
   StackPool* pool_ = nullptr;
   uint64_t run_serial_ = 0;
