@@ -84,6 +84,23 @@ function(drpc_fuzz_target name)
   target_include_directories(${exe} PRIVATE ${DRPC_SOURCE_ROOT}/src ${DRPC_SOURCE_ROOT})
 endfunction()
 
+# drpc_choice_log_tests(<prefix> <dir>): a ctest test <prefix>.<name>
+# (label sim) per <dir>/*.choices, a saved drpc-sim choice log of a
+# regression, that passes only if `drpc-sim replay --expect-recorded`
+# reproduces the recorded outcome, step count and trace hash. Not in the
+# tsan flavour, which builds only tsan-labelled tests.
+function(drpc_choice_log_tests prefix dir)
+  if(DRPC_FLAVOR STREQUAL "tsan")
+    return()
+  endif()
+  file(GLOB logs CONFIGURE_DEPENDS ${dir}/*.choices)
+  foreach(log IN LISTS logs)
+    get_filename_component(log_name ${log} NAME_WE)
+    add_test(NAME ${prefix}.${log_name} COMMAND drpc-sim replay --expect-recorded ${log})
+    set_tests_properties(${prefix}.${log_name} PROPERTIES LABELS sim TIMEOUT 60)
+  endforeach()
+endfunction()
+
 # drpc_add_component_dirs(): add_subdirectory() for every child folder that
 # has a CMakeLists.txt, in sorted order. Components own their own build file.
 macro(drpc_add_component_dirs)

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -59,6 +60,23 @@ inline bool ParsePort(const std::string& text, uint16_t& port) {
 inline int UsageError(const char* program, const std::string& error, const char* usage) {
   std::fprintf(stderr, "%s: %s\n%s", program, error.c_str(), usage);
   return kExitUsage;
+}
+
+// ParseFlags for a main(): the exit status to leave with (0 after printing
+// the usage for --help, kExitUsage after a usage error), or nullopt to go on.
+inline std::optional<int> ParseCommandLine(const char* program, const char* usage, int argc,
+                                           char** argv, std::map<std::string, std::string>& flags) {
+  std::string error;
+  switch (ParseFlags(argc, argv, flags, error)) {
+    case ParseOutcome::kHelp:
+      std::fputs(usage, stdout);
+      return 0;
+    case ParseOutcome::kError:
+      return UsageError(program, error, usage);
+    case ParseOutcome::kOk:
+      break;
+  }
+  return std::nullopt;
 }
 
 }  // namespace examples

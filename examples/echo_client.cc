@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -159,15 +160,9 @@ void Deadline(echo::EchoClient& client, Report& report) {
 int main(int argc, char** argv) {
   std::map<std::string, std::string> flags = {
       {"host", "127.0.0.1"}, {"port", "9090"}, {"user", "newcomer"}};
-  std::string error;
-  switch (examples::ParseFlags(argc, argv, flags, error)) {
-    case examples::ParseOutcome::kHelp:
-      std::fputs(kUsage, stdout);
-      return 0;
-    case examples::ParseOutcome::kError:
-      return examples::UsageError("echo_client", error, kUsage);
-    case examples::ParseOutcome::kOk:
-      break;
+  if (std::optional<int> exit_status =
+          examples::ParseCommandLine("echo_client", kUsage, argc, argv, flags)) {
+    return *exit_status;
   }
   uint16_t port = 0;
   if (!examples::ParsePort(flags["port"], port) || port == 0) {

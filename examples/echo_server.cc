@@ -14,6 +14,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "drpc/rpc/mux.h"
@@ -108,15 +109,9 @@ class EchoServer final : public echo::EchoService {
 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> flags = {{"host", "127.0.0.1"}, {"port", "9090"}};
-  std::string error;
-  switch (examples::ParseFlags(argc, argv, flags, error)) {
-    case examples::ParseOutcome::kHelp:
-      std::fputs(kUsage, stdout);
-      return 0;
-    case examples::ParseOutcome::kError:
-      return examples::UsageError("echo_server", error, kUsage);
-    case examples::ParseOutcome::kOk:
-      break;
+  if (std::optional<int> exit_status =
+          examples::ParseCommandLine("echo_server", kUsage, argc, argv, flags)) {
+    return *exit_status;
   }
   uint16_t port = 0;
   if (!examples::ParsePort(flags["port"], port)) {

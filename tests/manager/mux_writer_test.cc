@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "drpc/manager/transport_source.h"
 #include "drpc/rt/os/socket_pair.h"
 #include "drpc/wire/memory_io.h"
 #include "drpc/wire/reader.h"
@@ -92,15 +93,7 @@ TEST(MuxWriter, ConcurrentWritersKeepTheirOrderAndNeverTear) {
     });
   }
   // Read on this thread while the writers write (the socket buffer is small).
-  class TransportSource final : public wire::ByteSource {
-   public:
-    explicit TransportSource(rt::Transport& t) : t_(t) {}
-    wire::SourceRead Read(MutableBytes b) override {
-      rt::ReadResult r = t_.Read(b);
-      return {r.n, r.err};
-    }
-    rt::Transport& t_;
-  } source(*pair->b);
+  TransportSource source(*pair->b);
   wire::FrameReader reader(source);
   std::map<uint64_t, uint64_t> next;  // per writer: the next message id expected
   for (int n = 0; n < kWriters * kFrames; ++n) {
@@ -399,15 +392,7 @@ TEST_P(Batches, AreContiguousOnTheWireAmongConcurrentWriters) {
       }
     });
   }
-  class Source final : public wire::ByteSource {
-   public:
-    explicit Source(rt::Transport& t) : t_(t) {}
-    wire::SourceRead Read(MutableBytes b) override {
-      rt::ReadResult r = t_.Read(b);
-      return {r.n, r.err};
-    }
-    rt::Transport& t_;
-  } source(*pair->b);
+  TransportSource source(*pair->b);
   wire::FrameReader reader(source);
   std::map<uint64_t, uint64_t> last;  // per writer: the last message id seen
   uint64_t previous_stream = 0;

@@ -11,18 +11,12 @@
 #include "sim/sched/determinism.h"
 #include "sim/sched/pct_source.h"
 #include "sim/sched/replay_source.h"
+#include "tests/search/pct_testing.h"
 
 namespace drpc::sim {
 namespace {
 
-// PctOptions with every field given (-Wmissing-field-initializers).
-PctOptions Pct(uint32_t depth, uint64_t steps, WaiterPolicy waiters = WaiterPolicy::kPriority) {
-  PctOptions options;
-  options.depth = depth;
-  options.steps = steps;
-  options.waiters = waiters;
-  return options;
-}
+using testing::Pct;
 
 PctOptions PctFor(const Scenario& scenario, uint32_t depth) {
   return Pct(depth, cli::LearnRunLength(scenario, scenario.options));

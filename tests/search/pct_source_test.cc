@@ -9,17 +9,12 @@
 #include <set>
 #include <vector>
 
+#include "tests/search/pct_testing.h"
+
 namespace drpc::sim {
 namespace {
 
-// PctOptions with every field given (-Wmissing-field-initializers).
-PctOptions Pct(uint32_t depth, uint64_t steps, WaiterPolicy waiters = WaiterPolicy::kPriority) {
-  PctOptions options;
-  options.depth = depth;
-  options.steps = steps;
-  options.waiters = waiters;
-  return options;
-}
+using testing::Pct;
 
 ChoiceRequest Schedule(std::span<const FiberId> candidates, uint64_t step,
                        FiberId current = kNoFiber) {

@@ -49,39 +49,24 @@ ReadResult SocketTransport::Read(MutableBytes buffer) {
 }
 
 Status SocketTransport::Write(Bytes data) {
-  if (closed_.load()) return ClosedError(peer_ + ": write after Close");
-  if (write_closed_.load()) return ClosedError(peer_ + ": write after CloseWrite");
-  size_t written = 0;
-  int interrupts = 0;
-  // Every round writes at least one byte, counts an interrupt (at most
-  // kMaxInterruptsInARow between two writes) or returns, which bounds it.
-  while (written < data.size()) {
-    const ssize_t n = ::send(fd_, data.data() + written, data.size() - written, MSG_NOSIGNAL);
-    if (n > 0) {
-      written += static_cast<size_t>(n);
-      DRPC_ASSERT(written <= data.size(), "send wrote more than it was given");
-      interrupts = 0;
-      continue;
-    }
-    const int err = errno;
-    if (closed_.load()) return ClosedError(peer_ + ": write interrupted by Close");
-    if (n < 0 && err == EINTR && ++interrupts < kMaxInterruptsInARow) continue;
-    if (n == 0) return ConnectionError("write " + peer_ + ": no progress");
-    return ErrorFromErrno("write", err);
-  }
-  return OkStatus();
+  WriteResult r = Send(data, /*blocking=*/true);
+  DRPC_ASSERT(!r.err.ok() || r.n == data.size(),
+              "a blocking write ends with all bytes or an error");
+  return std::move(r.err);
 }
 
-WriteResult SocketTransport::TryWrite(Bytes data) {
+WriteResult SocketTransport::TryWrite(Bytes data) { return Send(data, /*blocking=*/false); }
+
+WriteResult SocketTransport::Send(Bytes data, bool blocking) {
   if (closed_.load()) return {0, ClosedError(peer_ + ": write after Close")};
   if (write_closed_.load()) return {0, ClosedError(peer_ + ": write after CloseWrite")};
+  const int flags = MSG_NOSIGNAL | (blocking ? 0 : MSG_DONTWAIT);
   size_t written = 0;
   int interrupts = 0;
   // Every round writes at least one byte, counts an interrupt (at most
   // kMaxInterruptsInARow between two writes) or returns, which bounds it.
   while (written < data.size()) {
-    const ssize_t n =
-        ::send(fd_, data.data() + written, data.size() - written, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n = ::send(fd_, data.data() + written, data.size() - written, flags);
     if (n > 0) {
       written += static_cast<size_t>(n);
       DRPC_ASSERT(written <= data.size(), "send wrote more than it was given");
@@ -89,7 +74,8 @@ WriteResult SocketTransport::TryWrite(Bytes data) {
       continue;
     }
     const int err = errno;
-    if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) break;  // full: the rest waits
+    // Non-blocking and full: the rest waits for the caller's next try.
+    if (!blocking && n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) break;
     if (closed_.load()) return {written, ClosedError(peer_ + ": write interrupted by Close")};
     if (n < 0 && err == EINTR && ++interrupts < kMaxInterruptsInARow) continue;
     if (n == 0) return {written, ConnectionError("write " + peer_ + ": no progress")};

@@ -44,6 +44,9 @@ class SocketTransport final : public Transport {
   const std::string& peer() const { return peer_; }
 
  private:
+  // Write (blocking: until all is sent or an error) and TryWrite (what
+  // fits now) share this loop.
+  WriteResult Send(Bytes data, bool blocking);
   Status ErrorFromErrno(const char* op, int err) const;
 
   const int fd_;
