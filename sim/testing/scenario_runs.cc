@@ -1,6 +1,9 @@
 #include "sim/testing/scenario_runs.h"
 
+#include <gtest/gtest.h>
+
 #include "drpc/base/check.h"
+#include "sim/testing/run_checks.h"
 
 namespace drpc::sim::testing {
 
@@ -23,6 +26,21 @@ RunResult RunSeed(const Scenario& scenario, uint64_t seed) {
 
 std::string ReplayLine(const Scenario& scenario, uint64_t seed) {
   return cli::ReplayLine(scenario, seed, SettingsFor(scenario));
+}
+
+SweepTotals SweepExpectingPass(const Scenario& scenario, uint64_t seeds) {
+  SweepTotals totals;
+  for (uint64_t seed = 0; seed < seeds; ++seed) {
+    const RunResult r = RunSeed(scenario, seed);
+    ++totals.runs;
+    totals.steps += r.steps;
+    totals.fibers += r.fibers;
+    if (!r.ok()) {
+      ADD_FAILURE() << Describe(r) << "\nreplay: " << ReplayLine(scenario, seed);
+      break;
+    }
+  }
+  return totals;
 }
 
 std::optional<cli::SeedRun> FirstFailingSeed(const Scenario& scenario, uint64_t first_seed,

@@ -29,6 +29,16 @@ RunResult RunSeed(const Scenario& scenario, uint64_t seed);
 // The command line that reruns `seed`, as a failure prints it.
 std::string ReplayLine(const Scenario& scenario, uint64_t seed);
 
+// Seeds 0..seeds-1 of `scenario`, each of which must pass: the first
+// failure is a test failure (its description and replay line) and ends the
+// sweep. Returns what the runs added up to.
+struct SweepTotals {
+  uint64_t runs = 0;
+  uint64_t steps = 0;
+  uint64_t fibers = 0;
+};
+SweepTotals SweepExpectingPass(const Scenario& scenario, uint64_t seeds);
+
 // The first of the `seeds` seeds from `first_seed` on whose run fails.
 std::optional<cli::SeedRun> FirstFailingSeed(const Scenario& scenario, uint64_t first_seed,
                                              uint64_t seeds);

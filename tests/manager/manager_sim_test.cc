@@ -34,13 +34,8 @@ TEST(ManagerSim, FixedWorkloadPassesEverySeed) {
   const Scenario& scenario = FindScenario("manager.fixed");
   // MANAGER_SIM_SEEDS overrides the sweep (a longer soak).
   const uint64_t seeds = SeedCount("MANAGER_SIM_SEEDS", 2000);
-  uint64_t steps = 0;
-  for (uint64_t seed = 0; seed < seeds; ++seed) {
-    const RunResult r = RunSeed(scenario, seed);
-    steps += r.steps;
-    ASSERT_TRUE(r.ok()) << Describe(r) << "\nreplay: " << ReplayLine(scenario, seed);
-  }
-  std::cout << seeds << " seeds, " << steps << " scheduling steps\n";
+  const testing::SweepTotals totals = testing::SweepExpectingPass(scenario, seeds);
+  std::cout << totals.runs << " seeds, " << totals.steps << " scheduling steps\n";
 }
 
 TEST(ManagerSim, SameSeedSameTrace) {
@@ -75,10 +70,7 @@ TEST(ManagerSim, HeadOfLineBlockingIsFoundAndReported) {
 
 TEST(ManagerSim, ByteBudgetFixesTheHeadOfLineScenario) {
   const Scenario& scenario = FindScenario("manager.hol.byte-budget");
-  for (uint64_t seed = 1; seed <= 300; ++seed) {
-    const RunResult r = RunSeed(scenario, seed);
-    ASSERT_TRUE(r.ok()) << Describe(r) << "\nreplay: " << ReplayLine(scenario, seed);
-  }
+  EXPECT_EQ(testing::SweepExpectingPass(scenario, 300).runs, 300u);
 }
 
 // ---- planted bugs -----------------------------------------------------------

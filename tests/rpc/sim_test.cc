@@ -30,15 +30,10 @@ TEST(RpcSim, EverySeedPasses) {
   const Scenario& scenario = FindScenario("rpc.fixed");
   // RPC_SIM_SEEDS overrides the sweep (a longer soak).
   const uint64_t seeds = SeedCount("RPC_SIM_SEEDS", 5000);
-  uint64_t steps = 0;
-  uint64_t fibers = 0;
-  for (uint64_t seed = 0; seed < seeds; ++seed) {
-    const RunResult r = RunSeed(scenario, seed);
-    steps += r.steps;
-    fibers += r.fibers;
-    ASSERT_TRUE(r.ok()) << Describe(r) << "\nreplay: " << ReplayLine(scenario, seed);
-  }
-  std::cout << seeds << " seeds, " << steps << " scheduling steps, " << fibers << " fibers\n";
+  const testing::SweepTotals totals = testing::SweepExpectingPass(scenario, seeds);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  std::cout << totals.runs << " seeds, " << totals.steps << " scheduling steps, " << totals.fibers
+            << " fibers\n";
   // The workload must reach every way a call can end, not only successes.
   const std::map<std::string, uint64_t>& tally = OutcomeTally();
   for (const auto& [outcome, count] : tally) std::cout << "  " << outcome << ": " << count << "\n";

@@ -1,6 +1,8 @@
 // The checks of sim/testing catch what they exist to catch: SameRun a rerun
 // that differs in any way, Reproduces a command line that exits otherwise
-// or does not print the failure's outcome and trace hash.
+// or does not print the failure's outcome and trace hash, SweepExpectingPass
+// a failing seed (with its replay line).
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -65,6 +67,15 @@ TEST(SimTesting, ReproducesChecksTheExitOutcomeAndHash) {
   RunResult other_outcome = found->result;
   other_outcome.outcome = Outcome::kStepLimit;
   EXPECT_FALSE(Reproduces(run, cli::kExitFailureFound, other_outcome));
+}
+
+TEST(SimTesting, SweepExpectingPassReportsTheFirstFailingSeedAndStops) {
+  EXPECT_NONFATAL_FAILURE(testing::SweepExpectingPass(FindScenario("lost_wakeup.buggy"), 100),
+                          "replay: drpc-sim run --scenario lost_wakeup.buggy --seed");
+  const testing::SweepTotals fixed =
+      testing::SweepExpectingPass(FindScenario("lost_wakeup.fixed"), 50);
+  EXPECT_EQ(fixed.runs, 50u);
+  EXPECT_GT(fixed.steps, 0u);
 }
 
 TEST(SimTesting, FirstFailingSeedFindsNoneInAFixedScenario) {
