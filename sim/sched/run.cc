@@ -40,10 +40,14 @@ std::string RunOptions::ToString() const {
          " max_fibers=" + std::to_string(max_fibers) +
          " trace_tail_events=" + std::to_string(trace_tail_events) +
          " keep_full_trace=" + (keep_full_trace ? "1" : "0") +
-         " record_choices=" + (record_choices ? "1" : "0");
+         " record_choices=" + (record_choices ? "1" : "0") +
+         " plants=" + (plants.empty() ? std::string("none") : plants.ToString());
 }
 
 RunResult Run(DecisionSource& decisions, const RunOptions& options, FunctionRef<void()> main) {
+  // The run's plants are on exactly while it runs: a run is single-threaded,
+  // so nothing else reads the set meanwhile.
+  plant::ScopedPlants plants(options.plants);
   return Scheduler::ForThisThread().Execute(decisions, options, main);
 }
 

@@ -50,6 +50,7 @@
 #include <string_view>
 #include <vector>
 
+#include "drpc/base/plant.h"
 #include "drpc/base/unique_function.h"
 #include "sim/sched/choice_log.h"
 #include "sim/sched/decision.h"
@@ -83,6 +84,9 @@ struct RunOptions {
   size_t trace_tail_events = 40;
   // Record every choice into RunResult::choice_log.
   bool record_choices = true;
+  // Planted bugs switched on for this run (drpc/base/plant.h): part of the
+  // run's configuration, so reports, choice logs and replay lines carry it.
+  plant::Set plants;
 
   // "max_steps=1000000 stack_bytes=262144 ..." for reports.
   std::string ToString() const;

@@ -1,0 +1,112 @@
+// Planted bugs: named one-line sites in the library that misbehave on purpose
+// when a run switches them on, so a test can show that a checker catches the
+// bug the site plants (FoundationDB's SimBugInjector, in miniature).
+//
+//   if (DRPC_PLANT(kRingDoubleDone)) pool_->Return(block, gen, "done again");
+//
+//   plant::ScopedPlants on(plant::Set{plant::Site::kRingDoubleDone});
+//   ... run the ring; the checker must report a double release ...
+//
+// In unchecked builds (DRPC_CHECKED=0) DRPC_PLANT is the constant `false`, so
+// a site compiles to nothing. In checked builds it reads one process-wide
+// bit set. The set is configuration, not state: it is written only while no
+// library task runs (before a simulated run starts, or before an OS test
+// starts its threads) and is read-only while the code under test runs.
+// Simulated runs carry their set in sim::RunOptions::plants, so it is printed
+// in a failure report and recorded in the choice log and the replay line.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "drpc/base/check.h"
+
+namespace drpc::plant {
+
+// Every site, by layer. Names (Name below) are "<layer>.<bug>".
+enum class Site : uint8_t {
+  // stream: the receive ring and its leases (docs/stream.md, "Planted bugs").
+  kRingDoubleDone,              // ring.double-done: Done returns the buffer twice
+  kRingCloseReleasesHeld,       // ring.close-releases-held: Close returns the held buffer
+  kRingLeakQueued,              // ring.leak-queued: Close and ~Ring drop queued buffers
+  kRingEnqueueLeaksOnClose,     // ring.enqueue-leaks-on-close: a refused buffer is dropped
+  kRingDequeueSkipsAdvance,     // ring.dequeue-skips-advance: duplicate delivery
+  kRingDequeueAdvancesTwice,    // ring.dequeue-advances-twice: a message is lost
+  kRingCloseWakesOnlyConsumer,  // ring.close-wakes-only-consumer: lost wakeup
+  kRingPreFix89d4b63,           // ring.prefix-89d4b63: upstream's bug before 89d4b63
+  // manager: one transport, many streams.
+  kManagerLeakDroppedStreams,     // manager.leak-dropped-streams
+  kManagerCloseWaitsForTermOnly,  // manager.close-waits-for-term-only
+  kManagerRegisterAfterClose,     // manager.register-after-close
+  kManagerDropInterleavedFrame,   // manager.drop-interleaved-frame
+  kCount,
+};
+inline constexpr int kSiteCount = static_cast<int>(Site::kCount);
+static_assert(kSiteCount <= 64, "Set is one 64-bit word");
+
+std::string_view Name(Site site);                     // "ring.double-done"
+std::optional<Site> FromName(std::string_view name);  // nullopt if unknown
+
+// A set of sites: a value type, cheap to copy and compare.
+class Set {
+ public:
+  constexpr Set() = default;
+  constexpr Set(std::initializer_list<Site> sites) {
+    for (Site s : sites) bits_ |= Bit(s);
+  }
+  constexpr bool contains(Site s) const { return (bits_ & Bit(s)) != 0; }
+  constexpr void insert(Site s) { bits_ |= Bit(s); }
+  constexpr bool empty() const { return bits_ == 0; }
+  constexpr uint64_t bits() const { return bits_; }
+  friend constexpr bool operator==(Set, Set) = default;
+
+  // "ring.double-done,manager.leak-dropped-streams" in site order; "" if empty.
+  std::string ToString() const;
+  // The inverse of ToString (also "none" for the empty set); nullopt and
+  // `error` for an unknown name.
+  static std::optional<Set> Parse(std::string_view text, std::string& error);
+
+ private:
+  static constexpr uint64_t Bit(Site s) { return uint64_t{1} << static_cast<int>(s); }
+  uint64_t bits_ = 0;
+};
+
+#if DRPC_CHECKED
+namespace internal {
+extern std::atomic<uint64_t> active_bits;  // plant.cc; see the file comment
+}  // namespace internal
+// Whether `site` is on. A relaxed atomic load: no rt operation, so a site is
+// never a scheduling point and does not change a run's trace.
+inline bool Active(Site site) {
+  return (internal::active_bits.load(std::memory_order_relaxed) >> static_cast<int>(site)) & 1;
+}
+Set ActiveSet();
+// Replaces the active set; returns the previous one. Call only while no
+// code under test runs (see the file comment).
+Set SetActive(Set sites);
+#define DRPC_PLANT(site) (::drpc::plant::Active(::drpc::plant::Site::site))
+#else
+inline constexpr bool Active(Site) { return false; }
+inline Set ActiveSet() { return {}; }
+// Unchecked builds have no plants: asking for one is a usage error.
+Set SetActive(Set sites);
+#define DRPC_PLANT(site) false
+#endif
+
+// Switches `sites` on for its lifetime, then restores the previous set.
+class ScopedPlants {
+ public:
+  explicit ScopedPlants(Set sites) : previous_(SetActive(sites)) {}
+  ~ScopedPlants() { SetActive(previous_); }
+  ScopedPlants(const ScopedPlants&) = delete;
+  ScopedPlants& operator=(const ScopedPlants&) = delete;
+
+ private:
+  Set previous_;
+};
+
+}  // namespace drpc::plant
