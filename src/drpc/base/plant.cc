@@ -15,10 +15,12 @@ constexpr std::array<std::string_view, kSiteCount> kNames = {
     "ring.dequeue-advances-twice",
     "ring.close-wakes-only-consumer",
     "ring.prefix-89d4b63",
+    "stream.terminal-holds-mu",
     "manager.leak-dropped-streams",
     "manager.close-waits-for-term-only",
     "manager.register-after-close",
     "manager.drop-interleaved-frame",
+    "rpc.serve-after-stop-keeps-listener",
 };
 
 }  // namespace

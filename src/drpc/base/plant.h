@@ -38,11 +38,17 @@ enum class Site : uint8_t {
   kRingDequeueAdvancesTwice,    // ring.dequeue-advances-twice: a message is lost
   kRingCloseWakesOnlyConsumer,  // ring.close-wakes-only-consumer: lost wakeup
   kRingPreFix89d4b63,           // ring.prefix-89d4b63: upstream's bug before 89d4b63
+  // stream: the state machine's terminal calls.
+  kStreamTerminalHoldsMu,  // stream.terminal-holds-mu: mu held while the frame waits
+                           // for the writer (the deadlock fixed in 85c6f8e)
   // manager: one transport, many streams.
   kManagerLeakDroppedStreams,     // manager.leak-dropped-streams
   kManagerCloseWaitsForTermOnly,  // manager.close-waits-for-term-only
   kManagerRegisterAfterClose,     // manager.register-after-close
   kManagerDropInterleavedFrame,   // manager.drop-interleaved-frame
+  // rpc: server and connections.
+  kRpcServeAfterStopKeepsListener,  // rpc.serve-after-stop-keeps-listener: a Serve
+                                    // after Stop returns without closing its listener
   kCount,
 };
 inline constexpr int kSiteCount = static_cast<int>(Site::kCount);
