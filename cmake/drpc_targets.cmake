@@ -4,15 +4,42 @@
 # once against the OS backend (<name>_os) and once against the simulator
 # backend (<name>_sim), the way loom compiles a crate with and without
 # cfg(loom). The two flavours must never be linked into one binary.
+#
+# Include paths: src/ never includes sim/ (docs/rt.md). A library built from
+# src/ has only src/ as its include root, so `#include "sim/..."` does not
+# compile there; everything else (sim/, tests/, properties/, fuzz/, bench/)
+# also has the repo root. The ctest tests src_boundary.* check both halves.
 
 set(DRPC_SOURCE_ROOT ${PROJECT_SOURCE_DIR})
+
+# drpc_set_include_roots(<target>): gives a library defined in the current
+# folder its PUBLIC include roots: src/ alone for a folder under src/ (and
+# records the target for the boundary check), src/ and the repo root
+# elsewhere.
+function(drpc_set_include_roots target)
+  set(src_root ${DRPC_SOURCE_ROOT}/src)
+  cmake_path(IS_PREFIX src_root "${CMAKE_CURRENT_SOURCE_DIR}" NORMALIZE in_src)
+  if(in_src)
+    target_include_directories(${target} PUBLIC ${DRPC_SOURCE_ROOT}/src)
+    drpc_mark_src_library(${target})
+  else()
+    target_include_directories(${target} PUBLIC ${DRPC_SOURCE_ROOT}/src ${DRPC_SOURCE_ROOT})
+  endif()
+endfunction()
+
+# drpc_mark_src_library(<target>): records a library built from src/, for the
+# boundary check (cmake/src_boundary.cmake). drpc_set_include_roots calls it;
+# a src library made with plain add_library (drpc_rt_os) calls it itself.
+function(drpc_mark_src_library target)
+  set_property(GLOBAL APPEND PROPERTY DRPC_SRC_LIBRARIES ${target})
+endfunction()
 
 # drpc_library(<name> SOURCES ... [DEPS ...])
 # A library that does not touch `rt` (pure code, or the simulator core).
 function(drpc_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_library(${name} STATIC ${ARG_SOURCES})
-  target_include_directories(${name} PUBLIC ${DRPC_SOURCE_ROOT}/src ${DRPC_SOURCE_ROOT})
+  drpc_set_include_roots(${name})
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
@@ -28,7 +55,7 @@ function(drpc_backend_library name)
       list(APPEND deps ${dep}_${backend})
     endforeach()
     add_library(${name}_${backend} STATIC ${ARG_SOURCES})
-    target_include_directories(${name}_${backend} PUBLIC ${DRPC_SOURCE_ROOT}/src ${DRPC_SOURCE_ROOT})
+    drpc_set_include_roots(${name}_${backend})
     target_link_libraries(${name}_${backend} PUBLIC ${deps})
   endforeach()
 endfunction()
@@ -113,3 +140,10 @@ macro(drpc_add_component_dirs)
     endif()
   endforeach()
 endmacro()
+
+# The check that src/ never includes sim/, added once every folder is read
+# (deferred to the end of the top-level CMakeLists.txt, when the list of src
+# libraries is complete): cmake/src_boundary.cmake.
+if(DRPC_BUILD_TESTS AND NOT DRPC_FLAVOR STREQUAL "tsan")
+  cmake_language(DEFER DIRECTORY ${DRPC_SOURCE_ROOT} CALL include ${DRPC_SOURCE_ROOT}/cmake/src_boundary.cmake)
+endif()

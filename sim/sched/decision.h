@@ -28,7 +28,7 @@
 #include <string>
 #include <string_view>
 
-#include "sim/sched/ids.h"
+#include "drpc/sim/ids.h"
 
 namespace drpc::sim {
 

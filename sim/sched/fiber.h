@@ -12,9 +12,9 @@
 #include <string>
 
 #include "drpc/base/unique_function.h"
-#include "sim/sched/ids.h"
+#include "drpc/sim/ids.h"
+#include "drpc/sim/wait_queue.h"
 #include "sim/sched/stack_pool.h"
-#include "sim/sched/wait_queue.h"
 
 namespace drpc::sim::internal {
 

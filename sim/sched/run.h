@@ -52,10 +52,10 @@
 
 #include "drpc/base/plant.h"
 #include "drpc/base/unique_function.h"
+#include "drpc/sim/ids.h"
 #include "sim/sched/choice_log.h"
 #include "sim/sched/decision.h"
 #include "sim/sched/function_ref.h"
-#include "sim/sched/ids.h"
 
 namespace drpc::sim {
 

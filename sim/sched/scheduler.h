@@ -1,5 +1,5 @@
 // The scheduler of one run, as seen by the simulator backend of rt
-// (src/drpc/rt/sim) and by run.cc. Not for tests or scenarios: they use
+// (sim/rt) and by run.cc. Not for tests or scenarios: they use
 // run.h and the rt API.
 //
 // Design decisions (they are what makes a run a pure function of its
@@ -43,14 +43,14 @@
 #include <vector>
 
 #include "drpc/base/unique_function.h"
+#include "drpc/sim/ids.h"
+#include "drpc/sim/wait_queue.h"
 #include "sim/sched/choice_log.h"
 #include "sim/sched/decision.h"
 #include "sim/sched/function_ref.h"
-#include "sim/sched/ids.h"
 #include "sim/sched/run.h"
 #include "sim/sched/stack_pool.h"
 #include "sim/sched/trace.h"
-#include "sim/sched/wait_queue.h"
 
 namespace drpc::sim {
 

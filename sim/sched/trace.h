@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "drpc/sim/ids.h"
 #include "sim/sched/decision.h"
-#include "sim/sched/ids.h"
 
 namespace drpc::sim {
 

@@ -1,7 +1,8 @@
-// Selects the runtime backend. The build compiles every library above `rt`
-// twice: with DRPC_RT_SIM=0 against OS threads and sockets, and with
-// DRPC_RT_SIM=1 against the deterministic fiber scheduler in sim/. This is the
-// only place outside rt/os and rt/sim that knows which one it is.
+// Selects the runtime backend: includes the state the rt types embed, from
+// the OS backend (DRPC_RT_SIM=0) or the simulator's (DRPC_RT_SIM=1, found on
+// the include path drpc_rt_sim exports). The build sets DRPC_RT_SIM; this is
+// the only file outside the backends that reads it. Internal to rt: include
+// the rt headers instead. See docs/rt.md, "Two backends, one API".
 #pragma once
 
 #if !defined(DRPC_RT_SIM)
@@ -9,9 +10,9 @@
 #endif
 
 #if DRPC_RT_SIM
-#include "drpc/rt/sim/state.h"
+#include "drpc/rt/internal/sim_state.h"  // sim/rt/include
 #else
-#include "drpc/rt/os/state.h"
+#include "drpc/rt/internal/os_state.h"
 #endif
 
 namespace drpc::rt {

@@ -1,4 +1,4 @@
-#include "drpc/rt/os/errno_text.h"
+#include "drpc/rt/internal/errno_text.h"
 
 #include <string.h>
 

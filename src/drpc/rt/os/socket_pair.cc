@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "drpc/rt/os/errno_text.h"
+#include "drpc/rt/internal/errno_text.h"
 #include "drpc/rt/os/socket_transport.h"
 
 namespace drpc::rt::os {

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "drpc/base/check.h"
-#include "drpc/rt/os/errno_text.h"
+#include "drpc/rt/internal/errno_text.h"
 
 namespace drpc::rt::os {
 namespace {

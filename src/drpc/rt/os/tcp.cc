@@ -14,7 +14,7 @@
 #include <utility>
 
 #include "drpc/base/check.h"
-#include "drpc/rt/os/errno_text.h"
+#include "drpc/rt/internal/errno_text.h"
 #include "drpc/rt/os/socket_transport.h"
 
 namespace drpc::rt::os {

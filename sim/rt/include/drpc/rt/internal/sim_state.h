@@ -1,19 +1,20 @@
 // Simulator backend state behind the rt types: what each primitive keeps
 // inside itself so the fiber scheduler of sim/sched can park, wake and name
-// it. Every operation is a scheduling point (see the .cc files beside this
-// one); the scheduler itself is reached through the thread's current run,
-// and using a primitive outside a run asserts.
+// it. rt/backend.h includes it in simulator builds; it lives on drpc_rt_sim's
+// exported include path and may include only the scheduler vocabulary
+// (drpc/sim/*), never "sim/..." (docs/rt.md, "The simulator backend lives
+// under sim/"). Every operation is a scheduling point (sim/rt/*.cc).
 //
 // Objects may outlive a run; their state is stamped with the run that last
-// used it and starts afresh in a new run (sim/sched/wait_queue.h).
+// used it and starts afresh in a new run (drpc/sim/wait_queue.h).
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
 
-#include "sim/sched/ids.h"
-#include "sim/sched/wait_queue.h"
+#include "drpc/sim/ids.h"
+#include "drpc/sim/wait_queue.h"
 
 namespace drpc::rt::detail {
 

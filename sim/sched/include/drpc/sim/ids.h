@@ -1,6 +1,7 @@
 // Small identifiers shared by the scheduler, the decision sources and the rt
-// simulator backend. Kept apart so that rt/sim/state.h (included by every
-// library header in simulator builds) stays light.
+// simulator backend. Kept apart, on an include root of their own, so that
+// drpc/rt/internal/sim_state.h (included by every library header in
+// simulator builds) stays light and sees nothing else of sim/ (docs/rt.md).
 #pragma once
 
 #include <cstdint>

@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-#include "sim/sched/ids.h"
+#include "drpc/sim/ids.h"
 
 namespace drpc::sim {
 

@@ -2,7 +2,7 @@
 // releases and re-acquires the mutex without extra scheduling points).
 #pragma once
 
-#include "drpc/rt/sim/state.h"
+#include "drpc/rt/internal/sim_state.h"
 #include "sim/sched/scheduler.h"
 
 namespace drpc::rt::detail {

@@ -1,4 +1,5 @@
 // OS backend state behind the rt types: the standard library's primitives.
+// Internal: included by rt/backend.h (docs/rt.md, "Two backends, one API").
 #pragma once
 
 #include <atomic>

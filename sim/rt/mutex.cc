@@ -3,7 +3,7 @@
 #include <string>
 
 #include "drpc/base/check.h"
-#include "drpc/rt/sim/mutex_internal.h"
+#include "sim/rt/mutex_internal.h"
 #include "sim/sched/scheduler.h"
 
 namespace drpc::rt {
