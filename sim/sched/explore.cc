@@ -116,7 +116,6 @@ uint64_t CostCountingSource::Choose(const ChoiceRequest& request) {
   const uint64_t value = inner_.Choose(request);
   if (inner_.diverged()) ReportDivergence(inner_.divergence());
   if (value != 0) {
-    ++nonzero_;
     const ChoiceCost cost = CostOf(request);
     preemptions_ += cost == ChoiceCost::kPreemption;
     world_ += cost == ChoiceCost::kWorld;

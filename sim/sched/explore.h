@@ -55,14 +55,12 @@ class CostCountingSource final : public DecisionSource {
   uint64_t Choose(const ChoiceRequest& request) override;
 
   uint64_t preemptions() const { return preemptions_; }
-  uint64_t world_choices() const { return world_; }      // non-zero kWorld choices
-  uint64_t nonzero_choices() const { return nonzero_; }  // all non-zero choices
+  uint64_t world_choices() const { return world_; }  // non-zero kWorld choices
 
  private:
   DecisionSource& inner_;
   uint64_t preemptions_ = 0;
   uint64_t world_ = 0;
-  uint64_t nonzero_ = 0;
 };
 
 struct ExploreOptions {

@@ -17,7 +17,6 @@ class RecordingSource final : public DecisionSource {
   uint64_t Choose(const ChoiceRequest& request) override;
 
   const ChoiceLog& log() const { return log_; }
-  ChoiceLog TakeLog() { return std::move(log_); }
 
  private:
   DecisionSource& inner_;

@@ -57,7 +57,6 @@ class StackPool {
   // byte, and failing sweeps quarantine many stacks).
   void Quarantine(const FiberStack& stack, const void* live_from);
 
-  size_t free_count() const { return free_.size(); }
   uint64_t mapped_total() const { return mapped_total_; }
   // Stacks quarantined by every pool of the process.
   static uint64_t QuarantinedTotal();

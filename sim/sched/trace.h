@@ -111,7 +111,6 @@ class Trace {
 
   uint64_t hash() const { return hash_; }
   uint64_t count() const { return count_; }
-  bool keeps_all() const { return keep_all_; }
   const std::vector<TraceEvent>& all() const { return all_; }
   // The most recent events, oldest first.
   std::vector<TraceEvent> Tail() const;

@@ -38,7 +38,6 @@ class Buffer {
   size_t capacity() const { return capacity_; }
   bool empty() const { return size_ == 0; }
   Bytes view() const { return Bytes(data_.get(), size_); }
-  MutableBytes mutable_view() { return MutableBytes(data_.get(), size_); }
 
   void clear() { size_ = 0; }
 

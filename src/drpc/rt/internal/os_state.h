@@ -29,7 +29,6 @@ struct CondVarState {
 };
 
 struct TaskState {
-  std::thread thread;
   uint64_t id = 0;
   std::string name;  // kept for the report if the handle is dropped unjoined
 };
