@@ -1,7 +1,13 @@
-// Buffer: an owned, growable byte array that does not zero bytes it grows
-// into (std::vector<uint8_t> does, which costs on every large message).
-// Move-only; copy explicitly with Clone(). Capacity is kept by clear(), so a
-// reused Buffer stops allocating once it reached its high-water mark.
+// drpc::Buffer: an owned, growable, move-only byte array that does not zero
+// the bytes it grows into.
+//
+//   Buffer out;
+//   out.Append(AsBytes("header"));
+//   uint8_t* body = out.Extend(n);  // n uninitialised bytes to fill
+//   Send(out.view());
+//   out.clear();                    // keeps the capacity for the next message
+//
+// Copy explicitly with Clone(). Why not std::vector<uint8_t>: docs/base.md.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,9 @@
-// Byte views. Library APIs take `Bytes` (read-only) and `MutableBytes`.
+// Byte views: library APIs take `Bytes` (read-only) and `MutableBytes`.
+//
+//   Bytes b = AsBytes("hello");
+//   std::string s = ToString(b);
+//
+// See docs/base.md.
 #pragma once
 
 #include <cstddef>

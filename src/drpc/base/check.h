@@ -1,9 +1,11 @@
-// Invariant checks that stay on in every build (TigerBeetle style): a broken
-// invariant is a bug, never an expected error, so it stops the program (or, in
-// the simulator, fails the run with a replay line) instead of limping on.
+// Invariant checks that stay on in every build: a broken invariant is a bug,
+// never an expected error, so it stops the program (in the simulator: fails
+// the run with a replay line) instead of limping on.
 //
-//   DRPC_ASSERT(cond, "message")      always compiled
-//   DRPC_CHECKED_ASSERT(cond, "msg")   only in checked builds (DRPC_CHECKED=1)
+//   DRPC_ASSERT(n <= size_, "Buffer::Consume past the end");   // always
+//   DRPC_CHECKED_ASSERT(Balanced(), "ledger out of balance");  // checked builds
+//
+// See docs/base.md, "Invariants".
 #pragma once
 
 #include <string>

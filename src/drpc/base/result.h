@@ -1,4 +1,10 @@
-// Result<T>: a value or a non-ok Status (std::expected is C++23).
+// drpc::Result<T>: a value or a non-ok Status (std::expected is C++23).
+//
+//   Result<std::unique_ptr<rt::Transport>> t = rt::os::TcpConnect("127.0.0.1", 9090);
+//   if (!t.ok()) return t.status();
+//   Use(std::move(*t));
+//
+// See docs/base.md, "Errors".
 #pragma once
 
 #include <utility>

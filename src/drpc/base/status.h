@@ -1,10 +1,12 @@
-// Status: an error as a value. Every layer of drpc returns errors this way;
+// drpc::Status: an error as a value. Every layer returns errors this way;
 // nothing in the library throws for an expected failure.
 //
-// `kind` says what sort of failure it is (it mirrors the Go library's error
-// classes and sentinel errors, drpc-protocol.md §5.5), `code` is the opaque
-// application code carried by an Error packet (§1.9, 0 = none), and `message`
-// is the text a person reads.
+//   Status st = conn.Invoke(rpc, in, out);
+//   if (st.is(ErrorKind::kDeadlineExceeded)) Retry();
+//   else if (!st.ok()) return st;
+//
+// A Status has a kind (what sort of failure), a code (the application code an
+// Error packet carries, 0 = none) and a message. See docs/base.md, "Errors".
 #pragma once
 
 #include <cstdint>

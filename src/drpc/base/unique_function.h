@@ -1,12 +1,11 @@
-// UniqueFunction<R(Args...)>: a move-only callable wrapper (C++23 has
-// std::move_only_function). Used for task bodies, which often capture
-// move-only state such as a Buffer or a lease.
+// drpc::UniqueFunction<R(Args...)>: a move-only callable wrapper (C++23 has
+// std::move_only_function), for task bodies that capture move-only state.
 //
-// A callable of up to three pointers (most lambdas: a `this` and a couple
-// of references) is stored inline, so wrapping it allocates nothing; a
-// larger one, or one that may throw when moved, lives on the heap. Moving a
-// UniqueFunction therefore may move the callable itself: do not hand out
-// pointers into a wrapped callable's captures.
+//   UniqueFunction<void()> body = [buffer = std::move(buffer)] { Use(buffer); };
+//   rt::Task task = rt::spawn("worker", std::move(body));
+//
+// Small callables are stored inline, so moving a UniqueFunction may move the
+// callable: do not hand out pointers into its captures. See docs/base.md.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,9 @@
-// What a client says about one call.
+// rpc::CallOptions: what a client says about one call (metadata, deadline,
+// cancel token), meant for designated initializers.
+//
+//   conn.Invoke(rpc, in, out, {.deadline = rpc::DeadlineAfter(100ms), .cancel = token});
+//
+// See docs/rpc.md, "Conn".
 #pragma once
 
 #include <optional>
@@ -9,9 +14,8 @@
 
 namespace drpc::rpc {
 
-// Meant for designated initializers: conn.Invoke(rpc, in, out, {.deadline = d}).
-// (Every member has a `{}` initializer so that GCC 12 does not warn about
-// the members left out.)
+// Every member has a `{}` initializer so that GCC 12 does not warn about
+// the members left out of a designated initializer.
 struct CallOptions {
   // Outgoing metadata (metadata.h); nothing is sent for an empty map.
   Metadata metadata{};

@@ -1,21 +1,14 @@
-// CancelToken: the way an application cancels calls from another task, the
-// C++ stand-in for a Go context's cancel function.
+// rpc::CancelToken: cancels calls from another task (the stand-in for a Go
+// context's cancel function). Copies share one state and cancel together.
 //
 //   rpc::CancelToken token;
 //   rt::Task t = rt::spawn("canceler", [token] { rt::sleep_for(10ms); token.Cancel(); });
-//   Status st = conn.Invoke(rpc, in, out, {.cancel = token});   // kCanceled
+//   Status st = conn.Invoke(rpc, in, out, {.cancel = token});  // kCanceled
 //
-// A token is a shared handle: copies cancel together. Cancel(err) sets it
-// once (the first error wins) and cancels every call using it, now or
-// later: each such call's stream is soft-canceled (a Cancel frame to the
-// server, whose handler then sees kCanceled; the connection and the other
-// calls on it are untouched), and the call returns `err`. A call started
-// with an already canceled token fails at once without touching the wire.
-//
-// No task per call watches the token: a call registers a callback
-// (OnCancel) for its lifetime, and Cancel runs the callbacks on the
-// canceling task. Registration::Reset waits for its callback if Cancel is
-// running it, so after Reset the callback never runs again.
+// Canceling soft-cancels the stream of every call using the token, now or
+// later; the connection and its other calls are untouched. A call started
+// with a canceled token fails at once without touching the wire. How the
+// callbacks run: docs/rpc.md, "Cancellation".
 #pragma once
 
 #include <cstdint>

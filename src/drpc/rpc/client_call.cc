@@ -1,4 +1,4 @@
-#include "drpc/rpc/client_call.h"
+#include "drpc/rpc/internal/client_call.h"
 
 #include <utility>
 

@@ -1,34 +1,26 @@
-// ClientStream<Out, In, C>: the client's side of a streaming call
-// (client-, server- or bidi-streaming), made by Conn::NewStream.
+// rpc::ClientStream<Out, In, C>: the client side of a client-, server- or
+// bidi-streaming call, made by Conn::NewStream.
 //
 //   auto s = conn.NewStream<Req, Resp>("/pkg.Svc/Chat", {.cancel = token});
 //   if (!s.ok()) return s.status();
-//   s->Send(req);  s->CloseSend();
+//   s->Send(req);
+//   s->CloseSend();
 //   Resp resp;
 //   Status st;
 //   while ((st = s->Recv(resp)).ok()) Use(resp);
-//   if (!st.is(ErrorKind::kEof)) return st;     // the call's real status
+//   if (!st.is(ErrorKind::kEof)) return st;  // the call's real status
 //
-// Semantics are the stream's (drpc-protocol.md §2.4), like gRPC's:
-//   * Send returns EOF once the call ended (canceled, the server's error,
-//     the connection died); Recv returns the real status.
-//   * Recv returns the server's messages in order, then EOF after the
-//     server's CloseSend (success) or the error that ended the call: a
-//     server error (kRemote with its code), kCanceled (this call's token,
-//     Cancel), kDeadlineExceeded, or the connection's error.
-//   * Close ends the call; it sends Close unless the stream already ended.
-//     The destructor calls it. A stream must be closed (or destroyed) for
-//     its slot on the connection to be freed.
-// Send, CloseSend and Close may be called from one task while another
-// receives.
+// Send returns EOF once the call ended; Recv then returns the real status
+// (drpc-protocol.md §2.4, as in gRPC). Send, CloseSend and Close may be called
+// from one task while another receives. See docs/rpc.md, "Conn".
 #pragma once
 
 #include <utility>
 
 #include "drpc/base/status.h"
 #include "drpc/manager/manager.h"
-#include "drpc/rpc/client_call.h"
 #include "drpc/rpc/codec/codec.h"
+#include "drpc/rpc/internal/client_call.h"
 #include "drpc/stream/stream.h"
 
 namespace drpc::rpc {
@@ -46,6 +38,9 @@ class ClientStream {
   Status Send(const Out& msg) { return call_.stream().MsgSend(msg, codec_); }
   // No more messages from the client; the server's Recv returns EOF.
   Status CloseSend() { return call_.stream().CloseSend(); }
+  // The server's messages in order, then EOF after its CloseSend, or the
+  // error that ended the call (kRemote with the server's code, kCanceled,
+  // kDeadlineExceeded, the connection's error).
   Status Recv(In& msg) { return call_.stream().MsgRecv(msg, codec_); }
 
   // Client streaming: CloseSend, then the one reply (or the call's error).
@@ -55,7 +50,9 @@ class ClientStream {
     return Recv(reply);
   }
 
-  // Ends the call; see the header comment.
+  // Ends the call, sending Close unless the stream already ended. The
+  // destructor calls it; the call's slot on the connection is freed only
+  // then.
   Status Close() { return call_.Finish(); }
   // Soft-cancels this call only (a Cancel frame; the server's handler sees
   // kCanceled): later receives return `err` once queued messages are read.

@@ -1,10 +1,7 @@
-// Conn: the client side of one connection (drpc-protocol.md §5.1). Any
-// number of tasks may make calls on one Conn at the same time; each call
-// has its own stream, so concurrent unary calls really run concurrently
-// (no connection-wide lock is held across a round trip, unlike the Go
-// fork's Invoke, §4.10) and canceling one call cancels only its stream.
+// rpc::Conn: the client side of one connection. Any number of tasks may
+// call on one Conn at once; each call has its own stream.
 //
-//   rpc::Conn conn(std::move(transport));            // a TCP or sim transport
+//   rpc::Conn conn(std::move(transport));  // a TCP or simulated transport
 //   EchoReply reply;
 //   Status st = conn.Invoke("/echo.Echo/Say", request, reply,
 //                           {.metadata = {{"who", "me"}},
@@ -12,30 +9,7 @@
 //   auto chat = conn.NewStream<ChatIn, ChatOut>("/chat.Chat/Talk");
 //   conn.Close();
 //
-// Invoke follows §5.1: open a stream (with the call's deadline), write
-// InvokeMetadata + Invoke, the request Message and CloseSend (one
-// submission to the connection's writer, so one transport write: see
-// Stream::InvokeAndSend), then receive the reply, and always Close the
-// stream. Its result:
-//   ok                  the reply is in `out`;
-//   kRemote + code      the handler's error, with its code and text;
-//   kCanceled           the call's CancelToken was canceled;
-//   kDeadlineExceeded   the call's deadline passed;
-//   kEof                the server ended the call without a reply;
-//   kClosed/kConnection the connection is closed or failed (ToGrpcCode:
-//                       Unavailable);
-//   a codec error       marshaling the request or parsing the reply failed.
-// A call whose reply arrived succeeds even if the final Close cannot be
-// written any more (Go would report that Close's error).
-//
-// Codecs (codec/codec.h): protobuf messages and std::string/Buffer need
-// none named; any other type passes a codec object as the last argument.
-// Marshaling uses the call's stream's reused buffer.
-//
-// Close (or the destructor) terminates the connection: calls in flight
-// fail with the connection's error, every stream finishes and every task
-// of the connection is joined before it returns. It may be called from any
-// task, more than once.
+// How a call runs and how Close ends the calls in flight: docs/rpc.md, "Conn".
 #pragma once
 
 #include <memory>
@@ -47,9 +21,9 @@
 #include "drpc/manager/manager.h"
 #include "drpc/manager/options.h"
 #include "drpc/rpc/call_options.h"
-#include "drpc/rpc/client_call.h"
 #include "drpc/rpc/client_stream.h"
 #include "drpc/rpc/codec/codec.h"
+#include "drpc/rpc/internal/client_call.h"
 #include "drpc/rt/signal.h"
 #include "drpc/rt/transport.h"
 
@@ -68,7 +42,12 @@ class Conn {
   Conn& operator=(Conn&& other) noexcept;  // closes this connection first
   ~Conn();                                 // Close()
 
-  // A unary call; see the header comment.
+  // A unary call. Returns ok with the reply in `out`; kRemote with the
+  // handler's code and text; kCanceled (the call's CancelToken);
+  // kDeadlineExceeded; kEof (the server ended the call without a reply);
+  // kClosed or kConnection (the connection is gone); or a codec's error.
+  // Protobuf messages, std::string and Buffer need no codec named; any
+  // other type passes one as the last argument (codec/codec.h).
   template <class Req, class Resp, class C = DefaultCodec<Req>>
   requires Codec<C, Req> && Codec<C, Resp> Status Invoke(std::string_view rpc, const Req& in,
                                                          Resp& out, const CallOptions& options = {},
@@ -92,8 +71,10 @@ class Conn {
     return ClientStream<Out, In, C>(std::move(*call), std::move(codec));
   }
 
-  // Terminates the connection and waits for it; returns the transport's
-  // close error. Idempotent.
+  // Terminates the connection: calls in flight fail with the connection's
+  // error, and every task of the connection is joined before it returns.
+  // Returns the transport's close error. Callable from any task, more than
+  // once; the destructor calls it.
   Status Close();
   // Set once the connection is terminating (closed here, by the peer, or
   // broken), with the connection's error.

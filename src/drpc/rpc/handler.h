@@ -1,4 +1,16 @@
-// The server's view of one call, and what handles calls.
+// rpc::Handler handles calls; rpc::ServerCall is what a handler knows about
+// its call. Most servers register typed handlers on a Mux (mux.h), which is
+// a Handler.
+//
+//   class Echo final : public rpc::Handler {
+//     Status HandleRPC(rpc::ServerCall& call) const override {
+//       Buffer msg;
+//       if (Status st = call.stream().MsgRecv(msg, rpc::BytesCodec{}); !st.ok()) return st;
+//       return call.stream().MsgSend(msg, rpc::BytesCodec{});
+//     }
+//   };
+//
+// See docs/rpc.md, "Server".
 #pragma once
 
 #include <string>

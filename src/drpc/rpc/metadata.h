@@ -1,15 +1,11 @@
-// Invoke metadata (drpc-protocol.md §5.6, §1.10): a string -> string map
-// that travels once per call, before the Invoke.
+// rpc::Metadata: the string -> string map a client sends once per call,
+// before the Invoke (drpc-protocol.md §5.6, §1.10).
 //
-//   * Outgoing (client): CallOptions::metadata. Sent in an InvokeMetadata
-//     packet only if not empty, atomically with the Invoke. Encoded sorted
-//     by key (the map's order) so the bytes are deterministic; empty keys
-//     and values are sent as they are.
-//   * Incoming (server): ServerCall::metadata(), exactly the map the client
-//     sent (a peer's duplicate key keeps its last value). The decoder is as
-//     strict as Go's; a malformed packet kills the connection.
-// There are no multi-valued keys (a gRPC-compatible peer sends only the
-// first value of each).
+//   conn.Invoke(rpc, in, out, {.metadata = {{"who", "me"}}});      // client
+//   std::optional<std::string_view> who = rpc::Lookup(call.metadata(), "who");  // handler
+//
+// Nothing is sent for an empty map; keys are unique (no multi-valued keys).
+// Encoding and strictness: docs/rpc.md, "Metadata".
 #pragma once
 
 #include <optional>

@@ -1,48 +1,17 @@
-// Server: serves calls from connections (drpc-protocol.md §5.2).
+// rpc::Server: serves the calls of every connection a listener accepts, each
+// call's handler on a task of its own, and stops gracefully.
 //
-//   rpc::Mux mux;  ...register...
+//   rpc::Mux mux;
+//   mux.RegisterUnary<EchoRequest, EchoReply>("/echo.Echo/Say", Say);
 //   rpc::Server server(mux);
 //   auto listener = rt::os::TcpListener::Listen("127.0.0.1", 0);
 //   rt::Task serving = rt::spawn("serve", [&] { (void)server.Serve(**listener); });
 //   ...
-//   server.Stop(std::chrono::seconds(5));   // graceful; joins everything
+//   server.Stop(std::chrono::seconds(5));  // graceful; joins every task
 //   serving.join();
 //
-// Tasks. Serve runs the accept loop on the calling task. Each accepted
-// connection gets a Server manager (its reader, writer and deadline tasks),
-// a supervising task, and workers: a worker waits for the connection's
-// next call (NewServerStream) and runs its handler on its own task, and it
-// starts another worker first if no other one is waiting, so a call never
-// waits for another's handler (the effect of Go's task per call). Workers
-// are reused from call to call (a free worker with two others already
-// waiting exits), so a connection serving one call at a time runs two
-// workers and starts no task per call, and the manager's reader hands each
-// call straight to a waiting worker. (The OS backend's rt::spawn reuses
-// idle threads too, so growing the workers for a burst is cheap.) When a
-// handler returns, its Status ends the call: ok -> CloseSend, an error ->
-// SendError (its code and text). When the connection ends (the client hung
-// up, a protocol error, Stop), its streams are canceled (handlers see
-// kCanceled), the workers exit, the supervisor joins them and closes the
-// manager.
-//
-// Accept errors: a temporary one (rt::IsTemporaryAcceptError) is retried
-// after a back-off that doubles from accept_backoff_initial up to
-// accept_backoff_max and is cut short by Stop; any other error ends Serve,
-// which returns it (the connections already accepted go on until Stop).
-//
-// Stop(grace), graceful shutdown:
-//   1. stop accepting: every listener a Serve is using is closed; Serve
-//      returns ok. New calls on existing connections are refused with an
-//      Error (code kUnavailableCode = 14, "drpc: server is stopping").
-//   2. let the calls in flight finish, until `grace` has passed;
-//   3. cancel the calls still running (soft cancel: their clients get
-//      kCanceled, their handlers' stream operations return kCanceled);
-//   4. close every connection and wait until every handler task,
-//      connection task, ServeOne and Serve has returned. A handler that
-//      ignores cancellation (never touches its stream, never checks
-//      done()) holds Stop up until it returns.
-// Stop may be called from any task but a handler's, more than once; every
-// call returns after the first one finished. The destructor calls Stop(0).
+// Tasks per connection, accept errors and the steps of Stop: docs/rpc.md,
+// "Server".
 #pragma once
 
 #include <chrono>
@@ -128,7 +97,12 @@ class Server {
   // Stop). After Stop it closes `transport` and returns kClosed at once.
   Status ServeOne(std::unique_ptr<rt::Transport> transport);
 
-  // Graceful shutdown; see the header comment.
+  // Graceful shutdown: stops accepting and refuses new calls (code
+  // kUnavailableCode), lets calls in flight run for `grace`, cancels the
+  // rest, closes every connection and joins every task. A handler that
+  // ignores cancellation holds Stop up until it returns. Callable from any
+  // task but a handler's, more than once; every call returns after the
+  // first one finished. See docs/rpc.md, "Server".
   void Stop(rt::Duration grace);
 
   // Set once Stop has begun and every connection refuses new calls.

@@ -1,12 +1,18 @@
-// Typed views of a server call's stream, for the streaming handler shapes
-// of Mux (mux.h). Each is a thin wrapper: Recv is MsgRecv, Send is MsgSend,
-// with the registration's codec.
-//   ServerReader<Req, C>            client streaming: the client's messages
-//   ServerWriter<Resp, C>           server streaming: send any number
-//   ServerReaderWriter<Req, Resp, C> bidi: both
-// Recv returns EOF after the client's CloseSend, or the error that ended
-// the call (kCanceled when the client canceled). Send returns EOF once the
-// call ended (the handler should then return).
+// Typed views of a server call's stream, for Mux's streaming handlers:
+//   ServerReader<Req, C>              client streaming: the client's messages
+//   ServerWriter<Resp, C>             server streaming: send any number
+//   ServerReaderWriter<Req, Resp, C>  bidi: both
+//
+//   Status Sum(rpc::ServerCall&, rpc::ServerReader<Num>& in, Total& out) {  // RegisterClientStream
+//     Num n;
+//     Status st;
+//     while ((st = in.Recv(n)).ok()) out.set_value(out.value() + n.value());
+//     return st.is(ErrorKind::kEof) ? OkStatus() : st;
+//   }
+//
+// Recv returns EOF after the client's CloseSend, or the error that ended the
+// call (kCanceled when the client canceled). Send returns EOF once the call
+// ended; the handler should then return. See docs/rpc.md, "Server".
 #pragma once
 
 #include "drpc/base/status.h"

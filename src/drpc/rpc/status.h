@@ -1,35 +1,13 @@
-// Error codes of the RPC layer (drpc-protocol.md §5.5, §1.9, §2.4).
+// RPC error codes: WithCode attaches an application code to a Status, and
+// ToGrpcCode reads any Status as a gRPC code.
 //
-// A drpc::Status is already what Go's drpcerr gives an error: a class (its
-// ErrorKind), an opaque application code (0 = none) and a text. On the wire:
-//   * a handler's non-ok Status goes to the client as an Error packet with
-//     status.code() and status.message() (the text exactly, no class);
-//   * the client gets it back as ErrorKind::kRemote with that code and text.
-//   * Codes are opaque u64s; only Unimplemented (12) is named by drpc. This
-//     layer uses gRPC's numbering when it picks a code itself (a server that
-//     is stopping refuses new calls with kUnavailableCode), so a peer can
-//     read our codes as gRPC codes.
+//   return rpc::WithCode(InvalidArgumentError("empty name"), rpc::GrpcCode::kInvalidArgument);
+//   ...
+//   if (rpc::ToGrpcCode(st) == rpc::GrpcCode::kUnavailable) Reconnect();
 //
-// ToGrpcCode is the fork's ToRPCErr (§2.4) as a code:
-//   ok                              -> kOk
-//   kEof                            -> kUnknown: EOF is the normal end of a
-//                                      stream, not a status; Go leaves io.EOF
-//                                      unchanged and gRPC's status.Code of it
-//                                      is Unknown. Test for EOF first.
-//   kCanceled                       -> kCanceled (1)
-//   kDeadlineExceeded               -> kDeadlineExceeded (4)
-//   kUnexpectedEof                  -> kInternal (13)
-//   kClosed, kConnection            -> kUnavailable (14)
-//   kRemote with a code in 1..16    -> that code (the peer chose a gRPC code:
-//                                      WithCode, generated Unimplemented stubs)
-//   kRemote otherwise               -> kUnknown (2)
-//   kMessageSize, kResourceExhausted-> kResourceExhausted (8)
-//   kInvalidArgument                -> kInvalidArgument (3)
-//   kProtocol, kInternal            -> kInternal (13)
-//   kDrpc                           -> kUnknown (2)
-// Differences from Go, on purpose: Go maps every error that is not already a
-// gRPC status to Unknown, including a remote error that carries a code, and
-// protocol/internal errors; here those keep their meaning.
+// A handler's Status travels as an Error packet (its code and text); the
+// client gets kRemote with them. The full mapping and where it differs from
+// Go: docs/rpc.md, "Status codes".
 #pragma once
 
 #include <cstdint>
@@ -86,7 +64,9 @@ inline uint64_t ErrorCode(const Status& err) { return err.code(); }
 // generated stubs: text "Unimplemented", code 12).
 Status UnimplementedError(std::string message = "Unimplemented");
 
-// See the header comment.
+// The gRPC code of `err` (the fork's ToRPCErr): kRemote keeps a code in
+// 1..16, the local kinds map to their gRPC meaning, kEof is kUnknown (test
+// for EOF first). Table: docs/rpc.md, "Status codes".
 GrpcCode ToGrpcCode(const Status& err);
 
 }  // namespace drpc::rpc

@@ -1,6 +1,12 @@
-// rt::Atomic<T>: the few flags and counters shared between tasks without a
-// lock. Sequentially consistent. In the simulator each access is a
-// scheduling point, so races between a check and a later act are explored.
+// rt::Atomic<T>: a flag or counter shared between tasks without a lock.
+// Sequentially consistent; in the simulator each access is a scheduling
+// point, so races between a check and a later act are explored.
+//
+//   rt::Atomic<bool> stopping{false, "server.stopping"};
+//   stopping.store(true);
+//   if (stopping.load()) return;
+//
+// See docs/rt.md.
 #pragma once
 
 #include <type_traits>

@@ -1,10 +1,12 @@
-// rt::CondVar: a condition variable over rt::Mutex, mirroring
+// rt::CondVar: a condition variable over rt::Mutex, like
 // std::condition_variable. Every wait names its site with a `label` (a string
-// literal) so that a deadlock report says where each task is stuck.
+// literal), so a deadlock report says where each task is stuck.
 //
-// In the simulator, notify_one wakes a waiter chosen by the decision source,
-// so code that relies on FIFO wakeups, or on notify_one reaching the "right"
-// kind of waiter, fails there.
+//   rt::Lock lock(mu_);
+//   cv_.wait(lock, [&] { return !queue_.empty(); }, "queue.pop");
+//
+// In the simulator notify_one wakes a waiter the decision source picks, so
+// code that relies on FIFO wake-ups fails there. See docs/rt.md.
 #pragma once
 
 #include "drpc/rt/backend.h"

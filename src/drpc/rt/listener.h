@@ -1,12 +1,11 @@
 // rt::Listener: where a server gets its connections (a TCP listening socket,
-// or the simulator's in-memory listener). The RPC server's accept loop is
-// written against this, so the same server runs on both backends.
+// or the simulator's in-memory listener), so one server runs on both
+// backends.
 //
-// What Accept's errors mean to a caller (the server's accept loop):
-//   kResourceExhausted  temporary (out of descriptors, buffers or memory):
-//                       back off and retry (IsTemporaryAcceptError);
-//   kClosed             the listener was closed (Close, here or elsewhere);
-//   anything else       the listener is broken: stop accepting.
+//   Result<std::unique_ptr<rt::Transport>> t = listener.Accept();
+//   if (!t.ok() && rt::IsTemporaryAcceptError(t.status())) BackOff();
+//
+// See docs/rt.md, "Transports".
 #pragma once
 
 #include <memory>
@@ -21,8 +20,10 @@ class Listener {
  public:
   virtual ~Listener() = default;
 
-  // Blocks until a peer connects and returns its connection, or fails (see
-  // the header comment).
+  // Blocks until a peer connects and returns its connection, or fails:
+  // kResourceExhausted is temporary (out of descriptors, buffers or memory:
+  // back off and retry); kClosed means the listener was closed; anything
+  // else means it is broken.
   virtual Result<std::unique_ptr<Transport>> Accept() = 0;
   // Idempotent. Wakes a pending Accept, which then fails with kClosed, as
   // does every later one. Never blocks for long and never calls back into

@@ -1,7 +1,12 @@
-// rt::Mutex: a mutual-exclusion lock that mirrors std::mutex (it is a
-// Lockable, so std::unique_lock and std::lock_guard work). In the simulator
-// every lock and unlock is a scheduling point and a blocked lock parks the
-// task, so lock-order deadlocks are found and reported by name.
+// rt::Mutex: a mutual-exclusion lock like std::mutex (a Lockable, so
+// std::unique_lock and std::lock_guard work). `name` (a string literal) shows
+// in traces and deadlock reports.
+//
+//   rt::Mutex mu_{"table.mu"};
+//   rt::LockGuard guard(mu_);
+//
+// In the simulator every lock and unlock is a scheduling point, so lock-order
+// deadlocks are found and reported by name. See docs/rt.md.
 #pragma once
 
 #include <mutex>  // std::unique_lock, std::lock_guard

@@ -1,5 +1,11 @@
-// The runtime seam. Library code reaches locks, waits, tasks, time and bytes
+// The runtime seam: library code reaches locks, waits, tasks, time and bytes
 // of I/O only through these headers (architecture.md, "Layers").
+//
+//   #include "drpc/rt/rt.h"
+//   rt::Task t = rt::spawn("worker", [&] { rt::LockGuard g(mu); ++n; });
+//   t.join();
+//
+// See docs/rt.md.
 #pragma once
 
 #include "drpc/rt/atomic.h"

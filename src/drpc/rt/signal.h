@@ -1,11 +1,12 @@
-// rt::Signal: set once, remembers the first error, can be tested without
-// blocking and waited on (drpcsignal.Signal, drpc-protocol.md §5.7). Streams
-// use five of them for their state machine; the manager uses a few more.
+// rt::Signal: set once with an error (ok allowed), tested without blocking,
+// waited on (drpcsignal.Signal, drpc-protocol.md §5.7).
 //
-// Written once over rt::Mutex and rt::CondVar, so it behaves the same way in
-// both backends and every set and wait is a scheduling point in the
-// simulator. A Signal must outlive every wait on it that is in progress
-// (wait_any unsubscribes after it wakes).
+//   rt::Signal done{"call.done"};
+//   done.set(CanceledError());          // the first set wins
+//   size_t i = rt::wait_any({&done, &other}, "call.wait");
+//
+// Works the same in both backends. A Signal must outlive every wait on it in
+// progress. See docs/rt.md.
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,11 @@
 // rt::Task: a named concurrent task (an OS thread, or a fiber in the
 // simulator). A task must be joined before its handle is destroyed; leaving
 // one running is a bug the destructor reports.
+//
+//   rt::Task worker = rt::spawn("worker", [&] { Work(); });
+//   worker.join();
+//
+// See docs/rt.md.
 #pragma once
 
 #include <cstdint>

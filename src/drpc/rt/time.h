@@ -1,5 +1,10 @@
 // The runtime clock: steady wall time in the OS backend, virtual time in the
 // simulator (starts at 0, advances only when no task can run).
+//
+//   rt::TimePoint deadline = rt::now() + std::chrono::milliseconds(100);
+//   rt::sleep_until(deadline);
+//
+// See docs/rt.md.
 #pragma once
 
 #include <chrono>

@@ -1,7 +1,13 @@
 // rt::Transport: a reliable, ordered byte stream (TCP, a socketpair, or the
-// simulator's in-memory pipe). Errors are values; EOF (the peer closed in
-// order) is ErrorKind::kEof, a reset or a local close is ErrorKind::kClosed,
-// anything else ErrorKind::kConnection.
+// simulator's in-memory pipe). Errors are values: EOF (the peer closed in
+// order) is kEof, a reset or a local close is kClosed, anything else
+// kConnection.
+//
+//   rt::ReadResult r = transport.Read(buffer);
+//   Use(buffer.first(r.n));  // bytes come before the error
+//   if (!r.err.ok()) return r.err;
+//
+// See docs/rt.md, "Transports".
 #pragma once
 
 #include <cstddef>
@@ -47,10 +53,7 @@ class Transport {
   virtual Status Close() = 0;
   // Half-close: this end will write no more (the peer reads what was sent,
   // then EOF) but may still read (TCP's shutdown(SHUT_WR)). Writes after it
-  // fail. Close still has to be called. Used for a lingering close: send
-  // the last bytes, then read until the peer's EOF, so that the peer is not
-  // reset while it still has something to say (rpc/server.h, Stop). The
-  // default closes both ways.
+  // fail. Close still has to be called. The default closes both ways.
   virtual Status CloseWrite() { return Close(); }
 };
 

@@ -1,28 +1,13 @@
-// PacketAssembler: joins one stream's frames into packets with the fork's
-// rules (drpc-protocol.md §1.7), checked in this order:
-//   1. a frame for another stream id          -> ProtocolError "frame stream mismatch"
-//   2. a message id below the expected one    -> ProtocolError "message id monotonicity
-//      (expected starts at 1, so id 0 is never    violation"
-//      accepted)
-//   3. a higher id, or any id when no packet is being assembled, starts a new
-//      packet; an unfinished one is dropped silently (reported in
-//      AssembleStep::dropped*, for flow control); gaps are fine (1 -> 5)
-//   4. the same id with another kind mid-packet -> ProtocolError "frame kind
-//                                                  changed mid-packet"
-//   5. the data is appended; kind and control come from this frame
-//   6. on done the packet is complete; the expected id becomes id + 1, so a
-//      finished id can never be replayed.
-// Beyond the Go seed era, a packet's joined data is bounded by
-// max_packet_size: going over fails with ErrorKind::kMessageSize "packet
-// exceeds N bytes", and the buffer never grows past that bound.
+// wire::PacketAssembler: joins one stream's frames into packets with the
+// fork's rules (drpc-protocol.md §1.7), bounded by max_packet_size.
 //
-// Every error is final: the caller fails the stream or the connection, and
-// later Append calls return the same error.
+//   PacketAssembler assembler(stream_id);
+//   Result<AssembleStep> step = assembler.Append(frame);
+//   if (!step.ok()) return Fail(step.status());  // final: the stream or connection fails
+//   if (step->packet) Deliver(*step->packet);   // valid until the next Append
 //
-// Lifetimes: a completed packet's data is valid until the next Append or
-// Reset, and never longer than the data of the frame that completed it,
-// because a packet of one frame is handed out without a copy (it aliases that
-// frame's data). Not thread-safe; one per stream.
+// Not thread-safe; one per stream. The rules, in the order they are checked,
+// and the lifetime of a packet's data: docs/wire.md, "Packet assembler".
 #pragma once
 
 #include <cstddef>
@@ -62,6 +47,10 @@ class PacketAssembler {
   PacketAssembler(PacketAssembler&&) noexcept = default;
   PacketAssembler& operator=(PacketAssembler&&) noexcept = default;
 
+  // Checks `frame` against the rules and adds it. An error (ProtocolError, or
+  // kMessageSize past max_packet_size) is final: later calls return it. A
+  // completed packet's data is valid until the next Append or Reset, and
+  // never longer than the data of the frame that completed it.
   Result<AssembleStep> Append(const Frame& frame);
 
   // Drops an unfinished packet and returns how many bytes it held. Keeps the

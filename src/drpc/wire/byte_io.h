@@ -1,6 +1,12 @@
-// The byte stream seams of the wire layer. `wire` must not depend on `rt`, so
-// the reader and writer talk to these two small interfaces; the manager adapts
-// its rt::Transport to them, tests and benchmarks use memory_io.h.
+// wire::ByteSource and wire::ByteSink: the byte streams the frame reader and
+// writer talk to. `wire` does not depend on `rt`; the manager adapts its
+// rt::Transport to these, tests and benchmarks use memory_io.h.
+//
+//   class MySource final : public wire::ByteSource {
+//     SourceRead Read(MutableBytes buffer) override;  // bytes, then maybe an error
+//   };
+//
+// See docs/wire.md.
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,11 @@
 // The data of an Error packet (drpc-protocol.md §1.9): an 8-byte big-endian
 // code, then the error text exactly as sent. Code 0 means "no code".
+//
+//   Buffer data;
+//   EncodeErrorPayload(data, 14, "drpc: server is stopping");
+//   ErrorPayload e = DecodeErrorPayload(data.view());  // e.code == 14
+//
+// See docs/wire.md.
 #pragma once
 
 #include <cstddef>

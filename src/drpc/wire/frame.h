@@ -1,4 +1,4 @@
-// One DRPC frame and its byte layout (drpc-protocol.md §1.3):
+// wire::Frame: one DRPC frame, and its byte layout (drpc-protocol.md §1.3):
 //
 //   byte 0   header: bit 0 done, bits 1..6 kind, bit 7 control
 //   varint   stream id
@@ -6,9 +6,9 @@
 //   varint   data length L
 //   L bytes  data
 //
-// ParseFrame() reads from a byte span and never reads past it; malformed input
-// is reported, never trusted: a declared length is only compared with the bytes
-// that are present, nothing is allocated for it.
+// ParseFrame() reads from a byte span and never reads past it; a declared
+// length is only compared with the bytes present, nothing is allocated for
+// it. See docs/wire.md.
 #pragma once
 
 #include <algorithm>

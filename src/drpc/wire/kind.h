@@ -1,9 +1,10 @@
-// Packet kinds (drpc-protocol.md §1.4) and how a receiving stream treats a
-// kind it does not know (§1.5).
+// Packet kinds (drpc-protocol.md §1.4) and what a receiving stream does with
+// a kind it does not know (§1.5).
 //
-// Frames carry the kind as a raw 6-bit number (0..63) so that kinds this
-// version does not know survive parsing; only the stream layer decides what an
-// unknown kind means, with ClassifyKind().
+//   switch (ClassifyKind(packet.kind, packet.control)) { ... }  // handle, ignore or reject
+//
+// Frames carry the kind as a raw 6-bit number so that unknown kinds survive
+// parsing; only the stream layer decides what they mean. See docs/wire.md.
 #pragma once
 
 #include <cstdint>

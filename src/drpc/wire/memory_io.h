@@ -1,6 +1,11 @@
 // In-memory ByteSource and ByteSink: read frames out of a byte span, write
-// frames into a Buffer. Used by tests, properties, fuzz targets and benchmarks,
-// and by anything that has a whole byte stream at hand.
+// frames into a Buffer. For tests, properties, fuzz targets, benchmarks, and
+// anything that has a whole byte stream at hand.
+//
+//   SpanSource source(bytes, /*max_read=*/7);  // reads of at most 7 bytes
+//   FrameReader reader(source);
+//
+// See docs/wire.md.
 #pragma once
 
 #include <cstddef>

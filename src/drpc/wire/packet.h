@@ -1,6 +1,7 @@
-// A packet: the unit of meaning, sent as one or more frames that share
+// wire::Packet: the unit of meaning, sent as one or more frames that share
 // (stream id, message id, kind); its data is their data joined in order
-// (drpc-protocol.md §1.6).
+// (drpc-protocol.md §1.6). PacketAssembler makes them; FrameWriter sends
+// them. See docs/wire.md.
 #pragma once
 
 #include <algorithm>

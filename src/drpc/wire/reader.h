@@ -1,28 +1,16 @@
-// FrameReader: parses frames out of a ByteSource (fork semantics, §1.7: it
-// parses only, with no id checks; the per-stream PacketAssembler does those).
+// wire::FrameReader: parses frames out of a ByteSource (parsing only: the
+// per-stream PacketAssembler checks the ids, drpc-protocol.md §1.7).
 //
 //   FrameReader reader(source);
 //   for (;;) {
 //     Result<Frame> frame = reader.ReadFrame();
-//     if (!frame.ok()) break;            // kEof at a clean frame boundary
-//     Route(*frame);                     // frame->data valid until the next ReadFrame
+//     if (!frame.ok()) break;  // kEof at a clean frame boundary
+//     Route(*frame);           // frame->data valid until the next ReadFrame
 //   }
 //
-// Limits and errors (§1.8):
-//   - a frame whose declared data length exceeds max_frame_size is rejected as
-//     soon as its header is parsed, before any of its data is buffered
-//     (ProtocolError "data overflow: ...");
-//   - the buffer never holds more than MaxBufferCapacity(options) bytes: one
-//     maximal frame, its header and one read of read-ahead;
-//   - bytes returned together with a read error are used first; the error comes
-//     when no whole frame is left;
-//   - EOF at a frame boundary is ErrorKind::kEof; EOF inside a frame is
-//     ErrorKind::kUnexpectedEof; other source errors pass through unchanged;
-//   - 100 reads in a row that return neither bytes nor an error fail with an
-//     internal "no progress" error;
-//   - a malformed frame (over-long varint) is a ProtocolError.
-// Every error is final: later calls return it again without reading.
-// Not thread-safe; one task owns a reader.
+// Its memory is bounded by configuration (MaxBufferCapacity), whatever a
+// peer declares; every error is final. Not thread-safe. Limits and errors:
+// docs/wire.md, "Frame reader".
 #pragma once
 
 #include <cstddef>
@@ -55,7 +43,9 @@ class FrameReader {
   FrameReader& operator=(const FrameReader&) = delete;
 
   // The next frame. Its data aliases the reader's buffer and stays valid until
-  // the next ReadFrame call.
+  // the next ReadFrame call. Errors: kEof at a frame boundary, kUnexpectedEof
+  // inside a frame, a ProtocolError for a malformed or over-long frame, the
+  // source's own error otherwise (docs/wire.md, "Frame reader").
   Result<Frame> ReadFrame();
 
   // Bytes read from the source but not yet returned as frames.

@@ -1,9 +1,11 @@
 // How a packet's data is cut into frames (Go SplitN / SplitData, §1.6).
 //
+//   for (PacketSplitter split(packet, split_size); !split.finished();) Use(split.Next());
+//
 // `split_size` follows Go's int: 0 means the default of 64 KiB, a negative
 // value means never split, a positive value is the most data bytes per frame.
-// Every frame carries the packet's ids, kind and control bit; only the last
-// one has done set. An empty payload is still one frame (L = 0, done).
+// Only the last frame has done set; an empty payload is still one frame. See
+// docs/wire.md.
 #pragma once
 
 #include <cstddef>

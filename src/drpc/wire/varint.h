@@ -1,15 +1,11 @@
 // Unsigned LEB128 varints as the Go drpcwire package reads and writes them
-// (drpc-protocol.md §1.2): 7 bits per byte, low group first, high bit set when
-// more bytes follow.
+// (drpc-protocol.md §1.2).
 //
-// The decoder copies Go's edge cases on purpose, so both sides agree on every
-// byte string:
-//   - input that ends before the last byte is kNeedMore, not an error;
-//   - ten bytes that all carry the continuation bit are kTooLong;
-//   - a tenth byte without the continuation bit is accepted and any bits above
-//     bit 63 are dropped (ff x9 7f decodes to 2^64-1);
-//   - non-minimal forms (80 00 for 0) are accepted.
-// The encoder always writes the minimal form.
+//   AppendVarint(out, value);
+//   VarintParse p = ParseVarint(in);  // kOk with value and size, kNeedMore or kTooLong
+//
+// The encoder writes the minimal form; the decoder copies Go's edge cases so
+// both sides agree on every byte string (docs/wire.md, "Varints").
 #pragma once
 
 #include <bit>

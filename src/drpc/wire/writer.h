@@ -1,15 +1,13 @@
-// FrameWriter: a buffered frame writer over a ByteSink (Go drpcwire.Writer).
+// wire::FrameWriter: a buffered frame writer over a ByteSink (Go
+// drpcwire.Writer).
 //
-// Frames are appended to an internal buffer; once it holds buffer_size bytes
-// or more it is written to the sink in one Write. Flush() writes whatever is
-// buffered. With buffer_size 0 every frame is written at once. WritePacket
-// splits a packet into frames of at most split_size data bytes (split.h).
-// The buffer grows to hold the largest frame written, so its size is bounded
-// by buffer_size + the caller's largest frame.
+//   FrameWriter writer(sink, {.buffer_size = 4096});
+//   Status st = writer.WritePacket(packet);  // split into frames, buffered
+//   if (st.ok()) st = writer.Flush();
 //
-// A sink error is final: buffered bytes are dropped and every later call
-// returns the same error. Not thread-safe: the stream or the MuxWriter that
-// owns it serialises access.
+// A sink error is final. Not thread-safe: the stream or the MuxWriter that
+// owns it serialises access. Buffering and splitting: docs/wire.md,
+// "Frame writer".
 #pragma once
 
 #include <cstddef>

@@ -1,17 +1,16 @@
-// Codecs of the RPC layer (§5.4). A codec is any type with
+// Codecs: how messages become bytes. A codec is any type with
 //
 //   Status Marshal(const Msg& msg, Buffer& out) const;   // APPENDS to `out`
 //   Status Unmarshal(Bytes data, Msg& msg) const;
 //
-// (stream::Codec, stream/codec.h). Codecs are template parameters of the
-// calls and handlers, never virtual. Built in:
-//   ProtobufCodec  protobuf binary, for generated messages (protobuf_codec.h)
-//   BytesCodec     a message is its bytes (std::string or Buffer), for tests
-//                  and applications with their own encoding
-// DefaultCodec<Msg> picks one of them from the message type, so calls and
-// registrations need not name a codec:
-//   conn.Invoke("/echo.Echo/Say", request, reply);   // protobuf messages
-//   conn.Invoke("/raw.Blob/Put", std::string(...), reply_string);
+// (stream::Codec). Built in: ProtobufCodec (generated messages) and
+// BytesCodec (std::string or Buffer). DefaultCodec<Msg> picks one from the
+// message type, so most calls name none:
+//
+//   conn.Invoke("/echo.Echo/Say", request, reply);                  // protobuf
+//   conn.Invoke("/raw.Blob/Put", std::string("..."), reply_string);  // bytes
+//
+// See docs/rpc.md, "Codecs".
 #pragma once
 
 #include <string>

@@ -1,15 +1,11 @@
-// ProtobufCodec: protobuf binary encoding over libprotobuf (§5.4), for any
-// generated message type (full or lite).
+// rpc::ProtobufCodec: protobuf binary encoding for any generated message
+// type (full or lite). DefaultCodec picks it for protobuf messages.
 //
-//   Marshal    sizes the message once (ByteSizeLong), grows the stream's
-//              reused marshal buffer by that much and serializes straight
-//              into it (SerializeWithCachedSizesToArray): no temporary, and
-//              no allocation once the buffer is warm.
-//   Unmarshal  parses straight from the pooled receive buffer's view
-//              (ParseFromArray); the message copies what it keeps, nothing
-//              points into the view afterwards.
-// The functions are templates on the message type: generated classes are
-// `final`, so the calls devirtualize.
+//   Buffer out;
+//   Status st = rpc::ProtobufCodec{}.Marshal(request, out);
+//
+// Marshal serializes straight into the stream's reused buffer; Unmarshal
+// parses straight from the pooled receive buffer. See docs/rpc.md, "Codecs".
 #pragma once
 
 #include <google/protobuf/message_lite.h>

@@ -1,6 +1,11 @@
-// An in-process connected pair of transports (AF_UNIX stream sockets): what
-// one writes the other reads. For tests and benchmarks of the OS backend that
-// want real kernel sockets without the network.
+// rt::os::SocketPair: an in-process connected pair of transports (AF_UNIX
+// stream sockets), for OS-backend tests and benchmarks that want real kernel
+// sockets without the network.
+//
+//   Result<rt::os::TransportPair> pair = rt::os::SocketPair();
+//   pair->a->Write(AsBytes("hi"));  // pair->b reads it
+//
+// See docs/rt.md.
 #pragma once
 
 #include <memory>

@@ -1,14 +1,11 @@
 // rt::os::SocketTransport: an rt::Transport over a connected stream socket
 // (TCP or AF_UNIX). OS backend only.
 //
-// Thread safety: one Read and one Write (or TryWrite) may run at the same
-// time, in different threads (the socket is full duplex). Close and
-// CloseWrite may be called from any thread at any time and are idempotent.
-// Close shuts the socket down, which wakes a Read, Write (or both) blocked in
-// another thread; they and every later call then fail with
-// ErrorKind::kClosed. The descriptor itself is closed only by the
-// destructor, so a descriptor number is never reused while a blocked call
-// could still be using it.
+//   auto transport = std::make_unique<rt::os::SocketTransport>(fd, "127.0.0.1:4000");
+//
+// One Read and one Write (or TryWrite) may run at once in different threads;
+// Close and CloseWrite may be called from any thread at any time and wake
+// blocked calls. See docs/rt.md, "Transports".
 #pragma once
 
 #include <atomic>

@@ -1,39 +1,11 @@
-// rt::Task on OS threads, with a bounded cache of idle worker threads.
+// rt::Task on OS threads, with a bounded cache of idle worker threads: a
+// spawn hands its body to the most recently parked worker and starts a thread
+// only when none is idle. Why, what it costs and what a Task still promises:
+// docs/rt.md, "OS backend: tasks on a cache of idle threads".
 //
-// Why a cache: starting and joining a std::thread costs 50-60 us on the
-// project's machine (bench/rt_os, BM_StdThreadSpawnJoin), and the RPC server
-// starts a task per call. A worker thread that has finished a task body
-// parks in the cache for a while (kIdleTimeout); the next spawn hands its
-// body to the most recently parked worker (LIFO: its stack and caches are
-// warm) instead of creating a thread. Only when no worker is idle does spawn
-// create one. The semantics of a Task are unchanged:
-//   * join waits until the body has returned AND its captures have been
-//     destroyed (as a std::thread's callable is before its join returns);
-//     it does not wait for the thread, which lives on in the cache;
-//   * every task gets its own id (1, 2, ... in spawn order, never reused)
-//     and name; current_task() reports the task the thread runs now, and a
-//     thread between tasks is "idle worker" (id 0);
-//   * an exception escaping a body ends the program (std::terminate), as it
-//     does on a std::thread.
-// Measured (bench/rt_os, release preset, 2 shared cores): spawn + join of an
-// empty task 9 us against 64 us for a std::thread (ratio 0.14); 16 at once,
-// 9 us against 73 us per task (0.13). Before the cache rt::spawn cost the
-// same as a std::thread (56 us, ratio 0.98):
-//   build/rpc-release/bench/rt_os/bench_rt_os --benchmark_filter=Spawn
-// The cache is bounded (kMaxIdleWorkers); a worker that finds it full, or
-// idles longer than kIdleTimeout, exits. Workers are detached: nothing joins
-// a thread, only task bodies.
-//
-// The task handle (TaskState in state.h: a std::thread, the id, the name)
-// has no room for the shared job record, so handles find their job through
-// a registry keyed by task id (sharded: spawn and join take one short lock).
-// state.h's `thread` member stays unused.
-//
-// fork: a child process has none of its parent's threads, so a fork handler
-// empties the cache in the child (and holds every lock across the fork so
-// the child never inherits one locked). Jobs of the parent stay in the
-// registry: joining them in the child is as wrong as joining a parent's
-// std::thread there.
+// The task handle (TaskState in internal/os_state.h: the id and the name)
+// finds its job through a registry keyed by task id. A fork handler empties
+// the cache in the child and holds every lock across the fork.
 #include "drpc/rt/task.h"
 
 #include <pthread.h>

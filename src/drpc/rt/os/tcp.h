@@ -1,6 +1,11 @@
-// TCP for the OS backend: a listener and a dialer, both producing
-// rt::Transports (rt::os::SocketTransport) with TCP_NODELAY set, since drpc
-// writes whole frames and wants them on the wire at once.
+// TCP for the OS backend: a dialer and a listener, both producing
+// rt::Transports with TCP_NODELAY set (drpc writes whole frames and wants them
+// on the wire at once).
+//
+//   auto listener = rt::os::TcpListener::Listen("127.0.0.1", 0);
+//   auto client = rt::os::TcpConnect("127.0.0.1", (*listener)->Port());
+//
+// See docs/rt.md, "Transports".
 #pragma once
 
 #include <atomic>
