@@ -11,7 +11,7 @@
 
 #include <type_traits>
 
-#include "drpc/rt/backend.h"
+#include "drpc/rt/internal/backend.h"
 
 namespace drpc::rt {
 

@@ -9,7 +9,7 @@
 // code that relies on FIFO wake-ups fails there. See docs/rt.md.
 #pragma once
 
-#include "drpc/rt/backend.h"
+#include "drpc/rt/internal/backend.h"
 #include "drpc/rt/mutex.h"
 #include "drpc/rt/time.h"
 

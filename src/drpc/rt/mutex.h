@@ -11,7 +11,7 @@
 
 #include <mutex>  // std::unique_lock, std::lock_guard
 
-#include "drpc/rt/backend.h"
+#include "drpc/rt/internal/backend.h"
 
 namespace drpc::rt {
 

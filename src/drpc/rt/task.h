@@ -12,7 +12,7 @@
 #include <string>
 
 #include "drpc/base/unique_function.h"
-#include "drpc/rt/backend.h"
+#include "drpc/rt/internal/backend.h"
 
 namespace drpc::rt {
 

@@ -1,5 +1,6 @@
 // OS backend state behind the rt types: the standard library's primitives.
-// Internal: included by rt/backend.h (docs/rt.md, "Two backends, one API").
+// Internal: included by rt/internal/backend.h (docs/rt.md, "Two backends,
+// one API").
 #pragma once
 
 #include <atomic>

@@ -1,9 +1,10 @@
 // Simulator backend state behind the rt types: what each primitive keeps
 // inside itself so the fiber scheduler of sim/sched can park, wake and name
-// it. rt/backend.h includes it in simulator builds; it lives on drpc_rt_sim's
-// exported include path and may include only the scheduler vocabulary
-// (drpc/sim/*), never "sim/..." (docs/rt.md, "The simulator backend lives
-// under sim/"). Every operation is a scheduling point (sim/rt/*.cc).
+// it. rt/internal/backend.h includes it in simulator builds; it lives on
+// drpc_rt_sim's exported include path and may include only the scheduler
+// vocabulary (drpc/sim/*), never "sim/..." (docs/rt.md, "The simulator
+// backend lives under sim/"). Every operation is a scheduling point
+// (sim/rt/*.cc).
 //
 // Objects may outlive a run; their state is stamped with the run that last
 // used it and starts afresh in a new run (drpc/sim/wait_queue.h).
