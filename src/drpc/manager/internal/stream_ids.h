@@ -1,28 +1,14 @@
 // UsedStreamIds: which incoming stream ids a server connection has already
-// seen, kept compactly (drpc-protocol.md §4.4, §4.10: the Go fork forgets
-// ids, so a finished id could be invoked again and get a second stream).
+// seen (drpc-protocol.md §4.4, §4.10), kept as a low-water mark plus a
+// bounded set of ids above it. Out-of-order ids are accepted as long as
+// they were never used; docs/manager.md, "Stream ids", gives the rule and
+// what the bound costs.
 //
-// The rule. Ids are "used" from the first Invoke or InvokeMetadata frame that
-// names them. Id 0 is never valid. The tracker keeps a low-water mark L
-// (every id <= L is used) and a set S of used ids above L:
-//   * an id is new iff id > L and id is not in S;
-//   * when ids fill the gap above L, L rises over them and they leave S;
-//   * when S holds more than `max_above_low_water` ids, L jumps to the
-//     smallest of them: the ids skipped over by then count as used.
-// Why not "ids must increase": a Go fork client allocates ids with an
-// atomic counter but writes each stream's Invoke under that stream's own
-// lock, so concurrent calls can put their Invokes on the wire slightly out
-// of order (id 7 before id 6). Both are legitimately new, and both are
-// accepted: an id below the highest seen is fine as long as it was never
-// used. A client may also never send an id at all (Go uses the id up even
-// when creating the stream fails), so gaps are normal and must not grow S
-// forever; the jump bounds it. The cost of the jump: an Invoke arriving more
-// than `max_above_low_water` stream ids late is refused as a reuse. With the
-// default of 4096 that needs 4096 newer invokes written before it, far more
-// than the number of calls that can race (one per calling thread).
+//   UsedStreamIds used(/*max_above_low_water=*/4096);
+//   if (used.IsUsed(id)) return ProtocolError(...);
+//   used.MarkUsed(id);
 //
-// Memory is O(max_above_low_water); every operation is O(log n). Not
-// thread-safe: the connection's reader task owns it.
+// O(log n) per operation. Not thread-safe: the connection's reader task owns it.
 #pragma once
 
 #include <cstddef>
