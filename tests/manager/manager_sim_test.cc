@@ -8,6 +8,7 @@
 
 #include <iostream>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "sim/cli/cli.h"
@@ -17,6 +18,10 @@
 #include "sim/testing/scenario_runs.h"
 
 namespace drpc::sim::mgr {
+
+// gtest names a parameter by this (found by argument-dependent lookup).
+void PrintTo(const PlantedBug& bug, std::ostream* out) { *out << plant::Name(bug.site); }
+
 namespace {
 
 using testing::Describe;
