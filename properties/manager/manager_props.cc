@@ -29,14 +29,18 @@ using testing::Hex;
 using testing::SameRun;
 using testing::SaveChoiceLog;
 
-RunResult RunChoices(const std::vector<uint64_t>& choices, ManagerBug bug) {
+// The plant the checker must catch: the fork's old interleaving bug.
+constexpr plant::Site kDropInterleaved = plant::Site::kManagerDropInterleavedFrame;
+
+RunResult RunChoices(const std::vector<uint64_t>& choices, plant::Set plants) {
   IntSource source(choices);
-  return Run(source, ManagerRunOptions(), [bug] { DrawAndRun(bug); });
+  return Run(source, ManagerRunOptions(plants), [] { DrawAndRun(); });
 }
 
-// Saves the run's choices as a drpc-sim choice log; returns the replay line.
-std::string SaveReplay(ManagerBug bug, const RunResult& result) {
-  return "drpc-sim replay " + SaveChoiceLog(ScenarioName(bug), result, ".property.choices");
+// Saves the run's choices as a drpc-sim choice log of `scenario`; returns
+// the replay line.
+std::string SaveReplay(const std::string& scenario, const RunResult& result) {
+  return "drpc-sim replay " + SaveChoiceLog(scenario, result, ".property.choices");
 }
 
 rc::Gen<std::vector<uint64_t>> GenChoices(size_t max_length = 4000) {
@@ -51,11 +55,11 @@ rc::Gen<std::vector<uint64_t>> GenChoices(size_t max_length = 4000) {
 
 RC_GTEST_PROP(ManagerProps, EachSideReceivesWhatThePeerSentInOrder, ()) {
   const std::vector<uint64_t> choices = *GenChoices();
-  const RunResult result = RunChoices(choices, ManagerBug::kNone);
+  const RunResult result = RunChoices(choices, {});
   RC_CLASSIFY(result.steps > 2000, "long run");
   if (!result.ok()) {
     RC_FAIL(std::string(OutcomeName(result.outcome)) + ": " + result.report + "\n" +
-            result.trace_tail + "\nreplay: " + SaveReplay(ManagerBug::kNone, result));
+            result.trace_tail + "\nreplay: " + SaveReplay(kFixedScenario, result));
   }
 }
 
@@ -68,21 +72,21 @@ TEST(ManagerPropsPlant, PropertyCatchesCorruptedInterleavedMessages) {
   const bool passed = rc::check("manager prefix property with a frame-dropping reader", [&] {
     // Shorter vectors: shrinking reruns the simulation at every step.
     const std::vector<uint64_t> choices = *GenChoices(600);
-    const RunResult result = RunChoices(choices, ManagerBug::kDropInterleavedFrame);
+    const RunResult result = RunChoices(choices, {kDropInterleaved});
     if (!result.ok()) counterexample = choices;
     RC_ASSERT(result.ok());
   });
   ASSERT_FALSE(passed) << "the planted bug went unnoticed";
   ASSERT_FALSE(counterexample.empty());
-  const RunResult failure = RunChoices(counterexample, ManagerBug::kDropInterleavedFrame);
+  const RunResult failure = RunChoices(counterexample, {kDropInterleaved});
   ASSERT_EQ(failure.outcome, Outcome::kInvariantFailed) << failure.report;
   EXPECT_NE(failure.report.find("differs from what was sent"), std::string::npos) << failure.report;
-  const std::string replay = SaveReplay(ManagerBug::kDropInterleavedFrame, failure);
+  const std::string replay = SaveReplay(ScenarioName(kDropInterleaved), failure);
   std::cout << "caught: " << failure.report << "\ntrace hash " << Hex(failure.trace_hash)
             << "\nreplay: " << replay << "\n";
   ReplaySource again(failure.choice_log);
   const RunResult replayed =
-      sim::Run(again, ManagerRunOptions(), [] { DrawAndRun(ManagerBug::kDropInterleavedFrame); });
+      sim::Run(again, ManagerRunOptions({kDropInterleaved}), [] { DrawAndRun(); });
   EXPECT_TRUE(SameRun(replayed, failure));
 }
 

@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "drpc/manager/pending_invokes.h"
-#include "drpc/manager/stream_ids.h"
-#include "drpc/manager/stream_table.h"
+#include "drpc/manager/internal/pending_invokes.h"
+#include "drpc/manager/internal/stream_ids.h"
+#include "drpc/manager/internal/stream_table.h"
 #include "tests/manager/manager_testing.h"
 
 namespace drpc::manager {

@@ -11,8 +11,8 @@
 #include <thread>
 #include <utility>
 
+#include "drpc/manager/internal/transport_source.h"
 #include "drpc/manager/manager.h"
-#include "drpc/manager/transport_source.h"
 #include "drpc/rt/os/socket_pair.h"
 #include "drpc/stream/codec.h"
 #include "drpc/wire/error_payload.h"

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "drpc/manager/transport_source.h"
+#include "drpc/manager/internal/transport_source.h"
 #include "drpc/rt/os/socket_pair.h"
 #include "drpc/wire/memory_io.h"
 #include "drpc/wire/reader.h"

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "drpc/base/check.h"
-#include "drpc/manager/manager_impl.h"
+#include "drpc/manager/manager.h"
 #include "drpc/rt/rt.h"
 #include "drpc/stream/codec.h"
 #include "sim/net/pipe.h"
@@ -18,10 +18,9 @@
 namespace drpc::sim::mgr {
 namespace {
 
-using manager::BasicManager;
 using manager::ClientStreamOptions;
+using manager::Manager;
 using manager::ManagerOptions;
-using manager::ManagerPolicy;
 using manager::Role;
 using manager::ServerStream;
 using stream::BytesCodec;
@@ -148,11 +147,8 @@ ManagerOptions OptionsFor(Role role, const Workload& w) {
   return o;
 }
 
-template <class Policy>
 class WorkloadRun {
  public:
-  using Manager = BasicManager<Policy>;
-
   explicit WorkloadRun(const Workload& w) : w_(w), records_(w.plans.size()) {}
 
   void Run() {
@@ -342,54 +338,25 @@ class WorkloadRun {
   std::unique_ptr<Manager> server_;
 };
 
-template <ManagerBug kBug>
-void RunWith(const Workload& w) {
-  WorkloadRun<ManagerPolicy<kBug>>(w).Run();
-}
-
 }  // namespace
 
-std::string ScenarioName(ManagerBug bug) {
-  if (bug == ManagerBug::kNone) return "manager.fixed";
-  return "manager." + std::string(manager::ManagerBugName(bug)) + ".buggy";
+std::string ScenarioName(plant::Site site) {
+  const std::string_view name = plant::Name(site);  // "manager.<bug>"
+  DRPC_ASSERT(name.rfind("manager.", 0) == 0, "not a manager plant: " + std::string(name));
+  return std::string(name) + ".buggy";
 }
 
-Outcome ExpectedOutcome(ManagerBug bug) {
-  switch (bug) {
-    case ManagerBug::kNone:
-      return Outcome::kOk;
-    case ManagerBug::kLeakDroppedStreams:
-    case ManagerBug::kCloseWaitsForTermOnly:
-    case ManagerBug::kDropInterleavedFrame:
-      return Outcome::kInvariantFailed;
-    case ManagerBug::kRegisterAfterClose:
-      return Outcome::kDeadlock;
-  }
-  DRPC_ASSERT(false, "unknown ManagerBug");
-}
-
-RunOptions ManagerRunOptions() {
+RunOptions ManagerRunOptions(plant::Set plants) {
   RunOptions options;
   options.max_steps = 400'000;
   options.stack_bytes = 128 * 1024;
+  options.plants = plants;
   return options;
 }
 
-void DrawAndRun(ManagerBug bug) {
+void DrawAndRun() {
   const Workload w = DrawWorkload();
-  switch (bug) {
-    case ManagerBug::kNone:
-      return RunWith<ManagerBug::kNone>(w);
-    case ManagerBug::kLeakDroppedStreams:
-      return RunWith<ManagerBug::kLeakDroppedStreams>(w);
-    case ManagerBug::kCloseWaitsForTermOnly:
-      return RunWith<ManagerBug::kCloseWaitsForTermOnly>(w);
-    case ManagerBug::kRegisterAfterClose:
-      return RunWith<ManagerBug::kRegisterAfterClose>(w);
-    case ManagerBug::kDropInterleavedFrame:
-      return RunWith<ManagerBug::kDropInterleavedFrame>(w);
-  }
-  DRPC_ASSERT(false, "unknown ManagerBug");
+  WorkloadRun(w).Run();
 }
 
 // ---- head-of-line blocking ----------------------------------------------------

@@ -19,39 +19,53 @@
 // A failed check fails the run (sim::Fail) with what broke.
 //
 //   sim::RandomSource decisions(seed);
-//   sim::Run(decisions, ManagerRunOptions(), [] { DrawAndRun(ManagerBug::kNone); });
+//   sim::Run(decisions, ManagerRunOptions(), [] { DrawAndRun(); });
+//
+// A planted manager bug is a plant site (drpc/base/plant.h) switched on for
+// the run: ManagerRunOptions({plant::Site::kManagerRegisterAfterClose}).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "drpc/manager/planted_bug.h"
+#include "drpc/base/plant.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim::mgr {
 
-using manager::ManagerBug;
-
-inline constexpr ManagerBug kPlantedBugs[] = {
-    ManagerBug::kLeakDroppedStreams,
-    ManagerBug::kCloseWaitsForTermOnly,
-    ManagerBug::kRegisterAfterClose,
-    ManagerBug::kDropInterleavedFrame,
+// A manager plant and the failure the workload's checks report for it.
+struct PlantedBug {
+  plant::Site site;
+  Outcome outcome;
+};
+inline constexpr PlantedBug kPlantedBugs[] = {
+    // A finished stream is parked forever: its queued buffers never return
+    // to the pool (the ledger at teardown).
+    {plant::Site::kManagerLeakDroppedStreams, Outcome::kInvariantFailed},
+    // Close returns while a receive is in flight, and that stream finishes
+    // after Close (the sealed table).
+    {plant::Site::kManagerCloseWaitsForTermOnly, Outcome::kInvariantFailed},
+    // A stream registered after terminate is never canceled, so Close waits
+    // for it forever.
+    {plant::Site::kManagerRegisterAfterClose, Outcome::kDeadlock},
+    // Interleaved Messages arrive corrupted (the per-stream prefix check).
+    {plant::Site::kManagerDropInterleavedFrame, Outcome::kInvariantFailed},
 };
 
-// "manager.fixed", "manager.<bug>.buggy".
-std::string ScenarioName(ManagerBug bug);
-// The failure each planted bug produces.
-Outcome ExpectedOutcome(ManagerBug bug);
+// "manager.fixed" for the production manager.
+inline constexpr char kFixedScenario[] = "manager.fixed";
+// "manager.<bug>.buggy" for the plant "manager.<bug>".
+std::string ScenarioName(plant::Site site);
 // Consecutive seeds within which the random scheduler must find each plant.
 inline constexpr uint64_t kFindWithinSeeds = 2500;
 
-RunOptions ManagerRunOptions();
+// The run options of every manager scenario, with `plants` switched on.
+RunOptions ManagerRunOptions(plant::Set plants = {});
 
 // Draws a workload from the run's decisions and runs it on a manager pair
-// with `bug` planted (kNone: production). Call inside a run, as its body.
-void DrawAndRun(ManagerBug bug);
+// (with whatever plants the run switched on). Call inside a run, as its body.
+void DrawAndRun();
 
 // The head-of-line blocking scenario of drpc-protocol.md §4.10: the server's
 // handler for stream A waits for a message on stream B while A's ring is

@@ -1,8 +1,9 @@
 // The manager scenario family of drpc-sim:
 //   manager.fixed                 a generated workload on the production manager pair;
 //                                 every seed passes (manager_harness.h lists the checks)
-//   manager.<bug>.buggy           the same with a planted manager bug (planted_bug.h),
-//                                 which the seeded random scheduler must catch
+//   manager.<bug>.buggy           the same with the plant manager.<bug> switched on
+//                                 (drpc/base/plant.h), which the seeded random
+//                                 scheduler must catch
 //   manager.hol.known-limit       head-of-line blocking with the seed era's blocking
 //                                 ring: every seed deadlocks (drpc-protocol.md §4.10)
 //   manager.hol.byte-budget       the same with the ring's byte budget: passes
@@ -15,28 +16,27 @@
 namespace drpc::sim {
 
 void RegisterManagerScenarios(ScenarioRegistry& registry) {
-  using mgr::ManagerBug;
   Scenario fixed;
-  fixed.name = mgr::ScenarioName(ManagerBug::kNone);
+  fixed.name = mgr::kFixedScenario;
   fixed.description =
       "a client and a server manager over the sim pipe with a generated workload (streams, "
       "message sizes, CloseSend/Close/Cancel/SendError/deadlines, a slow consumer, a Close or "
       "reset at a chosen time): ledger, finish, prefix and no-deadlock checks";
   fixed.expect = Expectation::kPass;
   fixed.options = mgr::ManagerRunOptions();
-  fixed.body = [] { mgr::DrawAndRun(ManagerBug::kNone); };
+  fixed.body = [] { mgr::DrawAndRun(); };
   registry.Add(std::move(fixed));
 
-  for (ManagerBug bug : mgr::kPlantedBugs) {
+  for (const mgr::PlantedBug& bug : mgr::kPlantedBugs) {
     Scenario buggy;
-    buggy.name = mgr::ScenarioName(bug);
-    buggy.description = "the manager workload with the planted bug '" +
-                        std::string(manager::ManagerBugName(bug)) + "' (planted_bug.h)";
+    buggy.name = mgr::ScenarioName(bug.site);
+    buggy.description = "the manager workload with the plant '" +
+                        std::string(plant::Name(bug.site)) + "' (drpc/base/plant.h)";
     buggy.expect = Expectation::kFindsBug;
-    buggy.bug_outcome = mgr::ExpectedOutcome(bug);
+    buggy.bug_outcome = bug.outcome;
     buggy.find_within_seeds = mgr::kFindWithinSeeds;
-    buggy.options = mgr::ManagerRunOptions();
-    buggy.body = [bug] { mgr::DrawAndRun(bug); };
+    buggy.options = mgr::ManagerRunOptions({bug.site});
+    buggy.body = [] { mgr::DrawAndRun(); };
     registry.Add(std::move(buggy));
   }
 

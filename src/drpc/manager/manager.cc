@@ -1,40 +1,158 @@
+// Manager: construction, opening and accepting streams, deadlines, stats.
+// The reader is in manager_reader.cc, termination and Close in manager_close.cc.
 #include "drpc/manager/manager.h"
 
-#include "drpc/manager/manager_impl.h"
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "drpc/base/check.h"
+#include "drpc/manager/internal/managed_stream.h"
+#include "drpc/manager/internal/stream_table.h"
 
 namespace drpc::manager {
 
-std::string_view ManagerBugName(ManagerBug bug) {
-  switch (bug) {
-    case ManagerBug::kNone:
-      return "none";
-    case ManagerBug::kLeakDroppedStreams:
-      return "leak-dropped-streams";
-    case ManagerBug::kCloseWaitsForTermOnly:
-      return "close-waits-for-term-only";
-    case ManagerBug::kRegisterAfterClose:
-      return "register-after-close";
-    case ManagerBug::kDropInterleavedFrame:
-      return "drop-interleaved-frame";
+Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions options)
+    : options_(std::move(options)),
+      transport_(std::move(transport)),
+      pool_([&] {
+        stream::BufferPoolOptions pool_options = options_.pool;
+        if (pool_options.name == "pool") pool_options.name = options_.name;
+        return stream::BufferPool::Create(std::move(pool_options));
+      }()),
+      table_(std::make_shared<StreamTable>()),
+      live_(std::make_shared<LiveStreams>()),
+      term_("manager.term"),
+      transport_closed_("manager.transport_closed"),
+      close_done_("manager.close_done"),
+      reader_done_("manager.reader_done"),
+      terminated_("manager.terminated"),
+      next_client_id_(1, "manager.next_client_id"),
+      mu_("manager.mu"),
+      accept_ready_("manager.accept_ready"),
+      pending_(PendingInvokesOptions{.max_entries = options_.max_pending_invokes,
+                                     .max_packet_bytes = options_.max_invoke_bytes}),
+      used_ids_(options_.max_ids_above_low_water) {
+  DRPC_ASSERT(transport_ != nullptr, "a manager needs a transport");
+  DRPC_ASSERT(options_.max_concurrent_streams > 0, "max_concurrent_streams must be positive");
+  DRPC_ASSERT(options_.accept_queue_capacity > 0, "accept_queue_capacity must be positive");
+  MuxWriterOptions writer_options = options_.writer;
+  writer_options.name = options_.name + ".writer";
+  writer_ = std::make_unique<MuxWriter>(
+      *transport_, [this](Status err) { Terminate(std::move(err), Shutdown::kAbort); },
+      std::move(writer_options));
+  reader_ = rt::spawn(options_.name + ".reader", [this] { ReaderLoop(); });
+  watcher_ = rt::spawn(options_.name + ".deadlines", [this] { WatcherLoop(); });
+}
+
+Manager::~Manager() {
+  (void)Close();
+  CheckLedgerIfQuiet();
+}
+
+// ---- streams ----------------------------------------------------------------
+
+std::shared_ptr<Stream> Manager::MakeStream(uint64_t id) {
+  return std::make_shared<ManagedStream>(live_, table_,
+                                         stream::StreamConfig{
+                                             .id = id,
+                                             .role = options_.role,
+                                             .pool = pool_,
+                                             .sink = *writer_,
+                                             .options = options_.stream,
+                                         });
+}
+
+Result<std::shared_ptr<Stream>> Manager::NewClientStream(ClientStreamOptions call) {
+  if (options_.role != Role::kClient) {
+    return InvalidArgumentError("NewClientStream on a server connection");
   }
-  DRPC_ASSERT(false, "unknown ManagerBug");
+  if (term_.is_set()) return term_.err();
+  // Used up even if the stream is not registered, as in Go.
+  const uint64_t id = next_client_id_.fetch_add(1);
+  DRPC_ASSERT(id != 0, "client stream ids wrapped around");
+  std::shared_ptr<Stream> stream = MakeStream(id);
+  const bool legacy = options_.legacy_single_stream;
+  const size_t limit = legacy ? 1 : options_.max_concurrent_streams;
+  switch (table_->Add(stream, limit, call.deadline, legacy)) {
+    case AddResult::kAdded:
+      break;
+    case AddResult::kClosed:
+      return term_.is_set() ? term_.err() : ClosedError("manager closed");
+    case AddResult::kFull:
+      return ResourceExhaustedError("too many concurrent streams (limit " + std::to_string(limit) +
+                                    ")");
+    case AddResult::kDuplicate:
+      DRPC_ASSERT(false, "client stream id " + std::to_string(id) + " registered twice");
+  }
+  rt::LockGuard guard(mu_);
+  ++stats_.streams_opened;
+  return stream;
 }
 
-namespace detail {
-
-std::vector<std::shared_ptr<stream::Stream>>& PlantedLeakGraveyard() {
-  static auto* graveyard = new std::vector<std::shared_ptr<stream::Stream>>();
-  return *graveyard;
+Result<ServerStream> Manager::NewServerStream(rt::TimePoint deadline) {
+  if (options_.role != Role::kServer) {
+    return InvalidArgumentError("NewServerStream on a client connection");
+  }
+  rt::Lock lock(mu_);
+  const bool ready = accept_ready_.wait_until(
+      lock, deadline, [&] { return terminating_ || !accepted_.empty(); },
+      "manager: NewServerStream waits for an invoke");
+  if (terminating_) {
+    lock.unlock();
+    term_.wait("manager: wait for term's error");
+    return term_.err();
+  }
+  if (!ready) return DeadlineExceededError();
+  ServerStream next = std::move(accepted_.front());
+  accepted_.pop_front();
+  return next;
 }
 
-bool LooksLikeReset(const Status& err) {
-  const std::string& text = err.message();
-  return text.find("connection reset by peer") != std::string::npos ||
-         text.find("forcibly closed by the remote host") != std::string::npos;
+Status Manager::Cancel(Stream& stream, Status err) {
+  DRPC_ASSERT(!err.ok(), "Cancel needs an error");
+  Status sent = stream.SendCancel(err);
+  stream.Cancel(std::move(err));
+  return sent;
 }
 
-}  // namespace detail
+// ---- deadlines --------------------------------------------------------------
 
-template class BasicManager<ManagerPolicy<>>;
+bool Manager::SetDeadline(const Stream& stream, rt::TimePoint deadline) {
+  std::shared_ptr<Stream> registered = table_->Get(stream.id());
+  if (registered.get() != &stream) return false;
+  return table_->SetDeadline(stream.id(), deadline);
+}
+
+void Manager::WatcherLoop() {
+  // Ends when the table closes (terminate).
+  for (;;) {
+    std::vector<std::shared_ptr<Stream>> expired =
+        table_->WaitExpired("manager: deadline watcher waits for the next deadline");
+    if (expired.empty()) return;
+    {
+      rt::LockGuard guard(mu_);
+      stats_.deadlines_expired += expired.size();
+    }
+    for (const std::shared_ptr<Stream>& stream : expired) {
+      (void)Cancel(*stream, DeadlineExceededError());
+    }
+  }
+}
+
+// ---- observers --------------------------------------------------------------
+
+size_t Manager::active_streams() const { return table_->size(); }
+
+ManagerStats Manager::stats() const {
+  ManagerStats out;
+  {
+    rt::LockGuard guard(mu_);
+    out = stats_;
+  }
+  out.live_streams = static_cast<size_t>(live_->count.load());
+  out.watcher_wakeups = table_->watcher_wakeups();
+  return out;
+}
 
 }  // namespace drpc::manager

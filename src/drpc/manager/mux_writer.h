@@ -1,85 +1,19 @@
-// MuxWriter: the one writer of a connection (drpc-protocol.md §4.5). Every
-// stream hands it whole encoded frames; exactly one task at a time (the
-// holder of the WRITING ROLE) writes to the transport. Frames of one caller
-// reach the wire in call order and are never torn; frames of different
-// streams interleave at frame granularity (a batch, WriteFrames, at batch
-// granularity).
+// MuxWriter: the one writer of a connection (drpc-protocol.md §4.5). Streams
+// hand it whole encoded frames; one caller's frames reach the wire in call
+// order and are never torn. A caller that finds nobody writing writes its
+// frames itself (non-blocking); otherwise a writer task does. Data frames
+// wait while high_water_bytes are queued; control frames never wait. How
+// and why: docs/manager.md, "MuxWriter".
 //
-//   MuxWriter writer(transport, [&](Status err) { manager.Terminate(err); });
-//   writer.WriteFrame(frame, &stream_send_signal);   // any task
-//   writer.StopAfterFlush(err); writer.WaitExited(deadline); transport.Close();
+//   MuxWriter writer(transport, [&](Status err) { /* terminate the connection */ });
+//   writer.WriteFrame(frame, &cancel_signal);  // any task
+//   writer.StopAfterFlush(err);                // or Stop(err): drop what is queued
+//   if (!writer.WaitExited(deadline)) transport.Close();
 //   writer.Join();
 //
-// Who writes. Two paths, one role:
-//   * Inline (the fast path). A caller (but QueueFrame's, a streaming
-//     sender's next message) that finds nobody writing and nothing queued
-//     takes the role and writes its frames itself with the
-//     transport's non-blocking TryWrite: no hand-off to another task, no
-//     wake-up. Frames others append meanwhile go to the queue, and the
-//     inline writer takes them too before it lets go (at most
-//     kMaxInlineRounds rounds, so a caller never works for others for
-//     long).
-//   * The writer task. It takes the role when frames are queued and nobody
-//     writes (the seed era's double buffering: it swaps the queue with a
-//     spare buffer and writes it while streams keep appending), and when an
-//     inline writer hands it the role: whatever TryWrite did not take (the
-//     transport was full, the rest of a frame included) is left to the task
-//     to finish with a blocking Write, first, before any queued frame; also
-//     when rounds run out with frames queued.
-// So the task writes only under contention, back-pressure (a full
-// socket) or a burst (QueueFrame), and a sequential caller's frames cost
-// one system call and no context switch. A burst is left to the task on
-// purpose: a sender writing its own messages one system call each is held
-// to the transport's per-write rate, while the task writes what piled up
-// during its last write in one. MuxWriterOptions::inline_writes = false restores the
-// task-only writer (for comparison).
-//
-// A stuck peer. An inline writer never blocks in the transport: TryWrite
-// takes what fits and the rest goes to the writer task, which blocks in
-// Write exactly as before. So a stream's Close (or any caller) facing a
-// peer that stopped reading returns as soon as its frame is accepted, as
-// with the task-only writer; it never holds the role while blocked, and
-// the connection's other writers are held up only by what holds them up
-// without inline writes (the task's blocked write and the high-water mark).
-// A transport without a non-blocking path (TryWrite's default takes
-// nothing) is written only by the task. The price: a partial TryWrite makes
-// the task finish the frame, one wake-up, no worse than the task-only path.
-//
-// Bounded, as the later Go versions: while high_water_bytes or more are
-// queued, a frame WITHOUT the control bit waits until the writer drains the
-// queue, its `cancel` signal is set (it returns cancel->err()), or the writer
-// stops (it returns the stop error). Control frames (Cancel, abortive errors)
-// are queued at once whatever the backlog, so a cancel is never held up
-// behind the data it cancels. Peak memory is about 2 x high_water_bytes plus
-// the control frames and one frame (or batch) per waiting-free caller above
-// the mark. A batch waits as a data frame if any of its frames is one.
-//
-// Stopping. First stop wins; its error is what later WriteFrames return.
-//   * Stop(err) aborts: frames still queued are dropped (the seed era's only
-//     mode); bytes already handed to the transport's write (in flight,
-//     including the rest of a partly written frame) are still finished, so
-//     an abort never tears a frame. Used when the connection is already
-//     broken (read or write error, protocol error).
-//   * StopAfterFlush(err) is graceful: nothing new is accepted, but every
-//     frame whose WriteFrame already returned ok is still written, then the
-//     task exits. Used by Manager::Close so a terminal frame queued just
-//     before Close (a deferred stream Close, an Error) reaches the peer when
-//     the transport is healthy. Go may drop those (§4.5); we do not. The
-//     flush is bounded by the caller: if the transport does not take the
-//     bytes by its deadline (a peer that stopped reading), the caller closes
-//     the transport, the write fails and the task exits.
-// The task exits only once no inline writer holds the role, so after
-// exited() nobody touches the transport through this writer.
-// A transport write error (the task's Write) stops the writer with that
-// error and calls `on_error` once, from the writer task, outside every lock
-// (the manager terminates the connection); it is not called for errors
-// after a stop. An inline TryWrite error is not reported by the caller (it
-// may hold a stream's locks that on_error needs): its bytes go to the task,
-// whose Write meets the error and reports it.
-//
-// Thread safety: WriteFrame(s), Stop, StopAfterFlush, WaitExited and the
-// observers may be called from any task. Join is called once, by the owner,
-// never from `on_error`. The transport must outlive the writer.
+// Thread safety: the writes, Stop, StopAfterFlush, WaitExited and the
+// observers may be called from any task; Join once, by the owner, never
+// from `on_error`. The transport must outlive the writer.
 #pragma once
 
 #include <cstddef>
@@ -105,12 +39,12 @@ namespace drpc::manager {
 
 struct MuxWriterOptions {
   // Data frames wait while at least this many bytes are queued. 0 means
-  // unbounded (the seed era's writer; for comparison only).
+  // unbounded (for comparison only).
   size_t high_water_bytes = size_t{1} << 20;
   // A spare buffer that grew past this after a burst is freed, not kept.
   size_t max_kept_buffer_bytes = size_t{4} << 20;
   // Callers write to the transport themselves when nobody else is writing
-  // (see the header comment). false: only the writer task writes.
+  // (docs/manager.md). false: only the writer task writes.
   bool inline_writes = true;
   std::string name = "mux_writer";  // task name in traces and reports
 };

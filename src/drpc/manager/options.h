@@ -1,4 +1,10 @@
-// Every knob of a connection manager, in one struct (style.md).
+// ManagerOptions: every knob of a connection manager, in one struct
+// (docs/manager.md explains what each governs).
+//
+//   ManagerOptions options;
+//   options.role = Role::kServer;
+//   options.max_concurrent_streams = 256;
+//   Manager server(std::move(transport), std::move(options));
 #pragma once
 
 #include <chrono>
@@ -36,7 +42,8 @@ struct ManagerOptions {
   // Server: streams registered and waiting for NewServerStream. Over it: the
   // stream is refused, so the reader never waits for the application.
   size_t accept_queue_capacity = 128;
-  // Server: how far an Invoke may lag behind newer ids (stream_ids.h).
+  // Server: how far an Invoke may lag behind newer ids (docs/manager.md,
+  // "Stream ids").
   size_t max_ids_above_low_water = 4096;
 
   // Client, for upstream (storj.io/drpc) servers (§4.9): at most one stream

@@ -1,21 +1,11 @@
 // PendingInvokes: invokes being assembled for streams that do not exist yet
-// (drpc-protocol.md §4.3 handleInvokeFrame, §1.10), bounded (§4.10).
+// (drpc-protocol.md §4.3, §1.10), bounded (§4.10). Each id being invoked
+// has an assembler and the last metadata received; a bound refuses only
+// that stream, and a refused id's remaining frames are dropped quietly
+// (docs/manager.md, "Pending invokes").
 //
-// A client opens a stream with an optional InvokeMetadata packet and then
-// one Invoke packet, both possibly split into frames and interleaved with
-// other streams' frames. Until the Invoke completes there is no stream: each
-// stream id being invoked has an entry here with its own assembler and the
-// last metadata map received (a later one replaces an earlier one, §1.10).
-//
-// Bounds, each refusing only the one stream (the server answers it with an
-// Error frame, as the later era's rejectStream; the connection lives):
-//   * at most `max_entries` ids at once;
-//   * each invoke packet (rpc name or metadata) at most `max_packet_bytes`.
-// A refused id is remembered until its Invoke's last frame arrives, so the
-// rest of its invoke sequence is dropped quietly instead of looking like a
-// fresh invoke. That memory is bounded too (`max_entries` ids): a peer that
-// leaves more refused sequences unfinished than that is abusive and its
-// connection fails with kResourceExhausted.
+//   PendingInvokes pending({.max_entries = 64, .max_packet_bytes = 64 * 1024});
+//   Result<InvokeStep> step = pending.Append(frame);  // kInvoke: open the stream
 //
 // Not thread-safe: the connection's reader task owns it.
 #pragma once

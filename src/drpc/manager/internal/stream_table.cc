@@ -1,9 +1,10 @@
-#include "drpc/manager/stream_table.h"
+#include "drpc/manager/internal/stream_table.h"
 
 #include <algorithm>
 #include <string>
 
 #include "drpc/base/check.h"
+#include "drpc/base/plant.h"
 
 namespace drpc::manager {
 
@@ -26,8 +27,9 @@ rt::TimePoint StreamTable::EarliestLocked() const {
   return by_deadline_.empty() ? rt::kNoDeadline : by_deadline_.begin()->first;
 }
 
-AddResult StreamTable::AddLocked(rt::Lock& lock, StreamPtr stream, size_t limit,
-                                 rt::TimePoint deadline, bool wait_for_room, bool check_closed) {
+AddResult StreamTable::Add(StreamPtr stream, size_t limit, rt::TimePoint deadline,
+                           bool wait_for_room) {
+  rt::Lock lock(mu_);
   DRPC_ASSERT(stream != nullptr, "registering a null stream");
   DRPC_ASSERT(limit > 0, "a stream limit of 0 admits nothing");
   const uint64_t id = stream->id();
@@ -36,7 +38,7 @@ AddResult StreamTable::AddLocked(rt::Lock& lock, StreamPtr stream, size_t limit,
         lock, [&] { return closed_ || streams_.size() < limit; },
         "stream table: wait for the previous stream to finish");
   }
-  if (check_closed && closed_) return AddResult::kClosed;
+  if (closed_ && !DRPC_PLANT(kManagerRegisterAfterClose)) return AddResult::kClosed;
   auto at = std::lower_bound(streams_.begin(), streams_.end(), id,
                              [](const Entry& e, uint64_t key) { return e.id < key; });
   if (at != streams_.end() && at->id == id) return AddResult::kDuplicate;
@@ -80,7 +82,7 @@ StreamTable::StreamPtr StreamTable::OnFinished(uint64_t id) {
   Entry* entry = FindLocked(id);
   if (entry == nullptr) return nullptr;
   StreamPtr stream = std::move(entry->stream);
-  // Its deadline goes without waking the watcher (see the header comment).
+  // Its deadline goes without waking the watcher (docs/manager.md).
   if (entry->deadline != rt::kNoDeadline) by_deadline_.erase({entry->deadline, id});
   streams_.erase(streams_.begin() + (entry - streams_.data()));
   changed_.notify_all();

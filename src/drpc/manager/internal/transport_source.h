@@ -1,5 +1,8 @@
-// The reader's view of the transport: rt::Transport as a wire::ByteSource
-// (wire must not depend on rt, so the manager adapts one to the other).
+// TransportSource: an rt::Transport as a wire::ByteSource, the manager
+// reader's view of the transport (wire must not depend on rt).
+//
+//   TransportSource source(transport);
+//   wire::FrameReader reader(source, options);
 #pragma once
 
 #include <utility>

@@ -1,35 +1,16 @@
-// StreamTable: the connection's registry of live streams and their
-// deadlines (Go's activeStreams, drpc-protocol.md §4.2, §4.6, §4.7).
+// StreamTable: a connection's registry of live streams and their deadlines
+// (drpc-protocol.md §4.2, §4.6, §4.7). Internal to the manager; why it is
+// shaped this way (streams leave through their fin callback, one deadline
+// set per connection, sealing) is in docs/manager.md, "The stream table".
 //
-//   table.Add(stream, limit, deadline)   creators (NewClientStream, the reader)
-//   table.Get(id)                        the reader, routing a frame
-//   table.OnFinished(id)                 a stream's fin callback: it leaves
-//   table.Close()                        terminate: no more Adds; snapshot
-//   table.WaitEmpty(label)               Close: every stream finished
-//   table.WaitExpired(label)             the deadline watcher task
+//   table.Add(stream, limit, deadline, wait_for_room)  NewClientStream, the reader
+//   table.Get(id)                                      the reader, routing a frame
+//   table.OnFinished(id)                               a stream's fin callback
+//   table.Close()                                      terminate: no more Adds
+//   table.WaitEmpty(label); table.Seal();              Close
+//   table.WaitExpired(label)                           the deadline watcher
 //
-// Streams leave through their fin callback, not through a task per stream
-// (Go runs manageStream per stream; OS threads are not goroutines). Once
-// closed, Add refuses, so a stream can never be registered after the
-// snapshot that terminate cancels; that is what lets Close wait for the
-// table to empty (the later era's fix of the wait-group race, §4.10).
-// After Close returns the table is sealed: a stream finishing after that
-// would mean Close returned while part of the connection still ran, and is
-// reported as a broken invariant.
-//
-// Deadlines: one ordered set of (deadline, stream id) for the whole
-// connection, so a single watcher task serves every stream; equal deadlines
-// expire in stream id order, which keeps simulated runs deterministic.
-// The watcher sleeps on a condition variable of its own, notified only
-// when the earliest deadline moves earlier or the table closes: streams
-// without a deadline (the common case) never wake it, and one whose
-// deadline is removed (it finished, or the deadline was pushed back) at
-// most lets it wake once at the old time and find nothing due. A wake-up
-// costs a context switch, which on a small machine is most of a unary
-// call's cost (bench/rpc).
-//
-// Thread-safe (one rt::Mutex, two condition variables). Lock order: the
-// table's lock is a leaf: nothing is called on a stream while it is held.
+// Thread-safe. Its lock is a leaf: nothing is called on a stream under it.
 #pragma once
 
 #include <cstddef>
@@ -65,10 +46,6 @@ class StreamTable {
   // `limit` streams; with `wait_for_room`, waits while it is full instead
   // (the legacy one-stream-at-a-time mode). `deadline` (kNoDeadline: none)
   // is when the watcher soft-cancels it.
-  //
-  // kCheckClosed = false exists only for a planted bug (a registry that
-  // takes streams after it was closed, ManagerBug::kRegisterAfterClose).
-  template <bool kCheckClosed = true>
   AddResult Add(StreamPtr stream, size_t limit, rt::TimePoint deadline, bool wait_for_room);
 
   StreamPtr Get(uint64_t id) const;
@@ -87,7 +64,7 @@ class StreamTable {
   void WaitEmpty(const char* label);
   // After Close and WaitEmpty: nothing may finish any more.
   void Seal();
-  // Test-and-planted-bug helper: forgets every stream without waiting.
+  // Forgets every stream without waiting (plant kManagerCloseWaitsForTermOnly).
   std::vector<StreamPtr> TakeAll();
 
   // Blocks until a deadline passes (returns the expired streams, removing
@@ -110,8 +87,6 @@ class StreamTable {
   // The entry of `id`, or null. mu_ held.
   Entry* FindLocked(uint64_t id);
   const Entry* FindLocked(uint64_t id) const;
-  AddResult AddLocked(rt::Lock& lock, StreamPtr stream, size_t limit, rt::TimePoint deadline,
-                      bool wait_for_room, bool check_closed);
   void SetDeadlineLocked(Entry& entry, uint64_t id, rt::TimePoint deadline);
   // The earliest deadline (kNoDeadline: none). mu_ held.
   rt::TimePoint EarliestLocked() const;
@@ -129,12 +104,5 @@ class StreamTable {
   bool sealed_ = false;                                       // guarded by mu_
   uint64_t watcher_wakeups_ = 0;                              // guarded by mu_
 };
-
-template <bool kCheckClosed>
-AddResult StreamTable::Add(StreamPtr stream, size_t limit, rt::TimePoint deadline,
-                           bool wait_for_room) {
-  rt::Lock lock(mu_);
-  return AddLocked(lock, std::move(stream), limit, deadline, wait_for_room, kCheckClosed);
-}
 
 }  // namespace drpc::manager

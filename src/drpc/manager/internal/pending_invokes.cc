@@ -1,4 +1,4 @@
-#include "drpc/manager/pending_invokes.h"
+#include "drpc/manager/internal/pending_invokes.h"
 
 #include <utility>
 

@@ -1,4 +1,4 @@
-#include "drpc/manager/stream_ids.h"
+#include "drpc/manager/internal/stream_ids.h"
 
 #include "drpc/base/check.h"
 

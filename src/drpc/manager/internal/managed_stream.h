@@ -1,0 +1,57 @@
+// ManagedStream: a Stream as its manager makes it, with the hooks that tie it
+// to the connection: the count of the connection's live Stream objects and
+// the way out of the stream table when it finishes. Internal to the manager
+// (docs/manager.md, "The stream table").
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "drpc/manager/internal/stream_table.h"
+#include "drpc/rt/atomic.h"
+#include "drpc/stream/stream.h"
+
+namespace drpc::manager {
+
+// How many of a connection's Stream objects are still alive (destroyed,
+// not merely finished): the ledger is checked only once this is 0.
+struct LiveStreams {
+  rt::Atomic<int64_t> count{0, "manager.live_streams"};
+};
+
+// A base of ManagedStream declared before Stream, so the live count drops
+// only after ~Stream (its ring and queued buffers gone).
+class StreamHooks : public stream::FinishObserver {
+ public:
+  StreamHooks(std::shared_ptr<LiveStreams> live, std::weak_ptr<StreamTable> table);
+  ~StreamHooks();
+  StreamHooks(const StreamHooks&) = delete;
+  StreamHooks& operator=(const StreamHooks&) = delete;
+
+  // The stream leaves the table when it finishes; no task per stream.
+  void OnStreamFinished(stream::Stream& stream) override;
+
+ private:
+  const std::shared_ptr<LiveStreams> live_;
+  // Weak: the table outlives the manager only while a stream still runs,
+  // which Close rules out (and the sealed table reports).
+  const std::weak_ptr<StreamTable> table_;
+};
+
+// The Stream and its hooks in one allocation (with make_shared, the control
+// block too).
+class ManagedStream final : private StreamHooks, public stream::Stream {
+ public:
+  ManagedStream(std::shared_ptr<LiveStreams> live, std::weak_ptr<StreamTable> table,
+                stream::StreamConfig config)
+      : StreamHooks(std::move(live), std::move(table)),
+        Stream(WithObserver(std::move(config), this)) {}
+
+ private:
+  static stream::StreamConfig WithObserver(stream::StreamConfig config, StreamHooks* hooks) {
+    config.finish_observer = hooks;
+    return config;
+  }
+};
+
+}  // namespace drpc::manager

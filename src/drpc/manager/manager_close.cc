@@ -1,0 +1,107 @@
+// Manager: termination (the first error wins) and Close (graceful: flush,
+// half-close, linger); docs/manager.md, "Closing".
+#include <deque>
+#include <utility>
+
+#include "drpc/base/check.h"
+#include "drpc/base/plant.h"
+#include "drpc/manager/internal/managed_stream.h"
+#include "drpc/manager/internal/stream_table.h"
+#include "drpc/manager/manager.h"
+
+namespace drpc::manager {
+
+void Manager::Terminate(Status err, Shutdown how) {
+  DRPC_ASSERT(!err.ok(), "terminate needs an error");
+  std::deque<ServerStream> unaccepted;
+  {
+    rt::LockGuard guard(mu_);
+    if (terminating_) {
+      // A later abortive terminate (a read or write error during a graceful
+      // Close) still makes the writer drop what it has not written.
+      if (how == Shutdown::kAbort) writer_->Stop(err);
+      return;
+    }
+    terminating_ = true;
+    unaccepted.swap(accepted_);
+    accept_ready_.notify_all();
+  }
+  term_.set(err);
+  if (how == Shutdown::kGraceful) {
+    writer_->StopAfterFlush(err);
+  } else {
+    writer_->Stop(err);
+  }
+  // Outside every lock of ours: Cancel runs fin callbacks, which take the
+  // table's lock.
+  for (const std::shared_ptr<Stream>& stream : table_->Close()) stream->Cancel(err);
+  unaccepted.clear();  // registered, so canceled above
+  if (how == Shutdown::kAbort) CloseTransport();
+  terminated_.set(OkStatus());
+}
+
+void Manager::CloseTransport() {
+  if (transport_closed_.is_set()) return;
+  Status closed = transport_->Close();  // idempotent, may run twice in a race
+  transport_closed_.set(std::move(closed));
+}
+
+Status Manager::Close() {
+  bool first = false;
+  {
+    rt::LockGuard guard(mu_);
+    first = !close_started_;
+    close_started_ = true;
+  }
+  if (!first) {
+    // Another caller does the work; everyone returns its result.
+    close_done_.wait("manager: Close waits for the first Close");
+    return transport_closed_.err();
+  }
+  Terminate(ClosedError("manager closed: Close called"), Shutdown::kGraceful);
+  // A terminate that began earlier on another task (a read error) may still
+  // be closing the table and canceling the streams.
+  terminated_.wait("manager: Close waits for the terminate in progress");
+  const bool flushed = writer_->WaitExited(rt::now() + options_.close_flush_timeout);
+  if (flushed) {
+    // FIN after the last frame; the linger below waits for the peer's.
+    (void)transport_->CloseWrite();
+  } else {
+    writer_->Stop(ClosedError("manager closed: flush timed out"));
+    CloseTransport();  // wakes a writer stuck in a write
+  }
+  // Terminate canceled every stream, so each finishes as soon as the calls
+  // in it return (none waits for the transport).
+  if (DRPC_PLANT(kManagerCloseWaitsForTermOnly)) {
+    // Every stream is terminated (canceled): forget them without waiting
+    // for the calls still in flight, which then finish after Close.
+    (void)table_->TakeAll();
+  } else {
+    table_->WaitEmpty("manager: Close waits for every stream to finish");
+  }
+  table_->Seal();
+  if (flushed) {
+    // Linger: read and drop until the peer's EOF ends the reader, or the
+    // time is up. A transport already closed (an abortive end) ends the
+    // reader at once.
+    (void)reader_done_.wait_until(rt::now() + options_.close_flush_timeout,
+                                  "manager: Close lingers until the peer's EOF");
+  }
+  CloseTransport();  // wakes the reader's read
+  writer_->Join();
+  reader_.join();
+  watcher_.join();
+  CheckLedgerIfQuiet();
+  close_done_.set(OkStatus());
+  return transport_closed_.err();
+}
+
+void Manager::CheckLedgerIfQuiet() {
+  if constexpr (DRPC_CHECKED != 0) {
+    // Every stream is gone, so every ring is, and no Lease escapes a stream:
+    // each buffer must be back in the pool.
+    if (live_->count.load() == 0) pool_->CheckAllReturned();
+  }
+}
+
+}  // namespace drpc::manager
