@@ -65,6 +65,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -94,7 +95,6 @@ namespace drpc::stream {
 // Which end of the RPC this stream is. The state machine is the same for
 // both; the role is for reports and for the manager's error mapping.
 enum class Role : uint8_t { kClient, kServer };
-std::string_view RoleName(Role role);  // "client" / "server"
 
 struct StreamOptions {
   // Frame data bytes per frame of a data packet (Go SplitData, §1.6):
@@ -327,7 +327,6 @@ class Stream {
   Status HandleRemoteTerminal(const wire::Packet& packet);
   Status FailStreamFromPeer(Status err);
 
-  // mu_ held. Sets send/recv/term, closes the ring, checks for fin.
   // What to run once fin is set, after every lock is let go.
   struct FinishedCalls {
     UniqueFunction<void()> fn;
@@ -335,6 +334,20 @@ class Stream {
     explicit operator bool() const { return static_cast<bool>(fn) || observer != nullptr; }
   };
 
+  // The one protocol of every call that changes the state and sends a frame
+  // about it (its steps and lock order are at the definition, stream.cc):
+  //   begin()              -> std::optional<Status>   under mu
+  //   transition(pending)  -> void or optional        under mu and write
+  //   send()               -> Status                  under write only
+  // A status from begin or transition ends the call with it, nothing sent.
+  template <class Begin, class Transition, class Send>
+  Status TerminalCall(const Begin& begin, const Transition& transition, const Send& send);
+  // begin() of a terminal call: ok once term is set, else go on.
+  std::optional<Status> OkOnceTerminated() const;
+  // The same, and send = EOF on going on (wakes a data send on back-pressure).
+  std::optional<Status> OkOnceTerminatedElseWakeSender();
+
+  // mu_ held. Sets send/recv/term, closes the ring, checks for fin.
   void TerminateLocked(const Status& err, FinishedCalls& pending);
   // mu_ held. Sets fin if it may; then moves the finish callbacks into `pending`.
   void CheckFinishedLocked(FinishedCalls& pending);
