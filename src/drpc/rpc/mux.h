@@ -1,6 +1,6 @@
-// Mux: the handler registry (drpc-protocol.md §5.3). Maps RPC names
-// ("/package.Service/Method") to typed handlers of the four shapes; the
-// server calls HandleRPC for each call.
+// Mux: the server's handler registry. Maps RPC names
+// ("/package.Service/Method") to typed handlers of four shapes (unary,
+// server stream, client stream, bidi); the server calls HandleRPC per call.
 //
 //   rpc::Mux mux;
 //   mux.RegisterUnary<EchoRequest, EchoReply>(
@@ -12,22 +12,10 @@
 //       "/echo.Echo/Count", [](rpc::ServerCall&, const CountRequest& in,
 //                              rpc::ServerWriter<Tick>& out) { ...out.Send(t)...; });
 //
-// Shapes (the handler's Status ends the call, handler.h):
-//   unary          one request in (the mux receives it), the handler fills
-//                  the reply, which the mux sends if the handler returned ok;
-//   server stream  one request in, the handler sends any number of replies;
-//   client stream  the handler receives until EOF and fills the one reply;
-//   bidi           the handler receives and sends as it likes.
-// Each registration is a template on the request and reply types and the
-// codec (default: DefaultCodec of the request type), so (un)marshaling is
-// resolved at compile time; the per-call dispatch is one std::function
-// call. A later registration of a name replaces the earlier one. Register
-// every method before the server starts: HandleRPC reads the registry
-// without a lock.
-//
-// An unknown name fails the call with ProtocolError `unknown rpc: "<name>"`
-// (the name quoted like Go's %q), which reaches the client as an Error with
-// code 0 and that text. (Go's text carries its class, "protocol error: ".)
+// Register every method before the server starts (HandleRPC reads the
+// registry without a lock); a later registration of a name replaces the
+// earlier one. The shapes, the unknown-name error and the design:
+// docs/rpc.md, "Handler mux".
 #pragma once
 
 #include <functional>
@@ -63,6 +51,10 @@ class Mux final : public Handler {
   // `rpc` must not be empty and `handler` not null.
   void Register(std::string rpc, RawHandler handler);
 
+  // The typed shapes. The mux receives the one request of a unary or
+  // server-stream call before the handler runs, and sends the one reply of a
+  // unary or client-stream call (with the server's CloseSend) if the handler
+  // returned ok. The handler's Status ends the call.
   template <class Req, class Resp, class C = DefaultCodec<Req>>
   requires Codec<C, Req> && Codec<C, Resp>
   void RegisterUnary(std::string rpc, std::type_identity_t<UnaryFn<Req, Resp>> fn, C codec = C{}) {
@@ -90,7 +82,7 @@ class Mux final : public Handler {
     RegisterShape<Shape::kBidiStream, Req, Resp>(std::move(rpc), std::move(fn), std::move(codec));
   }
 
-  // Runs the handler registered for call.rpc(); see the header comment.
+  // Runs the handler registered for call.rpc(); UnknownRpcError if none is.
   Status HandleRPC(ServerCall& call) const override;
 
   bool Has(std::string_view rpc) const { return handlers_.find(rpc) != handlers_.end(); }
@@ -149,8 +141,8 @@ class Mux final : public Handler {
   std::map<std::string, RawHandler, std::less<>> handlers_;
 };
 
-// `unknown rpc: "<name>"`, the name quoted as Go's %q does for ASCII
-// (\" \\ \a \b \f \n \r \t \v, other control and non-ASCII bytes as \xNN).
+// ProtocolError `unknown rpc: "<name>"`, the name quoted as Go's %q quotes
+// ASCII: what HandleRPC returns for a name nobody registered.
 Status UnknownRpcError(std::string_view rpc);
 
 }  // namespace drpc::rpc
