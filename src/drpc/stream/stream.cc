@@ -267,27 +267,20 @@ Status Stream::HandleRemoteTerminal(const wire::Packet& packet) {
 
 // ---- the terminal-call protocol -------------------------------------------
 
-// Every call that changes the state and sends a frame about it runs this one
-// protocol (the terminal calls, SendCancel, FailStreamFromPeer and the send
-// sequences):
-//   1. take mu;
-//   2. begin(): the entry check; a status ends the call there. A call that
-//      must not wait behind a data send sets send here, before write: it is
-//      that send's cancel signal, so the send returns and lets go of write;
-//   3. take write: a data send in progress finishes first, so its message
-//      reaches the peer before the terminal frame;
-//   4. transition(pending): the state change and the frames, as one step
-//      under mu and write; a status ends the call with nothing sent;
-//   5. let go of mu;
-//   6. send(): the frames go to the sink with write still held, so fin and
-//      every other send wait for them;
-//   7. let go of write and check for fin.
-// Lock order mu -> write. Step 5 comes before 6: a frame waiting on the
-// writer's back-pressure must not hold mu, or the connection's reader (which
-// takes mu for a remote terminal packet) stops reading while our writer
-// waits for the peer to read, and two peers doing that to each other
-// deadlock (docs/stream.md, "Locks"). Fin cannot be set before step 7, as
-// write is held.
+// The protocol of every call that changes the state and sends a frame about
+// it (the terminal calls, SendCancel, FailStreamFromPeer, the send sequences):
+//   1. take mu; begin(): the entry check (a status ends the call). It may set
+//      send, the cancel signal of a data send waiting on back-pressure, so
+//      that send lets go of write;
+//   2. take write; transition(): the state change and the frames, one step;
+//   3. let go of mu; send(): the frames go to the sink with write still held,
+//      so fin and every other send wait for them;
+//   4. let go of write; check for fin (it cannot be set while write is held).
+// Lock order mu -> write. Step 3 lets go of mu BEFORE the frame may wait on
+// the writer's back-pressure: the connection's reader takes mu for a remote
+// terminal packet, and a reader waiting for our mu while our writer waits
+// for the peer to read deadlocks with a peer doing the same (85c6f8e;
+// docs/stream.md, "The terminal-call protocol").
 template <class Begin, class Transition, class Send>
 Status Stream::TerminalCall(const Begin& begin, const Transition& transition, const Send& send) {
   FinishedCalls pending;
@@ -304,8 +297,7 @@ Status Stream::TerminalCall(const Begin& begin, const Transition& transition, co
     transition(pending);
   }
   DRPC_ASSERT(!pending, "fin set while the write lock is held");
-  if (DRPC_PLANT(kStreamTerminalHoldsMu)) {
-    // The deadlock fixed in 85c6f8e: mu held while the frame waits.
+  if (DRPC_PLANT(kStreamTerminalHoldsMu)) {  // the bug of 85c6f8e: mu held while the frame waits
     Status result = send();
     write_.unlock();
     CheckFinishedLocked(pending);
