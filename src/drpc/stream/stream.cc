@@ -2,10 +2,13 @@
 
 #include <array>
 #include <limits>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "drpc/base/check.h"
+#include "drpc/base/plant.h"
 #include "drpc/wire/error_payload.h"
 #include "drpc/wire/split.h"
 
@@ -27,17 +30,11 @@ std::string ResourceExhaustedText(const Status& err) {
   return "rpc error: code = ResourceExhausted desc = " + err.message();
 }
 
-}  // namespace
+// What begin() and transition() of a terminal call return to let it go on
+// (a status ends the call; see Stream::TerminalCall).
+constexpr std::nullopt_t kGoOn = std::nullopt;
 
-std::string_view RoleName(Role role) {
-  switch (role) {
-    case Role::kClient:
-      return "client";
-    case Role::kServer:
-      return "server";
-  }
-  return "?";
-}
+}  // namespace
 
 // One read or write: holds read_ or write_ and, once it lets go, checks for
 // fin (the second half of the two-phase shutdown covers calls that were in
@@ -268,24 +265,79 @@ Status Stream::HandleRemoteTerminal(const wire::Packet& packet) {
   return result;
 }
 
-// A stream-level failure caused by the peer (the later era's
-// MessageSizeError rule): the stream dies, the peer hears why through an
-// abortive Error, the connection lives.
-Status Stream::FailStreamFromPeer(Status err) {
-  DRPC_ASSERT(!err.ok(), "FailStreamFromPeer needs an error");
+// ---- the terminal-call protocol -------------------------------------------
+
+// The protocol of every call that changes the state and sends a frame about
+// it (the terminal calls, SendCancel, FailStreamFromPeer, the send sequences):
+//   1. take mu; begin(): the entry check (a status ends the call). It may set
+//      send, the cancel signal of a data send waiting on back-pressure, so
+//      that send lets go of write;
+//   2. take write; transition(): the state change and the frames, one step;
+//   3. let go of mu; send(): the frames go to the sink with write still held,
+//      so fin and every other send wait for them;
+//   4. let go of write; check for fin (it cannot be set while write is held).
+// Lock order mu -> write. Step 3 lets go of mu BEFORE the frame may wait on
+// the writer's back-pressure: the connection's reader takes mu for a remote
+// terminal packet, and a reader waiting for our mu while our writer waits
+// for the peer to read deadlocks with a peer doing the same (85c6f8e;
+// docs/stream.md, "The terminal-call protocol").
+template <class Begin, class Transition, class Send>
+Status Stream::TerminalCall(const Begin& begin, const Transition& transition, const Send& send) {
   FinishedCalls pending;
   rt::Lock lock(mu_);
-  if (term_.is_set()) return OkStatus();
-  send_.set(EofError());  // wakes a send waiting on back-pressure, which lets go of write
+  if (std::optional<Status> done = begin()) return *std::move(done);
   write_.lock();
-  TerminateLocked(err, pending);
+  // A transition that returns void never ends the call.
+  if constexpr (!std::is_void_v<std::invoke_result_t<const Transition&, FinishedCalls&>>) {
+    if (std::optional<Status> done = transition(pending)) {
+      write_.unlock();
+      return *std::move(done);
+    }
+  } else {
+    transition(pending);
+  }
+  DRPC_ASSERT(!pending, "fin set while the write lock is held");
+  if (DRPC_PLANT(kStreamTerminalHoldsMu)) {  // the bug of 85c6f8e: mu held while the frame waits
+    Status result = send();
+    write_.unlock();
+    CheckFinishedLocked(pending);
+    lock.unlock();
+    RunFinished(pending);
+    return result;
+  }
+  lock.unlock();
+  Status result = send();
+  write_.unlock();
+  CheckFinishedAfterRelease();
+  return result;
+}
+
+// begin() of a call that is a no-op once term is set.
+std::optional<Status> Stream::OkOnceTerminated() const {
+  if (term_.is_set()) return OkStatus();
+  return kGoOn;
+}
+
+// begin() of a call that goes ahead of a data send waiting on back-pressure:
+// a no-op once term is set, else send = EOF, which wakes that send.
+std::optional<Status> Stream::OkOnceTerminatedElseWakeSender() {
+  if (term_.is_set()) return OkStatus();
+  send_.set(EofError());
+  return kGoOn;
+}
+
+// A stream-level failure caused by the peer (the later era's
+// MessageSizeError rule): the stream dies, the peer hears why through an
+// abortive Error, the connection lives. Runs inside HandleFrame, so fin
+// waits for it to return.
+Status Stream::FailStreamFromPeer(Status err) {
+  DRPC_ASSERT(!err.ok(), "FailStreamFromPeer needs an error");
   // A writer error here means the connection is going down anyway; the
   // manager learns it from the writer.
-  (void)WriteErrorLocked(0, ResourceExhaustedText(err), /*control=*/true);
-  write_.unlock();
-  CheckFinishedLocked(pending);
-  lock.unlock();
-  DRPC_ASSERT(!pending, "fin set inside HandleFrame");
+  (void)TerminalCall(
+      [&] { return OkOnceTerminatedElseWakeSender(); },
+      [&](FinishedCalls& pending) { TerminateLocked(err, pending); },
+      [&] { return WriteErrorLocked(0, ResourceExhaustedText(err), /*control=*/true); });
   return OkStatus();
 }
 
@@ -307,67 +359,43 @@ bool Stream::Cancel(Status err) {
 
 Status Stream::SendCancel(Status err) {
   DRPC_ASSERT(!err.ok(), "SendCancel needs an error");
-  FinishedCalls pending;
-  rt::Lock lock(mu_);
-  if (term_.is_set()) return OkStatus();
-  // Before the write lock: a data send waiting on back-pressure has send as
-  // its cancel signal, so it returns and lets go of write.
-  send_.set(EofError());
-  write_.lock();
-  TerminateLocked(err, pending);
-  DRPC_ASSERT(!pending, "fin set while the write lock is held");
-  lock.unlock();  // see "Locks" in stream.h: the frame goes out without mu
-  Status result = WriteTerminalLocked(Kind::kCancel, /*control=*/true, {});
-  write_.unlock();
-  CheckFinishedAfterRelease();
-  return result;
+  return TerminalCall([&] { return OkOnceTerminatedElseWakeSender(); },
+                      [&](FinishedCalls& pending) { TerminateLocked(err, pending); },
+                      [&] { return WriteTerminalLocked(Kind::kCancel, /*control=*/true, {}); });
 }
 
 // ---- terminal calls -----------------------------------------------------
 
 Status Stream::CloseSend() {
-  FinishedCalls pending;
-  rt::Lock lock(mu_);
-  if (send_.is_set() || term_.is_set()) return OkStatus();
-  write_.lock();
-  send_.set(DrpcError("send closed"));
-  if (recv_.is_set()) TerminateLocked(DrpcError("both closed"), pending);
-  DRPC_ASSERT(!pending, "fin set while the write lock is held");
-  lock.unlock();  // see "Locks" in stream.h: the frame goes out without mu
-  Status result = WriteTerminalLocked(Kind::kCloseSend, /*control=*/false, {});
-  write_.unlock();
-  CheckFinishedAfterRelease();
-  return result;
+  return TerminalCall(
+      [&]() -> std::optional<Status> {
+        if (send_.is_set() || term_.is_set()) return OkStatus();
+        return kGoOn;
+      },
+      [&](FinishedCalls& pending) {
+        send_.set(DrpcError("send closed"));
+        if (recv_.is_set()) TerminateLocked(DrpcError("both closed"), pending);
+      },
+      [&] { return WriteTerminalLocked(Kind::kCloseSend, /*control=*/false, {}); });
 }
 
 Status Stream::Close() {
-  FinishedCalls pending;
-  rt::Lock lock(mu_);
-  if (term_.is_set()) return OkStatus();
-  write_.lock();
-  TerminateLocked(DrpcError("terminated by sending close"), pending);
-  DRPC_ASSERT(!pending, "fin set while the write lock is held");
-  lock.unlock();  // see "Locks" in stream.h: the frame goes out without mu
-  Status result = WriteTerminalLocked(Kind::kClose, /*control=*/false, {});
-  write_.unlock();
-  CheckFinishedAfterRelease();
-  return result;
+  return TerminalCall([&] { return OkOnceTerminated(); },
+                      [&](FinishedCalls& pending) {
+                        TerminateLocked(DrpcError("terminated by sending close"), pending);
+                      },
+                      [&] { return WriteTerminalLocked(Kind::kClose, /*control=*/false, {}); });
 }
 
 Status Stream::SendError(const Status& err) {
   DRPC_ASSERT(!err.ok(), "SendError needs an error");
-  FinishedCalls pending;
-  rt::Lock lock(mu_);
-  if (term_.is_set()) return OkStatus();
-  write_.lock();
-  send_.set(EofError());
-  TerminateLocked(DrpcError("terminated by sending error"), pending);
-  DRPC_ASSERT(!pending, "fin set while the write lock is held");
-  lock.unlock();  // see "Locks" in stream.h: the frame goes out without mu
-  Status result = WriteErrorLocked(err.code(), err.message(), /*control=*/false);
-  write_.unlock();
-  CheckFinishedAfterRelease();
-  return result;
+  return TerminalCall(
+      [&] { return OkOnceTerminated(); },
+      [&](FinishedCalls& pending) {
+        send_.set(EofError());
+        TerminateLocked(DrpcError("terminated by sending error"), pending);
+      },
+      [&] { return WriteErrorLocked(err.code(), err.message(), /*control=*/false); });
 }
 
 // ---- sends --------------------------------------------------------------
@@ -400,70 +428,69 @@ Status Stream::WriteInvoke(std::string_view rpc, const wire::Metadata& metadata)
 
 Status Stream::SendSequence(const std::string_view* rpc, const wire::Metadata* metadata,
                             MarshalFn marshal, const void* ctx) {
-  FinishedCalls pending;
-  rt::Lock lock(mu_);
-  // The checks of a data send (WritePacketLocked). Every change of send and
-  // term is made under mu, so they hold until the frames are built.
-  if (send_.is_set()) return send_.err();
-  if (term_.is_set()) return term_.err();
-  write_.lock();
-  // One buffer for the metadata and the message: [metadata][message].
-  marshal_buffer_.clear();
-  if (rpc != nullptr && !metadata->empty()) wire::EncodeMetadata(marshal_buffer_, *metadata);
-  const size_t metadata_size = marshal_buffer_.size();
-  if (Status marshaled = marshal(ctx, marshal_buffer_); !marshaled.ok()) {
-    TrimMarshalBuffer();
-    write_.unlock();
-    return marshaled;  // nothing sent, nothing changed (as MsgSend)
-  }
-  const Bytes metadata_bytes = marshal_buffer_.view().first(metadata_size);
-  const Bytes message = marshal_buffer_.view().subspan(metadata_size);
-  const int64_t split = options_.split_size;
-  const bool one_frame_each =
-      wire::SplitFrameCount(message.size(), split) == 1 &&
-      (rpc == nullptr ||
-       (wire::SplitFrameCount(rpc->size(), split) == 1 &&
-        (metadata->empty() || wire::SplitFrameCount(metadata_bytes.size(), split) == 1)));
-  if (!one_frame_each) {
-    TrimMarshalBuffer();
-    write_.unlock();
-    lock.unlock();
-    return SendSequenceUnbatched(rpc, metadata, marshal, ctx);
-  }
-  DRPC_ASSERT(send_message_id_ <= std::numeric_limits<uint64_t>::max() - 4,
-              "stream " + std::to_string(id_) + ": outgoing message ids exhausted");
-  // At most InvokeMetadata, Invoke, Message, CloseSend.
-  std::array<wire::Frame, 4> frames;
+  std::array<wire::Frame, 4> frames;  // at most InvokeMetadata, Invoke, Message, CloseSend
   size_t count = 0;
-  auto add = [&](Kind kind, Bytes data) {
-    DRPC_ASSERT(count < frames.size(), "a send sequence has at most four frames");
-    const wire::Packet packet{.stream_id = id_,
-                              .message_id = ++send_message_id_,
-                              .kind = ToRaw(kind),
-                              .control = false,
-                              .data = data};
-    wire::PacketSplitter one(packet, split);
-    frames[count++] = one.Next();
-    DRPC_ASSERT(one.finished() && frames[count - 1].done, "a batched packet is one frame");
-  };
-  if (rpc != nullptr) {
-    if (!metadata->empty()) add(Kind::kInvokeMetadata, metadata_bytes);
-    add(Kind::kInvoke, AsBytes(*rpc));
-  }
-  add(Kind::kMessage, message);
-  // CloseSend's transition (§2.3), made before its frame as CloseSend does.
-  send_.set(DrpcError("send closed"));
-  if (recv_.is_set()) TerminateLocked(DrpcError("both closed"), pending);
-  DRPC_ASSERT(!pending, "fin set while the write lock is held");
-  add(Kind::kCloseSend, {});
-  // The frames are built and the state has changed: the reader and Cancel
-  // need not wait for the sink. The write lock stays held, so fin and every
-  // other send wait for these frames.
-  lock.unlock();
-  Status result = CheckCancelError(WriteFramesToSink(std::span(frames.data(), count), nullptr));
-  TrimMarshalBuffer();
-  write_.unlock();
-  CheckFinishedAfterRelease();
+  bool unbatched = false;  // a packet over one frame: the separate calls instead
+  Status result = TerminalCall(
+      // The checks of a data send (WritePacketLocked). Every change of send
+      // and term is made under mu, so they hold until the frames are built.
+      [&]() -> std::optional<Status> {
+        if (send_.is_set()) return send_.err();
+        if (term_.is_set()) return term_.err();
+        return kGoOn;
+      },
+      [&](FinishedCalls& pending) -> std::optional<Status> {
+        // One buffer for the metadata and the message: [metadata][message].
+        marshal_buffer_.clear();
+        if (rpc != nullptr && !metadata->empty()) wire::EncodeMetadata(marshal_buffer_, *metadata);
+        const size_t metadata_size = marshal_buffer_.size();
+        if (Status marshaled = marshal(ctx, marshal_buffer_); !marshaled.ok()) {
+          TrimMarshalBuffer();
+          return marshaled;  // nothing sent, nothing changed (as MsgSend)
+        }
+        const Bytes metadata_bytes = marshal_buffer_.view().first(metadata_size);
+        const Bytes message = marshal_buffer_.view().subspan(metadata_size);
+        const int64_t split = options_.split_size;
+        const bool one_frame_each =
+            wire::SplitFrameCount(message.size(), split) == 1 &&
+            (rpc == nullptr ||
+             (wire::SplitFrameCount(rpc->size(), split) == 1 &&
+              (metadata->empty() || wire::SplitFrameCount(metadata_bytes.size(), split) == 1)));
+        if (!one_frame_each) {
+          TrimMarshalBuffer();
+          unbatched = true;
+          return OkStatus();
+        }
+        DRPC_ASSERT(send_message_id_ <= std::numeric_limits<uint64_t>::max() - 4,
+                    "stream " + std::to_string(id_) + ": outgoing message ids exhausted");
+        auto add = [&](Kind kind, Bytes data) {
+          DRPC_ASSERT(count < frames.size(), "a send sequence has at most four frames");
+          const wire::Packet packet{.stream_id = id_,
+                                    .message_id = ++send_message_id_,
+                                    .kind = ToRaw(kind),
+                                    .control = false,
+                                    .data = data};
+          wire::PacketSplitter one(packet, split);
+          frames[count++] = one.Next();
+          DRPC_ASSERT(one.finished() && frames[count - 1].done, "a batched packet is one frame");
+        };
+        if (rpc != nullptr) {
+          if (!metadata->empty()) add(Kind::kInvokeMetadata, metadata_bytes);
+          add(Kind::kInvoke, AsBytes(*rpc));
+        }
+        add(Kind::kMessage, message);
+        // CloseSend's transition (§2.3), made before its frame as CloseSend does.
+        send_.set(DrpcError("send closed"));
+        if (recv_.is_set()) TerminateLocked(DrpcError("both closed"), pending);
+        add(Kind::kCloseSend, {});
+        return kGoOn;
+      },
+      [&] {
+        Status sent = CheckCancelError(WriteFramesToSink(std::span(frames.data(), count), nullptr));
+        TrimMarshalBuffer();
+        return sent;
+      });
+  if (unbatched) return SendSequenceUnbatched(rpc, metadata, marshal, ctx);
   return result;
 }
 

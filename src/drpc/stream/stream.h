@@ -1,6 +1,7 @@
-// Stream: one RPC's state machine on a shared connection (drpc-protocol.md
-// §2), with its receive ring (§3) and its path to the connection's writer
-// (a FrameSink, §4.5).
+// Stream: one RPC on a shared connection: its state machine, its receive
+// ring and its path to the connection's writer (drpc-protocol.md §2-§4).
+// The manager makes one per call and feeds it the connection's frames; the
+// application sends, receives and ends the call on it.
 //
 //   auto s = std::make_shared<Stream>(StreamConfig{.id = 1, .role = Role::kClient,
 //                                                  .pool = pool, .sink = writer});
@@ -12,59 +13,19 @@
 //   ...
 //   Status conn = s->HandleFrame(frame);            // the manager's reader task
 //
-// State: five one-shot signals (rt::Signal, each keeps its first error):
-//   send    this side may send no more; sends return its error
-//   recv    nothing more will be received
-//   term    terminating: no new operation may start
-//   fin     finished: term is set and no read, write or HandleFrame that
-//           began before term is still in progress
-//   cancel  canceled (locally or by a remote Cancel); its error wins over a
-//           writer's error (checkCancelError)
-// terminate(err) sets send, recv and term to err (each keeps an earlier
-// value), closes the ring with err and checks for fin.
+// Any number of application tasks may send and receive (sends serialize, as
+// do receives); exactly one task calls HandleFrame. Every caller keeps the
+// Stream alive for the duration of its call.
 //
-// Two-phase shutdown: term = stop starting things, fin = everything that
-// was running has stopped. fin is checked inside terminate and after every
-// read, write and HandleFrame lets go; whoever sets it runs on_finished.
-//
-// What fin guarantees (§3.3), checked in checked builds:
-//   * when fin is set, no receive that began before term holds a lease, no
-//     send is inside the sink, HandleFrame is not running;
-//   * after fin the stream never calls the sink and never enqueues into its
-//     ring (HandleFrame drops everything once term is set);
-//   * the only later use of the ring is an application receive draining the
-//     messages queued before term (drain after close, §2.4). It never
-//     blocks, because the ring is closed.
-//
-// Locks. `mu` guards the transitions; `write` and `read` are inspectable
-// mutexes that serialize writers and readers. Lock order:
-//     HandleFrame (a flag, not a lock) -> mu -> write -> ring
-//     read -> ring
-// No task takes mu while it holds read or write. The terminal calls (Close,
-// CloseSend, SendError, SendCancel) take mu and then write, so they wait for
-// a send in progress (an ordered terminal reaches the peer after a message
-// whose send already returned); SendCancel first sets send, which is the
-// cancel signal of a data send waiting on writer back-pressure, so that send
-// returns and SendCancel does not wait for the back-pressure to clear.
-// A terminal call makes its transition under both locks and lets go of mu
-// BEFORE its frame goes to the writer (it keeps write, so fin and every
-// other send still wait for the frame): a terminal frame waiting on
-// back-pressure must not hold mu, or the connection's reader (HandleFrame
-// takes mu for a remote terminal packet) would stop reading while our
-// writer waits for the peer to read, and two peers doing that to each other
-// deadlock (found by the simulator's PCT strategy, corpus/manager).
-//
-// Callers: the application's tasks call the send, receive and terminal
-// calls (sends serialize on write, receives on read; any number of tasks);
-// exactly one task (the manager's reader) calls HandleFrame; the manager
-// calls Cancel and SendCancel. Every caller must keep the Stream alive for
-// the duration of its call (the manager and the application hold it by
-// std::shared_ptr).
+// The state (send, recv, term, fin, cancel), the two-phase shutdown, the
+// lock order and the terminal-call protocol: docs/stream.md, "The stream
+// state machine".
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -94,7 +55,6 @@ namespace drpc::stream {
 // Which end of the RPC this stream is. The state machine is the same for
 // both; the role is for reports and for the manager's error mapping.
 enum class Role : uint8_t { kClient, kServer };
-std::string_view RoleName(Role role);  // "client" / "server"
 
 struct StreamOptions {
   // Frame data bytes per frame of a data packet (Go SplitData, §1.6):
@@ -244,17 +204,11 @@ class Stream {
   // Returns what MsgSend would (the send or term error if either is set,
   // a marshal error with nothing sent, the writer's error through
   // checkCancelError). Once the checks pass, the CloseSend transition is
-  // made (send = "send closed"; "both closed" if recv is set) and every
-  // frame goes to the sink under the write lock, without a cancel signal,
-  // like a terminal packet: back-pressure delays the message with its
-  // CloseSend instead of dropping it. `mu` is held while the frames are
-  // built (the checks, the message ids, the transition and the marshal
-  // must be one step) but not while the sink takes them: the reader and
-  // Cancel never wait for the writer here, and an ordered terminal call
-  // (Close, SendError) of another task waits on the write lock and goes
-  // after. A packet that splits into several frames (a message over the
-  // split size) is not batched: the separate calls are made instead (the
-  // message is marshaled twice then).
+  // made (send = "send closed"; "both closed" if recv is set) and the
+  // frames go to the sink like a terminal packet: back-pressure delays the
+  // message with its CloseSend instead of dropping it. A packet that splits
+  // into several frames (a message over the split size) is not batched:
+  // the separate calls are made instead (the message is marshaled twice).
   template <class Msg, class C>
   requires Codec<C, Msg> Status MsgSendAndCloseSend(const Msg& msg, const C& codec) {
     const std::pair<const Msg*, const C*> ctx(&msg, &codec);
@@ -327,7 +281,6 @@ class Stream {
   Status HandleRemoteTerminal(const wire::Packet& packet);
   Status FailStreamFromPeer(Status err);
 
-  // mu_ held. Sets send/recv/term, closes the ring, checks for fin.
   // What to run once fin is set, after every lock is let go.
   struct FinishedCalls {
     UniqueFunction<void()> fn;
@@ -335,6 +288,20 @@ class Stream {
     explicit operator bool() const { return static_cast<bool>(fn) || observer != nullptr; }
   };
 
+  // The one protocol of every call that changes the state and sends a frame
+  // about it (its steps and lock order are at the definition, stream.cc):
+  //   begin()              -> std::optional<Status>   under mu
+  //   transition(pending)  -> void or optional        under mu and write
+  //   send()               -> Status                  under write only
+  // A status from begin or transition ends the call with it, nothing sent.
+  template <class Begin, class Transition, class Send>
+  Status TerminalCall(const Begin& begin, const Transition& transition, const Send& send);
+  // begin() of a terminal call: ok once term is set, else go on.
+  std::optional<Status> OkOnceTerminated() const;
+  // The same, and send = EOF on going on (wakes a data send on back-pressure).
+  std::optional<Status> OkOnceTerminatedElseWakeSender();
+
+  // mu_ held. Sets send/recv/term, closes the ring, checks for fin.
   void TerminateLocked(const Status& err, FinishedCalls& pending);
   // mu_ held. Sets fin if it may; then moves the finish callbacks into `pending`.
   void CheckFinishedLocked(FinishedCalls& pending);

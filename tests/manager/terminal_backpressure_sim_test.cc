@@ -1,0 +1,152 @@
+// A terminal frame waiting on the writer's back-pressure must not hold the
+// stream's transition lock (mu): the connection's reader (a remote terminal
+// packet) and the deadline watcher (Cancel) take that lock, and a reader
+// stuck behind our writer stops reading while our writer waits for the peer
+// to read, which two peers can do to each other for good. The simulator's
+// PCT strategy found that deadlock in manager.fixed (fixed in 85c6f8e).
+//
+// Here the scene is set up exactly, on the simulator: a CloseSend whose
+// frame waits for a writer that cannot drain (a gated transport), then the
+// reader's remote CloseSend or a Cancel, which must return before the gate
+// opens. With the plant stream.terminal-holds-mu (mu kept while the frame
+// waits) every task ends up parked, and the simulator reports the deadlock.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "drpc/base/check.h"
+#include "drpc/base/plant.h"
+#include "drpc/manager/mux_writer.h"
+#include "drpc/rt/rt.h"
+#include "drpc/stream/buffer_pool.h"
+#include "drpc/stream/stream.h"
+#include "drpc/wire/kind.h"
+#include "sim/sched/random_source.h"
+#include "sim/sched/run.h"
+#include "tests/manager/gated_transport.h"
+
+namespace drpc::manager {
+namespace {
+
+using stream::Stream;
+using testing::GatedTransport;
+
+constexpr uint64_t kSeeds = 50;
+
+std::string Describe(const sim::RunResult& r) {
+  return std::string(sim::OutcomeName(r.outcome)) + "\n" + r.report + "\n" + r.trace_tail;
+}
+
+// What the test does while CloseSend's frame waits for a drain; it runs on
+// the main task, before the gate opens.
+using Meanwhile = std::function<void(Stream&)>;
+
+// Runs the scene with `seed` and `plants`: a writer with one frame stuck at
+// the gate and one over the mark, a stream whose CloseSend then waits for a
+// drain, and `meanwhile`; then the gate opens and everything winds down.
+sim::RunResult RunScene(uint64_t seed, plant::Set plants, const Meanwhile& meanwhile) {
+  sim::RandomSource decisions(seed);
+  sim::RunOptions options;
+  options.max_steps = 100'000;
+  options.plants = plants;
+  return sim::Run(decisions, options, [&] {
+    GatedTransport transport;
+    transport.SetOpen(false);
+    MuxWriter writer(
+        transport, [](Status) {}, MuxWriterOptions{.high_water_bytes = 100});
+    const std::string filler(150, 'x');
+    const wire::Frame first{.stream_id = 1, .message_id = 1, .kind = 2, .done = true, .data = {}};
+    ASSERT_TRUE(writer.WriteFrame(first, nullptr).ok());
+    transport.WaitWritesStarted(1);
+    const wire::Frame second{
+        .stream_id = 1, .message_id = 2, .kind = 2, .done = true, .data = AsBytes(filler)};
+    ASSERT_TRUE(writer.WriteFrame(second, nullptr).ok());
+    auto stream =
+        std::make_shared<Stream>(stream::StreamConfig{.id = 7,
+                                                      .role = stream::Role::kClient,
+                                                      .pool = stream::BufferPool::Create({}),
+                                                      .sink = writer});
+    Status close_send = InternalError("not returned");
+    rt::Task closer = rt::spawn("closer", [&] { close_send = stream->CloseSend(); });
+    // Virtual time moves only once every task waits: CloseSend is parked.
+    rt::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(writer.stats().data_waits, 1u) << "CloseSend's frame waits for a drain";
+    EXPECT_EQ(close_send, InternalError("not returned"));
+    meanwhile(*stream);
+    transport.SetOpen(true);
+    closer.join();
+    EXPECT_TRUE(close_send.ok()) << close_send;
+    writer.StopAfterFlush(ClosedError("test over"));
+    writer.Join();
+  });
+}
+
+// The reader's remote CloseSend, on its own task; the main task waits for it.
+void RemoteCloseSend(Stream& stream) {
+  Status handled = InternalError("not returned");
+  const wire::Frame remote_close_send{.stream_id = 7,
+                                      .message_id = 1,
+                                      .kind = wire::ToRaw(wire::Kind::kCloseSend),
+                                      .done = true,
+                                      .data = {}};
+  rt::Task reader = rt::spawn("reader", [&] { handled = stream.HandleFrame(remote_close_send); });
+  reader.join();
+  EXPECT_TRUE(handled.ok()) << handled;
+}
+
+// The deadline watcher's Cancel, on its own task; the main task waits for it.
+void DeadlineCancel(Stream& stream) {
+  bool already_finished = true;
+  rt::Task canceler =
+      rt::spawn("canceler", [&] { already_finished = stream.Cancel(DeadlineExceededError()); });
+  canceler.join();
+  EXPECT_FALSE(already_finished);
+}
+
+TEST(TerminalBackPressureSim, TheReaderHandlesARemoteTerminalMeanwhile) {
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    const sim::RunResult r = RunScene(seed, {}, [&](Stream& s) {
+      RemoteCloseSend(s);
+      // Both sides closed: term is set, fin waits for CloseSend to let go.
+      EXPECT_TRUE(s.DebugState().term);
+      EXPECT_FALSE(s.DebugState().fin);
+      EXPECT_EQ(s.termination_error(), DrpcError("both closed"));
+    });
+    ASSERT_TRUE(r.ok()) << "seed " << seed << ": " << Describe(r);
+  }
+}
+
+TEST(TerminalBackPressureSim, CancelReturnsMeanwhile) {
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    const sim::RunResult r = RunScene(seed, {}, [](Stream& s) {
+      DeadlineCancel(s);
+      EXPECT_EQ(s.termination_error(), DeadlineExceededError());
+    });
+    ASSERT_TRUE(r.ok()) << "seed " << seed << ": " << Describe(r);
+  }
+}
+
+// The plant stream.terminal-holds-mu brings back the bug of 85c6f8e: both
+// scenes deadlock on every seed, and the report names the task holding mu
+// and the drain it waits for.
+TEST(TerminalBackPressureSim, ThePlantedDeadlockIsReported) {
+  if (!DRPC_CHECKED) GTEST_SKIP() << "plants exist only in checked builds";
+  const plant::Set plants{plant::Site::kStreamTerminalHoldsMu};
+  for (const Meanwhile& meanwhile : {Meanwhile(RemoteCloseSend), Meanwhile(DeadlineCancel)}) {
+    for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+      const sim::RunResult r = RunScene(seed, plants, meanwhile);
+      ASSERT_EQ(r.outcome, sim::Outcome::kDeadlock) << "seed " << seed << ": " << Describe(r);
+      EXPECT_NE(r.report.find("mutex \"stream.mu\""), std::string::npos) << r.report;
+      EXPECT_NE(r.report.find("held by #"), std::string::npos) << r.report;
+      EXPECT_NE(r.report.find("closer"), std::string::npos) << r.report;
+      EXPECT_NE(r.report.find("mux_writer: data frame waits for a drain"), std::string::npos)
+          << r.report;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace drpc::manager
