@@ -7,6 +7,7 @@
 // that both were run.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -200,6 +201,7 @@ TEST(BackPressure, CancelRacingADataFrameRefusesItEitherWay) {
   });
   EXPECT_GT(waited, 0);
   EXPECT_GT(refused_at_once, 0);
+  std::cout << "waited: " << waited << ", refused at once: " << refused_at_once << "\n";
 }
 
 TEST(BackPressure, StopRacingADataFrameRefusesItEitherWay) {
@@ -214,6 +216,7 @@ TEST(BackPressure, StopRacingADataFrameRefusesItEitherWay) {
   });
   EXPECT_GT(waited, 0);
   EXPECT_GT(refused_at_once, 0);
+  std::cout << "waited: " << waited << ", refused at once: " << refused_at_once << "\n";
 }
 
 }  // namespace
