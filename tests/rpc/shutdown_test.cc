@@ -230,23 +230,25 @@ TEST(RpcAcceptTest, ConnectionsOverTheLimitAreClosed) {
   serving.join();
 }
 
-// Passes Accept through; failed_n is set once `n` accepts have failed.
-class FailureCountingListener final : public rt::Listener {
+// Passes Accept through; retried_n is set when Accept is called after `n`
+// failed ones, so Serve has counted (and backed off from) all `n`.
+class RetryCountingListener final : public rt::Listener {
  public:
-  FailureCountingListener(rt::Listener& inner, int n) : inner_(inner), n_(n) {}
+  RetryCountingListener(rt::Listener& inner, int n) : inner_(inner), n_(n) {}
   Result<std::unique_ptr<rt::Transport>> Accept() override {
+    if (failures_ == n_) retried_n_.set(OkStatus());
     Result<std::unique_ptr<rt::Transport>> t = inner_.Accept();
-    if (!t.ok() && ++failures_ == n_) failed_n_.set(OkStatus());
+    if (!t.ok()) ++failures_;
     return t;
   }
   Status Close() override { return inner_.Close(); }
-  rt::Signal& failed_n() { return failed_n_; }
+  rt::Signal& retried_n() { return retried_n_; }
 
  private:
   rt::Listener& inner_;
   const int n_;
   int failures_ = 0;  // only the one Serve task accepts
-  rt::Signal failed_n_{"failure_counting_listener.failed_n"};
+  rt::Signal retried_n_{"retry_counting_listener.retried_n"};
 };
 
 // The real thing: a TCP listener out of descriptors (EMFILE) reports a
@@ -285,11 +287,11 @@ TEST(RpcAcceptTest, TcpListenerOutOfDescriptorsIsRetried) {
   EXPECT_EQ(emfile.kind(), ErrorKind::kResourceExhausted) << emfile;
   EXPECT_TRUE(rt::IsTemporaryAcceptError(emfile));
 
-  FailureCountingListener counting(**listener, 3);
+  RetryCountingListener counting(**listener, 3);
   Status served;
   rt::Task serving = rt::spawn("serve", [&] { served = server.Serve(counting); });
   // Serve keeps retrying while no descriptor is free.
-  EXPECT_TRUE(counting.failed_n().wait_until(rt::now() + kLiveness, "test: three failed accepts"));
+  EXPECT_TRUE(counting.retried_n().wait_until(rt::now() + kLiveness, "test: three retries"));
   EXPECT_GE(server.stats().accept_retries, 3u);
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
 
