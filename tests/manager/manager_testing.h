@@ -5,41 +5,22 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "drpc/manager/internal/transport_source.h"
 #include "drpc/manager/manager.h"
 #include "drpc/rt/os/socket_pair.h"
-#include "drpc/stream/codec.h"
 #include "drpc/wire/error_payload.h"
 #include "drpc/wire/kind.h"
 #include "drpc/wire/metadata.h"
 #include "drpc/wire/reader.h"
+#include "tests/manager/manager_calls.h"
 
 namespace drpc::manager::testing {
 
-using stream::BytesCodec;
 using wire::Kind;
-
-inline ManagerOptions ClientOptions(ManagerOptions o = {}) {
-  o.role = Role::kClient;
-  o.name = "client";
-  return o;
-}
-inline ManagerOptions ServerOptions(ManagerOptions o = {}) {
-  o.role = Role::kServer;
-  o.name = "server";
-  return o;
-}
-
-struct Pair {
-  std::unique_ptr<Manager> client;
-  std::unique_ptr<Manager> server;
-};
 
 inline Pair MakePair(ManagerOptions client = ClientOptions(),
                      ManagerOptions server = ServerOptions()) {
@@ -49,37 +30,6 @@ inline Pair MakePair(ManagerOptions client = ClientOptions(),
   p.client = std::make_unique<Manager>(std::move(transports->a), std::move(client));
   p.server = std::make_unique<Manager>(std::move(transports->b), std::move(server));
   return p;
-}
-
-// Opens a client stream and invokes `rpc` on it.
-inline std::shared_ptr<Stream> Invoke(Manager& client, const std::string& rpc = "/test/Method",
-                                      const wire::Metadata& md = {},
-                                      ClientStreamOptions options = {}) {
-  Result<std::shared_ptr<Stream>> s = client.NewClientStream(options);
-  DRPC_ASSERT(s.ok(), s.status().ToString());
-  Status invoked = (*s)->WriteInvoke(rpc, md);
-  DRPC_ASSERT(invoked.ok(), invoked.ToString());
-  return *s;
-}
-
-inline ServerStream Accept(Manager& server) {
-  Result<ServerStream> in = server.NewServerStream(rt::now() + std::chrono::seconds(10));
-  DRPC_ASSERT(in.ok(), in.status().ToString());
-  return std::move(in).value();
-}
-
-inline Status Send(Stream& s, const std::string& msg) { return s.MsgSend(msg, BytesCodec{}); }
-
-inline Result<std::string> Recv(Stream& s) {
-  std::string out;
-  Status st = s.MsgRecv(out, BytesCodec{});
-  if (!st.ok()) return st;
-  return out;
-}
-
-// Waits (bounded) for a signal; fails the test if it never comes.
-inline void WaitFor(rt::Signal& signal, const char* what) {
-  ASSERT_TRUE(signal.wait_until(rt::now() + std::chrono::seconds(10), what)) << what;
 }
 
 // The other end of a transport, driven by hand.

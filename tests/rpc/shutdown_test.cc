@@ -1,17 +1,21 @@
-// Server lifecycle: graceful Stop with calls in flight (they finish within
-// the grace period; past it they are canceled), new calls refused while
-// draining, Serve/ServeOne after Stop, and the accept loop's handling of
-// temporary and hard errors (through a scripted Listener).
+// Server lifecycle over real sockets: graceful Stop with calls in flight
+// (they finish within the grace period; past it they are canceled), new
+// calls refused while draining, Serve/ServeOne after Stop, and the accept
+// loop's handling of temporary and hard errors (through a scripted
+// Listener, and a TCP listener out of descriptors). Each waits for the
+// event it orders on (a handler entered, Stop begun, the server's
+// half-close), never for a time. The back-off's timing is tested in the
+// simulator, where it is exact: accept_sim_test.cc.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <deque>
 #include <string>
 #include <vector>
 
 #include "drpc/rt/signal.h"
 #include "tests/rpc/rpc_test_util.h"
+#include "tests/rpc/scripted_listener.h"
 
 namespace drpc::rpc::testing {
 namespace {
@@ -27,6 +31,7 @@ INSTANTIATE_TEST_SUITE_P(Nets, RpcShutdownTest, ::testing::Values(Net::kSocketPa
 // and every client gets its reply: the server's close lingers (it
 // half-closes and reads until the client's EOF), so nothing a client
 // writes meanwhile is answered by a reset that would lose its replies.
+// The handlers are held until Stop has begun, so they end while it drains.
 TEST_P(RpcShutdownTest, CallsInFlightFinishWithinTheGracePeriod) {
   constexpr int kCalls = 8;
   ClientServer cs(service_, GetParam());
@@ -35,12 +40,16 @@ TEST_P(RpcShutdownTest, CallsInFlightFinishWithinTheGracePeriod) {
   for (int i = 0; i < kCalls; ++i) {
     callers.push_back(rt::spawn("caller", [&, i] {
       Reply reply;
-      results[i] = cs.conn().Invoke(kSlow, MakeRequest("s", 100), reply);
+      results[i] = cs.conn().Invoke(kHeld, MakeRequest("s"), reply);
     }));
   }
   ASSERT_TRUE(service_.WaitEntered(kCalls));
-  cs.server().Stop(kLiveness);  // returns once the calls are done and everything is joined
-  EXPECT_EQ(service_.slow_finished(), kCalls);
+  // Returns once the calls are done and everything is joined.
+  rt::Task stopper = rt::spawn("stopper", [&] { cs.server().Stop(kLiveness); });
+  ASSERT_TRUE(cs.server().stopping().wait_until(rt::now() + kLiveness, "test"));
+  service_.ReleaseHeld();
+  stopper.join();
+  EXPECT_EQ(service_.held_finished(), kCalls);
   EXPECT_EQ(cs.server().stats().calls_canceled_at_stop, 0u);
   for (rt::Task& t : callers) t.join();
   for (const Status& st : results) EXPECT_TRUE(st.ok()) << st;
@@ -67,9 +76,9 @@ TEST_P(RpcShutdownTest, RepliesAClientHasNotReadSurviveItsWritesAfterStop) {
   ASSERT_TRUE(s->Recv(r).ok()) << "the handler runs";  // so Stop lets it finish
   EXPECT_EQ(r.number(), 0);
   rt::Task stopper = rt::spawn("stopper", [&] { cs.server().Stop(kLiveness); });
-  ASSERT_TRUE(cs.server().stopping().wait_until(rt::now() + kLiveness, "test"));
-  // Let the handler end and Stop close the connection's write side.
-  rt::sleep_for(100ms);
+  // The handler ends and Stop closes the connection's write side.
+  ASSERT_TRUE(cs.server_kill->write_closed.wait_until(rt::now() + kLiveness, "test"))
+      << "Stop never half-closed the connection";
   // A write after that (any call: a new one is dropped by the stopping
   // server and fails when the connection ends).
   Status late;
@@ -77,7 +86,10 @@ TEST_P(RpcShutdownTest, RepliesAClientHasNotReadSurviveItsWritesAfterStop) {
     Reply reply;
     late = cs.conn().Invoke(kEcho, MakeRequest("late"), reply);
   });
-  rt::sleep_for(50ms);  // the write reaches the server first
+  // The write reaches the server before the client reads on: the lingering
+  // close reads it (a server that closed both ways never does).
+  EXPECT_TRUE(cs.server_kill->read_after_write_close.wait_until(rt::now() + 10s, "test"))
+      << "the server did not read the late write after its half-close";
   bool all = true;
   for (int i = 1; i < kReplies && all; ++i) {
     const Status got = s->Recv(r);
@@ -122,20 +134,21 @@ TEST_P(RpcShutdownTest, CallsPastTheGracePeriodAreCanceled) {
 
 TEST_P(RpcShutdownTest, NewCallsWhileDrainingAreRefusedAsUnavailable) {
   ClientServer cs(service_, GetParam());
-  Status slow;
-  rt::Task caller = rt::spawn("slow", [&] {
+  Status held;
+  rt::Task caller = rt::spawn("held", [&] {
     Reply reply;
-    slow = cs.conn().Invoke(kSlow, MakeRequest("s", 300), reply);
+    held = cs.conn().Invoke(kHeld, MakeRequest("s"), reply);
   });
   ASSERT_TRUE(service_.WaitEntered(1));
   rt::Task stopper = rt::spawn("stopper", [&] { cs.server().Stop(kLiveness); });
   ASSERT_TRUE(cs.server().stopping().wait_until(rt::now() + kLiveness, "test"));
-  // Stop waits for the slow call; a new call now is refused.
+  // Stop waits for the held call; a new call now is refused.
   Reply reply;
   const Status refused = cs.conn().Invoke(kEcho, MakeRequest("late"), reply);
+  service_.ReleaseHeld();
   stopper.join();
   caller.join();
-  EXPECT_TRUE(slow.ok()) << slow;
+  EXPECT_TRUE(held.ok()) << held;
   EXPECT_EQ(refused.kind(), ErrorKind::kRemote) << refused;
   EXPECT_EQ(refused.code(), kUnavailableCode);
   EXPECT_EQ(ToGrpcCode(refused), GrpcCode::kUnavailable);
@@ -158,48 +171,6 @@ TEST_P(RpcShutdownTest, StopIsIdempotentAndServeReturnsOk) {
 
 // ---- the accept loop ---------------------------------------------------------
 
-// Plays a script of Accept results, then blocks until Close.
-class ScriptedListener final : public rt::Listener {
- public:
-  void Push(Result<std::unique_ptr<rt::Transport>> r) { script_.push_back(std::move(r)); }
-
-  Result<std::unique_ptr<rt::Transport>> Accept() override {
-    rt::Lock lock(mu_);
-    accept_times_.push_back(rt::now());
-    if (!closed_ && !script_.empty()) {
-      Result<std::unique_ptr<rt::Transport>> next = std::move(script_.front());
-      script_.pop_front();
-      return next;
-    }
-    cv_.wait(
-        lock, [&] { return closed_; }, "scripted accept");
-    return ClosedError("scripted listener closed");
-  }
-  Status Close() override {
-    rt::LockGuard guard(mu_);
-    closed_ = true;
-    cv_.notify_all();
-    return OkStatus();
-  }
-  std::vector<rt::TimePoint> accept_times() {
-    rt::LockGuard guard(mu_);
-    return accept_times_;
-  }
-  size_t accepts() {
-    rt::LockGuard guard(mu_);
-    return accept_times_.size();
-  }
-
- private:
-  rt::Mutex mu_{"scripted"};
-  rt::CondVar cv_{"scripted.cv"};
-  bool closed_ = false;
-  std::deque<Result<std::unique_ptr<rt::Transport>>> script_;
-  std::vector<rt::TimePoint> accept_times_;
-};
-
-Status Emfile() { return ResourceExhaustedError("accept: too many open files"); }
-
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kSanitized = true;
 #elif defined(__has_feature)
@@ -211,38 +182,6 @@ constexpr bool kSanitized = false;
 #else
 constexpr bool kSanitized = false;
 #endif
-
-TEST(RpcAcceptTest, TemporaryErrorsAreRetriedWithAGrowingBackOff) {
-  TestService service;
-  ServerOptions options;
-  options.accept_backoff_initial = 2ms;
-  options.accept_backoff_max = 8ms;
-  Server server(service.mux, options);
-  ScriptedListener listener;
-  constexpr int kErrors = 5;
-  for (int i = 0; i < kErrors; ++i) listener.Push(Emfile());
-  Result<rt::os::TransportPair> pair = rt::os::SocketPair();
-  ASSERT_TRUE(pair.ok());
-  listener.Push(std::move(pair->b));
-  Status served;
-  rt::Task serving = rt::spawn("serve", [&] { served = server.Serve(listener); });
-  // The connection after the errors is served.
-  Conn conn(std::move(pair->a));
-  Reply reply;
-  ASSERT_TRUE(conn.Invoke(kEcho, MakeRequest("hi"), reply).ok());
-  (void)conn.Close();
-  server.Stop(0ms);
-  serving.join();
-  EXPECT_TRUE(served.ok()) << served;
-  EXPECT_EQ(server.stats().accept_retries, static_cast<uint64_t>(kErrors));
-  EXPECT_EQ(server.stats().connections_accepted, 1u);
-  // Each retry waited at least its back-off: 2, 4, 8, 8, 8 ms (sleeps are
-  // never shorter than asked; this bounds from below only).
-  const std::vector<rt::TimePoint> at = listener.accept_times();
-  ASSERT_GE(at.size(), static_cast<size_t>(kErrors + 1));
-  const rt::Duration want[] = {2ms, 4ms, 8ms, 8ms, 8ms};
-  for (int i = 0; i < kErrors; ++i) EXPECT_GE(at[i + 1] - at[i], want[i]) << "retry " << i;
-}
 
 TEST(RpcAcceptTest, AHardErrorEndsServe) {
   TestService service;
@@ -268,24 +207,6 @@ TEST(RpcAcceptTest, TooManyTemporaryErrorsInARowEndServe) {
   EXPECT_EQ(listener.accepts(), 4u);  // the first try and three retries
 }
 
-TEST(RpcAcceptTest, StopCutsTheBackOffShort) {
-  TestService service;
-  ServerOptions options;
-  options.accept_backoff_initial = std::chrono::hours(1);
-  options.accept_backoff_max = std::chrono::hours(1);
-  Server server(service.mux, options);
-  ScriptedListener listener;
-  listener.Push(Emfile());
-  Status served;
-  rt::Task serving = rt::spawn("serve", [&] { served = server.Serve(listener); });
-  // Wait until Serve is in its back-off (the error was taken).
-  for (int i = 0; i < 10'000 && server.stats().accept_retries == 0; ++i) rt::sleep_for(1ms);
-  ASSERT_EQ(server.stats().accept_retries, 1u);
-  server.Stop(0ms);  // returns only once Serve returned: an hour if the pause were not cut
-  serving.join();
-  EXPECT_TRUE(served.ok()) << served;
-}
-
 TEST(RpcAcceptTest, ConnectionsOverTheLimitAreClosed) {
   TestService service;
   ServerOptions options;
@@ -308,6 +229,27 @@ TEST(RpcAcceptTest, ConnectionsOverTheLimitAreClosed) {
   server.Stop(0ms);
   serving.join();
 }
+
+// Passes Accept through; retried_n is set when Accept is called after `n`
+// failed ones, so Serve has counted (and backed off from) all `n`.
+class RetryCountingListener final : public rt::Listener {
+ public:
+  RetryCountingListener(rt::Listener& inner, int n) : inner_(inner), n_(n) {}
+  Result<std::unique_ptr<rt::Transport>> Accept() override {
+    if (failures_ == n_) retried_n_.set(OkStatus());
+    Result<std::unique_ptr<rt::Transport>> t = inner_.Accept();
+    if (!t.ok()) ++failures_;
+    return t;
+  }
+  Status Close() override { return inner_.Close(); }
+  rt::Signal& retried_n() { return retried_n_; }
+
+ private:
+  rt::Listener& inner_;
+  const int n_;
+  int failures_ = 0;  // only the one Serve task accepts
+  rt::Signal retried_n_{"retry_counting_listener.retried_n"};
+};
 
 // The real thing: a TCP listener out of descriptors (EMFILE) reports a
 // temporary error, Serve backs off and retries, and once descriptors are
@@ -345,9 +287,11 @@ TEST(RpcAcceptTest, TcpListenerOutOfDescriptorsIsRetried) {
   EXPECT_EQ(emfile.kind(), ErrorKind::kResourceExhausted) << emfile;
   EXPECT_TRUE(rt::IsTemporaryAcceptError(emfile));
 
+  RetryCountingListener counting(**listener, 3);
   Status served;
-  rt::Task serving = rt::spawn("serve", [&] { served = server.Serve(**listener); });
-  for (int i = 0; i < 10'000 && server.stats().accept_retries < 3; ++i) rt::sleep_for(1ms);
+  rt::Task serving = rt::spawn("serve", [&] { served = server.Serve(counting); });
+  // Serve keeps retrying while no descriptor is free.
+  EXPECT_TRUE(counting.retried_n().wait_until(rt::now() + kLiveness, "test: three retries"));
   EXPECT_GE(server.stats().accept_retries, 3u);
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
 
