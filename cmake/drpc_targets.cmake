@@ -111,20 +111,21 @@ function(drpc_fuzz_target name)
   target_include_directories(${exe} PRIVATE ${DRPC_SOURCE_ROOT}/src ${DRPC_SOURCE_ROOT})
 endfunction()
 
-# drpc_choice_log_tests(<prefix> <dir>): a ctest test <prefix>.<name>
-# (label sim) per <dir>/*.choices, a saved drpc-sim choice log of a
-# regression, that passes only if `drpc-sim replay --expect-recorded`
-# reproduces the recorded outcome, step count and trace hash. Not in the
-# tsan flavour, which builds only tsan-labelled tests.
-function(drpc_choice_log_tests prefix dir)
+# drpc_regression_tests(<prefix> <dir>): a ctest test <prefix>.<name>
+# (label sim) per <dir>/*.regression, a regression corpus entry
+# (corpus/sim/README.md) checked by `sim_regression FILE`: its seed must end
+# as expected, and with its plant on must fail as recorded. Outcome and
+# invariant only, never a trace hash (that is the determinism test's job).
+# Not in the tsan flavour, which builds only tsan-labelled tests.
+function(drpc_regression_tests prefix dir)
   if(DRPC_FLAVOR STREQUAL "tsan")
     return()
   endif()
-  file(GLOB logs CONFIGURE_DEPENDS ${dir}/*.choices)
-  foreach(log IN LISTS logs)
-    get_filename_component(log_name ${log} NAME_WE)
-    add_test(NAME ${prefix}.${log_name} COMMAND drpc-sim replay --expect-recorded ${log})
-    set_tests_properties(${prefix}.${log_name} PROPERTIES LABELS sim TIMEOUT 60)
+  file(GLOB entries CONFIGURE_DEPENDS ${dir}/*.regression)
+  foreach(entry IN LISTS entries)
+    get_filename_component(entry_name ${entry} NAME_WE)
+    add_test(NAME ${prefix}.${entry_name} COMMAND sim_regression ${entry})
+    set_tests_properties(${prefix}.${entry_name} PROPERTIES LABELS sim TIMEOUT 120)
   endforeach()
 endfunction()
 

@@ -10,7 +10,7 @@ namespace {
 // with detect_stack_use_after_return this once crashed: Boost starts a
 // fiber's entry function when the fiber is created, and those frames came
 // from the spawner's fake stack, which ASan releases when the spawner exits.
-// corpus/sim/spawn_then_exit.fixed.choices replays the schedule that hit it.
+// corpus/sim/spawn_then_exit.regression keeps a seed that hits it.
 void SpawnThenExit() {
   rt::Task grandchild;
   rt::Task spawner = rt::spawn("spawner", [&] {

@@ -122,8 +122,8 @@ TEST(Scenarios, PlantedNondeterminismIsCaughtByTheSelfCheckAtItsStep) {
   EXPECT_TRUE(Contains(d.summary, "step " + std::to_string(d.step))) << d.summary;
 }
 
-TEST(Scenarios, ARegressionLogOfTheSchedulerReplays) {
-  // The corpus ctest replays the file; this checks the scenario it needs.
+TEST(Scenarios, TheSchedulerRegressionScenarioPasses) {
+  // corpus/sim/spawn_then_exit.regression runs it; this checks it passes.
   const Scenario* s = Scenarios().Find("spawn_then_exit.fixed");
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->expect, Expectation::kPass);

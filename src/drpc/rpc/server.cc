@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "drpc/base/check.h"
+#include "drpc/base/plant.h"
 #include "drpc/rpc/status.h"
 
 namespace drpc::rpc {
@@ -92,7 +93,7 @@ Status Server::Serve(rt::Listener& listener) {
       // closed here as Stop would have, so peers that dialed it are refused
       // instead of waiting forever for an Accept (found by the simulator's
       // PCT strategy: rpc.fixed with Stop before Serve).
-      (void)listener.Close();
+      if (!DRPC_PLANT(kRpcServeAfterStopKeepsListener)) (void)listener.Close();
       return OkStatus();
     }
     DRPC_ASSERT(std::find(listeners_.begin(), listeners_.end(), &listener) == listeners_.end(),
