@@ -25,8 +25,7 @@ int main(int argc, char** argv) {
   const int count = std::atoi(argv[2]);
   for (int seed = 1; seed <= count; ++seed) {
     RandomSource source(static_cast<uint64_t>(seed));
-    const RunResult result =
-        Run(source, ring::RingRunOptions(), [] { ring::DrawAndRun(ring::RingBug::kNone); });
+    const RunResult result = Run(source, ring::RingRunOptions(), [] { ring::DrawAndRun(); });
     if (!result.ok()) {
       std::fprintf(stderr, "seed %d fails: %s\n", seed, result.report.c_str());
       return 1;

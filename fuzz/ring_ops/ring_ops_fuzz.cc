@@ -11,15 +11,17 @@
 // run's choice log (save it to a file: `drpc-sim replay FILE` reruns it),
 // then aborts so libFuzzer keeps the input.
 //
-// RING_OPS_PLANT=<bug name> (ring_policy.h, e.g. double-done) fuzzes a ring
-// with that planted bug instead, to see the fuzzer find it.
+// RING_OPS_PLANT=<plants> (drpc/base/plant.h, e.g. ring.double-done) fuzzes
+// the ring with those plants on, to see the fuzzer find them.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <span>
 #include <string>
 
+#include "drpc/base/plant.h"
 #include "sim/scenarios/ring/ring_harness.h"
 #include "sim/sched/choice_log.h"
 #include "sim/sched/input_source.h"
@@ -27,22 +29,20 @@
 
 namespace {
 
-using drpc::sim::ring::RingBug;
-
-RingBug g_bug = RingBug::kNone;
+drpc::plant::Set g_plants;
 
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  if (const char* name = std::getenv("RING_OPS_PLANT")) {
-    for (RingBug bug : drpc::sim::ring::kPlantedBugs) {
-      if (drpc::stream::RingBugName(bug) == name) g_bug = bug;
-    }
-    if (g_bug == RingBug::kNone) {
-      std::fprintf(stderr, "RING_OPS_PLANT=%s: no such planted bug\n", name);
+  if (const char* names = std::getenv("RING_OPS_PLANT")) {
+    std::string error;
+    std::optional<drpc::plant::Set> plants = drpc::plant::Set::Parse(names, error);
+    if (!plants) {
+      std::fprintf(stderr, "RING_OPS_PLANT=%s: %s\n", names, error.c_str());
       std::exit(2);
     }
-    std::fprintf(stderr, "ring_ops: fuzzing the planted bug %s\n", name);
+    g_plants = *plants;
+    std::fprintf(stderr, "ring_ops: fuzzing with the plants %s\n", g_plants.ToString().c_str());
   }
   return 0;
 }
@@ -50,10 +50,11 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace drpc::sim;  // NOLINT: a fuzz driver
   ByteSource source(std::span<const uint8_t>(data, size));
-  const RunResult result = Run(source, ring::RingRunOptions(), [] { ring::DrawAndRun(g_bug); });
+  const RunResult result = Run(source, ring::RingRunOptions(g_plants), [] { ring::DrawAndRun(); });
   if (result.ok()) return 0;
   ChoiceLogFile log;
-  log.scenario = ring::ScenarioName(g_bug);
+  log.scenario = ring::kFixedScenario;
+  if (!g_plants.empty()) log.options.emplace_back("plants", g_plants.ToString());
   log.result =
       RecordedResult{std::string(OutcomeName(result.outcome)), result.steps, result.trace_hash};
   log.choices = result.choice_log;

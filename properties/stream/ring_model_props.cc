@@ -28,10 +28,6 @@ namespace {
 using sim::ring::CheckPattern;
 using sim::ring::PatternMessage;
 
-using Pool = BasicBufferPool<true>;
-using Ring = BasicRingBuffer<RingPolicy<true>>;
-using RingLease = BasicLease<RingPolicy<true>>;
-
 struct Message {
   uint32_t index = 0;
   size_t size = 0;
@@ -52,9 +48,9 @@ struct Model {
 };
 
 struct Sut {
-  std::shared_ptr<Pool> pool;
-  std::unique_ptr<Ring> ring;
-  RingLease lease;
+  std::shared_ptr<BufferPool> pool;
+  std::unique_ptr<RingBuffer> ring;
+  Lease lease;
 };
 
 void CheckInvariants(const Model& m, const Sut& s) {
@@ -124,7 +120,7 @@ struct Enqueue : Command {
     const std::vector<uint8_t> message = PatternMessage(m.next_index, size);
     EnqueueResult got;
     if (owned) {
-      Pool::PooledBuffer buffer = s.pool->Get();
+      PooledBuffer buffer = s.pool->Get();
       buffer.bytes().Append(Bytes(message));
       got = s.ring->EnqueueOwned(std::move(buffer));
     } else {
@@ -152,7 +148,7 @@ struct Dequeue : Command {
     m.queue.pop_front();
   }
   void run(const Model& m, Sut& s) const override {
-    Result<RingLease> got = s.ring->Dequeue();
+    Result<Lease> got = s.ring->Dequeue();
     if (m.queue.empty()) {
       RC_ASSERT(!got.ok());
       RC_ASSERT(got.status() == *m.close_error);  // the first Close's error, forever
@@ -179,7 +175,7 @@ struct Done : Command {
     // The held bytes are intact right up to Done, whatever happened since.
     RC_ASSERT(CheckPattern(s.lease.view(), m.held->index, m.held->size) == "");
     if (by_destructor) {
-      s.lease = RingLease();
+      s.lease = Lease();
     } else {
       s.lease.Done();
     }
@@ -229,12 +225,12 @@ RC_GTEST_PROP(RingModelProps, MatchesAQueueModel, ()) {
   RC_CLASSIFY(model.capacity == 256, "256 slots");
 
   Sut sut;
-  sut.pool = Pool::Create();
+  sut.pool = BufferPool::Create();
   RingOptions options;
   options.capacity = model.capacity;
   options.max_bytes = model.max_bytes;
   if (budget) options.max_slots = model.max_slots;
-  sut.ring = std::make_unique<Ring>(sut.pool, options);
+  sut.ring = std::make_unique<RingBuffer>(sut.pool, options);
 
   rc::state::check(model, sut, rc::state::gen::execOneOfWithArgs<Enqueue, Dequeue, Done, Close>());
 

@@ -37,11 +37,11 @@ struct Search {
   std::string rapidcheck_report;
 };
 
-// Property 2 for `bug`, run the way a default property run does it
+// Property 2 with the plant `site` on, run the way a default property run does it
 // (RapidCheck's default test count and size ramp, from seed `seed`), again
 // with seed + 1, + 2, ... until it fails or `max_runs` runs have passed.
 // The first failure is shrunk (unless `shrink` is false).
-inline Search SearchWithRapidCheck(RingBug bug, uint64_t seed, int max_runs, bool shrink = true) {
+inline Search SearchWithRapidCheck(Site site, uint64_t seed, int max_runs, bool shrink = true) {
   Search search;
   const auto start = std::chrono::steady_clock::now();
   uint64_t runs = 0;
@@ -49,7 +49,7 @@ inline Search SearchWithRapidCheck(RingBug bug, uint64_t seed, int max_runs, boo
     const RingProgram program = *GenProgram();
     const std::vector<uint64_t> schedule = *GenSchedule();
     if (!search.found) ++runs;
-    RunResult result = RunScripted(program, schedule, bug);
+    RunResult result = RunScripted(program, schedule, {site});
     if (result.ok()) return;
     if (!search.found) {
       search.found = true;
@@ -70,7 +70,7 @@ inline Search SearchWithRapidCheck(RingBug bug, uint64_t seed, int max_runs, boo
     params.seed = seed + round;
     params.disableShrinking = !shrink;
     rc::detail::TestMetadata metadata;
-    metadata.id = ScenarioName(bug);
+    metadata.id = ScenarioName(site);
     metadata.description = metadata.id;
     SilentListener listener;
     const rc::detail::TestResult result =
@@ -81,12 +81,12 @@ inline Search SearchWithRapidCheck(RingBug bug, uint64_t seed, int max_runs, boo
   return search;
 }
 
-// Seeds from `first` on, at most `max_seeds` of them.
-inline Search SearchWithSeeds(RingBug bug, uint64_t first, uint64_t max_seeds) {
+// Seeds from `first` on (the plant `site` on), at most `max_seeds` of them.
+inline Search SearchWithSeeds(Site site, uint64_t first, uint64_t max_seeds) {
   Search search;
   const auto start = std::chrono::steady_clock::now();
   for (uint64_t seed = first; seed < first + max_seeds; ++seed) {
-    RunResult result = RunSeeded(seed, bug);
+    RunResult result = RunSeeded(seed, {site});
     if (result.ok()) continue;
     search.found = true;
     search.runs = seed - first + 1;

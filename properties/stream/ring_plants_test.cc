@@ -1,4 +1,4 @@
-// Every planted ring bug (ring_policy.h) is caught, both by property 2 under
+// Every ring plant (drpc/base/plant.h) is caught, both by property 2 under
 // RapidCheck and by the seeded sweep, within a fixed budget; each failure
 // prints a replay line, and rerunning that line gives the same failure and
 // the same trace hash. The fixed ring passes the same sweep (ring_sweep_test).
@@ -41,24 +41,24 @@ using testing::SeedReplayLine;
 // real regression of a checker, not bad luck.
 constexpr int kRapidCheckBudget = 2000;
 
-class RingPlantTest : public ::testing::TestWithParam<RingBug> {};
+class RingPlantTest : public ::testing::TestWithParam<Site> {};
 
-std::string PlantName(const ::testing::TestParamInfo<RingBug>& info) {
-  std::string name(stream::RingBugName(info.param));
+std::string PlantName(const ::testing::TestParamInfo<Site>& info) {
+  std::string name(plant::Name(info.param).substr(std::string_view("ring.").size()));
   std::replace(name.begin(), name.end(), '-', '_');
   return name;
 }
 
 TEST_P(RingPlantTest, PropertyCatchesItAndTheReplayLineReproducesIt) {
-  const RingBug bug = GetParam();
+  const Site site = GetParam();
   const uint64_t seed = rc::detail::configuration().testParams.seed;
-  const Search search = SearchWithRapidCheck(bug, seed, kRapidCheckBudget);
-  ASSERT_TRUE(search.found) << ScenarioName(bug) << " not caught in " << kRapidCheckBudget
+  const Search search = SearchWithRapidCheck(site, seed, kRapidCheckBudget);
+  ASSERT_TRUE(search.found) << ScenarioName(site) << " not caught in " << kRapidCheckBudget
                             << " runs (RapidCheck seeds from " << seed << ")";
   const RunResult& failure = search.failure;
-  EXPECT_EQ(OutcomeName(failure.outcome), OutcomeName(ExpectedOutcome(bug))) << failure.report;
-  const std::string log = SaveChoiceLog(ScenarioName(bug), failure);
-  std::cout << ScenarioName(bug) << ": caught after " << search.runs
+  EXPECT_EQ(OutcomeName(failure.outcome), OutcomeName(ExpectedOutcome(site))) << failure.report;
+  const std::string log = SaveChoiceLog(ScenarioName(site), failure);
+  std::cout << ScenarioName(site) << ": caught after " << search.runs
             << " runs (RapidCheck seeds from " << seed << "); shrunk to:\n"
             << Describe(search.program) << "\nschedule of " << search.schedule.size()
             << " choices; " << OutcomeName(failure.outcome) << " at step " << failure.steps
@@ -66,29 +66,38 @@ TEST_P(RingPlantTest, PropertyCatchesItAndTheReplayLineReproducesIt) {
             << failure.report << "\nreplay: " << LogReplayLine(log) << "\n";
   // The replay line's run: the recorded choices against the scenario body,
   // and the replay line itself through drpc-sim's command line.
-  EXPECT_TRUE(SameRun(RunReplayed(failure.choice_log, bug), failure));
+  EXPECT_TRUE(SameRun(RunReplayed(failure.choice_log, {site}), failure));
   EXPECT_TRUE(Reproduces(RunCli({"replay", log, "--expect-recorded"}), cli::kExitOk, failure));
   // And the shrunk counterexample itself, run again.
-  EXPECT_TRUE(SameRun(RunScripted(search.program, search.schedule, bug), failure));
+  EXPECT_TRUE(SameRun(RunScripted(search.program, search.schedule, {site}), failure));
+  // Without the plant the same choices pass: the plant is the bug.
+  EXPECT_TRUE(RunScripted(search.program, search.schedule, {}).ok());
 }
 
 TEST_P(RingPlantTest, SweepCatchesItAndTheSeedReproducesIt) {
-  const RingBug bug = GetParam();
-  const Search search = SearchWithSeeds(bug, 1, kFindWithinSeeds);
-  ASSERT_TRUE(search.found) << ScenarioName(bug) << " not caught in seeds 1.." << kFindWithinSeeds;
+  const Site site = GetParam();
+  const Search search = SearchWithSeeds(site, 1, kFindWithinSeeds);
+  ASSERT_TRUE(search.found) << ScenarioName(site) << " not caught in seeds 1.." << kFindWithinSeeds;
   const RunResult& failure = search.failure;
-  EXPECT_EQ(OutcomeName(failure.outcome), OutcomeName(ExpectedOutcome(bug))) << failure.report;
-  std::cout << ScenarioName(bug) << ": caught at seed " << *search.seed << ", "
+  EXPECT_EQ(OutcomeName(failure.outcome), OutcomeName(ExpectedOutcome(site))) << failure.report;
+  std::cout << ScenarioName(site) << ": caught at seed " << *search.seed << ", "
             << OutcomeName(failure.outcome) << " at step " << failure.steps << ", trace hash "
-            << Hex(failure.trace_hash) << "\nreplay: " << SeedReplayLine(bug, *search.seed) << "\n";
-  EXPECT_TRUE(SameRun(RunSeeded(*search.seed, bug), failure));
-  EXPECT_TRUE(SameRun(RunReplayed(failure.choice_log, bug), failure));
-  EXPECT_TRUE(Reproduces(
-      RunCli({"run", "--scenario", ScenarioName(bug), "--seed", std::to_string(*search.seed)}),
-      cli::kExitFailureFound, failure));
+            << Hex(failure.trace_hash)
+            << "\nreplay: " << SeedReplayLine(ScenarioName(site), *search.seed) << "\n";
+  EXPECT_TRUE(SameRun(RunSeeded(*search.seed, {site}), failure));
+  EXPECT_TRUE(SameRun(RunReplayed(failure.choice_log, {site}), failure));
+  const std::string seed = std::to_string(*search.seed);
+  EXPECT_TRUE(Reproduces(RunCli({"run", "--scenario", ScenarioName(site), "--seed", seed}),
+                         cli::kExitFailureFound, failure));
+  // The buggy scenario is ring.fixed with the plant on.
+  EXPECT_TRUE(Reproduces(RunCli({"run", "--scenario", kFixedScenario, "--seed", seed, "--plant",
+                                 std::string(plant::Name(site))}),
+                         cli::kExitFailureFound, failure));
+  // And without the plant that seed passes.
+  EXPECT_TRUE(RunSeeded(*search.seed, {}).ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Plants, RingPlantTest, ::testing::ValuesIn(kPlantedBugs), PlantName);
+INSTANTIATE_TEST_SUITE_P(Plants, RingPlantTest, ::testing::ValuesIn(kRingPlants), PlantName);
 
 // ---- the detection table ------------------------------------------------
 
@@ -102,18 +111,19 @@ TEST(RingPlantStats, DISABLED_DetectionTable) {
   constexpr int kTrials = 20;
   std::printf("%-36s | %-28s | %-28s\n", "plant", "RapidCheck: runs, ms (median)",
               "sweep: seeds, ms (median)");
-  for (RingBug bug : kPlantedBugs) {
+  for (Site site : kRingPlants) {
     std::vector<double> rc_runs, rc_ms, sweep_runs, sweep_ms;
     int rc_missed = 0, sweep_missed = 0;
     for (int trial = 0; trial < kTrials; ++trial) {
-      const Search a = SearchWithRapidCheck(bug, 1000 + trial, kRapidCheckBudget, /*shrink=*/false);
+      const Search a =
+          SearchWithRapidCheck(site, 1000 + trial, kRapidCheckBudget, /*shrink=*/false);
       if (a.found) {
         rc_runs.push_back(static_cast<double>(a.runs));
         rc_ms.push_back(a.seconds * 1e3);
       } else {
         ++rc_missed;
       }
-      const Search b = SearchWithSeeds(bug, 1 + 100000ull * trial, 10 * kFindWithinSeeds);
+      const Search b = SearchWithSeeds(site, 1 + 100000ull * trial, 10 * kFindWithinSeeds);
       if (b.found) {
         sweep_runs.push_back(static_cast<double>(b.runs));
         sweep_ms.push_back(b.seconds * 1e3);
@@ -128,7 +138,7 @@ TEST(RingPlantStats, DISABLED_DetectionTable) {
     std::snprintf(sweep_cell, sizeof(sweep_cell), "%6.1f seeds %7.2f ms (%d missed)",
                   sweep_runs.empty() ? -1 : Median(sweep_runs),
                   sweep_ms.empty() ? -1 : Median(sweep_ms), sweep_missed);
-    std::printf("%-36s | %s | %s\n", ScenarioName(bug).c_str(), rc_cell, sweep_cell);
+    std::printf("%-36s | %s | %s\n", ScenarioName(site).c_str(), rc_cell, sweep_cell);
     std::fflush(stdout);
   }
 }

@@ -38,9 +38,9 @@ RC_GTEST_PROP(RingSimProps, EveryInvariantHoldsUnderAnySchedule, ()) {
   RC_CLASSIFY(program.closer, "closer");
   RC_CLASSIFY(program.max_bytes != 0, "budget");
   RC_CLASSIFY(!program.consumer_drains, "consumer stops early");
-  const RunResult result = RunScripted(program, schedule, RingBug::kNone);
+  const RunResult result = RunScripted(program, schedule, {});
   if (!result.ok()) {
-    const std::string log = SaveChoiceLog(ScenarioName(RingBug::kNone), result);
+    const std::string log = SaveChoiceLog(kFixedScenario, result);
     RC_FAIL(std::string(OutcomeName(result.outcome)) + ": " + result.report + "\n" +
             result.trace_tail + "\nreplay: " + LogReplayLine(log));
   }

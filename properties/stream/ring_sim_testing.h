@@ -23,27 +23,28 @@ inline constexpr const char* kSimBinary = "drpc-sim";
 #endif
 
 // A RapidCheck-generated program and schedule: the program's workload
-// answers, then the schedule (ScriptedSource).
+// answers, then the schedule (ScriptedSource). `plants` are on for the run.
 inline RunResult RunScripted(const RingProgram& program, const std::vector<uint64_t>& schedule,
-                             RingBug bug) {
+                             plant::Set plants) {
   ScriptedSource source(EncodeProgram(program), schedule);
-  return Run(source, RingRunOptions(), [bug] { DrawAndRun(bug); });
+  return Run(source, RingRunOptions(plants), [] { DrawAndRun(); });
 }
 
-// What `drpc-sim run --scenario <ScenarioName(bug)> --seed <seed>` runs.
-inline RunResult RunSeeded(uint64_t seed, RingBug bug) {
+// What `drpc-sim run --scenario ring.fixed --seed <seed> --plant <plants>`
+// runs (and `--scenario ring.<bug>.buggy` for the one plant ring.<bug>).
+inline RunResult RunSeeded(uint64_t seed, plant::Set plants) {
   RandomSource source(seed);
-  return Run(source, RingRunOptions(), [bug] { DrawAndRun(bug); });
+  return Run(source, RingRunOptions(plants), [] { DrawAndRun(); });
 }
 
 // What `drpc-sim replay <file>` runs.
-inline RunResult RunReplayed(const ChoiceLog& log, RingBug bug) {
+inline RunResult RunReplayed(const ChoiceLog& log, plant::Set plants) {
   ReplaySource source(log);
-  return Run(source, RingRunOptions(), [bug] { DrawAndRun(bug); });
+  return Run(source, RingRunOptions(plants), [] { DrawAndRun(); });
 }
 
-inline std::string SeedReplayLine(RingBug bug, uint64_t seed) {
-  return std::string(kSimBinary) + " run --scenario " + ScenarioName(bug) + " --seed " +
+inline std::string SeedReplayLine(const std::string& scenario, uint64_t seed) {
+  return std::string(kSimBinary) + " run --scenario " + scenario + " --seed " +
          std::to_string(seed);
 }
 

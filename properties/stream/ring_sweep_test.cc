@@ -25,19 +25,19 @@ TEST(RingSweep, FixedRingPassesEverySeed) {
   const uint64_t seeds = SeedCount("RING_SWEEP_SEEDS", 3000);
   uint64_t steps = 0;
   for (uint64_t seed = 0; seed < seeds; ++seed) {
-    const RunResult result = RunSeeded(seed, RingBug::kNone);
+    const RunResult result = RunSeeded(seed, {});
     steps += result.steps;
     ASSERT_TRUE(result.ok()) << OutcomeName(result.outcome) << ": " << result.report << "\n"
                              << result.trace_tail
-                             << "\nreplay: " << SeedReplayLine(RingBug::kNone, seed);
+                             << "\nreplay: " << SeedReplayLine(kFixedScenario, seed);
   }
   std::cout << seeds << " seeds, " << steps << " scheduling steps\n";
 }
 
 TEST(RingSweep, SameSeedSameTrace) {
   for (uint64_t seed = 0; seed < 50; ++seed) {
-    const RunResult first = RunSeeded(seed, RingBug::kNone);
-    const RunResult second = RunSeeded(seed, RingBug::kNone);
+    const RunResult first = RunSeeded(seed, {});
+    const RunResult second = RunSeeded(seed, {});
     ASSERT_EQ(Hex(first.trace_hash), Hex(second.trace_hash)) << "seed " << seed;
     ASSERT_EQ(first.steps, second.steps);
   }
@@ -47,11 +47,10 @@ TEST(RingSweep, SameSeedSameTrace) {
 // makes the seed corpus) replays that run.
 TEST(RingSweep, SeededRunsBecomeFuzzInputsThatReplayThem) {
   for (uint64_t seed = 1; seed <= 40; ++seed) {
-    const RunResult from_seed = RunSeeded(seed, RingBug::kNone);
+    const RunResult from_seed = RunSeeded(seed, {});
     const std::vector<uint8_t> bytes = ChoicesAsBytes(from_seed.choice_log);
     ByteSource source(bytes);
-    const RunResult from_bytes =
-        sim::Run(source, RingRunOptions(), [] { DrawAndRun(RingBug::kNone); });
+    const RunResult from_bytes = sim::Run(source, RingRunOptions(), [] { DrawAndRun(); });
     ASSERT_TRUE(from_bytes.ok()) << from_bytes.report;
     EXPECT_EQ(Hex(from_bytes.trace_hash), Hex(from_seed.trace_hash)) << "seed " << seed;
     EXPECT_TRUE(source.exhausted());

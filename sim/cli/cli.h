@@ -11,6 +11,11 @@
 //   drpc-sim shrink FILE [--out FILE] [--max-runs N] [--trace FILE]
 // run, sweep, check and hunt take [--strategy random|pct] [--pct-depth D]
 // [--pct-steps K]: what seed S means (the seeded random scheduler, or PCT).
+// run, sweep, check, hunt and explore take [--plant SITE,...]: planted bugs
+// (drpc/base/plant.h) switched on in addition to the scenario's own; replay
+// and shrink take them from the log. hunt accepts a passing scenario when
+// given plants:
+//   drpc-sim hunt --scenario manager.fixed --plant ring.double-done --trials 101
 //
 // Exit status: 0 ok, 1 a failure was found (or a replay did not reproduce,
 // or a log given to shrink does not fail), 2 bad arguments or input.

@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 
+#include "drpc/base/plant.h"
 #include "sim/sched/pct_source.h"
 #include "sim/sched/random_source.h"
 #include "sim/sched/replay_source.h"
@@ -119,11 +121,27 @@ std::vector<std::pair<std::string, std::string>> OptionPairs(const RunOptions& o
   for (const OptionField& field : kFields) {
     pairs.emplace_back(field.key, std::to_string(field.get(options)));
   }
+  // The whole set, the scenario's own included; a log without the line (one
+  // written before plants existed) runs with the scenario's own.
+  if (!options.plants.empty()) pairs.emplace_back("plants", options.plants.ToString());
   return pairs;
 }
 
 bool ApplyOption(RunOptions& options, const std::string& key, const std::string& value,
                  std::string& error) {
+  if (key == "plants") {
+    std::optional<plant::Set> plants = plant::Set::Parse(value, error);
+    if (!plants) {
+      error = "option plants: " + error;
+      return false;
+    }
+    if (!plants->empty() && DRPC_CHECKED == 0) {
+      error = "option plants: planted bugs exist only in checked builds (DRPC_CHECKED=1)";
+      return false;
+    }
+    options.plants = *plants;
+    return true;
+  }
   for (const OptionField& field : kFields) {
     if (key != field.key) continue;
     uint64_t v = 0;
@@ -148,6 +166,14 @@ std::string ReplayLine(const Scenario& scenario, uint64_t seed, const RunSetting
       line += " " + Flag(field.key) + " " + std::to_string(value);
     }
   }
+  plant::Set added;  // beyond the scenario's own
+  for (int i = 0; i < plant::kSiteCount; ++i) {
+    const plant::Site site = static_cast<plant::Site>(i);
+    if (settings.options.plants.contains(site) && !scenario.options.plants.contains(site)) {
+      added.insert(site);
+    }
+  }
+  if (!added.empty()) line += " --plant " + added.ToString();
   if (settings.strategy == Strategy::kPct) {
     line += " --strategy pct --pct-depth " + std::to_string(settings.pct.depth) + " --pct-steps " +
             std::to_string(settings.pct.steps);

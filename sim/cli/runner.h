@@ -55,7 +55,8 @@ struct ReplayRun {
 ReplayRun RunReplay(const Scenario& scenario, const ChoiceLogFile& log,
                     const RunSettings& settings);
 
-// The command line that reruns `seed` of `scenario` with these options.
+// The command line that reruns `seed` of `scenario` with these options
+// (--plant names the plants beyond the scenario's own).
 std::string ReplayLine(const Scenario& scenario, uint64_t seed, const RunSettings& settings);
 
 // The choice log file of a run.
@@ -70,7 +71,9 @@ bool WriteLog(const ChoiceLogFile& log, const std::string& path, std::string& er
 // `name` inside settings.log_dir.
 std::string LogPath(const RunSettings& settings, const std::string& name);
 
-// Options written into / read from choice logs and replay lines.
+// Options written into / read from choice logs and replay lines: the numeric
+// knobs, and "plants" (the run's whole plant set, plant::Set::ToString) when
+// any are on.
 std::vector<std::pair<std::string, std::string>> OptionPairs(const RunOptions& options);
 // Applies "key value" pairs; false (and `error`) for an unknown key or bad value.
 bool ApplyOption(RunOptions& options, const std::string& key, const std::string& value,

@@ -1,30 +1,26 @@
 // The ownership ledger catches each broken rule it exists for, with the
-// buffer's history: every check here plants its bug (through a planted-bug
-// ring policy, ring_policy.h, or by misusing the API) and expects the report.
-// A report stops the process (outside the simulator), so these are death
+// buffer's history: every check here plants its bug (a ring plant switched
+// on with plant::ScopedPlants, or a misuse of the API) and expects the
+// report; each planted workload also runs with the plant off and passes. A
+// report stops the process (outside the simulator), so these are death
 // tests.
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <vector>
 
-#include "drpc/stream/memory_poison.h"
+#include "drpc/base/plant.h"
+#include "drpc/stream/internal/memory_poison.h"
 #include "drpc/stream/ring_buffer.h"
-#include "drpc/stream/ring_buffer_impl.h"  // planted-bug instantiations
 #include "sim/scenarios/ring/message_pattern.h"
 
 namespace drpc::stream {
 namespace {
 
+using plant::Site;
 using sim::ring::PatternMessage;
 
-template <RingBug kBug>
-using PlantedRing = BasicRingBuffer<RingPolicy<true, kBug>>;
-using CheckedRing = BasicRingBuffer<RingPolicy<true>>;
-using CheckedPool = BasicBufferPool<true>;
-
-template <class Ring>
-void Put(Ring& ring, uint32_t index, size_t size) {
+void Put(RingBuffer& ring, uint32_t index, size_t size) {
   const std::vector<uint8_t> message = PatternMessage(index, size);
   ASSERT_EQ(ring.Enqueue(Bytes(message)), EnqueueResult::kQueued);
 }
@@ -34,16 +30,38 @@ class LedgerDeathTest : public ::testing::Test {
   void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
 };
 
-TEST_F(LedgerDeathTest, DoubleReleaseIsReportedWithTheHistory) {
+// A workload that a ring plant breaks: `plant` must make it die with a
+// report matching `report`, and without the plant it must run clean.
+struct PlantedCase {
+  const char* name;
+  Site plant;
+  void (*workload)();
+  const char* report;
+};
+
+void ExpectCaughtOnlyWithThePlant(const PlantedCase& c) {
   EXPECT_DEATH(
       {
-        auto pool = CheckedPool::Create();
-        PlantedRing<RingBug::kDoubleDone> ring(pool);
-        Put(ring, 0, 10);
-        auto lease = ring.Dequeue();
-        lease->Done();
+        plant::ScopedPlants on({c.plant});
+        c.workload();
       },
-      "double release(.|\n)*history(.|\n)*get(.|\n)*enqueue(.|\n)*queue(.|\n)*dequeue(.|\n)*done");
+      c.report)
+      << c.name;
+  c.workload();  // the plant off: no report
+}
+
+TEST_F(LedgerDeathTest, DoubleReleaseIsReportedWithTheHistory) {
+  ExpectCaughtOnlyWithThePlant(
+      {"double done", Site::kRingDoubleDone,
+       [] {
+         auto pool = BufferPool::Create();
+         RingBuffer ring(pool);
+         Put(ring, 0, 10);
+         auto lease = ring.Dequeue();
+         lease->Done();
+       },
+       "double release(.|\n)*history(.|\n)*get(.|\n)*enqueue(.|\n)*queue(.|\n)*dequeue(.|\n)*"
+       "done"});
 }
 
 TEST_F(LedgerDeathTest, ReleaseIntoAPoolThatNeverLentIt) {
@@ -53,8 +71,8 @@ TEST_F(LedgerDeathTest, ReleaseIntoAPoolThatNeverLentIt) {
         a_options.name = "A";
         BufferPoolOptions b_options;
         b_options.name = "B";
-        auto a = CheckedPool::Create(a_options);
-        auto b = CheckedPool::Create(b_options);
+        auto a = BufferPool::Create(a_options);
+        auto b = BufferPool::Create(b_options);
         b->Put(a->Get());
       },
       "release of a buffer this pool never lent(.|\n)*pool \"A\" buffer #0");
@@ -63,7 +81,7 @@ TEST_F(LedgerDeathTest, ReleaseIntoAPoolThatNeverLentIt) {
 TEST_F(LedgerDeathTest, LeakAtTeardownIsReported) {
   EXPECT_DEATH(
       {
-        auto pool = CheckedPool::Create();
+        auto pool = BufferPool::Create();
         auto held = pool->Get();
         pool->CheckAllReturned();
       },
@@ -71,23 +89,25 @@ TEST_F(LedgerDeathTest, LeakAtTeardownIsReported) {
 }
 
 TEST_F(LedgerDeathTest, UseAfterCloseTookTheHeldBuffer) {
-  EXPECT_DEATH(
-      {
-        auto pool = CheckedPool::Create();
-        PlantedRing<RingBug::kCloseReleasesHeld> ring(pool);
-        Put(ring, 0, 10);
-        auto lease = ring.Dequeue();
-        ring.Close(CanceledError());
-        (void)lease->view();  // the consumer still reads
-      },
-      "use of a buffer after its release(.|\n)*close \\(planted");
+  for (Site site : {Site::kRingCloseReleasesHeld, Site::kRingPreFix89d4b63}) {
+    ExpectCaughtOnlyWithThePlant({"close takes the held buffer", site,
+                                  [] {
+                                    auto pool = BufferPool::Create();
+                                    RingBuffer ring(pool);
+                                    Put(ring, 0, 10);
+                                    auto lease = ring.Dequeue();
+                                    ring.Close(CanceledError());
+                                    (void)lease->view();  // the consumer still reads
+                                  },
+                                  "use of a buffer after its release(.|\n)*close \\(planted"});
+  }
 }
 
 TEST_F(LedgerDeathTest, SecondDequeueWhileALeaseIsAlive) {
   EXPECT_DEATH(
       {
-        auto pool = CheckedPool::Create();
-        CheckedRing ring(pool);
+        auto pool = BufferPool::Create();
+        RingBuffer ring(pool);
         Put(ring, 0, 1);
         Put(ring, 1, 1);
         auto first = ring.Dequeue();
@@ -97,75 +117,76 @@ TEST_F(LedgerDeathTest, SecondDequeueWhileALeaseIsAlive) {
 }
 
 TEST_F(LedgerDeathTest, QueuedBuffersDroppedByCloseAreSeenByConservation) {
-  EXPECT_DEATH(
-      {
-        auto pool = CheckedPool::Create();
-        PlantedRing<RingBug::kLeakQueued> ring(pool);
-        Put(ring, 0, 1);
-        ring.Close(CanceledError());
-        pool->CheckConservation();
-      },
-      "ledger and the ring disagree on what is queued");
+  ExpectCaughtOnlyWithThePlant({"close drops the queue", Site::kRingLeakQueued,
+                                [] {
+                                  auto pool = BufferPool::Create();
+                                  RingBuffer ring(pool);
+                                  Put(ring, 0, 1);
+                                  ring.Close(CanceledError());
+                                  pool->CheckConservation();
+                                },
+                                "ledger and the ring disagree on what is queued"});
 }
 
 TEST_F(LedgerDeathTest, QueuedBuffersLeakedByTheDestructorAreSeenAtTeardown) {
-  EXPECT_DEATH(
-      {
-        auto pool = CheckedPool::Create();
-        {
-          PlantedRing<RingBug::kLeakQueued> ring(pool);
-          Put(ring, 0, 1);
-        }
-        pool->CheckConservation();
-      },
-      "leak: a buffer is in a ring that no longer exists");
+  ExpectCaughtOnlyWithThePlant({"the destructor drops the queue", Site::kRingLeakQueued,
+                                [] {
+                                  auto pool = BufferPool::Create();
+                                  {
+                                    RingBuffer ring(pool);
+                                    Put(ring, 0, 1);
+                                  }
+                                  pool->CheckConservation();
+                                },
+                                "leak: a buffer is in a ring that no longer exists"});
 }
 
 TEST_F(LedgerDeathTest, EnqueueThatDropsItsBufferOnCloseLeaks) {
-  EXPECT_DEATH(
-      {
-        auto pool = CheckedPool::Create();
-        PlantedRing<RingBug::kEnqueueLeaksOnClose> ring(pool);
-        ring.Close(CanceledError());
-        const std::vector<uint8_t> message = PatternMessage(0, 1);
-        if (ring.Enqueue(Bytes(message)) != EnqueueResult::kClosed) std::abort();
-        pool->CheckConservation();
-      },
-      "leak: a buffer stayed with the producer after Enqueue(.|\n)*enqueue");
+  ExpectCaughtOnlyWithThePlant(
+      {"a refused Enqueue drops its buffer", Site::kRingEnqueueLeaksOnClose,
+       [] {
+         auto pool = BufferPool::Create();
+         RingBuffer ring(pool);
+         ring.Close(CanceledError());
+         const std::vector<uint8_t> message = PatternMessage(0, 1);
+         if (ring.Enqueue(Bytes(message)) != EnqueueResult::kClosed) std::abort();
+         pool->CheckConservation();
+       },
+       "leak: a buffer stayed with the producer after Enqueue(.|\n)*enqueue"});
 }
 
 TEST_F(LedgerDeathTest, DuplicateDeliveryIsSeenByConservation) {
-  EXPECT_DEATH(
-      {
-        auto pool = CheckedPool::Create();
-        PlantedRing<RingBug::kDequeueSkipsAdvance> ring(pool);
-        Put(ring, 0, 1);
-        Put(ring, 1, 1);
-        auto lease = ring.Dequeue();
-        pool->CheckConservation();
-      },
-      "a ring slot holds a buffer the ledger places elsewhere(.|\n)*held by the consumer");
+  ExpectCaughtOnlyWithThePlant(
+      {"Dequeue skips the advance", Site::kRingDequeueSkipsAdvance,
+       [] {
+         auto pool = BufferPool::Create();
+         RingBuffer ring(pool);
+         Put(ring, 0, 1);
+         Put(ring, 1, 1);
+         auto lease = ring.Dequeue();
+         pool->CheckConservation();
+       },
+       "a ring slot holds a buffer the ledger places elsewhere(.|\n)*held by the consumer"});
 }
 
 TEST_F(LedgerDeathTest, LossIsSeenByConservation) {
-  EXPECT_DEATH(
-      {
-        auto pool = CheckedPool::Create();
-        PlantedRing<RingBug::kDequeueAdvancesTwice> ring(pool);
-        Put(ring, 0, 1);
-        Put(ring, 1, 1);
-        auto lease = ring.Dequeue();
-        pool->CheckConservation();
-      },
-      "conservation");
+  ExpectCaughtOnlyWithThePlant({"Dequeue advances twice", Site::kRingDequeueAdvancesTwice,
+                                [] {
+                                  auto pool = BufferPool::Create();
+                                  RingBuffer ring(pool);
+                                  Put(ring, 0, 1);
+                                  Put(ring, 1, 1);
+                                  auto lease = ring.Dequeue();
+                                  pool->CheckConservation();
+                                },
+                                "conservation"});
 }
 
 TEST(LedgerTest, ConservationHoldsThroughEveryStateOfACorrectRing) {
-  auto pool = CheckedPool::Create();
-  auto lease_pool = pool;
-  BasicLease<RingPolicy<true>> lease;
+  auto pool = BufferPool::Create();
+  Lease lease;
   {
-    CheckedRing ring(pool, [] {
+    RingBuffer ring(pool, [] {
       RingOptions o;
       o.capacity = 2;
       return o;
@@ -189,23 +210,23 @@ TEST(LedgerTest, ConservationHoldsThroughEveryStateOfACorrectRing) {
 }
 
 TEST(LedgerTest, ReleasedBytesAreFilledOrPoisoned) {
-  if (detail::kAsanPoisoning) GTEST_SKIP() << "poisoned under ASan: see the death test";
-  auto pool = CheckedPool::Create();
-  CheckedRing ring(pool);
+  if (internal::kAsanPoisoning) GTEST_SKIP() << "poisoned under ASan: see the death test";
+  auto pool = BufferPool::Create();
+  RingBuffer ring(pool);
   Put(ring, 7, 64);
   auto lease = ring.Dequeue();
   const uint8_t* stale = lease->view().data();
   lease->Done();
   std::vector<uint8_t> seen(stale, stale + 64);  // the pool still owns this memory
-  EXPECT_EQ(seen, std::vector<uint8_t>(64, detail::kReleasedFill));
+  EXPECT_EQ(seen, std::vector<uint8_t>(64, internal::kReleasedFill));
 }
 
 TEST_F(LedgerDeathTest, ReadingReleasedBytesUnderAsanIsUseAfterPoison) {
-  if (!detail::kAsanPoisoning) GTEST_SKIP() << "only under ASan";
+  if (!internal::kAsanPoisoning) GTEST_SKIP() << "only under ASan";
   EXPECT_DEATH(
       {
-        auto pool = CheckedPool::Create();
-        CheckedRing ring(pool);
+        auto pool = BufferPool::Create();
+        RingBuffer ring(pool);
         Put(ring, 7, 64);
         auto lease = ring.Dequeue();
         const volatile uint8_t* stale = lease->view().data();

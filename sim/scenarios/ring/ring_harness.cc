@@ -10,7 +10,6 @@
 #include "drpc/base/check.h"
 #include "drpc/rt/rt.h"
 #include "drpc/stream/ring_buffer.h"
-#include "drpc/stream/ring_buffer_impl.h"  // the planted-bug instantiations
 #include "sim/scenarios/ring/message_pattern.h"
 
 namespace drpc::sim::ring {
@@ -41,8 +40,7 @@ struct Observations {
 // the ledger checks the lease is still valid at every piece) with a
 // scheduling point between pieces, and checks the bytes against the pattern
 // of the message they name.
-template <class Lease>
-Observations::Received ReadMessage(const Lease& lease, uint32_t chunks, Observations& obs) {
+Observations::Received ReadMessage(const stream::Lease& lease, uint32_t chunks, Observations& obs) {
   const size_t size = lease.view().size();
   Observations::Received got;
   if (size >= 4) {
@@ -82,8 +80,7 @@ Observations::Received ReadMessage(const Lease& lease, uint32_t chunks, Observat
   return got;
 }
 
-template <class Ring>
-void Produce(Ring& ring, Observations& obs) {
+void Produce(stream::RingBuffer& ring, Observations& obs) {
   const RingProgram& program = obs.program;
   for (uint32_t i = 0; i < program.sizes.size(); ++i) {
     const std::vector<uint8_t> message = PatternMessage(i, program.sizes[i]);
@@ -93,8 +90,7 @@ void Produce(Ring& ring, Observations& obs) {
   obs.close_errors.push_back(ring.close_error());
 }
 
-template <class Ring, class Lease>
-void Consume(Ring& ring, rt::Signal& closed, Observations& obs) {
+void Consume(stream::RingBuffer& ring, rt::Signal& closed, Observations& obs) {
   const RingProgram& program = obs.program;
   size_t step_index = 0;
   // Each pass dequeues once: at most every message plus three errors.
@@ -102,7 +98,7 @@ void Consume(Ring& ring, rt::Signal& closed, Observations& obs) {
     obs.Check(pass <= program.sizes.size() + 3, "the consumer dequeued more than was sent");
     const bool scripted = step_index < program.consumer.size();
     if (!scripted && !program.consumer_drains) return;  // stops early
-    Result<Lease> next = ring.Dequeue();
+    Result<stream::Lease> next = ring.Dequeue();
     if (!next.ok()) {
       obs.dequeue_errors.push_back(next.status());
       if (obs.dequeue_errors.size() == 3) return;  // the error repeats: seen enough
@@ -111,7 +107,7 @@ void Consume(Ring& ring, rt::Signal& closed, Observations& obs) {
     obs.Check(obs.dequeue_errors.empty(), "a message came after the close error");
     const ConsumerStep step = scripted ? program.consumer[step_index] : ConsumerStep{};
     ++step_index;
-    Lease lease = std::move(next.value());
+    stream::Lease lease = std::move(next.value());
     Observations::Received got = ReadMessage(lease, step.chunks, obs);
     if (step.hold_across_close && program.closer) {
       closed.wait("consumer: holds a lease across Close");
@@ -119,7 +115,7 @@ void Consume(Ring& ring, rt::Signal& closed, Observations& obs) {
     }
     obs.received.push_back(std::move(got));
     if (step.done_by_destructor) {
-      lease = Lease();
+      lease = stream::Lease();
     } else {
       lease.Done();
     }
@@ -180,18 +176,18 @@ void CheckAtEnd(const Observations& obs) {
   }
 }
 
-template <class Policy>
-void RunWith(const RingProgram& program) {
-  using Pool = stream::BasicBufferPool<true>;
-  using Ring = stream::BasicRingBuffer<Policy>;
-  using Lease = stream::BasicLease<Policy>;
+}  // namespace
+
+void RunRingProgram(const RingProgram& program) {
+  using stream::BufferPool;
+  using stream::RingBuffer;
 
   stream::BufferPoolOptions pool_options;
   pool_options.name = "conn";
   pool_options.max_kept_buffers = 8;  // small caps: the drop path runs too
   pool_options.max_kept_bytes = 512 * 1024;
-  auto pool = Pool::Create(pool_options);
-  const Pool& audited = *pool;
+  auto pool = BufferPool::Create(pool_options);
+  const BufferPool& audited = *pool;
   StepHook conservation([&audited] { audited.CheckConservation(); });
 
   Observations obs{program, {}, {}, {}, {}};
@@ -201,10 +197,10 @@ void RunWith(const RingProgram& program) {
     options.max_bytes = program.max_bytes;
     options.max_slots = program.capacity * 4;
     options.name = "stream 1";
-    Ring ring(pool, options);
+    RingBuffer ring(pool, options);
     rt::Signal closed("closer.closed");
     rt::Task producer = rt::spawn("producer", [&] { Produce(ring, obs); });
-    rt::Task consumer = rt::spawn("consumer", [&] { Consume<Ring, Lease>(ring, closed, obs); });
+    rt::Task consumer = rt::spawn("consumer", [&] { Consume(ring, closed, obs); });
     rt::Task closer;
     if (program.closer) {
       closer = rt::spawn("closer", [&] {
@@ -232,8 +228,6 @@ void RunWith(const RingProgram& program) {
   obs.Check(pool->stats().lent == 0, "buffers still lent after teardown");
 }
 
-}  // namespace
-
 Status CloseError(uint32_t n) {
   switch (n % kCloseErrors) {
     case 0:
@@ -250,48 +244,20 @@ Status SecondCloseError() { return DrpcError("second close"); }
 Status EndOfStreamError() { return EofError(); }
 Status TeardownError() { return ClosedError("stream torn down"); }
 
-void RunRingProgram(const RingProgram& program, RingBug bug) {
-  using stream::RingPolicy;
-  switch (bug) {
-    case RingBug::kNone:
-      return RunWith<RingPolicy<true>>(program);
-    case RingBug::kDoubleDone:
-      return RunWith<RingPolicy<true, RingBug::kDoubleDone>>(program);
-    case RingBug::kCloseReleasesHeld:
-      return RunWith<RingPolicy<true, RingBug::kCloseReleasesHeld>>(program);
-    case RingBug::kLeakQueued:
-      return RunWith<RingPolicy<true, RingBug::kLeakQueued>>(program);
-    case RingBug::kEnqueueLeaksOnClose:
-      return RunWith<RingPolicy<true, RingBug::kEnqueueLeaksOnClose>>(program);
-    case RingBug::kDequeueSkipsAdvance:
-      return RunWith<RingPolicy<true, RingBug::kDequeueSkipsAdvance>>(program);
-    case RingBug::kDequeueAdvancesTwice:
-      return RunWith<RingPolicy<true, RingBug::kDequeueAdvancesTwice>>(program);
-    case RingBug::kCloseWakesOnlyConsumer:
-      return RunWith<RingPolicy<true, RingBug::kCloseWakesOnlyConsumer>>(program);
-    case RingBug::kPreFix89d4b63:
-      return RunWith<RingPolicy<true, RingBug::kPreFix89d4b63>>(program);
-  }
-  DRPC_ASSERT(false, "unknown RingBug");
-}
+void DrawAndRun() { RunRingProgram(DrawProgram()); }
 
-void DrawAndRun(RingBug bug) { RunRingProgram(DrawProgram(), bug); }
-
-RunOptions RingRunOptions() {
+RunOptions RingRunOptions(plant::Set plants) {
   RunOptions options;
   options.max_steps = 200'000;
   options.stack_bytes = 128 * 1024;
+  options.plants = plants;
   return options;
 }
 
-std::string ScenarioName(RingBug bug) {
-  if (bug == RingBug::kNone) return "ring.fixed";
-  return "ring." + std::string(stream::RingBugName(bug)) + ".buggy";
-}
+std::string ScenarioName(Site site) { return std::string(plant::Name(site)) + ".buggy"; }
 
-Outcome ExpectedOutcome(RingBug bug) {
-  if (bug == RingBug::kNone) return Outcome::kOk;
-  if (bug == RingBug::kCloseWakesOnlyConsumer) return Outcome::kDeadlock;
+Outcome ExpectedOutcome(Site site) {
+  if (site == Site::kRingCloseWakesOnlyConsumer) return Outcome::kDeadlock;
   return Outcome::kInvariantFailed;
 }
 

@@ -1,5 +1,5 @@
-// Runs a RingProgram (ring_program.h) on the simulator against one ring
-// instantiation (the production ring, or one with a planted bug) and checks
+// Runs a RingProgram (ring_program.h) on the simulator against the production
+// ring (with whatever plants the run switched on, RunOptions::plants) and checks
 // every invariant of drpc-protocol.md §3.6 while it runs and at its end:
 //
 //   at every scheduling point   the ledger's conservation check (a StepHook)
@@ -20,26 +20,26 @@
 #include <string>
 #include <vector>
 
+#include "drpc/base/plant.h"
 #include "drpc/base/status.h"
-#include "drpc/stream/ring_policy.h"
 #include "sim/scenarios/ring/ring_program.h"
 #include "sim/sched/decision.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim::ring {
 
-using stream::RingBug;
+using plant::Site;
 
-// Every planted bug the ring has (ring_policy.h), in declaration order.
-inline constexpr std::array<RingBug, 8> kPlantedBugs = {
-    RingBug::kDoubleDone,
-    RingBug::kCloseReleasesHeld,
-    RingBug::kLeakQueued,
-    RingBug::kEnqueueLeaksOnClose,
-    RingBug::kDequeueSkipsAdvance,
-    RingBug::kDequeueAdvancesTwice,
-    RingBug::kCloseWakesOnlyConsumer,
-    RingBug::kPreFix89d4b63,
+// Every plant site of the ring (drpc/base/plant.h), in declaration order.
+inline constexpr std::array<Site, 8> kRingPlants = {
+    Site::kRingDoubleDone,
+    Site::kRingCloseReleasesHeld,
+    Site::kRingLeakQueued,
+    Site::kRingEnqueueLeaksOnClose,
+    Site::kRingDequeueSkipsAdvance,
+    Site::kRingDequeueAdvancesTwice,
+    Site::kRingCloseWakesOnlyConsumer,
+    Site::kRingPreFix89d4b63,
 };
 
 // The closer's errors (n < kCloseErrors), its second Close's error (which
@@ -51,24 +51,26 @@ Status EndOfStreamError();
 Status TeardownError();
 
 // Runs `program` inside the current run (from fiber "main").
-void RunRingProgram(const RingProgram& program, RingBug bug);
+void RunRingProgram(const RingProgram& program);
 
 // A scenario body: draws the program from the run's decisions, then runs it.
-void DrawAndRun(RingBug bug);
+void DrawAndRun();
 
 // The options every ring run uses (scenarios, sweep, properties, fuzzing),
-// so a replay line reruns with what found the failure.
-RunOptions RingRunOptions();
+// with `plants` on, so a replay line reruns with what found the failure.
+RunOptions RingRunOptions(plant::Set plants = {});
 
-// "ring.fixed" for the production ring, "ring.<bug>.buggy" for a plant.
-std::string ScenarioName(RingBug bug);
+// "ring.fixed" for no plant, "ring.<bug>.buggy" for the scenario that runs
+// the same workload with the plant "ring.<bug>" on.
+inline constexpr const char* kFixedScenario = "ring.fixed";
+std::string ScenarioName(Site site);
 // Consecutive seeds within which the seeded random scheduler finds every
 // planted bug (the scenarios' bound; measured in the report of issue 4).
 inline constexpr uint64_t kFindWithinSeeds = 400;
 
 // What a plant's failure is: a deadlock for the lost wakeup, else a broken
 // invariant.
-Outcome ExpectedOutcome(RingBug bug);
+Outcome ExpectedOutcome(Site site);
 
 // The input for sim::ByteSource that makes exactly these choices (each value
 // little endian, in the fewest bytes that hold n - 1): how a seeded or

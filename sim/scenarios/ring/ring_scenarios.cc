@@ -1,7 +1,9 @@
 // The ring scenario family of drpc-sim: `ring.fixed` runs a random ring
 // program (ring_program.h) on the production ring and must pass for every
-// seed; `ring.<bug>.buggy` runs the same on a ring with one planted bug
-// (ring_policy.h), which the seeded random scheduler must catch quickly.
+// seed; `ring.<bug>.buggy` runs the same with the plant `ring.<bug>` on
+// (drpc/base/plant.h), which the seeded random scheduler must catch quickly.
+// The buggy scenarios are shorthands: `--scenario ring.fixed --plant ring.<bug>`
+// runs the same thing.
 //
 //   drpc-sim run --scenario ring.fixed --seed 17
 //   drpc-sim sweep --scenario ring.double-done.buggy --seeds 100
@@ -11,27 +13,27 @@
 namespace drpc::sim {
 
 void RegisterRingScenarios(ScenarioRegistry& registry) {
-  using ring::RingBug;
   Scenario fixed;
-  fixed.name = ring::ScenarioName(RingBug::kNone);
+  fixed.name = ring::kFixedScenario;
   fixed.description =
       "a random ring program (producer, consumer, closer; capacity, budget) on the production "
       "ring: every §3.6 invariant holds at every step";
   fixed.expect = Expectation::kPass;
   fixed.options = ring::RingRunOptions();
-  fixed.body = [] { ring::DrawAndRun(RingBug::kNone); };
+  fixed.body = [] { ring::DrawAndRun(); };
   registry.Add(std::move(fixed));
 
-  for (RingBug bug : ring::kPlantedBugs) {
+  // Plants exist only in checked builds (drpc/base/plant.h).
+  if constexpr (DRPC_CHECKED == 0) return;
+  for (plant::Site site : ring::kRingPlants) {
     Scenario buggy;
-    buggy.name = ring::ScenarioName(bug);
-    buggy.description = "the ring with the planted bug '" + std::string(stream::RingBugName(bug)) +
-                        "' (ring_policy.h)";
+    buggy.name = ring::ScenarioName(site);
+    buggy.description = "ring.fixed with the plant '" + std::string(plant::Name(site)) + "' on";
     buggy.expect = Expectation::kFindsBug;
-    buggy.bug_outcome = ring::ExpectedOutcome(bug);
+    buggy.bug_outcome = ring::ExpectedOutcome(site);
     buggy.find_within_seeds = ring::kFindWithinSeeds;
-    buggy.options = ring::RingRunOptions();
-    buggy.body = [bug] { ring::DrawAndRun(bug); };
+    buggy.options = ring::RingRunOptions({site});
+    buggy.body = [] { ring::DrawAndRun(); };
     registry.Add(std::move(buggy));
   }
 }

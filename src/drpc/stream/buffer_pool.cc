@@ -4,30 +4,28 @@
 #include <string>
 #include <utility>
 
-#include "drpc/stream/memory_poison.h"
+#include "drpc/stream/internal/memory_poison.h"
+#include "drpc/stream/ring_buffer.h"
 
 namespace drpc::stream {
 
-template <bool kChecked>
-BasicBufferPool<kChecked>::BasicBufferPool(BufferPoolOptions options)
+BufferPool::BufferPool(BufferPoolOptions options)
     : options_(std::move(options)), mu_("buffer pool") {
   DRPC_ASSERT(options_.initial_capacity_bytes <= options_.max_kept_buffer_bytes,
               "the pool would drop every buffer it makes");
 }
 
-template <bool kChecked>
-BasicBufferPool<kChecked>::~BasicBufferPool() {
+BufferPool::~BufferPool() {
   // No lock: nobody else can reach a pool that is being destroyed, except
   // through a handle that outlived it, which is the bug reported here.
   if (stats_.lent != 0) CheckAllReturned();
-  if constexpr (kChecked) {
-    DRPC_ASSERT(rings_.entries.empty(), "a pool destroyed before one of its rings");
-  }
-  for (Block* block : kept_) detail::UnpoisonLent(block->bytes.data(), block->bytes.capacity());
+#if DRPC_CHECKED
+  DRPC_ASSERT(rings_.entries.empty(), "a pool destroyed before one of its rings");
+#endif
+  for (Block* block : kept_) internal::UnpoisonLent(block->bytes.data(), block->bytes.capacity());
 }
 
-template <bool kChecked>
-typename BasicBufferPool<kChecked>::PooledBuffer BasicBufferPool<kChecked>::Get() {
+PooledBuffer BufferPool::Get() {
   rt::LockGuard lock(mu_);
   Block* block = nullptr;
   if (!kept_.empty()) {
@@ -36,8 +34,8 @@ typename BasicBufferPool<kChecked>::PooledBuffer BasicBufferPool<kChecked>::Get(
     --stats_.kept;
     stats_.kept_bytes -= block->bytes.capacity();
     ++stats_.reused;
-    if constexpr (kChecked) {
-      detail::UnpoisonLent(block->bytes.data(), block->bytes.capacity());
+    if constexpr (kCheckedBuild) {
+      internal::UnpoisonLent(block->bytes.data(), block->bytes.capacity());
     }
   } else {
     if (!spare_.empty()) {
@@ -55,68 +53,64 @@ typename BasicBufferPool<kChecked>::PooledBuffer BasicBufferPool<kChecked>::Get(
   }
   DRPC_ASSERT(block->bytes.empty(), "a free buffer was not cleared");
   ++stats_.lent;
-  if constexpr (kChecked) {
-    DRPC_ASSERT(!IsLent(block->track.record.place()), "Get of a buffer that is still lent");
-    ++block->track.generation;
-    block->track.record.Move("get", Place::kOwned, block->track.generation);
-  }
+#if DRPC_CHECKED
+  DRPC_ASSERT(!IsLent(block->record.place()), "Get of a buffer that is still lent");
+  ++block->generation;
+  block->record.Move("get", Place::kOwned, block->generation);
+#endif
   return PooledBuffer(this, block);
 }
 
-template <bool kChecked>
-void BasicBufferPool<kChecked>::Put(PooledBuffer buffer) {
+void BufferPool::Put(PooledBuffer buffer) {
   if (!buffer.has_value()) return;
   if (buffer.pool_ != this) {
-    if constexpr (kChecked) {
-      const Block& foreign = *buffer.block_;
-      LedgerViolation(
-          "release of a buffer this pool never lent",
-          BufferName(buffer.pool_->options().name, foreign.index, foreign.track.generation),
-          foreign.track.record, "put into pool \"" + options_.name + "\", which did not lend it");
-    } else {
-      DRPC_ASSERT(false, "Put of a buffer into a pool that did not lend it");
-    }
+#if DRPC_CHECKED
+    const Block& foreign = *buffer.block_;
+    LedgerViolation("release of a buffer this pool never lent",
+                    BufferName(buffer.pool_->options().name, foreign.index, foreign.generation),
+                    foreign.record,
+                    "put into pool \"" + options_.name + "\", which did not lend it");
+#else
+    DRPC_ASSERT(false, "Put of a buffer into a pool that did not lend it");
+#endif
   }
-  const uint64_t generation = buffer.generation_.value;
+  const uint64_t generation = buffer.lending_.generation();
   Return(buffer.TakeBlock(), generation, "put");
 }
 
-template <bool kChecked>
-void BasicBufferPool<kChecked>::Return(Block* block, uint64_t generation, const char* op) {
+void BufferPool::Return(Block* block, uint64_t generation, const char* op) {
   rt::LockGuard lock(mu_);
-  if constexpr (kChecked) {
-    if (!Owns(block)) {
-      LedgerViolation("release of a buffer this pool never lent",
-                      "pool \"" + options_.name + "\": the block is not one of its " +
-                          std::to_string(blocks_.size()) + " buffers");
-    }
-    LedgerRecord& record = block->track.record;
-    if (block->track.generation != generation || !IsLent(record.place())) {
-      LedgerViolation("double release (a buffer returned after it was already returned)",
-                      NameOf(*block), record,
-                      std::string("the returning handle (") + op + ") is of generation " +
-                          std::to_string(generation) + ": that lending already ended");
-    }
-    ++block->track.generation;
+#if DRPC_CHECKED
+  if (!Owns(block)) {
+    LedgerViolation("release of a buffer this pool never lent",
+                    "pool \"" + options_.name + "\": the block is not one of its " +
+                        std::to_string(blocks_.size()) + " buffers");
   }
+  if (block->generation != generation || !IsLent(block->record.place())) {
+    LedgerViolation("double release (a buffer returned after it was already returned)",
+                    NameOf(*block), block->record,
+                    std::string("the returning handle (") + op + ") is of generation " +
+                        std::to_string(generation) + ": that lending already ended");
+  }
+  ++block->generation;
+#else
+  (void)generation;
+#endif
   DRPC_ASSERT(stats_.lent > 0, "a return with nothing lent");
   --stats_.lent;
   KeepOrDrop(block);
-  if constexpr (kChecked) {
-    Place to = block->bytes.capacity() == 0 ? Place::kFreed : Place::kInPool;
-    block->track.record.Move(op, to, block->track.generation);
-  }
+  block->Record(op, block->bytes.capacity() == 0 ? Place::kFreed : Place::kInPool,
+                block->generation);
 }
 
-template <bool kChecked>
-void BasicBufferPool<kChecked>::KeepOrDrop(Block* block) {
+void BufferPool::KeepOrDrop(Block* block) {
   const size_t capacity = block->bytes.capacity();
   const bool keep = capacity > 0 && capacity <= options_.max_kept_buffer_bytes &&
                     kept_.size() < options_.max_kept_buffers &&
                     stats_.kept_bytes + capacity <= options_.max_kept_bytes;
   if (keep) {
-    if constexpr (kChecked) {
-      detail::PoisonReleased(block->bytes.data(), block->bytes.size(), capacity);
+    if constexpr (kCheckedBuild) {
+      internal::PoisonReleased(block->bytes.data(), block->bytes.size(), capacity);
     }
     block->bytes.clear();
     kept_.push_back(block);
@@ -130,170 +124,155 @@ void BasicBufferPool<kChecked>::KeepOrDrop(Block* block) {
   }
 }
 
-template <bool kChecked>
-void BasicBufferPool<kChecked>::CheckStillLent(const Block* block, uint64_t generation,
-                                               const char* op) const {
-  if constexpr (kChecked) {
-    if (block->track.generation != generation || !IsLent(block->track.record.place())) {
-      LedgerViolation("use of a buffer after its release", NameOf(*block), block->track.record,
-                      std::string("the handle used for ") + op + " is of generation " +
-                          std::to_string(generation) + ": that lending already ended");
-    }
+void BufferPool::CheckStillLent(const Block* block, uint64_t generation, const char* op) const {
+#if DRPC_CHECKED
+  if (block->generation != generation || !IsLent(block->record.place())) {
+    LedgerViolation("use of a buffer after its release", NameOf(*block), block->record,
+                    std::string("the handle used for ") + op + " is of generation " +
+                        std::to_string(generation) + ": that lending already ended");
   }
+#else
+  (void)block, (void)generation, (void)op;
+#endif
 }
 
-template <bool kChecked>
-bool BasicBufferPool<kChecked>::HeldBy(const Block* block, uint64_t generation,
-                                       uint32_t ring_id) const {
-  if constexpr (kChecked) {
-    rt::LockGuard lock(mu_);
-    // While the generation matches, the block is in the lending the ring's
-    // consumer got, so only that consumer (not another ring) can touch it.
-    if (block->track.generation != generation) return false;
-    const LedgerRecord& record = block->track.record;
-    return record.place() == Place::kHeld && record.ring() == ring_id;
-  } else {
-    return false;
-  }
+bool BufferPool::HeldBy(const Block* block, uint64_t generation, uint32_t ring_id) const {
+#if DRPC_CHECKED
+  rt::LockGuard lock(mu_);
+  // While the generation matches, the block is in the lending the ring's
+  // consumer got, so only that consumer (not another ring) can touch it.
+  if (block->generation != generation) return false;
+  return block->record.place() == Place::kHeld && block->record.ring() == ring_id;
+#else
+  (void)block, (void)generation, (void)ring_id;
+  return false;
+#endif
 }
 
-template <bool kChecked>
-BufferPoolStats BasicBufferPool<kChecked>::stats() const {
+BufferPoolStats BufferPool::stats() const {
   rt::LockGuard lock(mu_);
   return stats_;
 }
 
-template <bool kChecked>
-void BasicBufferPool<kChecked>::CheckAllReturned() const {
+void BufferPool::CheckAllReturned() const {
   // Reads without the lock: a teardown check runs when nothing else uses
   // the pool any more (and the destructor calls it).
   if (stats_.lent == 0) return;
-  if constexpr (kChecked) {
-    for (const auto& block : blocks_) {
-      const LedgerRecord& record = block->track.record;
-      if (IsLent(record.place())) {
-        LedgerViolation("leak: a buffer is still lent at teardown", NameOf(*block), record,
-                        std::to_string(stats_.lent) + " buffer(s) of pool \"" + options_.name +
-                            "\" were never returned; this is the first");
-      }
+#if DRPC_CHECKED
+  for (const auto& block : blocks_) {
+    if (IsLent(block->record.place())) {
+      LedgerViolation("leak: a buffer is still lent at teardown", NameOf(*block), block->record,
+                      std::to_string(stats_.lent) + " buffer(s) of pool \"" + options_.name +
+                          "\" were never returned; this is the first");
     }
   }
+#endif
   DRPC_ASSERT(false, "leak: " + std::to_string(stats_.lent) + " buffer(s) of pool \"" +
                          options_.name + "\" still lent at teardown");
 }
 
-template <bool kChecked>
-uint32_t BasicBufferPool<kChecked>::RegisterRing(const void* ring, detail::RingAuditFn audit) {
-  if constexpr (kChecked) {
-    rt::LockGuard lock(mu_);
-    const uint32_t id = rings_.next_id++;
-    rings_.entries.push_back(detail::RingAuditEntry{id, ring, audit});
-    return id;
-  } else {
-    return 0;
-  }
+uint32_t BufferPool::RegisterRing(const RingBuffer* ring) {
+#if DRPC_CHECKED
+  rt::LockGuard lock(mu_);
+  const uint32_t id = rings_.next_id++;
+  rings_.entries.push_back({id, ring});
+  return id;
+#else
+  (void)ring;
+  return 0;
+#endif
 }
 
-template <bool kChecked>
-void BasicBufferPool<kChecked>::UnregisterRing(uint32_t id) {
-  if constexpr (kChecked) {
-    rt::LockGuard lock(mu_);
-    auto& entries = rings_.entries;
-    auto it = std::find_if(entries.begin(), entries.end(),
-                           [id](const detail::RingAuditEntry& e) { return e.id == id; });
-    DRPC_ASSERT(it != entries.end(), "unregistering a ring the pool does not know");
-    entries.erase(it);
-  }
+void BufferPool::UnregisterRing(uint32_t id) {
+#if DRPC_CHECKED
+  rt::LockGuard lock(mu_);
+  auto& entries = rings_.entries;
+  auto it = std::find_if(entries.begin(), entries.end(),
+                         [id](const RingRegistry::Entry& e) { return e.id == id; });
+  DRPC_ASSERT(it != entries.end(), "unregistering a ring the pool does not know");
+  entries.erase(it);
+#else
+  (void)id;
+#endif
 }
 
-template <bool kChecked>
-bool BasicBufferPool<kChecked>::Owns(const Block* block) const {
+bool BufferPool::Owns(const Block* block) const {
   return block != nullptr && block->index < blocks_.size() && blocks_[block->index].get() == block;
 }
 
-template <bool kChecked>
-std::string BasicBufferPool<kChecked>::NameOf(const Block& block) const {
-  return BufferName(options_.name, block.index, detail::GenerationOf(block));
+std::string BufferPool::NameOf(const Block& block) const {
+  return BufferName(options_.name, block.index, block.generation);
 }
 
-template <bool kChecked>
-void BasicBufferPool<kChecked>::CheckConservation() const {
-  if constexpr (kChecked) CheckConservationLocked();
-}
-
-template <bool kChecked>
-void BasicBufferPool<kChecked>::CheckConservationLocked() const {
-  if constexpr (kChecked) {
-    const auto& rings = rings_.entries;
-    // One tally per registered ring, in the registry's (id) order.
-    std::vector<detail::RingTally>& tallies = rings_.tallies;
-    tallies.assign(rings.size(), detail::RingTally{});
-    auto find_ring = [&](uint32_t id) -> detail::RingTally* {
-      auto it = std::lower_bound(
-          rings.begin(), rings.end(), id,
-          [](const detail::RingAuditEntry& e, uint32_t wanted) { return e.id < wanted; });
-      if (it == rings.end() || it->id != id) return nullptr;
-      return &tallies[static_cast<size_t>(it - rings.begin())];
-    };
-    uint64_t in_pool = 0, freed = 0, lent = 0;
-    for (const auto& owned : blocks_) {
-      const Block& block = *owned;
-      const LedgerRecord& record = block.track.record;
-      switch (record.place()) {
-        case Place::kFreed:
-          ++freed;
-          continue;
-        case Place::kInPool:
-          ++in_pool;
-          continue;
-        case Place::kOwned:
-          ++lent;
-          continue;
-        case Place::kProducer:
-        case Place::kQueued:
-        case Place::kHeld:
-          ++lent;
-          break;
-      }
-      detail::RingTally* tally = find_ring(record.ring());
-      if (tally == nullptr) {
-        // A consumer may keep its lease after the ring is gone (§3.5.3);
-        // nothing else may outlive the ring.
-        if (record.place() == Place::kHeld) continue;
-        LedgerViolation(
-            "leak: a buffer is in a ring that no longer exists", NameOf(block), record,
-            "ring " + std::to_string(record.ring()) + " was destroyed without returning it");
-      }
-      if (record.place() == Place::kProducer) {
-        ++tally->producer;
-        tally->producer_block = &block;
-      }
-      if (record.place() == Place::kQueued) ++tally->queued;
-      if (record.place() == Place::kHeld) {
-        ++tally->held;
-        tally->held_block = &block;
-      }
+void BufferPool::CheckConservation() const {
+#if DRPC_CHECKED
+  const auto& rings = rings_.entries;
+  // One tally per registered ring, in the registry's (id) order.
+  std::vector<internal::RingTally>& tallies = rings_.tallies;
+  tallies.assign(rings.size(), internal::RingTally{});
+  auto find_ring = [&](uint32_t id) -> internal::RingTally* {
+    auto it = std::lower_bound(
+        rings.begin(), rings.end(), id,
+        [](const RingRegistry::Entry& e, uint32_t wanted) { return e.id < wanted; });
+    if (it == rings.end() || it->id != id) return nullptr;
+    return &tallies[static_cast<size_t>(it - rings.begin())];
+  };
+  uint64_t in_pool = 0, freed = 0, lent = 0;
+  for (const auto& owned : blocks_) {
+    const Block& block = *owned;
+    const LedgerRecord& record = block.record;
+    switch (record.place()) {
+      case Place::kFreed:
+        ++freed;
+        continue;
+      case Place::kInPool:
+        ++in_pool;
+        continue;
+      case Place::kOwned:
+        ++lent;
+        continue;
+      case Place::kProducer:
+      case Place::kQueued:
+      case Place::kHeld:
+        ++lent;
+        break;
     }
-    // The pool's own bookkeeping against the records.
-    if (lent != stats_.lent || in_pool != kept_.size() || freed != spare_.size()) {
+    internal::RingTally* tally = find_ring(record.ring());
+    if (tally == nullptr) {
+      // A consumer may keep its lease after the ring is gone; nothing else
+      // may outlive the ring.
+      if (record.place() == Place::kHeld) continue;
       LedgerViolation(
-          "conservation: the pool's counts disagree with the buffers' records",
-          "pool \"" + options_.name + "\" counts lent=" + std::to_string(stats_.lent) +
-              " kept=" + std::to_string(kept_.size()) + " spare=" + std::to_string(spare_.size()) +
-              "; the records say lent=" + std::to_string(lent) +
-              " in-pool=" + std::to_string(in_pool) + " freed=" + std::to_string(freed));
+          "leak: a buffer is in a ring that no longer exists", NameOf(block), record,
+          "ring " + std::to_string(record.ring()) + " was destroyed without returning it");
     }
-    for (const Block* block : kept_) {
-      if (block->track.record.place() != Place::kInPool) {
-        LedgerViolation("conservation: the free list holds a buffer that is not free",
-                        NameOf(*block), block->track.record, "");
-      }
+    if (record.place() == Place::kProducer) {
+      ++tally->producer;
+      tally->producer_block = &block;
     }
-    for (size_t i = 0; i < rings.size(); ++i) rings[i].audit(rings[i].ring, tallies[i]);
+    if (record.place() == Place::kQueued) ++tally->queued;
+    if (record.place() == Place::kHeld) {
+      ++tally->held;
+      tally->held_block = &block;
+    }
   }
+  // The pool's own bookkeeping against the records.
+  if (lent != stats_.lent || in_pool != kept_.size() || freed != spare_.size()) {
+    LedgerViolation("conservation: the pool's counts disagree with the buffers' records",
+                    "pool \"" + options_.name + "\" counts lent=" + std::to_string(stats_.lent) +
+                        " kept=" + std::to_string(kept_.size()) +
+                        " spare=" + std::to_string(spare_.size()) +
+                        "; the records say lent=" + std::to_string(lent) +
+                        " in-pool=" + std::to_string(in_pool) + " freed=" + std::to_string(freed));
+  }
+  for (const Block* block : kept_) {
+    if (block->record.place() != Place::kInPool) {
+      LedgerViolation("conservation: the free list holds a buffer that is not free", NameOf(*block),
+                      block->record, "");
+    }
+  }
+  for (size_t i = 0; i < rings.size(); ++i) rings[i].ring->AuditAgainst(tallies[i]);
+#endif
 }
-
-template class BasicBufferPool<true>;
-template class BasicBufferPool<false>;
 
 }  // namespace drpc::stream

@@ -1,49 +1,39 @@
 // BufferPool: the message buffers of one connection, shared by all its
-// streams' receive rings (drpc-protocol.md §3.2, §3.5; architecture.md "The
-// buffer pool contract").
+// streams' receive rings. Buffers keep the capacity they grew to, within
+// the caps of BufferPoolOptions. Thread-safe.
 //
 //   auto pool = BufferPool::Create();          // one per connection
 //   PooledBuffer b = pool->Get();              // size 0, capacity >= 4 KiB
 //   b.bytes().Append(data);                    // fill it (it grows as needed)
 //   pool->Put(std::move(b));                   // or just let `b` go out of scope
 //
-// Buffers keep the capacity they grew to (high-water reuse, so steady traffic
-// allocates nothing), within caps so a burst of huge messages does not pin
-// memory forever: a returned buffer larger than max_kept_buffer_bytes, or
-// beyond max_kept_buffers / max_kept_bytes, is freed and counted as dropped.
-// Get and Put are thread-safe (rt::Mutex) and deterministic in the simulator.
-//
-// Lifetime: a PooledBuffer refers to its pool without owning it; whoever holds
-// one keeps the pool alive (the ring and the Lease hold it by shared_ptr).
-// Destroying a pool with buffers still lent is a bug the pool reports.
-//
-// Checked builds (template argument kChecked, on when DRPC_CHECKED=1) keep the
-// ownership ledger (ledger.h) in every buffer's header and poison released
-// bytes (memory_poison.h); unchecked builds compile all of it out. Both
-// instantiations exist in every build, so a benchmark can compare them.
+// Contract, lifetimes and what checked builds add (the ownership ledger):
+// docs/stream.md, "Buffer pool, ring, lease and ledger".
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "drpc/base/buffer.h"
 #include "drpc/base/bytes.h"
 #include "drpc/base/check.h"
 #include "drpc/rt/mutex.h"
-#include "drpc/stream/pool_block.h"
+#include "drpc/stream/internal/pool_block.h"
 
 namespace drpc::stream {
 
-// DRPC_CHECKED as a constant: picks the instantiation the library uses.
+// DRPC_CHECKED as a constant, for `if constexpr`.
 inline constexpr bool kCheckedBuild = DRPC_CHECKED != 0;
 
 struct BufferPoolOptions {
   std::string name = "pool";  // shown in ledger reports
-  // New buffers start at 4 KiB (§3.2); 0 allocates only when filled, with
-  // the size needed (the benchmark's fresh-allocation baseline).
+  // New buffers start at 4 KiB; 0 allocates only when filled, with the size
+  // needed (the benchmark's fresh-allocation baseline).
   size_t initial_capacity_bytes = 4 * 1024;
   size_t max_kept_buffer_bytes = 256 * 1024;  // a returned buffer with more capacity is freed
   size_t max_kept_buffers = 1024;             // free buffers kept at most
@@ -60,23 +50,19 @@ struct BufferPoolStats {
   uint64_t dropped_bytes = 0;
 };
 
-template <bool kChecked>
-class BasicBufferPool;
-template <class Policy>
-class BasicRingBuffer;
-template <class Policy>
-class BasicLease;
+class BufferPool;
+class Lease;
 
-// A buffer lent by a pool: move-only; going out of scope returns it.
-template <bool kChecked>
-class BasicPooledBuffer {
+// A buffer lent by a pool: move-only; going out of scope returns it. It
+// refers to its pool without owning it.
+class PooledBuffer {
  public:
-  BasicPooledBuffer() = default;
-  BasicPooledBuffer(BasicPooledBuffer&& other) noexcept { *this = std::move(other); }
-  BasicPooledBuffer& operator=(BasicPooledBuffer&& other) noexcept;
-  BasicPooledBuffer(const BasicPooledBuffer&) = delete;
-  BasicPooledBuffer& operator=(const BasicPooledBuffer&) = delete;
-  ~BasicPooledBuffer() { Reset(); }
+  PooledBuffer() = default;
+  PooledBuffer(PooledBuffer&& other) noexcept { *this = std::move(other); }
+  PooledBuffer& operator=(PooledBuffer&& other) noexcept;
+  PooledBuffer(const PooledBuffer&) = delete;
+  PooledBuffer& operator=(const PooledBuffer&) = delete;
+  ~PooledBuffer() { Reset(); }
 
   bool has_value() const { return block_ != nullptr; }
   // The bytes (size 0 when fresh from Get). Checked builds assert the buffer
@@ -87,47 +73,41 @@ class BasicPooledBuffer {
   size_t size() const { return bytes().size(); }
   // The buffer's identity within its pool (ledger reports name it "#index").
   uint32_t index() const;
-  BasicBufferPool<kChecked>* pool() const { return pool_; }
+  BufferPool* pool() const { return pool_; }
 
   // Returns the buffer to its pool now (no-op when empty).
   void Reset();
 
  private:
-  friend class BasicBufferPool<kChecked>;
-  template <class Policy>
-  friend class BasicRingBuffer;
-  using Block = detail::Block<kChecked>;
+  friend class BufferPool;
+  friend class RingBuffer;
+  using Block = internal::Block;
 
-  BasicPooledBuffer(BasicBufferPool<kChecked>* pool, Block* block) : pool_(pool), block_(block) {
-    generation_.set(detail::GenerationOf(*block));
-  }
+  PooledBuffer(BufferPool* pool, Block* block) : pool_(pool), block_(block), lending_(*block) {}
   // Gives up the block without returning it: the caller (a ring) owns it now.
   Block* TakeBlock();
 
-  BasicBufferPool<kChecked>* pool_ = nullptr;
+  BufferPool* pool_ = nullptr;
   Block* block_ = nullptr;
-  [[no_unique_address]] detail::Generation<kChecked> generation_;
+  [[no_unique_address]] internal::Lending lending_;
 };
 
-template <bool kChecked>
-class BasicBufferPool {
+class BufferPool {
  public:
-  using PooledBuffer = BasicPooledBuffer<kChecked>;
-
-  static std::shared_ptr<BasicBufferPool> Create(BufferPoolOptions options = {}) {
-    return std::make_shared<BasicBufferPool>(std::move(options));
+  static std::shared_ptr<BufferPool> Create(BufferPoolOptions options = {}) {
+    return std::make_shared<BufferPool>(std::move(options));
   }
-  explicit BasicBufferPool(BufferPoolOptions options = {});
+  explicit BufferPool(BufferPoolOptions options = {});
   // Reports buffers still lent (a leak, or handles about to dangle).
-  ~BasicBufferPool();
-  BasicBufferPool(const BasicBufferPool&) = delete;
-  BasicBufferPool& operator=(const BasicBufferPool&) = delete;
+  ~BufferPool();
+  BufferPool(const BufferPool&) = delete;
+  BufferPool& operator=(const BufferPool&) = delete;
 
   // A buffer of size 0 and whatever capacity it kept (at least
   // initial_capacity_bytes when new). Allocates only when nothing is kept.
   PooledBuffer Get();
-  // Takes a buffer back; an empty one does nothing (Go's Put(nil)). A buffer
-  // of another pool is a contract violation, reported.
+  // Takes a buffer back; an empty one does nothing. A buffer of another pool
+  // is a contract violation, reported.
   void Put(PooledBuffer buffer);
 
   BufferPoolStats stats() const;
@@ -137,34 +117,30 @@ class BasicBufferPool {
   // still lent, with its history (checked) or the count (unchecked).
   void CheckAllReturned() const;
 
-  // Checked builds: the conservation equation of §3.6 and its parts, checked
-  // against every ring of this pool:
-  //   lent = owned + with producers + queued + held,
-  //   each ring's slots hold exactly the buffers the ledger says are queued
-  //   there, at most one producer buffer (and only inside Enqueue) and at most
-  //   one held buffer per ring, the free list holds exactly the free buffers.
-  // Performs no rt operation and takes no lock: call it only while no other
-  // task can run (the simulator's per-step hook, or a quiescent test).
-  // Unchecked builds: does nothing.
+  // Checked builds: the conservation equation, checked against every ring of
+  // this pool (docs/stream.md). Takes no lock and performs no rt operation:
+  // call it only while no other task can run (a simulator step hook, or a
+  // quiescent test). Unchecked builds: does nothing.
   void CheckConservation() const;
 
  private:
-  friend class BasicPooledBuffer<kChecked>;
-  template <class Policy>
-  friend class BasicRingBuffer;
-  template <class Policy>
-  friend class BasicLease;
-  using Block = detail::Block<kChecked>;
+  friend class PooledBuffer;
+  friend class RingBuffer;
+  friend class Lease;
+  using Block = internal::Block;
 
-  // Checked builds: the rings to audit.
-  struct Rings {
-    std::vector<detail::RingAuditEntry> entries;  // in id order
+  // Checked builds: the rings to audit, in id order.
+  struct RingRegistry {
+    struct Entry {
+      uint32_t id = 0;
+      const RingBuffer* ring = nullptr;
+    };
+    std::vector<Entry> entries;
     uint32_t next_id = 1;
     // Scratch for CheckConservation (one tally per entry), kept so the
     // per-step check does not allocate.
-    mutable std::vector<detail::RingTally> tallies;
+    mutable std::vector<internal::RingTally> tallies;
   };
-  struct NoRings {};
 
   // Takes back a lent block. `generation` is the lending the caller's handle
   // is of; `op` names the return in the ledger ("done", "put", ...).
@@ -178,13 +154,12 @@ class BasicBufferPool {
   bool HeldBy(const Block* block, uint64_t generation, uint32_t ring_id) const;
   // Checked: rings register for the conservation check; returns the ring's
   // ledger number (0 in unchecked builds).
-  uint32_t RegisterRing(const void* ring, detail::RingAuditFn audit);
+  uint32_t RegisterRing(const RingBuffer* ring);
   void UnregisterRing(uint32_t id);
 
   bool Owns(const Block* block) const;
   std::string NameOf(const Block& block) const;
   void KeepOrDrop(Block* block);
-  void CheckConservationLocked() const;
 
   const BufferPoolOptions options_;
   mutable rt::Mutex mu_;
@@ -192,67 +167,48 @@ class BasicBufferPool {
   std::vector<Block*> kept_;                    // free with bytes, LIFO (warmest on top)
   std::vector<Block*> spare_;                   // free headers whose bytes were freed
   BufferPoolStats stats_;
-  [[no_unique_address]] std::conditional_t<kChecked, Rings, NoRings> rings_;
+  [[no_unique_address]] std::conditional_t<kCheckedBuild, RingRegistry, internal::Nothing> rings_;
 };
 
-using BufferPool = BasicBufferPool<kCheckedBuild>;
-using PooledBuffer = BasicPooledBuffer<kCheckedBuild>;
+// ---- inline parts of PooledBuffer (on every message's path) --------------
 
-// ---- inline parts of BasicPooledBuffer -----------------------------------
+inline Buffer& PooledBuffer::bytes() {
+  DRPC_ASSERT(block_ != nullptr, "bytes() of an empty PooledBuffer");
+  if constexpr (kCheckedBuild) pool_->CheckStillLent(block_, lending_.generation(), "bytes()");
+  return block_->bytes;
+}
 
-template <bool kChecked>
-BasicPooledBuffer<kChecked>& BasicPooledBuffer<kChecked>::operator=(
-    BasicPooledBuffer&& other) noexcept {
+inline const Buffer& PooledBuffer::bytes() const {
+  DRPC_ASSERT(block_ != nullptr, "bytes() of an empty PooledBuffer");
+  if constexpr (kCheckedBuild) pool_->CheckStillLent(block_, lending_.generation(), "bytes()");
+  return block_->bytes;
+}
+
+inline PooledBuffer& PooledBuffer::operator=(PooledBuffer&& other) noexcept {
   if (this != &other) {
     Reset();
-    pool_ = other.pool_;
-    block_ = other.block_;
-    generation_ = other.generation_;
-    other.pool_ = nullptr;
-    other.block_ = nullptr;
+    pool_ = std::exchange(other.pool_, nullptr);
+    block_ = std::exchange(other.block_, nullptr);
+    lending_ = other.lending_;
   }
   return *this;
 }
 
-template <bool kChecked>
-Buffer& BasicPooledBuffer<kChecked>::bytes() {
-  DRPC_ASSERT(block_ != nullptr, "bytes() of an empty PooledBuffer");
-  if constexpr (kChecked) pool_->CheckStillLent(block_, generation_.value, "bytes()");
-  return block_->bytes;
-}
-
-template <bool kChecked>
-const Buffer& BasicPooledBuffer<kChecked>::bytes() const {
-  DRPC_ASSERT(block_ != nullptr, "bytes() of an empty PooledBuffer");
-  if constexpr (kChecked) pool_->CheckStillLent(block_, generation_.value, "bytes()");
-  return block_->bytes;
-}
-
-template <bool kChecked>
-uint32_t BasicPooledBuffer<kChecked>::index() const {
+inline uint32_t PooledBuffer::index() const {
   DRPC_ASSERT(block_ != nullptr, "index() of an empty PooledBuffer");
   return block_->index;
 }
 
-template <bool kChecked>
-void BasicPooledBuffer<kChecked>::Reset() {
+inline void PooledBuffer::Reset() {
   if (block_ == nullptr) return;
-  Block* block = block_;
-  block_ = nullptr;
-  pool_->Return(block, generation_.value, "put");
-  pool_ = nullptr;
+  Block* block = std::exchange(block_, nullptr);
+  std::exchange(pool_, nullptr)->Return(block, lending_.generation(), "put");
 }
 
-template <bool kChecked>
-typename BasicPooledBuffer<kChecked>::Block* BasicPooledBuffer<kChecked>::TakeBlock() {
+inline internal::Block* PooledBuffer::TakeBlock() {
   DRPC_ASSERT(block_ != nullptr, "an empty PooledBuffer cannot be handed over");
-  Block* block = block_;
-  block_ = nullptr;
   pool_ = nullptr;
-  return block;
+  return std::exchange(block_, nullptr);
 }
-
-extern template class BasicBufferPool<true>;
-extern template class BasicBufferPool<false>;
 
 }  // namespace drpc::stream

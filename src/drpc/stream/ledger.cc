@@ -42,24 +42,6 @@ std::string PlaceText(Place place, uint32_t ring, uint32_t slot) {
 
 }  // namespace
 
-std::string_view PlaceName(Place place) {
-  switch (place) {
-    case Place::kFreed:
-      return "freed";
-    case Place::kInPool:
-      return "in-pool";
-    case Place::kOwned:
-      return "owned";
-    case Place::kProducer:
-      return "producer";
-    case Place::kQueued:
-      return "queued";
-    case Place::kHeld:
-      return "held";
-  }
-  return "?";
-}
-
 void LedgerRecord::Move(const char* op, Place to, uint64_t generation, uint32_t ring,
                         uint32_t slot) {
   const rt::TaskInfo task = rt::current_task();

@@ -1,26 +1,14 @@
-// The ownership ledger: where every pooled buffer is, and how it got there
-// (drpc-protocol.md §3.6, architecture.md "The buffer pool contract").
+// The ownership ledger (checked builds): where every pooled buffer is and
+// how it got there. Each buffer's LedgerRecord lives in its pool block's
+// header; a broken ownership rule is reported through LedgerViolation,
+// which in the simulator fails the run with its replay line.
 //
-// Checked builds only. Each buffer's ledger record lives in the pool's block
-// header beside the bytes (buffer_pool.h), so the ledger has no table of its
-// own and no lock of its own: a record is written only by whoever owns the
-// buffer at that moment (the pool under its lock on Get and return, the ring
-// under its lock on queue and dequeue, the producer while it copies). A
-// second writer is exactly the bug the ledger exists to report.
+//   LedgerRecord record;
+//   record.Move("get", Place::kOwned, /*generation=*/1);
+//   record.DescribePlace();   // "owned by a task (lent, in no ring)"
 //
-// A record keeps the place the buffer is in now and the last kHistory moves
-// (step, task, operation, destination). A violation is reported through
-// drpc::InvariantViolated, so in the simulator it fails the run with its
-// replay line, and it reads top to bottom:
-//
-//   buffer ledger: double release
-//     buffer: pool "conn" #3 (generation 8 now, the caller's handle is of generation 7)
-//     place:  in the pool
-//     by:     task 3 "consumer" at step 57: done
-//     history (oldest first):
-//       step 12   task 2 "producer"   get        -> owned by a task
-//       step 12   task 2 "producer"   enqueue    -> with the producer of ring 1
-//       ...
+// What the ledger checks and how a report reads: docs/stream.md, "Buffer
+// pool, ring, lease and ledger".
 #pragma once
 
 #include <array>
@@ -40,7 +28,6 @@ enum class Place : uint8_t {
   kQueued,    // in a ring slot
   kHeld,      // dequeued: held by the consumer's lease
 };
-std::string_view PlaceName(Place place);
 // True for the places that count as lent (pool.lent in §3.6).
 constexpr bool IsLent(Place place) { return place >= Place::kOwned; }
 

@@ -42,7 +42,7 @@
 #include "drpc/stream/buffer_pool.h"
 #include "drpc/stream/codec.h"
 #include "drpc/stream/frame_sink.h"
-#include "drpc/stream/inspectable_mutex.h"
+#include "drpc/stream/internal/inspectable_mutex.h"
 #include "drpc/stream/ring_buffer.h"
 #include "drpc/wire/assembler.h"
 #include "drpc/wire/frame.h"

@@ -1,6 +1,6 @@
-// Poisoning of released buffer memory (checked builds), so a read of a
-// buffer after its release is caught even where the ledger cannot see it
-// (a view kept past Done): under AddressSanitizer the bytes are poisoned and
+// Poisoning of released buffer memory (checked builds; internal to the pool),
+// so a read of a buffer after its release is caught even where the ledger
+// cannot see it (a view kept past Done): under AddressSanitizer the bytes are poisoned and
 // any access reports use-after-poison; without it they are overwritten with
 // kReleasedFill, which a content check sees as garbage.
 #pragma once
@@ -25,7 +25,7 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-namespace drpc::stream::detail {
+namespace drpc::stream::internal {
 
 inline constexpr bool kAsanPoisoning = DRPC_STREAM_ASAN != 0;
 inline constexpr uint8_t kReleasedFill = 0xDB;
@@ -51,4 +51,4 @@ inline void UnpoisonLent(uint8_t* data, size_t capacity) {
 #endif
 }
 
-}  // namespace drpc::stream::detail
+}  // namespace drpc::stream::internal
