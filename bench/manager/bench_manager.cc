@@ -181,7 +181,7 @@ void BM_Raw(benchmark::State& state, Kind kind) {
   std::thread reader([&] {
     std::vector<uint8_t> buffer(64 * 1024);
     for (;;) {
-      rt::ReadResult r = transports.b->Read(MutableBytes(buffer));
+      ReadResult r = transports.b->Read(MutableBytes(buffer));
       bytes_read.fetch_add(r.n, std::memory_order_relaxed);
       if (!r.err.ok()) return;
     }

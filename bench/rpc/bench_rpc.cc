@@ -149,7 +149,7 @@ bool ReadFull(rt::Transport& t, MutableBytes buffer) {
   size_t got = 0;
   // Each round reads at least one byte or ends the loop.
   while (got < buffer.size()) {
-    rt::ReadResult r = t.Read(buffer.subspan(got));
+    ReadResult r = t.Read(buffer.subspan(got));
     got += r.n;
     if (!r.err.ok()) return got == buffer.size();
   }
@@ -433,7 +433,7 @@ void RawStream(benchmark::State& state, size_t write_bytes) {
   std::thread reader([&, server = server.get()] {
     std::vector<uint8_t> buffer(256 * 1024);
     for (;;) {
-      rt::ReadResult r = server->Read(MutableBytes(buffer));
+      ReadResult r = server->Read(MutableBytes(buffer));
       const uint64_t total = bytes_read.fetch_add(r.n) + r.n;
       if (total >= target.load()) {
         std::lock_guard<std::mutex> guard(mu);

@@ -1,4 +1,4 @@
-// A choice log as the bytes sim::ByteSource reads back into exactly those
+// A choice log as the bytes sim::BytesDecisionSource reads back into exactly those
 // choices: each value in the fewest little-endian bytes that can hold n - 1.
 #pragma once
 

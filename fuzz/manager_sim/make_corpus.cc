@@ -1,6 +1,6 @@
 // Writes the seed corpus of the manager_sim fuzz target: the choices of
 // seeded runs of manager.fixed (random seeds 1..N, and PCT seeds 1..M at
-// depth 3, whose schedules differ in kind), as the bytes sim::ByteSource
+// depth 3, whose schedules differ in kind), as the bytes sim::BytesDecisionSource
 // reads back into exactly those choices. Each file is checked to replay to
 // its run's trace hash before it is written. Regenerate when the manager's
 // scheduling points change, so the files stay whole seeded runs.
@@ -33,7 +33,7 @@ bool Write(const Scenario& scenario, DecisionSource& source, const std::string& 
     return false;
   }
   const std::vector<uint8_t> bytes = drpc::fuzz::ChoicesAsBytes(result.choice_log);
-  ByteSource again(bytes);
+  BytesDecisionSource again(bytes);
   const RunResult replayed = Run(again, scenario.options, scenario.body);
   if (replayed.trace_hash != result.trace_hash || again.defaulted() != 0) {
     std::fprintf(stderr, "%s: the bytes do not replay the run\n", path.c_str());

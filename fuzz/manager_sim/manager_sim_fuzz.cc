@@ -1,5 +1,5 @@
 // Fuzz target: the input bytes are every decision of one whole-stack
-// simulated run (sim::ByteSource): the manager.fixed scenario, a client and
+// simulated run (sim::BytesDecisionSource): the manager.fixed scenario, a client and
 // a server manager over the simulated pipe with a workload drawn from the
 // same bytes (sim/scenarios/manager/manager_harness.h lists its checks:
 // the buffer ledger at every step, every call returns, every stream
@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace drpc::sim;  // NOLINT: a fuzz driver
-  ByteSource source(std::span<const uint8_t>(data, size));
+  BytesDecisionSource source(std::span<const uint8_t>(data, size));
   const RunResult result = Run(source, g_scenario->options, g_scenario->body);
   if (result.ok()) return 0;
   ChoiceLogFile log;

@@ -1,5 +1,5 @@
 // Writes the seed corpus of the ring_ops fuzz target: for seeds 1..N, the
-// choices the seeded scenario ring.fixed makes, as the bytes sim::ByteSource
+// choices the seeded scenario ring.fixed makes, as the bytes sim::BytesDecisionSource
 // reads back into exactly those choices (ring::ChoicesAsBytes). Regenerate
 // when the ring's scheduling points change, so the files stay seeded runs.
 //

@@ -1,5 +1,5 @@
 // Fuzz target: the input bytes are the decisions of one simulated ring run
-// (sim::ByteSource). The first ones are read as the ring program (capacity,
+// (sim::BytesDecisionSource). The first ones are read as the ring program (capacity,
 // byte budget, the producer's messages, the consumer's steps, the closer,
 // ring_program.h), the rest as scheduler choices; running out means
 // "cooperative from here on". Every §3.6 invariant is checked as in property
@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace drpc::sim;  // NOLINT: a fuzz driver
-  ByteSource source(std::span<const uint8_t>(data, size));
+  BytesDecisionSource source(std::span<const uint8_t>(data, size));
   const RunResult result = Run(source, ring::RingRunOptions(g_plants), [] { ring::DrawAndRun(); });
   if (result.ok()) return 0;
   ChoiceLogFile log;

@@ -43,13 +43,13 @@ TEST(RingSweep, SameSeedSameTrace) {
   }
 }
 
-// A seeded run written as ByteSource input (how fuzz/ring_ops/make_corpus
+// A seeded run written as BytesDecisionSource input (how fuzz/ring_ops/make_corpus
 // makes the seed corpus) replays that run.
 TEST(RingSweep, SeededRunsBecomeFuzzInputsThatReplayThem) {
   for (uint64_t seed = 1; seed <= 40; ++seed) {
     const RunResult from_seed = RunSeeded(seed, {});
     const std::vector<uint8_t> bytes = ChoicesAsBytes(from_seed.choice_log);
-    ByteSource source(bytes);
+    BytesDecisionSource source(bytes);
     const RunResult from_bytes = sim::Run(source, RingRunOptions(), [] { DrawAndRun(); });
     ASSERT_TRUE(from_bytes.ok()) << from_bytes.report;
     EXPECT_EQ(Hex(from_bytes.trace_hash), Hex(from_seed.trace_hash)) << "seed " << seed;

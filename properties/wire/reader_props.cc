@@ -23,15 +23,15 @@ class PiecewiseSource final : public ByteSource {
   PiecewiseSource(Bytes bytes, std::vector<size_t> pieces, bool eof_with_data)
       : bytes_(bytes), pieces_(std::move(pieces)), eof_with_data_(eof_with_data) {}
 
-  SourceRead Read(MutableBytes buffer) override {
+  ReadResult Read(MutableBytes buffer) override {
     const size_t left = bytes_.size() - offset_;
-    if (left == 0) return SourceRead{0, EofError()};
+    if (left == 0) return ReadResult{0, EofError()};
     const size_t piece = pieces_.empty() ? left : pieces_[next_++ % pieces_.size()];
     const size_t n = std::min({piece, left, buffer.size()});
     std::copy_n(bytes_.begin() + static_cast<ptrdiff_t>(offset_), n, buffer.begin());
     offset_ += n;
     const bool last = offset_ == bytes_.size();
-    return SourceRead{n, last && eof_with_data_ ? EofError() : Status()};
+    return ReadResult{n, last && eof_with_data_ ? EofError() : Status()};
   }
 
  private:

@@ -20,7 +20,7 @@ class PipeEnd final : public rt::Transport {
   }
   PipeEnd(const PipeEnd&) = delete;
   PipeEnd& operator=(const PipeEnd&) = delete;
-  rt::ReadResult Read(MutableBytes buffer) override { return pipe_->Read(end_, buffer); }
+  ReadResult Read(MutableBytes buffer) override { return pipe_->Read(end_, buffer); }
   Status Write(Bytes data) override { return pipe_->Write(end_, data); }
   rt::WriteResult TryWrite(Bytes data) override { return pipe_->TryWrite(end_, data); }
   Status Close() override { return pipe_->Close(end_); }
@@ -89,7 +89,7 @@ Status Pipe::ClosedStatusLocked(int end) const {
   return ClosedError("pipe: connection reset by peer");
 }
 
-rt::ReadResult Pipe::Read(int end, MutableBytes buffer) {
+ReadResult Pipe::Read(int end, MutableBytes buffer) {
   DRPC_ASSERT(end == 0 || end == 1, "a pipe has ends 0 and 1");
   DRPC_ASSERT(!buffer.empty(), "rt::Transport::Read needs a non-empty buffer");
   rt::Lock lock(mu_);

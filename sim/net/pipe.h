@@ -74,7 +74,7 @@ class Pipe {
   bool was_reset() const;
 
   // The two ends' operations (end 0 = a, 1 = b).
-  rt::ReadResult Read(int end, MutableBytes buffer);
+  ReadResult Read(int end, MutableBytes buffer);
   Status Write(int end, Bytes data);
   rt::WriteResult TryWrite(int end, Bytes data);
   Status Close(int end);

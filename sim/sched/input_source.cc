@@ -14,7 +14,7 @@ size_t BytesFor(uint64_t n) {
 
 }  // namespace
 
-uint64_t ByteSource::Choose(const ChoiceRequest& request) {
+uint64_t BytesDecisionSource::Choose(const ChoiceRequest& request) {
   DRPC_ASSERT(request.n >= 2, "a decision needs at least two options");
   const size_t width = BytesFor(request.n);
   const size_t left = bytes_.size() - next_;

@@ -21,9 +21,9 @@ namespace drpc::sim {
 // n <= 256, two for n <= 65536, ...). A choice that finds fewer bytes left
 // than it needs takes them and answers 0. The bytes are not copied: they must
 // outlive the source (libFuzzer's data outlives one test input).
-class ByteSource final : public DecisionSource {
+class BytesDecisionSource final : public DecisionSource {
  public:
-  explicit ByteSource(std::span<const uint8_t> bytes) : bytes_(bytes) {}
+  explicit BytesDecisionSource(std::span<const uint8_t> bytes) : bytes_(bytes) {}
   uint64_t Choose(const ChoiceRequest& request) override;
 
   size_t consumed() const { return next_; }

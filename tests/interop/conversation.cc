@@ -29,20 +29,20 @@ class ScriptedTransport final : public rt::Transport {
   explicit ScriptedTransport(std::shared_ptr<detail::Line> line) : line_(std::move(line)) {}
   ~ScriptedTransport() override { (void)Close(); }
 
-  rt::ReadResult Read(MutableBytes buffer) override {
+  ReadResult Read(MutableBytes buffer) override {
     DRPC_ASSERT(!buffer.empty(), "Read with an empty buffer");
     rt::Lock lock(line_->mu);
     line_->changed.wait(
         lock, [&] { return !line_->inbound.empty() || line_->hung_up || line_->closed; },
         "interop: the C++ side waits for the Go peer's bytes");
-    if (line_->closed) return rt::ReadResult{0, ClosedError("scripted transport closed")};
-    if (line_->inbound.empty()) return rt::ReadResult{0, EofError()};
+    if (line_->closed) return ReadResult{0, ClosedError("scripted transport closed")};
+    if (line_->inbound.empty()) return ReadResult{0, EofError()};
     size_t n = std::min(buffer.size(), line_->inbound.size());
     if (line_->read_size > 0) n = std::min(n, line_->read_size);
     std::copy_n(line_->inbound.begin(), n, buffer.begin());
     line_->inbound.erase(line_->inbound.begin(),
                          line_->inbound.begin() + static_cast<ptrdiff_t>(n));
-    return rt::ReadResult{n, OkStatus()};
+    return ReadResult{n, OkStatus()};
   }
 
   Status Write(Bytes data) override {

@@ -102,10 +102,10 @@ TEST(ScriptedPeer, DeliversInOrderInPiecesThenEof) {
   peer.Send({1, 2, 3});
   peer.HangUp();
   uint8_t buffer[16];
-  rt::ReadResult first = transport->Read(MutableBytes(buffer));
+  ReadResult first = transport->Read(MutableBytes(buffer));
   EXPECT_EQ(first.n, 2u);
   EXPECT_TRUE(first.err.ok());
-  rt::ReadResult second = transport->Read(MutableBytes(buffer));
+  ReadResult second = transport->Read(MutableBytes(buffer));
   EXPECT_EQ(second.n, 1u);
   EXPECT_EQ(buffer[0], 3);
   EXPECT_TRUE(transport->Read(MutableBytes(buffer)).err.is(ErrorKind::kEof));

@@ -26,7 +26,7 @@ namespace drpc::manager::testing {
 
 class GatedTransport final : public rt::Transport {
  public:
-  rt::ReadResult Read(MutableBytes) override {
+  ReadResult Read(MutableBytes) override {
     rt::Lock lock(mu_);
     cv_.wait(
         lock, [&] { return closed_; }, "gated transport: read waits for close");

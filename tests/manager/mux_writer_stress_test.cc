@@ -25,11 +25,11 @@ namespace {
 class TransportSource final : public wire::ByteSource {
  public:
   explicit TransportSource(rt::Transport& t) : t_(t) {}
-  wire::SourceRead Read(MutableBytes b) override {
+  ReadResult Read(MutableBytes b) override {
     // A slow reader: small reads and a pause now and then, so the socket
     // fills and inline writers hand off to the task, often mid-frame.
     if (++reads_ % 32 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
-    rt::ReadResult r = t_.Read(b.first(std::min<size_t>(b.size(), 512)));
+    ReadResult r = t_.Read(b.first(std::min<size_t>(b.size(), 512)));
     return {r.n, r.err};
   }
 

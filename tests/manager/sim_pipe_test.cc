@@ -35,7 +35,7 @@ std::string ReadAll(rt::Transport& t, size_t buffer_size, std::vector<size_t>* s
   std::string got;
   std::vector<uint8_t> buffer(buffer_size);
   for (int reads = 0; reads < 100'000; ++reads) {
-    rt::ReadResult r = t.Read(MutableBytes(buffer));
+    ReadResult r = t.Read(MutableBytes(buffer));
     got.append(reinterpret_cast<const char*>(buffer.data()), r.n);
     if (sizes != nullptr && r.n > 0) sizes->push_back(r.n);
     if (!r.err.ok()) {
@@ -236,7 +236,7 @@ TEST(SimPipe, ResetFailsBothEndsAsClosed) {
     EXPECT_TRUE(blocked_read.is(ErrorKind::kClosed));
     EXPECT_NE(blocked_read.message().find("reset"), std::string::npos);
     uint8_t buf[8];
-    rt::ReadResult rb = ends.b->Read(MutableBytes(buf, sizeof buf));
+    ReadResult rb = ends.b->Read(MutableBytes(buf, sizeof buf));
     EXPECT_EQ(rb.n, 0u) << "bytes in flight are lost on a reset";
     EXPECT_TRUE(rb.err.is(ErrorKind::kClosed));
     EXPECT_TRUE(ends.b->Write(AsBytes(std::string("x"))).is(ErrorKind::kClosed));

@@ -64,8 +64,8 @@ class KillableTransport final : public rt::Transport {
     rt::LockGuard guard(kill_->mu_);
     kill_->target_ = nullptr;
   }
-  rt::ReadResult Read(MutableBytes buffer) override {
-    rt::ReadResult r = inner_->Read(buffer);
+  ReadResult Read(MutableBytes buffer) override {
+    ReadResult r = inner_->Read(buffer);
     if (r.n > 0 && kill_->write_closed.is_set()) kill_->read_after_write_close.set(OkStatus());
     return r;
   }

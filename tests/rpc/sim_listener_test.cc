@@ -30,7 +30,7 @@ TEST(SimListenerTest, DialAndAcceptConnectTheTwoEnds) {
         uint8_t buf[16];
         // Reads may be cut anywhere: read until both bytes are in.
         while (got.size() < 2) {
-          const rt::ReadResult rr = (*t)->Read(MutableBytes(buf, sizeof(buf)));
+          const ReadResult rr = (*t)->Read(MutableBytes(buf, sizeof(buf)));
           got.append(reinterpret_cast<const char*>(buf), rr.n);
           DRPC_ASSERT(rr.err.ok(), rr.err.ToString());
         }
@@ -72,7 +72,7 @@ TEST(SimListenerTest, QueuedConnectionsAreClosedByCloseAndTheBacklogIsBounded) {
     DRPC_ASSERT(listener.Close().ok(), "close");
     // The dialer of a connection nobody accepted reads EOF.
     uint8_t buf[4];
-    const rt::ReadResult rr = a->transport->Read(MutableBytes(buf, sizeof(buf)));
+    const ReadResult rr = a->transport->Read(MutableBytes(buf, sizeof(buf)));
     DRPC_ASSERT(rr.n == 0 && rr.err.is(ErrorKind::kEof), rr.err.ToString());
   });
   ASSERT_TRUE(r.ok()) << r.report << r.trace_tail;

@@ -69,9 +69,9 @@ TEST(RandomSource, SameSeedSameChoicesDifferentSeedDifferentChoices) {
   EXPECT_NE(va, vc);
 }
 
-TEST(ByteSource, ReadsTheFewestBytesAndReducesModN) {
+TEST(BytesDecisionSource, ReadsTheFewestBytesAndReducesModN) {
   const std::vector<uint8_t> bytes = {5, 200, 0x34, 0x12, 9};
-  ByteSource source(bytes);
+  BytesDecisionSource source(bytes);
   EXPECT_EQ(source.Choose(Ask(ChoiceKind::kSchedule, 2)), 1u);            // 5 % 2
   EXPECT_EQ(source.Choose(Ask(ChoiceKind::kNet, 256)), 200u);             // one byte covers 256
   EXPECT_EQ(source.Choose(Ask(ChoiceKind::kFault, 257)), 0x1234u % 257);  // two bytes, LE
@@ -79,9 +79,9 @@ TEST(ByteSource, ReadsTheFewestBytesAndReducesModN) {
   EXPECT_FALSE(source.exhausted());
 }
 
-TEST(ByteSource, ExhaustionGivesZeros) {
+TEST(BytesDecisionSource, ExhaustionGivesZeros) {
   const std::vector<uint8_t> bytes = {3, 0xff};
-  ByteSource source(bytes);
+  BytesDecisionSource source(bytes);
   EXPECT_EQ(source.Choose(Ask(ChoiceKind::kSchedule, 4)), 3u);
   // Needs two bytes, finds one: takes it and answers 0.
   EXPECT_EQ(source.Choose(Ask(ChoiceKind::kWorkload, 1000)), 0u);
@@ -90,8 +90,8 @@ TEST(ByteSource, ExhaustionGivesZeros) {
   EXPECT_EQ(source.defaulted(), 11u);
 }
 
-TEST(ByteSource, EmptyInputIsAllZeros) {
-  ByteSource source({});
+TEST(BytesDecisionSource, EmptyInputIsAllZeros) {
+  BytesDecisionSource source({});
   for (uint64_t n = 2; n < 50; ++n) EXPECT_EQ(source.Choose(Ask(ChoiceKind::kTime, n)), 0u);
 }
 

@@ -61,7 +61,7 @@ TEST(Scheduler, AllZeroChoicesGiveACooperativeSchedule) {
 
 TEST(Scheduler, AnEmptyByteInputIsTheSameCooperativeRun) {
   IntSource zeros({});
-  ByteSource empty({});
+  BytesDecisionSource empty({});
   std::string log_a, log_b;
   RunResult a = TwoWriters(zeros, log_a);
   RunResult b = TwoWriters(empty, log_b);

@@ -64,18 +64,18 @@ std::vector<PacketCopy> ReadPackets(Bytes bytes, size_t max_read) {
   return packets;
 }
 
-SourceRead ScriptedSource::Read(MutableBytes buffer) {
+ReadResult ScriptedSource::Read(MutableBytes buffer) {
   ++reads_;
-  if (steps_.empty()) return SourceRead{0, EofError()};
+  if (steps_.empty()) return ReadResult{0, EofError()};
   Step& step = steps_.front();
   const size_t n = std::min(buffer.size(), step.bytes.size());
   std::copy_n(step.bytes.begin(), n, buffer.begin());
   if (n < step.bytes.size()) {
     // The rest of this step comes on the next read, still before its error.
     step.bytes.erase(step.bytes.begin(), step.bytes.begin() + static_cast<ptrdiff_t>(n));
-    return SourceRead{n, Status()};
+    return ReadResult{n, Status()};
   }
-  SourceRead read{n, step.err};
+  ReadResult read{n, step.err};
   steps_.pop_front();
   return read;
 }

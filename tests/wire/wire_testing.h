@@ -81,7 +81,7 @@ class ScriptedSource final : public ByteSource {
     Status err;
   };
   explicit ScriptedSource(std::vector<Step> steps) : steps_(steps.begin(), steps.end()) {}
-  SourceRead Read(MutableBytes buffer) override;
+  ReadResult Read(MutableBytes buffer) override;
   size_t reads() const { return reads_; }
 
  private:

@@ -72,7 +72,7 @@ inline constexpr uint64_t kFindWithinSeeds = 400;
 // invariant.
 Outcome ExpectedOutcome(Site site);
 
-// The input for sim::ByteSource that makes exactly these choices (each value
+// The input for sim::BytesDecisionSource that makes exactly these choices (each value
 // little endian, in the fewest bytes that hold n - 1): how a seeded or
 // replayed run becomes a fuzz input.
 std::vector<uint8_t> ChoicesAsBytes(const ChoiceLog& choices);

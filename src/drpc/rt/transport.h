@@ -3,7 +3,7 @@
 // order) is kEof, a reset or a local close is kClosed, anything else
 // kConnection.
 //
-//   rt::ReadResult r = transport.Read(buffer);
+//   ReadResult r = transport.Read(buffer);
 //   Use(buffer.first(r.n));  // bytes come before the error
 //   if (!r.err.ok()) return r.err;
 //
@@ -13,14 +13,10 @@
 #include <cstddef>
 
 #include "drpc/base/bytes.h"
+#include "drpc/base/read_result.h"
 #include "drpc/base/status.h"
 
 namespace drpc::rt {
-
-struct ReadResult {
-  size_t n = 0;  // bytes placed at the front of the buffer
-  Status err;    // if not ok: the error that follows those n bytes
-};
 
 struct WriteResult {
   size_t n = 0;  // bytes of the front of the data the transport took

@@ -3,7 +3,7 @@
 // rt::Transport to these, tests and benchmarks use memory_io.h.
 //
 //   class MySource final : public wire::ByteSource {
-//     SourceRead Read(MutableBytes buffer) override;  // bytes, then maybe an error
+//     ReadResult Read(MutableBytes buffer) override;  // bytes, then maybe an error
 //   };
 //
 // See docs/wire.md.
@@ -12,21 +12,17 @@
 #include <cstddef>
 
 #include "drpc/base/bytes.h"
+#include "drpc/base/read_result.h"
 #include "drpc/base/status.h"
 
 namespace drpc::wire {
-
-struct SourceRead {
-  size_t n = 0;  // bytes placed at the front of the buffer
-  Status err;    // if not ok: the error that follows those n bytes
-};
 
 class ByteSource {
  public:
   virtual ~ByteSource() = default;
   // Reads up to buffer.size() bytes. May return bytes together with an error
   // (the bytes come first). EOF is ErrorKind::kEof.
-  virtual SourceRead Read(MutableBytes buffer) = 0;
+  virtual ReadResult Read(MutableBytes buffer) = 0;
 };
 
 class ByteSink {

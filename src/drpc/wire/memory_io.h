@@ -24,14 +24,14 @@ class SpanSource final : public ByteSource {
     DRPC_ASSERT(max_read > 0, "SpanSource max_read must be positive");
   }
 
-  SourceRead Read(MutableBytes buffer) override {
-    if (offset_ == data_.size()) return SourceRead{0, EofError()};
+  ReadResult Read(MutableBytes buffer) override {
+    if (offset_ == data_.size()) return ReadResult{0, EofError()};
     size_t n = data_.size() - offset_;
     if (n > buffer.size()) n = buffer.size();
     if (n > max_read_) n = max_read_;
     if (n != 0) std::memcpy(buffer.data(), data_.data() + offset_, n);
     offset_ += n;
-    return SourceRead{n, Status()};
+    return ReadResult{n, Status()};
   }
 
   // Starts over from the first byte.

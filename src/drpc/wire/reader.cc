@@ -83,7 +83,7 @@ void FrameReader::MakeRoom(size_t needed) {
 Status FrameReader::Fill(size_t needed, int* empty_reads) {
   MakeRoom(needed);
   const MutableBytes room = buffer_.tail();
-  SourceRead read = source_.Read(room);
+  ReadResult read = source_.Read(room);
   DRPC_ASSERT(read.n <= room.size(), "ByteSource::Read returned more bytes than asked for");
   buffer_.Commit(read.n);
   if (!read.err.ok()) {

@@ -21,10 +21,10 @@ class TransportSource final : public wire::ByteSource {
   // deferred accept wake-up).
   explicit TransportSource(rt::Transport& transport, UniqueFunction<void()> before_read = {})
       : transport_(transport), before_read_(std::move(before_read)) {}
-  wire::SourceRead Read(MutableBytes buffer) override {
+  ReadResult Read(MutableBytes buffer) override {
     if (before_read_) before_read_();
-    rt::ReadResult r = transport_.Read(buffer);
-    return wire::SourceRead{r.n, std::move(r.err)};
+    ReadResult r = transport_.Read(buffer);
+    return ReadResult{r.n, std::move(r.err)};
   }
 
  private:
