@@ -19,11 +19,15 @@ set(DRPC_SOURCE_ROOT ${PROJECT_SOURCE_DIR})
 function(drpc_set_include_roots target)
   set(src_root ${DRPC_SOURCE_ROOT}/src)
   cmake_path(IS_PREFIX src_root "${CMAKE_CURRENT_SOURCE_DIR}" NORMALIZE in_src)
+  # Installed, every header sits under <prefix>/include (cmake/drpc_install.cmake).
   if(in_src)
-    target_include_directories(${target} PUBLIC ${DRPC_SOURCE_ROOT}/src)
+    target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${DRPC_SOURCE_ROOT}/src>
+                                                $<INSTALL_INTERFACE:include>)
     drpc_mark_src_library(${target})
   else()
-    target_include_directories(${target} PUBLIC ${DRPC_SOURCE_ROOT}/src ${DRPC_SOURCE_ROOT})
+    target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${DRPC_SOURCE_ROOT}/src>
+                                                $<BUILD_INTERFACE:${DRPC_SOURCE_ROOT}>
+                                                $<INSTALL_INTERFACE:include>)
   endif()
 endfunction()
 

@@ -3,27 +3,33 @@
 set(DRPC_COMMON_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter)
 add_compile_options(${DRPC_COMMON_WARNINGS})
 
+# DRPC_FLAVOR_COMPILE_FLAGS / DRPC_FLAVOR_LINK_FLAGS: the instrumentation
+# alone, also handed to the consumer test's separate build (tests/consumer),
+# which links these instrumented libraries.
+set(DRPC_FLAVOR_COMPILE_FLAGS "")
+set(DRPC_FLAVOR_LINK_FLAGS "")
 if(DRPC_FLAVOR STREQUAL "asan")
-  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all
-                      -fno-omit-frame-pointer)
-  add_link_options(-fsanitize=address,undefined)
+  set(DRPC_FLAVOR_COMPILE_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all
+                                -fno-omit-frame-pointer)
+  set(DRPC_FLAVOR_LINK_FLAGS -fsanitize=address,undefined)
 elseif(DRPC_FLAVOR STREQUAL "tsan")
-  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
-  add_link_options(-fsanitize=thread)
+  set(DRPC_FLAVOR_COMPILE_FLAGS -fsanitize=thread -fno-omit-frame-pointer)
+  set(DRPC_FLAVOR_LINK_FLAGS -fsanitize=thread)
 elseif(DRPC_FLAVOR STREQUAL "fuzz")
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     message(FATAL_ERROR "the fuzz flavor needs clang (libFuzzer is clang-only)")
   endif()
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined
-                      -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  set(DRPC_FLAVOR_COMPILE_FLAGS -fsanitize=fuzzer-no-link,address,undefined
+                                -fno-sanitize-recover=all -fno-omit-frame-pointer)
   add_compile_definitions(FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
-  add_link_options(-fsanitize=address,undefined)
+  set(DRPC_FLAVOR_LINK_FLAGS -fsanitize=address,undefined)
 elseif(NOT DRPC_FLAVOR STREQUAL "none")
   message(FATAL_ERROR "DRPC_FLAVOR must be none, asan, tsan or fuzz (got '${DRPC_FLAVOR}')")
 endif()
+add_compile_options(${DRPC_FLAVOR_COMPILE_FLAGS})
+add_link_options(${DRPC_FLAVOR_LINK_FLAGS})
 
-if(DRPC_CHECKED)
-  add_compile_definitions(DRPC_CHECKED=1)
-else()
-  add_compile_definitions(DRPC_CHECKED=0)
-endif()
+# DRPC_CHECKED is not set here: it changes class layouts, so it is a PUBLIC
+# compile definition of drpc_base (src/drpc/base/CMakeLists.txt) and reaches
+# every target that links the library, in this build and in an installed
+# package alike.

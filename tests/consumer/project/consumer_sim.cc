@@ -1,0 +1,55 @@
+// The consumer in the simulator: the same calls as consumer_os, over an
+// in-memory pipe, on the deterministic fiber scheduler, for a few seeds.
+// Exits non-zero, with the run's report, if a run fails.
+
+// The package carries the library's definitions: a consumer that had to
+// guess DRPC_CHECKED could get other class layouts than the library it links.
+#if !defined(DRPC_CHECKED) || !defined(DRPC_RT_SIM)
+#error "the drpc package must define DRPC_CHECKED and DRPC_RT_SIM for its users"
+#endif
+static_assert(DRPC_RT_SIM == 1, "wrong backend flavour");
+static_assert(DRPC_CHECKED == DRPC_PACKAGE_CHECKED, "drpc_CHECKED and the targets disagree");
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include "calls.h"
+#include "drpc/rpc/conn.h"
+#include "drpc/rpc/mux.h"
+#include "drpc/rpc/server.h"
+#include "drpc/rt/task.h"
+#include "sim/net/pipe.h"
+#include "sim/sched/random_source.h"
+#include "sim/sched/run.h"
+
+int main() {
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    drpc::sim::RandomSource decisions(seed);
+    drpc::sim::RunResult result = drpc::sim::Run(decisions, drpc::sim::RunOptions{}, [] {
+      drpc::rpc::Mux mux;
+      consumer::RegisterText(mux);
+      drpc::rpc::Server server(mux);
+      drpc::sim::net::PipeEnds ends = drpc::sim::net::MakePipe();
+      drpc::rt::Task serving = drpc::rt::spawn(
+          "consumer.serve",
+          [&server, end = std::move(ends.b)]() mutable { (void)server.ServeOne(std::move(end)); });
+      std::string failure;
+      {
+        drpc::rpc::Conn conn(std::move(ends.a));
+        failure = consumer::CallEachShape(conn);
+      }
+      serving.join();
+      if (!failure.empty()) drpc::sim::Fail("consumer_sim: " + failure);
+    });
+    if (!result.ok()) {
+      std::fprintf(stderr, "consumer_sim: seed %llu failed\n%s\n%s\n",
+                   static_cast<unsigned long long>(seed), result.report.c_str(),
+                   result.trace_tail.c_str());
+      return 1;
+    }
+  }
+  std::printf("consumer_sim: the four calls passed in 5 simulated runs\n");
+  return 0;
+}
