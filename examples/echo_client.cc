@@ -16,8 +16,8 @@
 #include "drpc/rpc/status.h"
 #include "drpc/rt/os/tcp.h"
 #include "drpc/rt/time.h"
+#include "echo.drpc.h"
 #include "examples/cli.h"
-#include "examples/echo_service.h"
 
 namespace {
 
@@ -66,7 +66,7 @@ class Report {
   int failed_ = 0;
 };
 
-void Unary(echo::EchoClient& client, const std::string& user, Report& report) {
+void Unary(echo::Echo::Client& client, const std::string& user, Report& report) {
   echo::SayRequest request;
   request.set_text("hello, drpc");
   echo::SayReply reply;
@@ -77,7 +77,7 @@ void Unary(echo::EchoClient& client, const std::string& user, Report& report) {
                       : "Say(\"hello, drpc\") failed: " + Describe(st));
 }
 
-void ServerStream(echo::EchoClient& client, Report& report) {
+void ServerStream(echo::Echo::Client& client, Report& report) {
   constexpr uint32_t kCount = 3;
   echo::CountRequest request;
   request.set_count(kCount);
@@ -97,7 +97,7 @@ void ServerStream(echo::EchoClient& client, Report& report) {
                   (st.is(ErrorKind::kEof) ? std::string("end of stream") : Describe(st)));
 }
 
-void ClientStream(echo::EchoClient& client, Report& report) {
+void ClientStream(echo::Echo::Client& client, Report& report) {
   auto stream = client.Sum();
   if (!stream.ok()) return report.Line(false, "client stream", Describe(stream.status()));
   echo::Number number;
@@ -113,7 +113,7 @@ void ClientStream(echo::EchoClient& client, Report& report) {
                       : "Sum failed: " + Describe(st));
 }
 
-void Bidi(echo::EchoClient& client, Report& report) {
+void Bidi(echo::Echo::Client& client, Report& report) {
   auto stream = client.Chat();
   if (!stream.ok()) return report.Line(false, "bidi", Describe(stream.status()));
   std::string replies;
@@ -133,7 +133,7 @@ void Bidi(echo::EchoClient& client, Report& report) {
                   (end.is(ErrorKind::kEof) ? std::string("end of stream") : Describe(end)));
 }
 
-void Error(echo::EchoClient& client, Report& report) {
+void Error(echo::Echo::Client& client, Report& report) {
   echo::SayRequest request;  // empty text: the server refuses it
   echo::SayReply reply;
   const Status st = client.Say(request, reply);
@@ -141,7 +141,7 @@ void Error(echo::EchoClient& client, Report& report) {
               "error", "Say(\"\") -> " + Describe(st));
 }
 
-void Deadline(echo::EchoClient& client, Report& report) {
+void Deadline(echo::Echo::Client& client, Report& report) {
   echo::SayRequest request;
   request.set_text("too slow");
   request.set_delay_ms(1000);
@@ -177,7 +177,7 @@ int main(int argc, char** argv) {
   }
   std::printf("connected to %s:%u\n", flags["host"].c_str(), port);
   rpc::Conn conn(std::move(*transport));
-  echo::EchoClient client(conn);
+  echo::Echo::Client client(conn);
   Report report;
   Unary(client, flags["user"], report);
   ServerStream(client, report);

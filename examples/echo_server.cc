@@ -23,8 +23,8 @@
 #include "drpc/rt/os/tcp.h"
 #include "drpc/rt/task.h"
 #include "drpc/rt/time.h"
+#include "echo.drpc.h"
 #include "examples/cli.h"
-#include "examples/echo_service.h"
 
 namespace {
 
@@ -40,7 +40,7 @@ constexpr char kUsage[] =
 constexpr uint32_t kMaxCount = 10'000;
 constexpr uint32_t kMaxDelayMs = 60'000;
 
-class EchoServer final : public echo::EchoService {
+class EchoServer final : public echo::Echo::Service {
  public:
   Status Say(rpc::ServerCall& call, const echo::SayRequest& in, echo::SayReply& out) override {
     if (in.text().empty()) {
@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
   }
   EchoServer echo_server;
   rpc::Mux mux;
-  echo::RegisterEcho(mux, echo_server);
+  echo::Echo::Register(mux, echo_server);
   rpc::Server server(mux);
   Status served;
   drpc::rt::Task serving = drpc::rt::spawn("echo.serve", [&] {
