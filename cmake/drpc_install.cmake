@@ -87,6 +87,16 @@ install(TARGETS ${DRPC_OS_LIBRARIES} drpc_package
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT drpc)
 install(EXPORT drpcTargets NAMESPACE drpc:: DESTINATION ${DRPC_CMAKE_DIR} COMPONENT drpc)
 
+# ---- the code generator: drpc::protoc-gen-drpc-cpp and drpc_generate() -------
+# A consumer runs protoc-gen-drpc-cpp on its own .proto files with the same
+# CMake function this build uses (docs/codegen.md).
+install(TARGETS protoc-gen-drpc-cpp
+        EXPORT drpcToolTargets
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT drpc)
+install(EXPORT drpcToolTargets NAMESPACE drpc:: DESTINATION ${DRPC_CMAKE_DIR} COMPONENT drpc)
+install(FILES ${DRPC_SOURCE_ROOT}/cmake/drpc_generate.cmake
+        DESTINATION ${DRPC_CMAKE_DIR} COMPONENT drpc)
+
 # ---- the simulator harness: drpc::sim ----------------------------------------
 
 set(DRPC_PACKAGE_HAS_SIM OFF)

@@ -22,7 +22,8 @@ static_assert(DRPC_CHECKED == DRPC_PACKAGE_CHECKED, "drpc_CHECKED and the target
 
 int main() {
   drpc::rpc::Mux mux;
-  consumer::RegisterText(mux);
+  consumer::TextsImpl impl;
+  consumer::RegisterTexts(mux, impl);
   drpc::rpc::Server server(mux);
 
   drpc::Result<drpc::rt::os::TransportPair> pair = drpc::rt::os::SocketPair();
@@ -45,6 +46,6 @@ int main() {
     std::fprintf(stderr, "consumer_os: %s\n", failure.c_str());
     return 1;
   }
-  std::printf("consumer_os: unary, server stream, client stream and bidi calls passed\n");
+  std::printf("consumer_os: unary, server stream, client stream, bidi and unimplemented calls passed\n");
   return 0;
 }

@@ -29,7 +29,8 @@ int main() {
     drpc::sim::RandomSource decisions(seed);
     drpc::sim::RunResult result = drpc::sim::Run(decisions, drpc::sim::RunOptions{}, [] {
       drpc::rpc::Mux mux;
-      consumer::RegisterText(mux);
+      consumer::TextsImpl impl;
+      consumer::RegisterTexts(mux, impl);
       drpc::rpc::Server server(mux);
       drpc::sim::net::PipeEnds ends = drpc::sim::net::MakePipe();
       drpc::rt::Task serving = drpc::rt::spawn(
