@@ -54,6 +54,11 @@ struct ServerStream {
   wire::Metadata metadata;
 };
 
+// The code of the Error frame a server refuses a stream with (a limit
+// reached: streams, pending or oversized invokes, the accept queue): gRPC's
+// ResourceExhausted, so the client reads it as that code, not as Unknown.
+inline constexpr uint64_t kRefusalCode = 8;
+
 struct ManagerStats {
   uint64_t streams_opened = 0;   // registered, either role
   uint64_t streams_refused = 0;  // server: answered with an Error frame
