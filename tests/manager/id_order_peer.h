@@ -2,7 +2,10 @@
 // connection on "id monotonicity violation"), on either backend: a raw
 // server that answers every unary call and records the first stream whose
 // first frame came after a frame of a higher id, and client tasks that make
-// calls on one Manager at once.
+// calls on one Manager at once. With `one_stream_at_a_time` the peer acts
+// as Go's upstream server (storj.io/drpc), which does not multiplex: a new
+// stream arriving while one is open cancels the open one locally and
+// nothing is ever sent for it.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +29,8 @@ namespace drpc::manager::testing {
 
 class IdOrderPeer {
  public:
-  explicit IdOrderPeer(std::unique_ptr<rt::Transport> transport)
-      : transport_(std::move(transport)) {}
+  explicit IdOrderPeer(std::unique_ptr<rt::Transport> transport, bool one_stream_at_a_time = false)
+      : transport_(std::move(transport)), one_stream_at_a_time_(one_stream_at_a_time) {}
 
   // Reads until the connection ends, answering each CloseSend with one
   // Message and a CloseSend of its own.
@@ -44,8 +47,11 @@ class IdOrderPeer {
                        std::to_string(highest_);
         }
         highest_ = std::max(highest_, sid);
+        if (one_stream_at_a_time_ && open_ != 0) dropped_.insert(open_);
+        open_ = sid;
       }
-      if (f->kind == wire::ToRaw(wire::Kind::kCloseSend)) {
+      if (f->kind == wire::ToRaw(wire::Kind::kCloseSend) && dropped_.count(sid) == 0) {
+        if (open_ == sid) open_ = 0;
         Buffer out;
         wire::AppendFrame(out, wire::Frame{sid, 1, wire::ToRaw(wire::Kind::kMessage), true, false,
                                            AsBytes(std::string_view("ok"))});
@@ -62,6 +68,9 @@ class IdOrderPeer {
 
  private:
   std::unique_ptr<rt::Transport> transport_;
+  const bool one_stream_at_a_time_;
+  uint64_t open_ = 0;           // the stream being served (one_stream_at_a_time_)
+  std::set<uint64_t> dropped_;  // canceled by a newer stream: never answered
   std::set<uint64_t> seen_;
   uint64_t highest_ = 0;
   std::string violation_;
@@ -69,13 +78,16 @@ class IdOrderPeer {
 
 // `tasks` tasks make `calls` unary calls each on `client`; returns how many
 // failed.
-inline int CallConcurrently(Manager& client, int tasks, int calls) {
+inline int CallConcurrently(Manager& client, int tasks, int calls,
+                            rt::Duration timeout = rt::Duration::max()) {
   std::vector<int> failed(static_cast<size_t>(tasks), 0);
   std::vector<rt::Task> callers;
   for (int t = 0; t < tasks; ++t) {
     callers.push_back(rt::spawn("caller " + std::to_string(t), [&, t] {
       for (int c = 0; c < calls; ++c) {
-        Result<std::shared_ptr<Stream>> s = client.NewClientStream();
+        ClientStreamOptions options;
+        if (timeout != rt::Duration::max()) options.deadline = rt::now() + timeout;
+        Result<std::shared_ptr<Stream>> s = client.NewClientStream(options);
         std::string reply;
         const bool ok = s.ok() && (*s)->WriteInvoke("/id/Order").ok() &&
                         (*s)->MsgSendAndCloseSend(std::string("x"), stream::BytesCodec{}).ok() &&

@@ -7,6 +7,8 @@
 #include "drpc/manager/manager.h"
 #include "drpc/rt/rt.h"
 #include "sim/net/pipe.h"
+#include "sim/sched/random_source.h"
+#include "sim/sched/run.h"
 #include "tests/common/sim_seeds.h"
 #include "tests/manager/id_order_peer.h"
 #include "tests/manager/manager_calls.h"
@@ -37,6 +39,42 @@ void ExpectIdsInOrder(bool legacy) {
 TEST(StreamIdsOnTheWireSim, IncreaseWithManyOpenersMultiplexed) { ExpectIdsInOrder(false); }
 
 TEST(StreamIdsOnTheWireSim, IncreaseWithManyOpenersLegacy) { ExpectIdsInOrder(true); }
+
+// Returns how many of the calls failed against a server that does not
+// multiplex (Go's upstream), each call with a deadline of 1 s.
+int FailuresAgainstOneStreamServer(bool legacy, uint64_t seed) {
+  int failed = 0;
+  sim::RandomSource decisions(seed);
+  const sim::RunResult r = sim::Run(decisions, {}, [&] {
+    sim::net::PipeEnds ends = sim::net::MakePipe({});
+    IdOrderPeer peer(std::move(ends.b), /*one_stream_at_a_time=*/true);
+    ManagerOptions options = ClientOptions();
+    options.legacy_single_stream = legacy;
+    Manager client(std::move(ends.a), std::move(options));
+    rt::Task server = rt::spawn("one-stream peer", [&] { peer.Serve(); });
+    failed = CallConcurrently(client, kTasks, kCalls, std::chrono::seconds(1));
+    (void)client.Close();
+    server.join();
+  });
+  EXPECT_TRUE(r.ok()) << "seed " << seed;
+  return failed;
+}
+
+// docs/rpc.md, "Servers that do not multiplex": legacy mode is what makes
+// overlapping calls work against such a server; the default mode loses
+// the earlier of two overlapping calls (here to its deadline; without one
+// it would wait forever).
+TEST(NonMultiplexingServerSim, LegacyModeCompletesEveryCall) {
+  for (uint64_t seed = 0; seed < 100; ++seed) {
+    ASSERT_EQ(FailuresAgainstOneStreamServer(true, seed), 0) << "seed " << seed;
+  }
+}
+
+TEST(NonMultiplexingServerSim, DefaultModeLosesOverlappingCalls) {
+  int failed = 0;
+  for (uint64_t seed = 0; seed < 20; ++seed) failed += FailuresAgainstOneStreamServer(false, seed);
+  EXPECT_GT(failed, 0) << "overlapping calls on a non-multiplexing server";
+}
 
 }  // namespace
 }  // namespace drpc::manager::testing
