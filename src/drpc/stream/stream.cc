@@ -605,7 +605,13 @@ Status Stream::ReceiveDecoded(UnmarshalFn unmarshal, void* ctx) {
   const bool early = !term_.is_set();
   // The caller gave up on the call: what is still queued is not wanted (as
   // in Go, deterministically; docs/rpc.md, "Canceling a call").
-  if (soft_canceled_.load()) return term_.err();
+  if (soft_canceled_.load()) {
+    // Term closed the ring, so this ends: the queued buffers go back now.
+    for (Result<Lease> queued = ring_.Dequeue(); queued.ok(); queued = ring_.Dequeue()) {
+      queued->Done();
+    }
+    return term_.err();
+  }
   Result<Lease> next = ring_.Dequeue();
   if (!next.ok()) return next.status();
   if constexpr (kCheckedBuild) {
