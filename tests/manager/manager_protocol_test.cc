@@ -25,6 +25,7 @@ void ExpectRefused(RawPeer& peer, uint64_t sid, const std::string& text_part) {
   EXPECT_FALSE(r.frame.control) << "a refusal obeys back-pressure: no control bit";
   wire::ErrorPayload payload = wire::DecodeErrorPayload(AsBytes(r.data));
   EXPECT_NE(payload.text.find(text_part), std::string::npos) << payload.text;
+  EXPECT_EQ(payload.code, kRefusalCode) << "a refusal says ResourceExhausted";
 }
 
 // Opens sid on the server and proves the connection still works by a round trip.
@@ -160,6 +161,22 @@ TEST(Bounds, ConcurrentStreamsOverTheLimitAreRefusedWithAnErrorFrame) {
   EXPECT_EQ(p.manager->stats().streams_refused, 1u);
 }
 
+// What the client's call sees of a refusal: the server's code and text.
+TEST(Bounds, ClientSeesARefusalAsResourceExhausted) {
+  ManagerOptions server = ServerOptions();
+  server.max_concurrent_streams = 1;
+  Pair p = MakePair(ClientOptions(), server);
+  std::shared_ptr<Stream> one = Invoke(*p.client);
+  ServerStream accepted = Accept(*p.server);
+  std::shared_ptr<Stream> two = Invoke(*p.client);
+  Result<std::string> got = Recv(*two);
+  ASSERT_FALSE(got.ok());
+  EXPECT_TRUE(got.status().is(ErrorKind::kRemote)) << got.status();
+  EXPECT_EQ(got.status().code(), kRefusalCode);
+  EXPECT_NE(got.status().message().find("too many concurrent streams (limit 1)"), std::string::npos)
+      << got.status();
+}
+
 TEST(Bounds, ClientSideStreamLimit) {
   ManagerOptions client = ClientOptions();
   client.max_concurrent_streams = 1;
@@ -226,6 +243,10 @@ TEST(Bounds, OversizedMessageFailsOnlyItsStream) {
   EXPECT_TRUE(Recv(*in.stream).status().is(ErrorKind::kMessageSize));
   RawPeer::Read r = p.peer->ReadFrame();  // the abortive Error
   EXPECT_EQ(r.frame.kind, wire::ToRaw(Kind::kError));
+  const wire::ErrorPayload payload = wire::DecodeErrorPayload(AsBytes(r.data));
+  EXPECT_EQ(payload.code, 8u) << "ResourceExhausted";
+  EXPECT_EQ(payload.text.rfind("rpc error: code = ResourceExhausted desc = ", 0), 0u)
+      << payload.text;
   ExpectWorkingStream(p, 2);
 }
 

@@ -76,10 +76,12 @@ TEST(RpcStatusTest, UnknownRpcQuotesTheNameLikeGo) {
   const Status st = UnknownRpcError("/x.Y/Z");
   EXPECT_EQ(st.kind(), ErrorKind::kProtocol);
   EXPECT_EQ(st.code(), 0u);
-  EXPECT_EQ(st.message(), "unknown rpc: \"/x.Y/Z\"");
-  EXPECT_EQ(UnknownRpcError("a\"b\\c\n\t").message(), R"(unknown rpc: "a\"b\\c\n\t")");
-  EXPECT_EQ(UnknownRpcError(std::string("\x01\xff", 2)).message(), R"(unknown rpc: "\x01\xff")");
-  EXPECT_EQ(UnknownRpcError("").message(), "unknown rpc: \"\"");
+  EXPECT_EQ(st.message(), "protocol error: unknown rpc: \"/x.Y/Z\"");
+  EXPECT_EQ(UnknownRpcError("a\"b\\c\n\t").message(),
+            R"(protocol error: unknown rpc: "a\"b\\c\n\t")");
+  EXPECT_EQ(UnknownRpcError(std::string("\x01\xff", 2)).message(),
+            R"(protocol error: unknown rpc: "\x01\xff")");
+  EXPECT_EQ(UnknownRpcError("").message(), "protocol error: unknown rpc: \"\"");
 }
 
 }  // namespace

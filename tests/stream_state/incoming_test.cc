@@ -208,7 +208,7 @@ TEST(Incoming, OversizedMessageFailsOnlyTheStream) {
   EXPECT_TRUE(frames[0].done);
   EXPECT_EQ(frames[0].message_id, 1u);
   const wire::ErrorPayload payload = wire::DecodeErrorPayload(AsBytes(frames[0].data));
-  EXPECT_EQ(payload.code, 0u);
+  EXPECT_EQ(payload.code, 8u) << "ResourceExhausted: the client must not read it as Unknown";
   EXPECT_EQ(payload.text.rfind("rpc error: code = ResourceExhausted desc = ", 0), 0u)
       << payload.text;
 }

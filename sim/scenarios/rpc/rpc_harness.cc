@@ -314,7 +314,7 @@ std::string Disallowed(const Workload& w, const CallPlan& plan, const Status& st
     return "";
   }
   if (plan.shape == Shape::kUnknown && st.is(ErrorKind::kRemote) && st.code() == 0 &&
-      st.message() == "unknown rpc: \"/x.Y/Z\"") {
+      st.message() == "protocol error: unknown rpc: \"/x.Y/Z\"") {
     return "";
   }
   if (st.is(ErrorKind::kCanceled) &&

@@ -27,7 +27,7 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
       close_done_("manager.close_done"),
       reader_done_("manager.reader_done"),
       terminated_("manager.terminated"),
-      next_client_id_(1, "manager.next_client_id"),
+      open_mu_("manager.open_mu"),
       mu_("manager.mu"),
       accept_ready_("manager.accept_ready"),
       pending_(PendingInvokesOptions{.max_entries = options_.max_pending_invokes,
@@ -41,6 +41,7 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
   writer_ = std::make_unique<MuxWriter>(
       *transport_, [this](Status err) { Terminate(std::move(err), Shutdown::kAbort); },
       std::move(writer_options));
+  if (options_.role == Role::kClient) open_order_ = std::make_shared<OpenOrder>(*writer_);
   reader_ = rt::spawn(options_.name + ".reader", [this] { ReaderLoop(); });
   watcher_ = rt::spawn(options_.name + ".deadlines", [this] { WatcherLoop(); });
 }
@@ -53,12 +54,14 @@ Manager::~Manager() {
 // ---- streams ----------------------------------------------------------------
 
 std::shared_ptr<Stream> Manager::MakeStream(uint64_t id) {
-  return std::make_shared<ManagedStream>(live_, table_,
+  stream::FrameSink& sink =
+      open_order_ != nullptr ? static_cast<stream::FrameSink&>(*open_order_) : *writer_;
+  return std::make_shared<ManagedStream>(live_, table_, open_order_,
                                          stream::StreamConfig{
                                              .id = id,
                                              .role = options_.role,
                                              .pool = pool_,
-                                             .sink = *writer_,
+                                             .sink = sink,
                                              .options = options_.stream,
                                          });
 }
@@ -68,13 +71,20 @@ Result<std::shared_ptr<Stream>> Manager::NewClientStream(ClientStreamOptions cal
     return InvalidArgumentError("NewClientStream on a server connection");
   }
   if (term_.is_set()) return term_.err();
-  // Used up even if the stream is not registered, as in Go.
-  const uint64_t id = next_client_id_.fetch_add(1);
-  DRPC_ASSERT(id != 0, "client stream ids wrapped around");
-  std::shared_ptr<Stream> stream = MakeStream(id);
   const bool legacy = options_.legacy_single_stream;
   const size_t limit = legacy ? 1 : options_.max_concurrent_streams;
-  switch (table_->Add(stream, limit, call.deadline, legacy)) {
+  // Legacy openers wait for the one slot holding open_mu_, so they take it
+  // in the order of their ids (a later id first would wait at the
+  // OpenOrder for an earlier one that waits for the slot: a deadlock).
+  rt::Lock open_lock(open_mu_, std::defer_lock);
+  if (legacy) open_lock.lock();
+  // Used up even if the stream is not registered, as in Go.
+  const uint64_t id = open_order_->Reserve();
+  std::shared_ptr<Stream> stream = MakeStream(id);
+  const AddResult added = table_->Add(stream, limit, call.deadline, legacy);
+  if (open_lock.owns_lock()) open_lock.unlock();
+  if (added != AddResult::kAdded) open_order_->Forget(id);
+  switch (added) {
     case AddResult::kAdded:
       break;
     case AddResult::kClosed:

@@ -21,6 +21,7 @@
 
 #include "drpc/base/result.h"
 #include "drpc/base/status.h"
+#include "drpc/manager/internal/open_order.h"
 #include "drpc/manager/internal/pending_invokes.h"
 #include "drpc/manager/internal/stream_ids.h"
 #include "drpc/manager/mux_writer.h"
@@ -53,6 +54,11 @@ struct ServerStream {
   wire::Metadata metadata;
 };
 
+// The code of the Error frame a server refuses a stream with (a limit
+// reached: streams, pending or oversized invokes, the accept queue): gRPC's
+// ResourceExhausted, so the client reads it as that code, not as Unknown.
+inline constexpr uint64_t kRefusalCode = 8;
+
 struct ManagerStats {
   uint64_t streams_opened = 0;   // registered, either role
   uint64_t streams_refused = 0;  // server: answered with an Error frame
@@ -75,7 +81,10 @@ class Manager {
   // Client: a new stream with the next id, registered and ready for
   // WriteInvoke. Fails with the connection's error once it is terminating,
   // kResourceExhausted over max_concurrent_streams. In legacy mode it first
-  // waits until the previous stream finished.
+  // waits until the previous stream finished. Ids reach the wire in
+  // increasing order: a stream's first frame waits until every stream
+  // opened before it has sent its first frame or finished, so write the
+  // invoke right after opening (docs/manager.md, "Stream ids").
   Result<std::shared_ptr<Stream>> NewClientStream(ClientStreamOptions options = {});
 
   // Server: the next invoked stream. Blocks until one arrives, the
@@ -141,7 +150,7 @@ class Manager {
   rt::Signal close_done_;        // Close finished; its result is transport_closed_'s
   rt::Signal reader_done_;       // the reader task's loop has ended (the peer's EOF, an error)
   rt::Signal terminated_;        // the first Terminate has closed the table and canceled all
-  rt::Atomic<uint64_t> next_client_id_;
+  rt::Mutex open_mu_;            // legacy mode: openers take the one slot in id order
 
   mutable rt::Mutex mu_;
   rt::CondVar accept_ready_;           // NewServerStream waits here
@@ -160,6 +169,7 @@ class Manager {
   bool deferred_saw_message_ = false;
 
   std::unique_ptr<MuxWriter> writer_;
+  std::shared_ptr<OpenOrder> open_order_;  // client: in front of writer_
   rt::Task reader_;
   rt::Task watcher_;
 };

@@ -175,7 +175,7 @@ Status Manager::Refuse(uint64_t stream_id, const std::string& reason) {
     ++stats_.streams_refused;
   }
   Buffer payload;
-  wire::EncodeErrorPayload(payload, 0, reason);
+  wire::EncodeErrorPayload(payload, kRefusalCode, reason);
   // The later era's rejectStream: message 1 of a stream that never existed,
   // no control bit, so it waits on back-pressure like data (term cancels
   // the wait). A writer error is the writer's to report.

@@ -46,8 +46,12 @@ struct ManagerOptions {
   // "Stream ids").
   size_t max_ids_above_low_water = 4096;
 
-  // Client, for upstream (storj.io/drpc) servers (§4.9): at most one stream
-  // open at a time; NewClientStream waits until the previous one finished.
+  // Client, for servers that do not multiplex, such as Go's upstream
+  // storj.io/drpc server (§4.9): at most one stream open at a time;
+  // NewClientStream waits until the previous one finished. Without it such
+  // a server silently drops the earlier of two overlapping calls, which
+  // then waits for its deadline (docs/rpc.md, "Servers that do not
+  // multiplex"). Off by default: this library's servers multiplex.
   bool legacy_single_stream = false;
 
   // Close flushes frames queued before it for at most this long, then

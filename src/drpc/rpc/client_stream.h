@@ -55,7 +55,8 @@ class ClientStream {
   // then.
   Status Close() { return call_.Finish(); }
   // Soft-cancels this call only (a Cancel frame; the server's handler sees
-  // kCanceled): later receives return `err` once queued messages are read.
+  // kCanceled): every later Recv returns `err` at once, even with messages
+  // already queued (as in Go). A cancel token or a deadline does the same.
   Status Cancel(Status err = CanceledError()) {
     return manager::Manager::Cancel(call_.stream(), std::move(err));
   }

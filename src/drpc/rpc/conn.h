@@ -31,7 +31,9 @@ namespace drpc::rpc {
 
 struct ConnOptions {
   // The connection's manager (streams, rings, writer, limits). The role is
-  // always client.
+  // always client. Against a server that does not multiplex (Go's upstream
+  // storj.io/drpc), set manager.legacy_single_stream (docs/rpc.md, "Servers
+  // that do not multiplex").
   manager::ManagerOptions manager = {};
 };
 

@@ -68,7 +68,7 @@ Status UnknownRpcError(std::string_view rpc) {
     }
   }
   quoted += '"';
-  return ProtocolError("unknown rpc: " + quoted);
+  return ProtocolError("protocol error: unknown rpc: " + quoted);
 }
 
 }  // namespace drpc::rpc

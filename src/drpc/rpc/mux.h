@@ -141,8 +141,9 @@ class Mux final : public Handler {
   std::map<std::string, RawHandler, std::less<>> handlers_;
 };
 
-// ProtocolError `unknown rpc: "<name>"`, the name quoted as Go's %q quotes
-// ASCII: what HandleRPC returns for a name nobody registered.
+// ProtocolError `protocol error: unknown rpc: "<name>"` (code 0), the name
+// quoted as Go's %q quotes ASCII: what HandleRPC returns for a name nobody
+// registered. The text is Go's on the wire, class prefix included.
 Status UnknownRpcError(std::string_view rpc);
 
 }  // namespace drpc::rpc

@@ -29,6 +29,9 @@ RingOptions RingOptionsFor(uint64_t id, const RingOptions& options) {
 std::string ResourceExhaustedText(const Status& err) {
   return "rpc error: code = ResourceExhausted desc = " + err.message();
 }
+// Its code: gRPC's ResourceExhausted (rpc::GrpcCode, a layer up), so the
+// client reads the refusal as that code, not as Unknown.
+constexpr uint64_t kResourceExhaustedCode = 8;
 
 // What begin() and transition() of a terminal call return to let it go on
 // (a status ends the call; see Stream::TerminalCall).
@@ -71,6 +74,7 @@ Stream::Stream(StreamConfig config)
       read_("stream.read"),
       handling_(false, "stream.handling"),
       peer_message_since_send_(true, "stream.peer_message_since_send"),
+      soft_canceled_(false, "stream.soft_canceled"),
       ring_(std::move(config.pool), RingOptionsFor(config.id, options_.ring)),
       assembler_(config.id, wire::AssemblerOptions{.max_packet_size = options_.max_packet_size}),
       on_finished_(std::move(config.on_finished)),
@@ -334,10 +338,12 @@ Status Stream::FailStreamFromPeer(Status err) {
   DRPC_ASSERT(!err.ok(), "FailStreamFromPeer needs an error");
   // A writer error here means the connection is going down anyway; the
   // manager learns it from the writer.
-  (void)TerminalCall(
-      [&] { return OkOnceTerminatedElseWakeSender(); },
-      [&](FinishedCalls& pending) { TerminateLocked(err, pending); },
-      [&] { return WriteErrorLocked(0, ResourceExhaustedText(err), /*control=*/true); });
+  (void)TerminalCall([&] { return OkOnceTerminatedElseWakeSender(); },
+                     [&](FinishedCalls& pending) { TerminateLocked(err, pending); },
+                     [&] {
+                       return WriteErrorLocked(kResourceExhaustedCode, ResourceExhaustedText(err),
+                                               /*control=*/true);
+                     });
   return OkStatus();
 }
 
@@ -360,7 +366,11 @@ bool Stream::Cancel(Status err) {
 Status Stream::SendCancel(Status err) {
   DRPC_ASSERT(!err.ok(), "SendCancel needs an error");
   return TerminalCall([&] { return OkOnceTerminatedElseWakeSender(); },
-                      [&](FinishedCalls& pending) { TerminateLocked(err, pending); },
+                      [&](FinishedCalls& pending) {
+                        TerminateLocked(err, pending);
+                        // After term: a receive that sees the flag finds term's error.
+                        soft_canceled_.store(true);
+                      },
                       [&] { return WriteTerminalLocked(Kind::kCancel, /*control=*/true, {}); });
 }
 
@@ -593,6 +603,15 @@ Status Stream::ReceiveDecoded(UnmarshalFn unmarshal, void* ctx) {
   // Loaded after read_ is held (see CheckFinishedLocked): a receive that
   // sees term unset here is one fin waits for.
   const bool early = !term_.is_set();
+  // The caller gave up on the call: what is still queued is not wanted (as
+  // in Go, deterministically; docs/rpc.md, "Canceling a call").
+  if (soft_canceled_.load()) {
+    // Term closed the ring, so this ends: the queued buffers go back now.
+    for (Result<Lease> queued = ring_.Dequeue(); queued.ok(); queued = ring_.Dequeue()) {
+      queued->Done();
+    }
+    return term_.err();
+  }
   Result<Lease> next = ring_.Dequeue();
   if (!next.ok()) return next.status();
   if constexpr (kCheckedBuild) {

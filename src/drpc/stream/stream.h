@@ -147,7 +147,8 @@ class Stream {
   //     a Message packet over options.max_packet_size (kMessageSize), or a
   //     message the ring refuses under its byte budget (kResourceExhausted):
   //     send = EOF, terminate(err), an abortive Error frame (control bit, code
-  //     0, text "rpc error: code = ResourceExhausted desc = <err>") goes to
+  //     8 = ResourceExhausted, text "rpc error: code = ResourceExhausted desc =
+  //     <err>") goes to
   //     the peer, and HandleFrame returns ok.
   Status HandleFrame(const wire::Frame& frame);
 
@@ -160,7 +161,8 @@ class Stream {
   // Soft cancel (§2.3, later era): a no-op returning ok once term is set;
   // else send = EOF (before taking the write lock, so a data send waiting on
   // back-pressure wakes), terminate(err), then a Cancel frame (control bit).
-  // Returns the writer's error through checkCancelError.
+  // Receives after it return `err` at once, queued messages unread (Go's
+  // behavior). Returns the writer's error through checkCancelError.
   Status SendCancel(Status err);
 
   uint64_t id() const { return id_; }
@@ -224,7 +226,8 @@ class Stream {
   // ---- application side: receives -------------------------------------
   // A receive returns the next queued message; once the ring is closed and
   // drained, the close error: EOF after a remote CloseSend or Close, the
-  // termination error otherwise (§2.4). Queued messages always come first.
+  // termination error otherwise (§2.4). Queued messages come first, except
+  // after a SendCancel: the caller gave up, so its error comes at once.
 
   // The next message, copied once out of its pooled buffer.
   Result<Buffer> RawRecv();
@@ -340,6 +343,8 @@ class Stream {
   // taken by the sender). A performance hint only: it picks how a message
   // goes to the sink, never whether or in what order.
   rt::Atomic<bool> peer_message_since_send_;
+  // SendCancel went on: receives return term's error, queued messages unread.
+  rt::Atomic<bool> soft_canceled_;
 
   RingBuffer ring_;
   wire::PacketAssembler assembler_;     // the reader task's (inside HandleFrame)

@@ -20,8 +20,9 @@ void ParkForever(std::shared_ptr<stream::Stream> stream) {
 
 }  // namespace
 
-StreamHooks::StreamHooks(std::shared_ptr<LiveStreams> live, std::weak_ptr<StreamTable> table)
-    : live_(std::move(live)), table_(std::move(table)) {
+StreamHooks::StreamHooks(std::shared_ptr<LiveStreams> live, std::weak_ptr<StreamTable> table,
+                         std::weak_ptr<OpenOrder> order)
+    : live_(std::move(live)), table_(std::move(table)), order_(std::move(order)) {
   live_->count.fetch_add(1);
 }
 
@@ -31,6 +32,8 @@ void StreamHooks::OnStreamFinished(stream::Stream& stream) {
   std::shared_ptr<StreamTable> table = table_.lock();
   DRPC_ASSERT(table != nullptr, "stream " + std::to_string(stream.id()) +
                                     " finished after its connection was destroyed");
+  // A stream that finished before its first frame passes its turn on.
+  if (std::shared_ptr<OpenOrder> order = order_.lock()) order->Forget(stream.id());
   std::shared_ptr<stream::Stream> gone = table->OnFinished(stream.id());
   if (DRPC_PLANT(kManagerLeakDroppedStreams) && gone != nullptr) ParkForever(std::move(gone));
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "drpc/manager/internal/open_order.h"
 #include "drpc/manager/internal/stream_table.h"
 #include "drpc/rt/atomic.h"
 #include "drpc/stream/stream.h"
@@ -23,7 +24,9 @@ struct LiveStreams {
 // only after ~Stream (its ring and queued buffers gone).
 class StreamHooks : public stream::FinishObserver {
  public:
-  StreamHooks(std::shared_ptr<LiveStreams> live, std::weak_ptr<StreamTable> table);
+  // `order`: a client stream's id order (null on a server).
+  StreamHooks(std::shared_ptr<LiveStreams> live, std::weak_ptr<StreamTable> table,
+              std::weak_ptr<OpenOrder> order);
   ~StreamHooks();
   StreamHooks(const StreamHooks&) = delete;
   StreamHooks& operator=(const StreamHooks&) = delete;
@@ -36,6 +39,7 @@ class StreamHooks : public stream::FinishObserver {
   // Weak: the table outlives the manager only while a stream still runs,
   // which Close rules out (and the sealed table reports).
   const std::weak_ptr<StreamTable> table_;
+  const std::weak_ptr<OpenOrder> order_;
 };
 
 // The Stream and its hooks in one allocation (with make_shared, the control
@@ -43,8 +47,8 @@ class StreamHooks : public stream::FinishObserver {
 class ManagedStream final : private StreamHooks, public stream::Stream {
  public:
   ManagedStream(std::shared_ptr<LiveStreams> live, std::weak_ptr<StreamTable> table,
-                stream::StreamConfig config)
-      : StreamHooks(std::move(live), std::move(table)),
+                std::weak_ptr<OpenOrder> order, stream::StreamConfig config)
+      : StreamHooks(std::move(live), std::move(table), std::move(order)),
         Stream(WithObserver(std::move(config), this)) {}
 
  private:
