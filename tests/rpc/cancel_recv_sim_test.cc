@@ -20,10 +20,16 @@ namespace {
 using ::drpc::testing::ForEachSeed;
 using ::drpc::testing::UntilEveryOtherTaskParks;
 
+manager::ManagerOptions ServerOptions() {
+  manager::ManagerOptions options;
+  options.role = manager::Role::kServer;
+  return options;
+}
+
 TEST(CancelThenRecv, ReturnsTheCancelBeforeQueuedMessages) {
   ForEachSeed(50, [](uint64_t) {
     sim::net::PipeEnds ends = sim::net::MakePipe({});
-    manager::Manager server(std::move(ends.b), {.role = manager::Role::kServer});
+    manager::Manager server(std::move(ends.b), ServerOptions());
     Conn conn(std::move(ends.a));
     Result<ClientStream<std::string, std::string>> call =
         conn.NewStream<std::string, std::string>("/x.Y/Stream");
@@ -45,7 +51,7 @@ TEST(CancelThenRecv, ReturnsTheCancelBeforeQueuedMessages) {
 TEST(CancelThenRecv, DeadlineReturnsBeforeQueuedMessages) {
   ForEachSeed(50, [](uint64_t) {
     sim::net::PipeEnds ends = sim::net::MakePipe({});
-    manager::Manager server(std::move(ends.b), {.role = manager::Role::kServer});
+    manager::Manager server(std::move(ends.b), ServerOptions());
     Conn conn(std::move(ends.a));
     Result<ClientStream<std::string, std::string>> call = conn.NewStream<std::string, std::string>(
         "/x.Y/Stream", {.deadline = DeadlineAfter(std::chrono::milliseconds(5))});
