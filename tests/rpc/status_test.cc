@@ -75,7 +75,7 @@ TEST(RpcStatusTest, GrpcCodeNames) {
 TEST(RpcStatusTest, UnknownRpcQuotesTheNameLikeGo) {
   const Status st = UnknownRpcError("/x.Y/Z");
   EXPECT_EQ(st.kind(), ErrorKind::kProtocol);
-  EXPECT_EQ(st.code(), 0u);
+  EXPECT_EQ(st.wire_code(), 0u);
   EXPECT_EQ(st.message(), "unknown rpc: \"/x.Y/Z\"");
   EXPECT_EQ(UnknownRpcError("a\"b\\c\n\t").message(), R"(unknown rpc: "a\"b\\c\n\t")");
   EXPECT_EQ(UnknownRpcError(std::string("\x01\xff", 2)).message(), R"(unknown rpc: "\x01\xff")");
