@@ -83,6 +83,36 @@ bool Server::Stopping() const {
   return stopping_flag_;
 }
 
+// ---- Start and Wait ----------------------------------------------------------
+
+Status Server::Start(std::unique_ptr<rt::Listener> listener) {
+  DRPC_ASSERT(listener != nullptr, "Start needs a listener");
+  rt::LockGuard guard(mu_);
+  if (started_) return FailedPreconditionError("drpc: Server::Start called twice");
+  started_ = true;
+  started_listener_ = std::move(listener);
+  // Under the lock, so that Stop finds the task to join.
+  started_task_ = rt::spawn(options_.manager.name + ".accept", [this] { RunStarted(); });
+  return OkStatus();
+}
+
+void Server::RunStarted() {
+  Status result = Serve(*started_listener_);
+  rt::LockGuard guard(mu_);
+  started_result_ = std::move(result);
+  wait_done_.notify_all();
+}
+
+Status Server::Wait() {
+  rt::Lock lock(mu_);
+  if (!started_) return FailedPreconditionError("drpc: Server::Wait before Start");
+  // Serve returns ok only once Stop began; Wait then waits for Stop's end.
+  wait_done_.wait(
+      lock, [&] { return started_result_.has_value() && (stopped_ || !started_result_->ok()); },
+      "server: Wait waits for the server to stop");
+  return *started_result_;
+}
+
 // ---- accepting ---------------------------------------------------------------
 
 Status Server::Serve(rt::Listener& listener) {
@@ -394,10 +424,20 @@ void Server::Stop(rt::Duration grace) {
       if (conn->task.joinable()) tasks.push_back(std::move(conn->task));
     }
   }
+  // Start's task: its Serve has returned (serving_ is 0) or sees
+  // stopping_flag_ and returns at once.
+  rt::Task started;
+  {
+    rt::LockGuard guard(mu_);
+    started = std::move(started_task_);
+  }
+  if (started.joinable()) started.join();
   for (rt::Task& task : tasks) task.join();
   rt::LockGuard guard(mu_);
   connections_.clear();
   finished_connections_.clear();
+  stopped_ = true;
+  wait_done_.notify_all();
 }
 
 }  // namespace drpc::rpc
