@@ -49,7 +49,10 @@ class ServerCall {
   // passed; true if it ended. A handler's sleep that cancellation cuts
   // short, on either backend.
   bool WaitDoneFor(rt::Duration timeout) {
-    return done().wait_until(rt::now() + timeout, "rpc: a handler waits for its call to end");
+    const rt::TimePoint now = rt::now();
+    const rt::TimePoint deadline =
+        timeout >= rt::kNoDeadline - now ? rt::kNoDeadline : now + timeout;
+    return done().wait_until(deadline, "rpc: a handler waits for its call to end");
   }
 
  private:

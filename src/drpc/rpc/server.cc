@@ -423,21 +423,18 @@ void Server::Stop(rt::Duration grace) {
     for (auto& [id, conn] : connections_) {
       if (conn->task.joinable()) tasks.push_back(std::move(conn->task));
     }
+    // Start's task: its Serve has returned (serving_ is 0), or it sees
+    // stopping_flag_ and returns at once.
+    if (started_task_.joinable()) tasks.push_back(std::move(started_task_));
   }
-  // Start's task: its Serve has returned (serving_ is 0) or sees
-  // stopping_flag_ and returns at once.
-  rt::Task started;
-  {
-    rt::LockGuard guard(mu_);
-    started = std::move(started_task_);
-  }
-  if (started.joinable()) started.join();
   for (rt::Task& task : tasks) task.join();
   rt::LockGuard guard(mu_);
   connections_.clear();
   finished_connections_.clear();
   stopped_ = true;
-  wait_done_.notify_all();
+  // Only Wait waits here, and only after a Start: a server that never
+  // started adds no scheduling point to the simulator's traces.
+  if (started_) wait_done_.notify_all();
 }
 
 }  // namespace drpc::rpc
