@@ -39,7 +39,7 @@ std::string Describe(const Status& st) {
   if (st.ok()) return "ok";
   if (st.is(ErrorKind::kRemote)) {
     return std::string(rpc::GrpcCodeName(rpc::ToGrpcCode(st))) + " (code " +
-           std::to_string(st.code()) + "): " + st.message();
+           std::to_string(st.wire_code()) + "): " + st.message();
   }
   return std::string(rpc::GrpcCodeName(rpc::ToGrpcCode(st))) + " (" + st.message() + ")";
 }

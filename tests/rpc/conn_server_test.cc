@@ -78,7 +78,7 @@ TEST_P(RpcTest, UnknownMethodIsAnErrorWithItsName) {
   Reply reply;
   const Status st = cs.conn().Invoke("/x.Y/Z", MakeRequest("x"), reply);
   EXPECT_EQ(st.kind(), ErrorKind::kRemote) << st;
-  EXPECT_EQ(st.code(), 0u);
+  EXPECT_EQ(st.wire_code(), 0u);
   EXPECT_EQ(st.message(), "protocol error: unknown rpc: \"/x.Y/Z\"");
   EXPECT_EQ(ToGrpcCode(st), GrpcCode::kUnknown);
   EXPECT_TRUE(cs.conn().Invoke(kEcho, MakeRequest("after"), reply).ok());

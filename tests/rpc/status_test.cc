@@ -75,7 +75,7 @@ TEST(RpcStatusTest, GrpcCodeNames) {
 TEST(RpcStatusTest, UnknownRpcQuotesTheNameLikeGo) {
   const Status st = UnknownRpcError("/x.Y/Z");
   EXPECT_EQ(st.kind(), ErrorKind::kProtocol);
-  EXPECT_EQ(st.code(), 0u);
+  EXPECT_EQ(st.wire_code(), 0u);
   EXPECT_EQ(st.message(), "protocol error: unknown rpc: \"/x.Y/Z\"");
   EXPECT_EQ(UnknownRpcError("a\"b\\c\n\t").message(),
             R"(protocol error: unknown rpc: "a\"b\\c\n\t")");

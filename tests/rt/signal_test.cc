@@ -122,7 +122,7 @@ TEST(RtOsSignalTest, RacingSettersHaveExactlyOneWinnerWhoseErrorSticks) {
     }
     for (Task& t : setters) t.join();
     ASSERT_EQ(winners.load(), 1);
-    ASSERT_EQ(s.err().code(), static_cast<uint64_t>(winner_code.load()));
+    ASSERT_EQ(s.err().wire_code(), static_cast<uint64_t>(winner_code.load()));
   }
 }
 

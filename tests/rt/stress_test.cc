@@ -213,7 +213,7 @@ TEST(RtOsStressTest, RacingSettersOneWinnerAndEveryWaiterSeesIt) {
     JoinAll(tasks);
     ASSERT_EQ(winners.load(), 1);
     ASSERT_EQ(woken.load(), kWaiters);
-    ASSERT_EQ(s.err().code(), static_cast<uint64_t>(winner.load()));
+    ASSERT_EQ(s.err().wire_code(), static_cast<uint64_t>(winner.load()));
   }
 }
 

@@ -37,7 +37,7 @@ struct Expect {
     return ::testing::AssertionFailure()
            << "got " << got << ", want message '" << want.message << "'";
   }
-  if (got.code() != want.code) {
+  if ((got.is(ErrorKind::kRemote) ? got.wire_code() : 0) != want.code) {
     return ::testing::AssertionFailure() << "got " << got << ", want code " << want.code;
   }
   return ::testing::AssertionSuccess();

@@ -313,7 +313,7 @@ std::string Disallowed(const Workload& w, const CallPlan& plan, const Status& st
       st.message() == kFailText) {
     return "";
   }
-  if (plan.shape == Shape::kUnknown && st.is(ErrorKind::kRemote) && st.code() == 0 &&
+  if (plan.shape == Shape::kUnknown && st.is(ErrorKind::kRemote) && st.wire_code() == 0 &&
       st.message() == "protocol error: unknown rpc: \"/x.Y/Z\"") {
     return "";
   }
@@ -453,7 +453,7 @@ class WorkloadRun {
     for (size_t i = 0; i < w_.calls.size(); ++i) {
       const Status& st = results_[i].status;
       std::string result(ErrorKindName(st.kind()));
-      if (st.is(ErrorKind::kRemote)) result += " code " + std::to_string(st.code());
+      if (st.is(ErrorKind::kRemote)) result += " code " + std::to_string(st.wire_code());
       ++OutcomeTally()[std::string(ShapeName(w_.calls[i].shape)) + " " + result];
     }
   }

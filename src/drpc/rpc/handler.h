@@ -19,6 +19,7 @@
 #include "drpc/manager/manager.h"
 #include "drpc/rpc/metadata.h"
 #include "drpc/rt/signal.h"
+#include "drpc/rt/time.h"
 #include "drpc/stream/stream.h"
 
 namespace drpc::rpc {
@@ -44,6 +45,15 @@ class ServerCall {
   // handler waits on it (rt::wait_any with its own signals) or polls.
   rt::Signal& done() { return accepted_.stream->terminated(); }
   bool canceled() const { return accepted_.stream->terminated().is_set(); }
+  // Waits until the call ended under the handler (as done()) or `timeout`
+  // passed; true if it ended. A handler's sleep that cancellation cuts
+  // short, on either backend.
+  bool WaitDoneFor(rt::Duration timeout) {
+    const rt::TimePoint now = rt::now();
+    const rt::TimePoint deadline =
+        timeout >= rt::kNoDeadline - now ? rt::kNoDeadline : now + timeout;
+    return done().wait_until(deadline, "rpc: a handler waits for its call to end");
+  }
 
  private:
   manager::ServerStream& accepted_;
@@ -53,8 +63,9 @@ class ServerCall {
 // its own per call, many at once, so it must be safe to call concurrently.
 // Its result ends the call (§5.2 handleRPC): ok -> the server sends
 // CloseSend (the client's receives end with EOF after the messages the
-// handler sent); an error -> an Error packet with the status's code and
-// text (the client gets kRemote with that code and text).
+// handler sent); an error -> an Error packet with its wire_code() and text
+// (the client gets kRemote with that code and text): return
+// NotFoundError("...") and the client's code() is kNotFound.
 class Handler {
  public:
   virtual ~Handler() = default;

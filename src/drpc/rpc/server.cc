@@ -83,6 +83,36 @@ bool Server::Stopping() const {
   return stopping_flag_;
 }
 
+// ---- Start and Wait ----------------------------------------------------------
+
+Status Server::Start(std::unique_ptr<rt::Listener> listener) {
+  DRPC_ASSERT(listener != nullptr, "Start needs a listener");
+  rt::LockGuard guard(mu_);
+  if (started_) return FailedPreconditionError("drpc: Server::Start called twice");
+  started_ = true;
+  started_listener_ = std::move(listener);
+  // Under the lock, so that Stop finds the task to join.
+  started_task_ = rt::spawn(options_.manager.name + ".accept", [this] { RunStarted(); });
+  return OkStatus();
+}
+
+void Server::RunStarted() {
+  Status result = Serve(*started_listener_);
+  rt::LockGuard guard(mu_);
+  started_result_ = std::move(result);
+  wait_done_.notify_all();
+}
+
+Status Server::Wait() {
+  rt::Lock lock(mu_);
+  if (!started_) return FailedPreconditionError("drpc: Server::Wait before Start");
+  // Serve returns ok only once Stop began; Wait then waits for Stop's end.
+  wait_done_.wait(
+      lock, [&] { return started_result_.has_value() && (stopped_ || !started_result_->ok()); },
+      "server: Wait waits for the server to stop");
+  return *started_result_;
+}
+
 // ---- accepting ---------------------------------------------------------------
 
 Status Server::Serve(rt::Listener& listener) {
@@ -393,11 +423,18 @@ void Server::Stop(rt::Duration grace) {
     for (auto& [id, conn] : connections_) {
       if (conn->task.joinable()) tasks.push_back(std::move(conn->task));
     }
+    // Start's task: its Serve has returned (serving_ is 0), or it sees
+    // stopping_flag_ and returns at once.
+    if (started_task_.joinable()) tasks.push_back(std::move(started_task_));
   }
   for (rt::Task& task : tasks) task.join();
   rt::LockGuard guard(mu_);
   connections_.clear();
   finished_connections_.clear();
+  stopped_ = true;
+  // Only Wait waits here, and only after a Start: a server that never
+  // started adds no scheduling point to the simulator's traces.
+  if (started_) wait_done_.notify_all();
 }
 
 }  // namespace drpc::rpc

@@ -4,11 +4,10 @@
 //   rpc::Mux mux;
 //   mux.RegisterUnary<EchoRequest, EchoReply>("/echo.Echo/Say", Say);
 //   rpc::Server server(mux);
-//   auto listener = rt::os::TcpListener::Listen("127.0.0.1", 0);
-//   rt::Task serving = rt::spawn("serve", [&] { (void)server.Serve(**listener); });
-//   ...
-//   server.Stop(std::chrono::seconds(5));  // graceful; joins every task
-//   serving.join();
+//   auto listener = rt::os::TcpListener::Listen("127.0.0.1", 8080);
+//   if (!listener.ok()) return Fail(listener.status());
+//   (void)server.Start(std::move(*listener));
+//   Status served = server.Wait();  // until another thread's Stop(5s) ends
 //
 // Tasks per connection, accept errors and the steps of Stop: docs/rpc.md,
 // "Server".
@@ -20,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "drpc/base/status.h"
@@ -86,6 +86,16 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // Serves `listener` on a task of the server's own and returns at once.
+  // Once only: a second Start is kFailedPrecondition. After Stop it closes
+  // the listener and Wait returns ok.
+  Status Start(std::unique_ptr<rt::Listener> listener);
+  // Blocks until the server started by Start has stopped: the first Stop
+  // has finished (returns ok), or the listener failed (returns its error;
+  // the connections go on until Stop). Any number of tasks may wait.
+  // kFailedPrecondition at once if Start was not called.
+  Status Wait();
+
   // Accepts connections from `listener` on this task until Stop (returns
   // ok) or a hard accept error (returns it). `listener` must stay alive
   // until Serve returns; Stop closes it (a Serve called after Stop closes
@@ -128,6 +138,7 @@ class Server {
   // Stop's steps 2 and 3 for one connection.
   void DrainConnection(Connection& conn, rt::TimePoint deadline);
   void CountStat(uint64_t ServerStats::*field);
+  void RunStarted();
 
   const Handler& handler_;
   const ServerOptions options_;
@@ -144,6 +155,14 @@ class Server {
   std::map<uint64_t, std::shared_ptr<Connection>> connections_;  // guarded by mu_
   std::vector<uint64_t> finished_connections_;                   // guarded by mu_
   ServerStats stats_;                                            // guarded by mu_
+  // Start and Wait: the listener and task Start made, Serve's result once
+  // it returned, and whether the first Stop has finished.
+  rt::CondVar wait_done_{"server.wait_done"};       // started_result_ or stopped_ changed
+  std::unique_ptr<rt::Listener> started_listener_;  // guarded by mu_
+  rt::Task started_task_;                           // guarded by mu_
+  bool started_ = false;                            // guarded by mu_
+  std::optional<Status> started_result_;            // guarded by mu_
+  bool stopped_ = false;                            // guarded by mu_
 };
 
 }  // namespace drpc::rpc

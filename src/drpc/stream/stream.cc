@@ -405,7 +405,7 @@ Status Stream::SendError(const Status& err) {
         send_.set(EofError());
         TerminateLocked(DrpcError("terminated by sending error"), pending);
       },
-      [&] { return WriteErrorLocked(err.code(), err.message(), /*control=*/false); });
+      [&] { return WriteErrorLocked(err.wire_code(), err.message(), /*control=*/false); });
 }
 
 // ---- sends --------------------------------------------------------------

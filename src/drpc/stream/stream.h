@@ -256,7 +256,7 @@ class Stream {
   // terminate(DrpcError "terminated by sending close"); sends Close.
   Status Close();
   // send = EOF; terminate(DrpcError "terminated by sending error"); sends
-  // Error with err.code() and err.message(). `err` must not be ok.
+  // Error with err.wire_code() and err.message(). `err` must not be ok.
   Status SendError(const Status& err);
 
  private:
