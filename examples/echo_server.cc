@@ -44,17 +44,14 @@ class EchoServer final : public echo::Echo::Service {
  public:
   Status Say(rpc::ServerCall& call, const echo::SayRequest& in, echo::SayReply& out) override {
     if (in.text().empty()) {
-      return rpc::WithCode(drpc::InvalidArgumentError("text must not be empty"),
-                           rpc::GrpcCode::kInvalidArgument);
+      return drpc::InvalidArgumentError("text must not be empty");  // the client sees code 3
     }
     if (in.delay_ms() > kMaxDelayMs) {
-      return rpc::WithCode(drpc::InvalidArgumentError("delay_ms is over 60000"),
-                           rpc::GrpcCode::kInvalidArgument);
+      return drpc::InvalidArgumentError("delay_ms is over 60000");  // the client sees code 3
     }
     // Waits, but returns at once if the call ends first (the client's
     // deadline or cancel, the connection closing, the server stopping).
-    const auto delay = std::chrono::milliseconds(in.delay_ms());
-    if (call.done().wait_until(drpc::rt::now() + delay, "echo: Say's delay")) {
+    if (call.WaitDoneFor(std::chrono::milliseconds(in.delay_ms()))) {
       return call.stream().termination_error();
     }
     out.set_text(in.text());
@@ -65,8 +62,7 @@ class EchoServer final : public echo::Echo::Service {
   Status Count(rpc::ServerCall&, const echo::CountRequest& in,
                rpc::ServerWriter<echo::Tick>& out) override {
     if (in.count() > kMaxCount) {
-      return rpc::WithCode(drpc::InvalidArgumentError("count is over 10000"),
-                           rpc::GrpcCode::kInvalidArgument);
+      return drpc::InvalidArgumentError("count is over 10000");  // the client sees code 3
     }
     echo::Tick tick;
     for (uint32_t i = 0; i < in.count(); ++i) {
