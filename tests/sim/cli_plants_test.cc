@@ -21,22 +21,10 @@ namespace {
 using plant::Site;
 using sim::testing::CliRun;
 using sim::testing::Contains;
+using sim::testing::Read;
 using sim::testing::RunCli;
 using sim::testing::RunReplayLine;
-
-std::string TempDir(const std::string& name) {
-  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / ("drpc_sim_" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using sim::testing::TempDir;
 
 // The line after `prefix` in `text` (without the prefix), or "".
 std::string LineAfter(const std::string& text, const std::string& prefix) {

@@ -16,6 +16,8 @@ namespace drpc::sim::cli {
 namespace {
 
 using sim::testing::Contains;
+using sim::testing::Read;
+using sim::testing::TempDir;
 
 struct Output {
   int rc;
@@ -31,20 +33,6 @@ Output Drpc(std::vector<std::string> args, std::map<std::string, std::string> en
     return it == env.end() ? nullptr : it->second.c_str();
   });
   return Output{rc, out.str(), err.str()};
-}
-
-std::string TempDir(const std::string& name) {
-  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / ("drpc_sim_" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 TEST(Cli, BadArgumentsAreUsageErrors) {

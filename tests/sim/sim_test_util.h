@@ -2,7 +2,12 @@
 // in sim/testing/run_checks.h).
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +33,22 @@ class ScriptedSource final : public DecisionSource {
  private:
   std::function<uint64_t(const ChoiceRequest&)> answer_;
 };
+
+// A fresh, empty folder under gtest's temporary folder.
+inline std::string TempDir(const std::string& name) {
+  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / ("drpc_sim_" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+// A whole file's bytes ("" if it cannot be read).
+inline std::string Read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 inline bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

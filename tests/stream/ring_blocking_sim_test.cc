@@ -10,6 +10,7 @@
 #include "drpc/stream/ring_buffer.h"
 #include "sim/scenarios/ring/message_pattern.h"
 #include "tests/common/sim_seeds.h"
+#include "tests/stream/ring_test_helpers.h"
 
 namespace drpc::stream {
 namespace {
@@ -18,27 +19,11 @@ using ::drpc::testing::ForEachSeed;
 using ::drpc::testing::UntilEveryOtherTaskParks;
 using sim::ring::CheckPattern;
 using sim::ring::PatternMessage;
+using testing::Capacity;
+using testing::EnqueuePattern;
+using testing::ExpectNext;
 
 constexpr uint64_t kSeeds = 50;
-
-RingOptions Capacity(size_t capacity) {
-  RingOptions options;
-  options.capacity = capacity;
-  return options;
-}
-
-EnqueueResult EnqueuePattern(RingBuffer& ring, uint32_t index, size_t size) {
-  const std::vector<uint8_t> message = PatternMessage(index, size);
-  return ring.Enqueue(Bytes(message));
-}
-
-// Dequeues one message and checks it is message `index` of `size` bytes.
-void ExpectNext(RingBuffer& ring, uint32_t index, size_t size) {
-  Result<Lease> next = ring.Dequeue();
-  ASSERT_TRUE(next.ok()) << next.status();
-  EXPECT_EQ(CheckPattern(next->view(), index, size), "");
-  next->Done();
-}
 
 TEST(RingBlocking, AFullRingHoldsTheProducerUntilADequeue) {
   ForEachSeed(kSeeds, [](uint64_t) {

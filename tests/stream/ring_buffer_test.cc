@@ -10,31 +10,16 @@
 #include <vector>
 
 #include "sim/scenarios/ring/message_pattern.h"
+#include "tests/stream/ring_test_helpers.h"
 
 namespace drpc::stream {
 namespace {
 
 using sim::ring::CheckPattern;
 using sim::ring::PatternMessage;
-
-RingOptions Capacity(size_t capacity) {
-  RingOptions options;
-  options.capacity = capacity;
-  return options;
-}
-
-EnqueueResult EnqueuePattern(RingBuffer& ring, uint32_t index, size_t size) {
-  const std::vector<uint8_t> message = PatternMessage(index, size);
-  return ring.Enqueue(Bytes(message));
-}
-
-// Dequeues one message and checks it is message `index` of `size` bytes.
-void ExpectNext(RingBuffer& ring, uint32_t index, size_t size) {
-  Result<Lease> next = ring.Dequeue();
-  ASSERT_TRUE(next.ok()) << next.status();
-  EXPECT_EQ(CheckPattern(next->view(), index, size), "");
-  next->Done();
-}
+using testing::Capacity;
+using testing::EnqueuePattern;
+using testing::ExpectNext;
 
 TEST(RingBufferTest, DeliversInOrder) {
   auto pool = BufferPool::Create();
