@@ -26,19 +26,19 @@
 #include "drpc/wire/kind.h"
 #include "sim/sched/random_source.h"
 #include "sim/sched/run.h"
+#include "sim/testing/run_checks.h"
+#include "tests/common/sim_seeds.h"
 #include "tests/manager/gated_transport.h"
 
 namespace drpc::manager {
 namespace {
 
+using ::drpc::testing::UntilEveryOtherTaskParks;
+using sim::testing::Describe;
 using stream::Stream;
 using testing::GatedTransport;
 
 constexpr uint64_t kSeeds = 50;
-
-std::string Describe(const sim::RunResult& r) {
-  return std::string(sim::OutcomeName(r.outcome)) + "\n" + r.report + "\n" + r.trace_tail;
-}
 
 // What the test does while CloseSend's frame waits for a drain; it runs on
 // the main task, before the gate opens.
@@ -71,8 +71,7 @@ sim::RunResult RunScene(uint64_t seed, plant::Set plants, const Meanwhile& meanw
                                                       .sink = writer});
     Status close_send = InternalError("not returned");
     rt::Task closer = rt::spawn("closer", [&] { close_send = stream->CloseSend(); });
-    // Virtual time moves only once every task waits: CloseSend is parked.
-    rt::sleep_for(std::chrono::milliseconds(1));
+    UntilEveryOtherTaskParks();  // CloseSend is parked by now
     EXPECT_EQ(writer.stats().data_waits, 1u) << "CloseSend's frame waits for a drain";
     EXPECT_EQ(close_send, InternalError("not returned"));
     meanwhile(*stream);

@@ -18,7 +18,7 @@ namespace drpc::rpc {
 namespace {
 
 using ::drpc::testing::ForEachSeed;
-using namespace std::chrono_literals;
+using ::drpc::testing::UntilEveryOtherTaskParks;
 
 TEST(RpcCancelTokenSimTest, ResetWaitsForItsCallbackInProgress) {
   ForEachSeed(50, [](uint64_t) {
@@ -29,7 +29,7 @@ TEST(RpcCancelTokenSimTest, ResetWaitsForItsCallbackInProgress) {
       entered.set(OkStatus());
       // Ends only once every other task waits: a Reset that returned
       // without waiting has been checked by then.
-      rt::sleep_for(1ms);
+      UntilEveryOtherTaskParks();
       callback_done = true;
     });
     rt::Task canceler = rt::spawn("canceler", [&] { token.Cancel(); });

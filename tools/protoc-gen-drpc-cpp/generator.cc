@@ -172,6 +172,19 @@ void PrintService(pb::io::Printer& p, const pb::ServiceDescriptor& service, cons
       {"name", cpp_name}, {"class", ns + "::" + cpp_name}, {"full_name", service.full_name()}};
   const std::map<const pb::MethodDescriptor*, std::string> method_names = MethodNames(service);
   const bool empty = service.method_count() == 0;
+  // Prints every method of the service with `print` (its variables and
+  // shape), each after a blank line and its .proto comment if asked.
+  const auto for_each_method = [&](void (*print)(pb::io::Printer&, const Vars&, Shape),
+                                   bool with_comment) {
+    for (int i = 0; i < service.method_count(); ++i) {
+      const pb::MethodDescriptor& m = *service.method(i);
+      if (with_comment) {
+        p.Print("\n");
+        p.PrintRaw(LeadingComment(m, "  "));
+      }
+      print(p, MethodVars(sv, m, method_names.at(&m)), ShapeOf(m));
+    }
+  };
 
   p.Print(sv,
           "\n"
@@ -203,12 +216,7 @@ void PrintService(pb::io::Printer& p, const pb::ServiceDescriptor& service, cons
           "class $name$::Service {\n"
           " public:\n"
           "  virtual ~Service() = default;\n");
-  for (int i = 0; i < service.method_count(); ++i) {
-    const pb::MethodDescriptor& m = *service.method(i);
-    p.Print("\n");
-    p.PrintRaw(LeadingComment(m, "  "));
-    PrintServiceMethod(p, MethodVars(sv, m, method_names.at(&m)), ShapeOf(m));
-  }
+  for_each_method(PrintServiceMethod, /*with_comment=*/true);
   p.Print(sv,
           "};\n"
           "\n"
@@ -219,12 +227,7 @@ void PrintService(pb::io::Printer& p, const pb::ServiceDescriptor& service, cons
           " public:\n"
           "  // `conn` must outlive the client and the streams it opens.\n"
           "  explicit Client(::drpc::rpc::Conn& conn) : conn_(conn) {}\n");
-  for (int i = 0; i < service.method_count(); ++i) {
-    const pb::MethodDescriptor& m = *service.method(i);
-    p.Print("\n");
-    p.PrintRaw(LeadingComment(m, "  "));
-    PrintClientMethod(p, MethodVars(sv, m, method_names.at(&m)), ShapeOf(m));
-  }
+  for_each_method(PrintClientMethod, /*with_comment=*/true);
   // Clang warns of a private field no method uses (a service without methods).
   Vars member = sv;
   member["unused"] = empty ? "[[maybe_unused]] " : "";
@@ -239,10 +242,7 @@ void PrintService(pb::io::Printer& p, const pb::ServiceDescriptor& service, cons
     return;
   }
   p.Print(sv, "inline void $name$::Register(::drpc::rpc::Mux& mux, Service& impl) {\n");
-  for (int i = 0; i < service.method_count(); ++i) {
-    const pb::MethodDescriptor& m = *service.method(i);
-    PrintRegistration(p, MethodVars(sv, m, method_names.at(&m)), ShapeOf(m));
-  }
+  for_each_method(PrintRegistration, /*with_comment=*/false);
   p.Print("}\n");
 }
 

@@ -46,6 +46,7 @@ int main() {
     std::fprintf(stderr, "consumer_os: %s\n", failure.c_str());
     return 1;
   }
-  std::printf("consumer_os: unary, server stream, client stream, bidi and unimplemented calls passed\n");
+  std::printf(
+      "consumer_os: unary, server stream, client stream, bidi and unimplemented calls passed\n");
   return 0;
 }
