@@ -64,6 +64,10 @@ struct Fiber {
 
   uint64_t runnable_since = 0;  // step at which it last became runnable
 
+  // The simulated host it runs on (0: none), for the world's network
+  // (sim/net/world.h): inherited from its spawner, set by the world.
+  uint32_t host = 0;
+
   // While kBlocked.
   WaitQueue* waiting_on = nullptr;  // null for a pure sleep
   const char* wait_label = nullptr;

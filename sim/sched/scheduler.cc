@@ -358,6 +358,7 @@ FiberId Scheduler::Spawn(std::string name, UniqueFunction<void()> body) {
   f.asan_fake_stack = nullptr;
   f.suspended_at = nullptr;
   f.runnable_since = step_;
+  f.host = running_ != kNoFiber ? fiber(running_).host : 0;  // a task runs where it was started
   f.waiting_on = nullptr;
   f.wait_label = nullptr;
   f.deadline = kNever;
@@ -695,6 +696,10 @@ uint32_t Scheduler::Touch(WaitQueue& queue, StaticName kind, const char* name) {
   }
   return queue.object.id;
 }
+
+uint32_t Scheduler::host() const { return Running().host; }
+
+void Scheduler::set_host(uint32_t host) { Running().host = host; }
 
 uint64_t Scheduler::Choose(uint64_t n, ChoiceKind kind) {
   DRPC_ASSERT(n >= 1, "sim::Choose needs at least one option");

@@ -128,6 +128,10 @@ class Scheduler {
   bool Exited(FiberId fiber) const;
   WaitQueue& ExitQueue(FiberId fiber);  // joiners park here
 
+  // ---- the running fiber's host tag (fiber context; host_tag.h)
+  uint32_t host() const;
+  void set_host(uint32_t host);
+
   // ---- decisions for the simulated world (fiber context)
   uint64_t Choose(uint64_t n, ChoiceKind kind);
 

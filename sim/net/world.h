@@ -1,0 +1,157 @@
+// A simulated world: named hosts joined by links with latency, bandwidth and
+// bounded buffers, and faults drawn from the choice tape. Code on a host
+// listens and connects through rt::Listen / rt::Connect (drpc/rt/net.h), so
+// rpc::Server and rpc::Conn run on it unchanged. docs/sim-world.md.
+//
+//   sim::Run(decisions, {}, [] {
+//     sim::net::World world({.link = {.min_latency = 1ms, .max_latency = 5ms}});
+//     sim::net::HostId server = world.AddHost("server");
+//     sim::net::HostId client = world.AddHost("client");
+//     rpc::Mux mux;  ... register the service's handlers ...
+//     rpc::Server rpc_server(mux);
+//     rt::Task serving = world.Spawn(server, "serve", [&] {
+//       (void)rpc_server.Start(*rt::Listen("server:80"));
+//       (void)rpc_server.Wait();
+//     });
+//     rt::Task calls = world.Spawn(client, "calls", [&] {
+//       Result<rpc::Conn> conn = sim::net::Dial("server:80");
+//       ... calls; world.Partition({client}, {server}); ... world.Heal(); ...
+//     });
+//     calls.join();  rpc_server.Stop(...);  serving.join();
+//   });
+//
+// Rules:
+//   * Make the World inside the run's body, before the objects that use it
+//     (a task's host is a tag the scheduler keeps, sim/sched/host_tag.h);
+//     one World per run. It is the network of rt::Listen / rt::Connect for
+//     the run while it lives.
+//   * A task started by World::Spawn runs on that host, as does every task
+//     it spawns. It listens on its own host's name ("server:80"); main (no
+//     host) may listen on any host's name and connects as host "outside".
+//   * Faults are both drawn (FaultOptions, sim::Choose kFault: the tape
+//     decides; 0 off) and callable (the methods below).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "drpc/base/result.h"
+#include "drpc/base/unique_function.h"
+#include "drpc/rpc/conn.h"
+#include "drpc/rt/task.h"
+#include "drpc/rt/time.h"
+
+namespace drpc::sim::net {
+
+using HostId = uint32_t;  // 1, 2, ... in AddHost order
+
+struct LinkOptions {
+  // Each write's bytes arrive after a latency drawn in [min, max] (17 steps,
+  // kNet; choice 0 = min), or with probability 1/tail_one_in after
+  // tail_latency (kNet). Order is kept either way.
+  rt::Duration min_latency = std::chrono::microseconds(100);
+  rt::Duration max_latency = std::chrono::microseconds(100);
+  uint64_t tail_one_in = 0;
+  rt::Duration tail_latency = std::chrono::milliseconds(200);
+  uint64_t bytes_per_second = 0;    // per direction; 0: no limit
+  size_t buffer_bytes = 64 * 1024;  // per direction, in flight + unread
+  bool chosen_reads = true;         // reads return a chosen split (kNet)
+};
+
+struct FaultOptions {
+  // Drawn at every tick of the world's fault task (every `tick` of virtual
+  // time until `until`, while the world lives), each with probability 1/N
+  // (0: never): a live connection resets; one end of a connection vanishes
+  // (half-open); a partition into two drawn groups (healed at a later
+  // tick); a host crashes (restarted at a later tick).
+  rt::Duration tick = std::chrono::milliseconds(10);
+  rt::Duration until = std::chrono::seconds(1);
+  uint64_t reset_one_in = 0;
+  uint64_t half_open_one_in = 0;
+  uint64_t partition_one_in = 0;
+  uint64_t crash_one_in = 0;
+  // Per connect / per new connection / per Accept.
+  uint64_t refuse_one_in = 0;        // a connect is refused
+  uint64_t slow_reader_one_in = 0;   // one end of the connection reads slowly
+  uint64_t accept_error_one_in = 0;  // an Accept fails with "too many open files"
+  rt::Duration slow_read_delay = std::chrono::milliseconds(5);
+  size_t slow_read_bytes = 16;
+
+  bool any_tick_fault() const {
+    return reset_one_in + half_open_one_in + partition_one_in + crash_one_in > 0;
+  }
+};
+
+struct WorldOptions {
+  LinkOptions link{};
+  FaultOptions faults{};
+  size_t backlog = 64;  // per listener: connections waiting for Accept
+};
+
+struct WorldStats {
+  uint64_t connects = 0;
+  uint64_t refused = 0;
+  uint64_t timed_out = 0;
+  uint64_t resets = 0;
+  uint64_t half_opens = 0;
+  uint64_t partitions = 0;
+  uint64_t crashes = 0;
+  uint64_t slow_readers = 0;
+};
+
+namespace internal {
+struct WorldState;
+}
+
+class World {
+ public:
+  explicit World(WorldOptions options = {});
+  // Stops the fault task and uninstalls the world; connections still open
+  // keep working as plain pipes.
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  HostId AddHost(std::string name);
+  const std::string& name(HostId host) const;
+  // Starts a task on `host` (it and the tasks it spawns run there).
+  rt::Task Spawn(HostId host, std::string name, UniqueFunction<void()> body);
+
+  // ---- faults a test calls directly
+  // Resets every connection between hosts a and b (both ends fail).
+  void Reset(HostId a, HostId b);
+  // The `host` end of every connection between a and host vanishes: the
+  // other end hears nothing (reads block, writes fill the buffer).
+  void HalfOpen(HostId host, HostId peer);
+  // Cuts every link between a host of `a` and a host of `b`: bytes wait,
+  // connects wait (until their deadline). Heal ends every cut.
+  void Partition(const std::vector<HostId>& a, const std::vector<HostId>& b);
+  void Heal();
+  // The host goes down: its listeners close, its connections go silent
+  // (peers see half-open), its tasks' network calls fail. NOT modelled: its
+  // tasks keep running (the scheduler cannot yet kill a host's fibers).
+  void Crash(HostId host);
+  // The host is up again and may listen on the same addresses; connections
+  // of the crashed incarnation reset (its peers learn it was restarted).
+  void Restart(HostId host);
+  // Stops drawn faults, heals every partition and restarts every crashed
+  // host: what a liveness phase starts with.
+  void HealAll();
+
+  WorldStats stats() const;
+
+ private:
+  std::shared_ptr<internal::WorldState> state_;
+  rt::Task faults_;
+};
+
+// rt::Connect, then an rpc::Conn on the connection.
+Result<rpc::Conn> Dial(std::string_view address, rt::TimePoint deadline = rt::kNoDeadline,
+                       rpc::ConnOptions options = {});
+
+}  // namespace drpc::sim::net
