@@ -61,6 +61,19 @@ void World::Reset(HostId a, HostId b) { state_->ResetBetween(a, b); }
 
 void World::HalfOpen(HostId host, HostId peer) { state_->VanishBetween(host, peer); }
 
+void World::SlowReader(HostId host, HostId peer) {
+  rt::LockGuard guard(state_->mu);
+  for (internal::Connection& c : state_->connections) {
+    for (int end = 0; end < 2; ++end) {
+      if (c.host[end] == host && c.host[1 - end] == peer) {
+        c.pipe->SetSlowReader(end, state_->options.faults.slow_read_delay.count(),
+                              state_->options.faults.slow_read_bytes);
+        ++state_->stats.slow_readers;
+      }
+    }
+  }
+}
+
 void World::Partition(const std::vector<HostId>& a, const std::vector<HostId>& b) {
   rt::LockGuard guard(state_->mu);
   for (HostId h : a) state_->hosts.at(h - 1).partition_side = 1;

@@ -128,6 +128,10 @@ class World {
   // The `host` end of every connection between a and host vanishes: the
   // other end hears nothing (reads block, writes fill the buffer).
   void HalfOpen(HostId host, HostId peer);
+  // The `host` end of every connection between host and peer reads slowly
+  // (FaultOptions::slow_read_delay before each read, at most
+  // slow_read_bytes a read).
+  void SlowReader(HostId host, HostId peer);
   // Cuts every link between a host of `a` and a host of `b`: bytes wait,
   // connects wait (until their deadline). Heal ends every cut.
   void Partition(const std::vector<HostId>& a, const std::vector<HostId>& b);

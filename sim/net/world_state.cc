@@ -239,12 +239,18 @@ void WorldState::RunFaults() {
   HostId crashed = 0;
   for (;;) {
     const rt::TimePoint next = rt::now() + faults.tick;
-    if (next > end) return;
-    {
+    bool over = next > end;
+    if (!over) {
       rt::Lock lock(mu);
       (void)changed.wait_until(
           lock, next, [&] { return stopping || !faults_on; }, "world.faults: waits for a tick");
-      if (stopping || !faults_on) return;
+      over = stopping || !faults_on;
+    }
+    if (over) {
+      // The fault period ends with what it broke mended.
+      if (partitioned) Heal();
+      if (crashed != 0) Restart(crashed);
+      return;
     }
     if (partitioned) {
       Heal();
