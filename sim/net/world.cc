@@ -24,13 +24,43 @@ World::World(WorldOptions options) : state_(std::make_shared<WorldState>(options
   }
 }
 
-World::~World() {
+void Lifetime::WaitForShutdown() {
+  rt::Lock lock(world_.mu);
+  world_.changed.wait(
+      lock, [&] { return world_.stopping; }, "host program: waits for shutdown");
+}
+
+bool Lifetime::shutting_down() const {
+  rt::LockGuard guard(world_.mu);
+  return world_.stopping;
+}
+
+void World::Boot(HostId host, std::string name, Program program) {
+  {
+    rt::LockGuard guard(state_->mu);
+    internal::Host& h = state_->hosts.at(host - 1);
+    DRPC_ASSERT(!h.program, "host \"" + h.name + "\" already has a program");
+    h.program = std::move(program);
+    h.program_name = std::move(name);
+  }
+  state_->StartProgram(host);
+}
+
+void World::Shutdown() {
   {
     rt::LockGuard guard(state_->mu);
     state_->stopping = true;
     state_->changed.notify_all();
   }
   if (faults_.joinable()) faults_.join();
+  // Hosts in id order; each program's task (killed ones count as exited).
+  for (internal::Host& h : state_->hosts) {
+    if (h.program_task.joinable()) h.program_task.join();
+  }
+}
+
+World::~World() {
+  Shutdown();
   if (InstalledNetwork() == state_.get()) InstallNetwork(nullptr);
   // Links point back at the state; dropping the state's hold on the pipes
   // breaks the cycle. Open connections go on as plain pipes.

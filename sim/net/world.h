@@ -35,6 +35,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -68,7 +69,8 @@ struct FaultOptions {
   // time until `until`, while the world lives), each with probability 1/N
   // (0: never): a live connection resets; one end of a connection vanishes
   // (half-open); a partition into two drawn groups (healed at a later
-  // tick); a host crashes (restarted at a later tick).
+  // tick); a host with a program (World::Boot) crashes (restarted at a
+  // later tick). When the period ends, what it broke is mended.
   rt::Duration tick = std::chrono::milliseconds(10);
   rt::Duration until = std::chrono::seconds(1);
   uint64_t reset_one_in = 0;
@@ -108,6 +110,19 @@ namespace internal {
 struct WorldState;
 }
 
+// What a host's program (World::Boot) is told: that the world is ending.
+class Lifetime {
+ public:
+  explicit Lifetime(internal::WorldState& world) : world_(world) {}
+  // Blocks until World::Shutdown (or ~World).
+  void WaitForShutdown();
+  bool shutting_down() const;
+
+ private:
+  internal::WorldState& world_;
+};
+using Program = std::function<void(Lifetime&)>;
+
 class World {
  public:
   explicit World(WorldOptions options = {});
@@ -121,6 +136,13 @@ class World {
   const std::string& name(HostId host) const;
   // Starts a task on `host` (it and the tasks it spawns run there).
   rt::Task Spawn(HostId host, std::string name, UniqueFunction<void()> body);
+  // The host's program: runs now as a task on `host`, and again after every
+  // Restart. Keep a server's state on the program's own stack: a Crash
+  // kills the program and every task of the host where they stand.
+  void Boot(HostId host, std::string name, Program program);
+  // Tells every program to end (Lifetime::WaitForShutdown returns) and
+  // joins them. ~World does it too.
+  void Shutdown();
 
   // ---- faults a test calls directly
   // Resets every connection between hosts a and b (both ends fail).
@@ -137,11 +159,13 @@ class World {
   void Partition(const std::vector<HostId>& a, const std::vector<HostId>& b);
   void Heal();
   // The host goes down: its listeners close, its connections go silent
-  // (peers see half-open), its tasks' network calls fail. NOT modelled: its
-  // tasks keep running (the scheduler cannot yet kill a host's fibers).
+  // (peers see half-open), and every task on it is killed where it stands
+  // (sim::KillHost: never resumed, nothing unwound; a task holding an rt
+  // mutex dies as soon as it holds none). The caller must not be on it.
   void Crash(HostId host);
   // The host is up again and may listen on the same addresses; connections
-  // of the crashed incarnation reset (its peers learn it was restarted).
+  // of the crashed incarnation reset (its peers learn it was restarted);
+  // its program (Boot), if any, runs again.
   void Restart(HostId host);
   // Stops drawn faults, heals every partition and restarts every crashed
   // host: what a liveness phase starts with.

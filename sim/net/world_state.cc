@@ -187,9 +187,19 @@ void WorldState::VanishBetween(HostId host, HostId peer) {
 }
 
 void WorldState::Crash(HostId host) {
+  DRPC_ASSERT(CurrentHost() != host, "a host cannot crash itself (call Crash from elsewhere)");
   rt::LockGuard guard(mu);
+  if (!hosts.at(host - 1).up) return;
+  // The tasks first, in this step: none of them sees the world's part of
+  // the crash (a task inside a critical section finishes it and dies as it
+  // releases the lock).
+  (void)sim::KillHost(host);
+  (void)CrashLocked(host);
+}
+
+bool WorldState::CrashLocked(HostId host) {
   Host& h = hosts.at(host - 1);
-  if (!h.up) return;
+  if (!h.up) return false;
   h.up = false;
   ++stats.crashes;
   // Its connections go silent: no FIN, no RST.
@@ -208,12 +218,35 @@ void WorldState::Crash(HostId host) {
     it->second->registered_ = false;
     it = listeners.erase(it);
   }
+  return true;
 }
 
-void WorldState::Restart(HostId host) {
+void WorldState::StartProgram(HostId host) {
+  rt::Task previous;
+  Program program;
+  std::string name;
+  {
+    rt::LockGuard guard(mu);
+    Host& h = hosts.at(host - 1);
+    if (!h.program || stopping) return;
+    previous = std::move(h.program_task);
+    program = h.program;
+    name = h.program_name;
+  }
+  if (previous.joinable()) previous.join();  // killed by the crash: at once
+  rt::Task task = OnHost(host, [&] {
+    return rt::spawn(name, [this, program = std::move(program)] {
+      Lifetime life(*this);
+      program(life);
+    });
+  });
   rt::LockGuard guard(mu);
+  hosts.at(host - 1).program_task = std::move(task);
+}
+
+bool WorldState::RestartLocked(HostId host) {
   Host& h = hosts.at(host - 1);
-  if (h.up) return;
+  if (h.up) return false;
   // The new incarnation answers the old connections' bytes with a reset.
   for (Connection& c : connections) {
     for (int end = 0; end < 2; ++end) {
@@ -223,6 +256,15 @@ void WorldState::Restart(HostId host) {
   ++h.incarnation;
   h.up = true;
   changed.notify_all();
+  return true;
+}
+
+void WorldState::Restart(HostId host) {
+  {
+    rt::LockGuard guard(mu);
+    if (!RestartLocked(host)) return;
+  }
+  StartProgram(host);
 }
 
 void WorldState::Heal() {
@@ -266,9 +308,19 @@ void WorldState::RunFaults() {
       Restart(crashed);
       crashed = 0;
     } else if (faults.crash_one_in > 0 &&
-               sim::Choose(faults.crash_one_in, ChoiceKind::kFault) == 1 && !hosts.empty()) {
-      crashed = 1 + static_cast<HostId>(sim::Choose(hosts.size(), ChoiceKind::kFault));
-      Crash(crashed);
+               sim::Choose(faults.crash_one_in, ChoiceKind::kFault) == 1) {
+      // Only a host with a program crashes: a restart brings it back.
+      std::vector<HostId> candidates;
+      {
+        rt::LockGuard guard(mu);
+        for (size_t i = 0; i < hosts.size(); ++i) {
+          if (hosts[i].program) candidates.push_back(static_cast<HostId>(i + 1));
+        }
+      }
+      if (!candidates.empty()) {
+        crashed = candidates[sim::Choose(candidates.size(), ChoiceKind::kFault)];
+        Crash(crashed);
+      }
     }
     if (faults.reset_one_in > 0 && sim::Choose(faults.reset_one_in, ChoiceKind::kFault) == 1) {
       rt::LockGuard guard(mu);

@@ -11,6 +11,7 @@
 
 #include "drpc/rt/condvar.h"
 #include "drpc/rt/mutex.h"
+#include "drpc/rt/task.h"
 #include "sim/net/listener.h"
 #include "sim/net/pipe.h"
 #include "sim/net/world.h"
@@ -23,6 +24,9 @@ struct Host {
   bool up = true;
   int partition_side = 0;  // 0: in no partition
   uint32_t incarnation = 0;
+  Program program;  // Boot's, run again at each restart
+  std::string program_name;
+  rt::Task program_task;
 };
 
 // A connection the world made: end a (0) on host[0], end b (1) on host[1].
@@ -56,7 +60,13 @@ struct WorldState : Network, std::enable_shared_from_this<WorldState> {
   void VanishBetween(HostId host, HostId peer);
   void Crash(HostId host);
   void Restart(HostId host);
+  // The world's part of a crash and a restart; false if there was nothing
+  // to do. mu held.
+  bool CrashLocked(HostId host);
+  bool RestartLocked(HostId host);
   void Heal();
+  // Starts the host's program, if any (mu_ not held).
+  void StartProgram(HostId host);
   // The fault task's body.
   void RunFaults();
 
@@ -66,7 +76,7 @@ struct WorldState : Network, std::enable_shared_from_this<WorldState> {
   std::vector<Host> hosts;               // index = HostId - 1
   std::vector<Connection> connections;   // in connect order
   std::map<std::pair<HostId, uint16_t>, HostListener*> listeners;
-  bool stopping = false;  // the world ends: the fault task returns
+  bool stopping = false;  // the world ends: the fault task and programs return
   bool faults_on = true;  // drawn faults (HealAll turns them off)
   WorldStats stats;
 };

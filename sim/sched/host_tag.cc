@@ -10,4 +10,6 @@ void SetCurrentHost(uint32_t host) {
   Scheduler::ForOperation("sim::SetCurrentHost").set_host(host);
 }
 
+uint32_t KillHost(uint32_t host) { return Scheduler::ForOperation("sim::KillHost").KillHost(host); }
+
 }  // namespace drpc::sim

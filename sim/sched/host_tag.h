@@ -22,6 +22,16 @@ uint32_t CurrentHost();
 // Moves the calling task to `host`. Inside a run only.
 void SetCurrentHost(uint32_t host);
 
+// Kills every task on `host` (a host crash): each never runs again, a join
+// of it returns, and it does not count as blocked at the end of the run. A
+// task holding an rt::Mutex dies as it releases the last one it holds, so
+// no lock dies held (and no critical section is cut short); the caller, if
+// on `host`, at its next scheduling point. Whatever the
+// killed tasks owned is left as it was (never destroyed): state they shared
+// with other hosts must be state a real crash would leave (sim/net/world.h
+// keeps each host's program on its own tasks). Returns how many died now.
+uint32_t KillHost(uint32_t host);
+
 // Runs `body` with the calling task moved to `host`, then moves it back:
 // how the world spawns a task on a host (rt::spawn inherits the tag).
 template <typename Body>

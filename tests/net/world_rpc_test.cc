@@ -102,5 +102,51 @@ TEST(WorldRpcTest, CallsUnderDrawnFaultsEndAndReplay) {
   }
 }
 
+// The server is the host's program: a crash kills it mid-call, the client's
+// calls fail or time out, and after the restart the same address serves.
+TEST(WorldRpcTest, ServerCrashAndRestartOnTheSameAddress) {
+  for (uint64_t seed = 0; seed < 30; ++seed) {
+    const RunResult r = RunSeed(seed, [] {
+      World world({.link = {.min_latency = 1ms, .max_latency = 3ms}});
+      const HostId server = world.AddHost("server");
+      const HostId client = world.AddHost("client");
+      rpc::Mux mux;
+      RegisterEcho(mux);
+      int boots = 0;
+      world.Boot(server, "server.main", [&](Lifetime& life) {
+        ++boots;
+        rpc::Server rpc_server(mux);
+        Result<std::unique_ptr<rt::Listener>> listener = rt::Listen("server:80");
+        DRPC_ASSERT(listener.ok(), listener.status().ToString());
+        DRPC_ASSERT(rpc_server.Start(std::move(*listener)).ok(), "start");
+        life.WaitForShutdown();
+        rpc_server.Stop(0ms);
+      });
+      rt::Task calls = world.Spawn(client, "calls", [&] {
+        Result<rpc::Conn> conn = Dial("server:80", rt::now() + 1s);
+        DRPC_ASSERT(conn.ok(), conn.status().ToString());
+        std::string reply;
+        DRPC_ASSERT(conn->Invoke(kEcho, std::string("before"), reply).ok(), "call before");
+        world.Crash(server);  // from the client's host: any host but the server's
+        rpc::CallOptions options;
+        options.deadline = rt::now() + 100ms;
+        const Status during = conn->Invoke(kEcho, std::string("during"), reply, options);
+        DRPC_ASSERT(!during.ok(), "a call to a crashed server succeeded");
+        (void)conn->Close();
+        world.Restart(server);
+        Result<rpc::Conn> again = Dial("server:80", rt::now() + 1s);
+        DRPC_ASSERT(again.ok(), again.status().ToString());
+        DRPC_ASSERT(again->Invoke(kEcho, std::string("after"), reply).ok() && reply == "echo:after",
+                    "call after restart");
+        (void)again->Close();
+      });
+      calls.join();
+      world.Shutdown();
+      DRPC_ASSERT(boots == 2, "booted " + std::to_string(boots) + " times");
+    });
+    ASSERT_TRUE(r.ok()) << "seed " << seed << "\n" << Describe(r);
+  }
+}
+
 }  // namespace
 }  // namespace drpc::sim::net::test
