@@ -5,7 +5,7 @@
 
 #include "drpc/base/check.h"
 #include "drpc/rt/net.h"
-#include "sim/net/world_state.h"
+#include "sim/net/internal/world_state.h"
 #include "sim/sched/host_tag.h"
 #include "sim/sched/run.h"
 

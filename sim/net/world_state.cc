@@ -1,5 +1,5 @@
 // The world's network (rt::Listen, rt::Connect) and its faults (world.h).
-#include "sim/net/world_state.h"
+#include "sim/net/internal/world_state.h"
 
 #include <algorithm>
 #include <utility>
