@@ -4,20 +4,23 @@
 // rpc::Server and rpc::Conn run on it unchanged. docs/sim-world.md.
 //
 //   sim::Run(decisions, {}, [] {
-//     sim::net::World world({.link = {.min_latency = 1ms, .max_latency = 5ms}});
+//     sim::net::World world({.link = {.min_latency = 1ms, .max_latency = 5ms},
+//                            .faults = {.partition_one_in = 20, .crash_one_in = 50}});
 //     sim::net::HostId server = world.AddHost("server");
 //     sim::net::HostId client = world.AddHost("client");
-//     rpc::Mux mux;  ... register the service's handlers ...
-//     rpc::Server rpc_server(mux);
-//     rt::Task serving = world.Spawn(server, "serve", [&] {
-//       (void)rpc_server.Start(*rt::Listen("server:80"));
-//       (void)rpc_server.Wait();
+//     rpc::Mux mux;  // the user's handlers
+//     world.Boot(server, "server", [&](sim::net::Lifetime& life) {  // again at each restart
+//       rpc::Server rpc_server(mux);
+//       (void)rpc_server.Start(std::move(*rt::Listen("server:80")));
+//       life.WaitForShutdown();
+//       rpc_server.Stop(0ms);
 //     });
 //     rt::Task calls = world.Spawn(client, "calls", [&] {
-//       Result<rpc::Conn> conn = sim::net::Dial("server:80");
-//       ... calls; world.Partition({client}, {server}); ... world.Heal(); ...
+//       Result<rpc::Conn> conn = sim::net::Dial("server:80", rt::now() + 1s);
+//       ... calls; or world.Partition({client}, {server}); ... world.Heal(); ...
 //     });
-//     calls.join();  rpc_server.Stop(...);  serving.join();
+//     calls.join();
+//     world.Shutdown();
 //   });
 //
 // Rules:
@@ -67,10 +70,11 @@ struct LinkOptions {
 struct FaultOptions {
   // Drawn at every tick of the world's fault task (every `tick` of virtual
   // time until `until`, while the world lives), each with probability 1/N
-  // (0: never): a live connection resets; one end of a connection vanishes
-  // (half-open); a partition into two drawn groups (healed at a later
-  // tick); a host with a program (World::Boot) crashes (restarted at a
-  // later tick). When the period ends, what it broke is mended.
+  // (0: never; N >= 2, as a choice of one option is never asked): a live
+  // connection resets; one end of a connection vanishes (half-open); a
+  // partition into two drawn groups (healed at the next tick); a host with
+  // a program (World::Boot) crashes (restarted at the next tick). When the
+  // period ends, what it broke is mended.
   rt::Duration tick = std::chrono::milliseconds(10);
   rt::Duration until = std::chrono::seconds(1);
   uint64_t reset_one_in = 0;
