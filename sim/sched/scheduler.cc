@@ -753,7 +753,7 @@ void Scheduler::Kill(Fiber& f) {
   TraceEvent& event = NewEvent(EventType::kExit);
   event.fiber = f.id;
   event.object = f.exit_waiters.object.id;
-  event.label = "killed";
+  event.label = "killed (its host crashed)";
   trace_.Close();
   WakeAll(f.exit_waiters);
 }
