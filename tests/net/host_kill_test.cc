@@ -73,6 +73,24 @@ TEST(HostKillTest, ATaskHoldingALockDiesOnceItReleasesIt) {
   }
 }
 
+TEST(HostKillTest, ATaskKillingItsOwnHostDiesAtItsNextStep) {
+  const RunResult r = RunSeed(5, [] {
+    int steps = 0;
+    rt::Task self = OnHost(5, [&] {
+      return rt::spawn("self", [&] {
+        ++steps;
+        (void)KillHost(5);
+        ++steps;      // still this step: no scheduling point yet
+        rt::yield();  // dies here
+        ++steps;
+      });
+    });
+    self.join();
+    DRPC_ASSERT(steps == 2, "ran " + std::to_string(steps) + " steps");
+  });
+  ASSERT_TRUE(r.ok()) << Describe(r);
+}
+
 TEST(HostKillTest, KillingIsDeterministic) {
   auto body = [] {
     rt::Mutex mu("mu");
