@@ -18,7 +18,7 @@ include(CMakePackageConfigHelpers)
 set(DRPC_OS_LIBRARIES drpc_base drpc_wire drpc_rt_os drpc_stream_os drpc_manager_os drpc_rpc_os)
 set(DRPC_SIM_LIBRARIES
     drpc_sim_ids drpc_sim_sched drpc_rt_sim drpc_stream_sim drpc_manager_sim drpc_rpc_sim
-    drpc_sim_net drpc_sim_listener)
+    drpc_sim_net drpc_sim_listener drpc_sim_world)
 set(DRPC_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/drpc)
 
 # The umbrella targets a user links. The same names work for a project that
@@ -104,7 +104,7 @@ if(DRPC_BUILD_SIM)
   set(DRPC_PACKAGE_HAS_SIM ON)
   add_library(drpc_sim_package INTERFACE)
   target_link_libraries(drpc_sim_package INTERFACE drpc_rpc_sim drpc_manager_sim drpc_stream_sim
-                                                   drpc_rt_sim drpc_sim_listener drpc_sim_net
+                                                   drpc_rt_sim drpc_sim_world drpc_sim_listener drpc_sim_net
                                                    drpc_sim_sched drpc_wire drpc_base)
   set_target_properties(drpc_sim_package PROPERTIES EXPORT_NAME sim)
   add_library(drpc::sim ALIAS drpc_sim_package)

@@ -16,13 +16,15 @@ Listener::~Listener() {
   // Queued ends close as they are destroyed (inside a run).
 }
 
-Result<Dialed> Listener::Dial() {
+Result<Dialed> Listener::Dial() { return Dial(options_.pipe); }
+
+Result<Dialed> Listener::Dial(const PipeOptions& pipe) {
   rt::LockGuard guard(mu_);
   if (closed_) return ConnectionError("dial sim: connection refused (listener closed)");
   if (backlog_.size() >= options_.backlog) {
     return ConnectionError("dial sim: connection refused (backlog full)");
   }
-  PipeEnds ends = MakePipe(options_.pipe);
+  PipeEnds ends = MakePipe(pipe);
   backlog_.push_back(std::move(ends.b));
   ++dialed_;
   ready_.notify_one();

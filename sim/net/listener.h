@@ -57,6 +57,8 @@ class Listener final : public rt::Listener {
   Listener& operator=(const Listener&) = delete;
 
   Result<Dialed> Dial();
+  // Dial with this connection's own pipe options (the world's links).
+  Result<Dialed> Dial(const PipeOptions& pipe);
   Result<std::unique_ptr<rt::Transport>> Accept() override;
   Status Close() override;
 

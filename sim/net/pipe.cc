@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "drpc/base/check.h"
+#include "drpc/rt/time.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim::net {
@@ -61,7 +62,7 @@ void Pipe::ResetLocked() {
   if (reset_) return;
   reset_ = true;
   for (Direction* d : {&to_a_, &to_b_}) {
-    d->head = d->size = 0;  // bytes in flight are lost
+    ClearLocked(*d);  // bytes in flight are lost
     d->readable.notify_all();
     d->writable.notify_all();
   }
@@ -70,6 +71,70 @@ void Pipe::ResetLocked() {
 void Pipe::Reset() {
   rt::LockGuard guard(mu_);
   ResetLocked();
+}
+
+void Pipe::ClearLocked(Direction& d) {
+  d.head = d.size = 0;
+  d.segments.clear();
+}
+
+void Pipe::Vanish(int end) {
+  DRPC_ASSERT(end == 0 || end == 1, "a pipe has ends 0 and 1");
+  rt::LockGuard guard(mu_);
+  if (vanished_[end]) return;
+  vanished_[end] = true;
+  // Only the vanished end's own waiters learn of it; the peer hears nothing.
+  Incoming(end).readable.notify_all();
+  Outgoing(end).writable.notify_all();
+}
+
+void Pipe::SetSlowReader(int end, Nanos delay, size_t max_bytes) {
+  DRPC_ASSERT(end == 0 || end == 1, "a pipe has ends 0 and 1");
+  rt::LockGuard guard(mu_);
+  slow_delay_[end] = delay;
+  slow_max_bytes_[end] = max_bytes;
+}
+
+void Pipe::Poke() {
+  rt::LockGuard guard(mu_);
+  to_a_.readable.notify_all();
+  to_b_.readable.notify_all();
+}
+
+bool Pipe::vanished(int end) const {
+  DRPC_ASSERT(end == 0 || end == 1, "a pipe has ends 0 and 1");
+  rt::LockGuard guard(mu_);
+  return vanished_[end];
+}
+
+size_t Pipe::ReadableLocked(int end, Nanos* next_due) const {
+  const Direction& in = end == 0 ? to_a_ : to_b_;
+  *next_due = kNever;
+  if (options_.timing == nullptr) return in.size;
+  if (options_.timing->Held(1 - end)) return 0;
+  const Nanos now = rt::Clock::now().time_since_epoch().count();
+  size_t ready = 0;
+  for (const Direction::Segment& segment : in.segments) {
+    if (segment.due > now) {
+      *next_due = segment.due;
+      break;
+    }
+    ready += segment.bytes;
+  }
+  return ready;
+}
+
+void Pipe::ConsumeLocked(Direction& in, size_t n) {
+  const size_t capacity = options_.capacity_bytes;
+  in.head = (in.head + n) % capacity;
+  in.size -= n;
+  while (n > 0 && !in.segments.empty()) {
+    Direction::Segment& front = in.segments.front();
+    const size_t take = std::min(n, front.bytes);
+    front.bytes -= take;
+    n -= take;
+    if (front.bytes == 0) in.segments.pop_front();
+  }
 }
 
 size_t Pipe::buffered(int end) const {
@@ -85,6 +150,7 @@ bool Pipe::was_reset() const {
 
 Status Pipe::ClosedStatusLocked(int end) const {
   if (closed_[end]) return ClosedError("pipe: use of a closed transport");
+  if (vanished_[end]) return ClosedError("pipe: this end's host is gone");
   DRPC_ASSERT(reset_, "only a closed or reset end is unusable");
   return ClosedError("pipe: connection reset by peer");
 }
@@ -92,45 +158,65 @@ Status Pipe::ClosedStatusLocked(int end) const {
 ReadResult Pipe::Read(int end, MutableBytes buffer) {
   DRPC_ASSERT(end == 0 || end == 1, "a pipe has ends 0 and 1");
   DRPC_ASSERT(!buffer.empty(), "rt::Transport::Read needs a non-empty buffer");
+  // Read without the lock: no other fiber runs before the next scheduling
+  // point, and an ordinary read keeps exactly the steps it always had.
+  if (slow_delay_[end] > 0) rt::sleep_for(rt::Duration(slow_delay_[end]));  // a reader that lags
   rt::Lock lock(mu_);
   MaybeInjectResetLocked();
   Direction& in = Incoming(end);
-  in.readable.wait(
-      lock, [&] { return closed_[end] || reset_ || in.size > 0 || in.sender_closed; },
-      end == 0 ? "pipe a: read waits for bytes" : "pipe b: read waits for bytes");
-  if (closed_[end] || reset_) return {0, ClosedStatusLocked(end)};
-  if (in.size == 0) {
-    DRPC_ASSERT(in.sender_closed, "woke with nothing to read and no EOF");
-    return {0, EofError()};
+  const char* label = end == 0 ? "pipe a: read waits for bytes" : "pipe b: read waits for bytes";
+  size_t ready = 0;
+  for (;;) {
+    if (closed_[end] || reset_ || vanished_[end]) return {0, ClosedStatusLocked(end)};
+    Nanos next_due = kNever;
+    ready = ReadableLocked(end, &next_due);
+    if (ready > 0) break;
+    if (in.size == 0 && in.sender_closed) return {0, EofError()};
+    // Bytes in flight arrive at their delivery time: wait for that or a wake.
+    const rt::TimePoint until =
+        next_due == kNever ? rt::kNoDeadline : rt::TimePoint(rt::Duration(next_due));
+    (void)in.readable.wait_until(lock, until, label);
   }
-  size_t most = std::min(in.size, buffer.size());
+  size_t most = std::min(ready, buffer.size());
+  if (slow_max_bytes_[end] > 0) most = std::min(most, slow_max_bytes_[end]);
   // Choice 0 takes everything available: the default schedule reads whole
   // writes, and shrinking a failure toward 0 removes the odd cuts.
   size_t n = most;
   if (options_.chosen_reads) n = most - sim::Choose(most, ChoiceKind::kNet);
   DRPC_ASSERT(n >= 1 && n <= most, "a read returns 1..available bytes");
   const size_t capacity = options_.capacity_bytes;
-  for (size_t done = 0; done < n;) {
-    size_t chunk = std::min(n - done, capacity - in.head);
-    std::memcpy(buffer.data() + done, in.bytes.get() + in.head, chunk);
-    in.head = (in.head + chunk) % capacity;
-    in.size -= chunk;
+  for (size_t done = 0, at = in.head; done < n;) {
+    size_t chunk = std::min(n - done, capacity - at);
+    std::memcpy(buffer.data() + done, in.bytes.get() + at, chunk);
+    at = (at + chunk) % capacity;
     done += chunk;
   }
+  ConsumeLocked(in, n);
   in.writable.notify_all();
   return {n, OkStatus()};
 }
 
 Status Pipe::WriteBlockedStatusLocked(int end) const {
-  if (closed_[end] || reset_) return ClosedStatusLocked(end);
+  if (closed_[end] || reset_ || vanished_[end]) return ClosedStatusLocked(end);
   if (write_closed_[end]) return ClosedError("pipe: write after CloseWrite");
   const Direction& out = end == 0 ? to_b_ : to_a_;
   if (out.receiver_closed) return ClosedError("pipe: broken pipe (the peer closed)");
   return OkStatus();
 }
 
-void Pipe::CopyInLocked(Direction& out, const uint8_t* data, size_t n) {
+void Pipe::CopyInLocked(int from_end, Direction& out, const uint8_t* data, size_t n) {
   const size_t capacity = options_.capacity_bytes;
+  if (options_.timing != nullptr && n > 0) {
+    // The link sends after what it was already given (bandwidth), then the
+    // bytes travel (latency); arrivals keep the order of the writes.
+    const Nanos now = rt::Clock::now().time_since_epoch().count();
+    const uint64_t rate = options_.timing->BytesPerSecond();
+    const Nanos sending =
+        rate == 0 ? 0 : static_cast<Nanos>((static_cast<__uint128_t>(n) * 1'000'000'000) / rate);
+    out.wire_free = std::max(now, out.wire_free) + sending;
+    out.last_due = std::max(out.wire_free + options_.timing->Latency(from_end), out.last_due);
+    out.segments.push_back(Direction::Segment{n, out.last_due});
+  }
   DRPC_ASSERT(n <= capacity - out.size, "copying more than fits");
   for (size_t copied = 0; copied < n;) {
     size_t tail = (out.head + out.size) % capacity;
@@ -159,7 +245,7 @@ Status Pipe::Write(int end, Bytes data) {
     if (Status blocked = WriteBlockedStatusLocked(end); !blocked.ok()) return blocked;
     if (sent == data.size()) return OkStatus();
     size_t chunk = std::min(data.size() - sent, capacity - out.size);
-    CopyInLocked(out, data.data() + sent, chunk);
+    CopyInLocked(end, out, data.data() + sent, chunk);
     sent += chunk;
     if (sent == data.size()) return OkStatus();
   }
@@ -178,7 +264,7 @@ rt::WriteResult Pipe::TryWrite(int end, Bytes data) {
   size_t n = room;
   if (options_.chosen_try_writes && room > 0) n = room - sim::Choose(room + 1, ChoiceKind::kNet);
   DRPC_ASSERT(n <= room, "a try-write takes at most what fits");
-  CopyInLocked(out, data.data(), n);
+  CopyInLocked(end, out, data.data(), n);
   return {n, OkStatus()};
 }
 
@@ -187,11 +273,12 @@ Status Pipe::Close(int end) {
   rt::LockGuard guard(mu_);
   if (closed_[end]) return OkStatus();
   closed_[end] = true;
+  if (vanished_[end]) return OkStatus();  // a vanished end tells the peer nothing
   Direction& out = Outgoing(end);
   Direction& in = Incoming(end);
   out.sender_closed = true;   // the peer reads what is there, then EOF
   in.receiver_closed = true;  // nobody will read these: the peer's writes fail
-  in.head = in.size = 0;
+  ClearLocked(in);
   for (Direction* d : {&out, &in}) {
     d->readable.notify_all();
     d->writable.notify_all();
@@ -204,6 +291,7 @@ Status Pipe::CloseWrite(int end) {
   rt::LockGuard guard(mu_);
   if (closed_[end] || write_closed_[end]) return OkStatus();
   write_closed_[end] = true;
+  if (vanished_[end]) return OkStatus();
   Direction& out = Outgoing(end);
   out.sender_closed = true;  // the peer reads what is there, then EOF
   out.readable.notify_all();

@@ -25,6 +25,17 @@
 //     with kClosed "connection reset by peer"; bytes in flight are lost.
 //     With reset_one_in = N > 0 each Read/Write also asks sim::Choose(N,
 //     kFault) and a 1 resets the pipe there (a fault at a chosen point).
+//   * Vanish(end) (half-open: the end's host is gone, no FIN, no RST): that
+//     end's operations fail with kClosed; the peer hears nothing: its reads
+//     block once what was sent is drained, its writes fill the buffer and
+//     then block, until the peer gives up (a deadline) or a Reset.
+//   * SetSlowReader(end, ...): every Read of that end first sleeps in
+//     virtual time and takes at most a few bytes (a reader that lags).
+// With a LinkTiming (the world's links, world.h), written bytes become
+// readable only at their delivery time in virtual time (latency drawn per
+// write, an optional bandwidth, order kept), and not at all while the link
+// is held (a partition): the capacity counts bytes in flight too, as a TCP
+// window does.
 // Built on rt primitives only (one rt::Mutex, two condition variables per
 // direction), so every operation is a scheduling point and a stuck reader or
 // writer shows in a deadlock report by its wait label. Simulator only: it
@@ -33,6 +44,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 
 #include "drpc/base/bytes.h"
@@ -40,14 +52,31 @@
 #include "drpc/rt/condvar.h"
 #include "drpc/rt/mutex.h"
 #include "drpc/rt/transport.h"
+#include "drpc/sim/ids.h"
 
 namespace drpc::sim::net {
 
+// A link's timing, for a pipe between two simulated hosts (world.h). Called
+// with the pipe's lock held: no rt operations.
+class LinkTiming {
+ public:
+  virtual ~LinkTiming() = default;
+  // Virtual nanoseconds from sending to arrival for a write of `from_end`
+  // (drawn per delivery: it may ask sim::Choose).
+  virtual Nanos Latency(int from_end) = 0;
+  // Bytes a direction carries per virtual second; 0: no limit.
+  virtual uint64_t BytesPerSecond() const = 0;
+  // True while bytes from `from_end` cannot arrive (a partition); they wait
+  // and arrive after the heal (the world calls Pipe::Poke then).
+  virtual bool Held(int from_end) const = 0;
+};
+
 struct PipeOptions {
-  size_t capacity_bytes = 64 * 1024;  // per direction: bytes written but not yet read
-  bool chosen_reads = true;           // false: a Read takes all it can (no kNet choice)
-  bool chosen_try_writes = true;      // false: a TryWrite takes all that fits (no kNet choice)
-  uint64_t reset_one_in = 0;          // 0: no random resets
+  size_t capacity_bytes = 64 * 1024;   // per direction: bytes written but not yet read
+  bool chosen_reads = true;            // false: a Read takes all it can (no kNet choice)
+  bool chosen_try_writes = true;       // false: a TryWrite takes all that fits (no kNet choice)
+  uint64_t reset_one_in = 0;           // 0: no random resets
+  std::shared_ptr<LinkTiming> timing;  // null: bytes are readable once written
 };
 
 class Pipe;
@@ -69,6 +98,14 @@ class Pipe {
 
   // Resets the connection (see the header comment). Idempotent.
   void Reset();
+  // Half-open: `end` vanishes without a word to the peer. Idempotent.
+  void Vanish(int end);
+  // Every Read of `end` first sleeps `delay` and then takes at most
+  // `max_bytes` (0 `delay` and max_bytes: an ordinary reader again).
+  void SetSlowReader(int end, Nanos delay, size_t max_bytes);
+  // Wakes readers to look again (a held link was released).
+  void Poke();
+  bool vanished(int end) const;
   // Bytes written towards `end` (0 = a, 1 = b) and not yet read.
   size_t buffered(int end) const;
   bool was_reset() const;
@@ -91,7 +128,22 @@ class Pipe {
     bool receiver_closed = false;  // the reading end closed: writes fail
     rt::CondVar readable;          // the receiving end waits for bytes
     rt::CondVar writable;          // the sending end waits for space
+    // With a LinkTiming: when the bytes of each write arrive, oldest first
+    // (their sizes add up to `size`; due times never decrease).
+    struct Segment {
+      size_t bytes;
+      Nanos due;
+    };
+    std::deque<Segment> segments;
+    Nanos wire_free = 0;  // when the link is done sending what it was given
+    Nanos last_due = 0;
   };
+
+  // Bytes `end` may read now; the delivery time of the next bytes in
+  // flight (kNever if none, or the link is held). mu_ held.
+  size_t ReadableLocked(int end, Nanos* next_due) const;
+  void ConsumeLocked(Direction& in, size_t n);
+  void ClearLocked(Direction& d);
 
   // An operation's fault point: may reset the pipe (reset_one_in). mu_ held.
   void MaybeInjectResetLocked();
@@ -100,7 +152,7 @@ class Pipe {
   // Why `end` cannot write now (ok if it can). mu_ held.
   Status WriteBlockedStatusLocked(int end) const;
   // Copies `n` bytes of `data` into the ring of `out`. mu_ held, n fits.
-  void CopyInLocked(Direction& out, const uint8_t* data, size_t n);
+  void CopyInLocked(int from_end, Direction& out, const uint8_t* data, size_t n);
 
   const PipeOptions options_;
   mutable rt::Mutex mu_;
@@ -109,6 +161,9 @@ class Pipe {
   bool closed_[2] = {false, false};
   bool write_closed_[2] = {false, false};  // CloseWrite was called on that end
   bool reset_ = false;
+  bool vanished_[2] = {false, false};
+  Nanos slow_delay_[2] = {0, 0};
+  size_t slow_max_bytes_[2] = {0, 0};
 
   Direction& Outgoing(int end) { return end == 0 ? to_b_ : to_a_; }
   Direction& Incoming(int end) { return end == 0 ? to_a_ : to_b_; }

@@ -20,6 +20,7 @@ void AcquireMutex(sim::Scheduler& scheduler, MutexState& state, const char* name
     scheduler.Park(&state.waiters, "lock", sim::kNever);
   }
   state.waiters.owner = me;
+  scheduler.NoteLock(+1);  // a fiber holding a lock is not killed (host crash)
 }
 
 void ReleaseMutex(sim::Scheduler& scheduler, MutexState& state, const char* name) {
@@ -27,6 +28,7 @@ void ReleaseMutex(sim::Scheduler& scheduler, MutexState& state, const char* name
               std::string("unlock of mutex \"") + name + "\" by a fiber that does not hold it");
   state.waiters.owner = sim::kNoFiber;
   scheduler.WakeOne(state.waiters);
+  scheduler.NoteLock(-1);  // last: a task of a crashed host dies here
 }
 
 }  // namespace detail
@@ -58,6 +60,7 @@ bool Mutex::try_lock() {
   scheduler.SchedulingPoint("try_lock", scheduler.Touch(state_.waiters, "mutex", name_));
   if (state_.waiters.owner != sim::kNoFiber) return false;
   state_.waiters.owner = scheduler.running();
+  scheduler.NoteLock(+1);
   return true;
 }
 

@@ -23,6 +23,7 @@ enum class FiberState : uint8_t {
   kBlocked,    // parked on a wait queue and/or a timer
   kDone,       // the body returned; the stack is back in the pool
   kAbandoned,  // left parked by a failed run; its stack is quarantined
+  kKilled,     // its host crashed (KillHost): never runs again; quarantined at the end
 };
 
 // The StackAllocator Boost.Context asks for the fiber's stack: one pooled
@@ -63,6 +64,15 @@ struct Fiber {
   void* tsan_fiber = nullptr;
 
   uint64_t runnable_since = 0;  // step at which it last became runnable
+
+  // The simulated host it runs on (0: none), for the world's network
+  // (sim/net/world.h): inherited from its spawner, set by the world.
+  uint32_t host = 0;
+  // rt mutexes it holds: a fiber is killed only while it holds none, so no
+  // lock dies with it. `doomed`: its host was killed while it held one; it
+  // dies at its next scheduling point or park with none held.
+  uint32_t locks_held = 0;
+  bool doomed = false;
 
   // While kBlocked.
   WaitQueue* waiting_on = nullptr;  // null for a pure sleep

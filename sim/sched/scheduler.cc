@@ -166,7 +166,8 @@ FiberId Scheduler::PickNext() {
     if (!FireNextTimers()) {
       bool all_done = true;
       for (uint32_t id = 1; id <= fiber_count_; ++id) {
-        all_done = all_done && fiber(id).state == FiberState::kDone;
+        const FiberState state = fiber(id).state;
+        all_done = all_done && (state == FiberState::kDone || state == FiberState::kKilled);
       }
       if (!all_done) FailDeadlock();
       return kNoFiber;
@@ -358,6 +359,9 @@ FiberId Scheduler::Spawn(std::string name, UniqueFunction<void()> body) {
   f.asan_fake_stack = nullptr;
   f.suspended_at = nullptr;
   f.runnable_since = step_;
+  f.host = running_ != kNoFiber ? fiber(running_).host : 0;  // a task runs where it was started
+  f.locks_held = 0;
+  f.doomed = false;
   f.waiting_on = nullptr;
   f.wait_label = nullptr;
   f.deadline = kNever;
@@ -463,7 +467,7 @@ void Scheduler::FinishBody(Fiber& f) {
 
 bool Scheduler::Exited(FiberId id) const {
   DRPC_ASSERT(id != kNoFiber && id <= fiber_count_, "no such fiber in this run");
-  return fiber(id).state == FiberState::kDone;
+  return fiber(id).state == FiberState::kDone || fiber(id).state == FiberState::kKilled;
 }
 
 WaitQueue& Scheduler::ExitQueue(FiberId id) {
@@ -501,6 +505,9 @@ void Scheduler::SchedulingPoint(StaticName op, uint32_t object) {
   event.op_hash = op.hash();
   trace_.Close();
   RunHooks();
+  if (me.doomed && me.locks_held == 0) [[unlikely]] {
+    DieNow(me);
+  }
   CheckStepLimit();
   const FiberId next = Decide(me.id);
   ++step_;
@@ -520,6 +527,9 @@ void Scheduler::SchedulingPoint(StaticName op, uint32_t object, uint64_t value) 
   event.value = value;
   trace_.Close();
   RunHooks();
+  if (me.doomed && me.locks_held == 0) [[unlikely]] {
+    DieNow(me);
+  }
   CheckStepLimit();
   const FiberId next = Decide(me.id);
   ++step_;
@@ -581,6 +591,9 @@ void Scheduler::Block(WaitQueue* queue, const char* label, Nanos deadline) {
 WakeReason Scheduler::SwitchAway() {
   Fiber& me = Running();
   DRPC_ASSERT(me.state == FiberState::kBlocked, "SwitchAway without Block");
+  if (me.doomed && me.locks_held == 0) [[unlikely]] {
+    DieNow(me);  // parked (a condition wait released its lock): it dies here
+  }
   running_ = kNoFiber;
   const FiberId next = PickNext();
   if (next == me.id) {  // its own timer fired and nothing else could run
@@ -696,6 +709,65 @@ uint32_t Scheduler::Touch(WaitQueue& queue, StaticName kind, const char* name) {
   return queue.object.id;
 }
 
+uint32_t Scheduler::host() const { return Running().host; }
+
+void Scheduler::set_host(uint32_t host) { Running().host = host; }
+
+void Scheduler::NoteLock(int delta) {
+  Fiber& me = Running();
+  DRPC_ASSERT(delta > 0 || me.locks_held > 0, "a fiber released more locks than it took");
+  me.locks_held = static_cast<uint32_t>(static_cast<int64_t>(me.locks_held) + delta);
+  // A task of a crashed host that held a lock dies as it lets go of the last.
+  if (me.doomed && me.locks_held == 0) [[unlikely]] {
+    DieNow(me);
+  }
+}
+
+uint32_t Scheduler::KillHost(uint32_t host) {
+  DRPC_ASSERT(host != 0, "host 0 is \"no host\": it cannot be killed");
+  uint32_t killed = 0;
+  for (uint32_t id = 1; id <= fiber_count_; ++id) {
+    Fiber& f = fiber(id);
+    if (f.host != host) continue;
+    if (f.state != FiberState::kRunnable && f.state != FiberState::kBlocked) continue;
+    if (id == running_ || f.locks_held > 0) {
+      f.doomed = true;
+      continue;
+    }
+    Kill(f);
+    ++killed;
+  }
+  return killed;
+}
+
+void Scheduler::Kill(Fiber& f) {
+  if (f.state == FiberState::kBlocked) {
+    if (f.waiting_on != nullptr) Unlink(*f.waiting_on, f);
+    f.waiting_on = nullptr;
+    ++f.wait_generation;  // its timer is stale
+  } else {
+    RemoveRunnable(f.id);
+  }
+  f.state = FiberState::kKilled;
+  f.doomed = false;
+  TraceEvent& event = NewEvent(EventType::kExit);
+  event.fiber = f.id;
+  event.object = f.exit_waiters.object.id;
+  event.label = "killed (its host crashed)";
+  trace_.Close();
+  WakeAll(f.exit_waiters);
+}
+
+void Scheduler::DieNow(Fiber& me) {
+  DRPC_ASSERT(me.locks_held == 0, "a fiber died holding an rt mutex");
+  running_ = kNoFiber;
+  Kill(me);
+  const FiberId next = PickNext();
+  Transfer(&me, next == kNoFiber ? nullptr : &fiber(next), false);
+  std::fprintf(stderr, "drpc sim: a killed fiber was resumed\n");
+  std::abort();
+}
+
 uint64_t Scheduler::Choose(uint64_t n, ChoiceKind kind) {
   DRPC_ASSERT(n >= 1, "sim::Choose needs at least one option");
   DRPC_ASSERT(kind != ChoiceKind::kSchedule && kind != ChoiceKind::kTime,
@@ -777,8 +849,9 @@ RunResult Scheduler::EndRun() {
   for (uint32_t id = 1; id <= fiber_count_; ++id) {
     Fiber& f = fiber(id);
     if (f.state != FiberState::kDone) {
-      DRPC_ASSERT(failed_, "a run ended ok with a fiber that did not exit");
-      Abandon(f);
+      DRPC_ASSERT(failed_ || f.state == FiberState::kKilled,
+                  "a run ended ok with a fiber that did not exit");
+      Abandon(f);  // a killed fiber's stack is quarantined like an abandoned one's
     }
   }
   current_ = nullptr;

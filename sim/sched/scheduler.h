@@ -128,6 +128,19 @@ class Scheduler {
   bool Exited(FiberId fiber) const;
   WaitQueue& ExitQueue(FiberId fiber);  // joiners park here
 
+  // ---- the running fiber's host tag (fiber context; host_tag.h)
+  uint32_t host() const;
+  void set_host(uint32_t host);
+  // Kills every fiber tagged `host` (a host crash): each never runs again,
+  // leaves its wait queue and timer, counts as exited for joins and for the
+  // end of the run, and its stack is quarantined when the run ends. A fiber
+  // holding an rt mutex dies as it releases its last one (the caller, if
+  // on `host`, at its next scheduling point). Returns how many died now.
+  uint32_t KillHost(uint32_t host);
+  // The running fiber took (+1) or released (-1) an rt mutex (sim/rt); a
+  // doomed fiber dies in a release that leaves it holding none.
+  void NoteLock(int delta);
+
   // ---- decisions for the simulated world (fiber context)
   uint64_t Choose(uint64_t n, ChoiceKind kind);
 
@@ -174,6 +187,10 @@ class Scheduler {
   void RunBody(internal::Fiber& f);
   void FinishBody(internal::Fiber& f);
   void Abandon(internal::Fiber& f);
+  // Takes a blocked or runnable fiber that is not running out of the run.
+  void Kill(internal::Fiber& f);
+  // The running fiber, doomed and holding no lock, dies here.
+  [[noreturn]] void DieNow(internal::Fiber& me);
   void RecordFailure(Outcome outcome, std::string report);
   void FailDeadlock();
   // Opens the trace's next event, stamped with the step and virtual time;

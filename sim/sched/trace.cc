@@ -95,7 +95,7 @@ std::string FormatEvent(const TraceEvent& e, const TraceNames& names) {
       what = "time advances to " + FormatTime(e.value);
       break;
     case EventType::kExit:
-      what = "exits";
+      what = e.label != nullptr ? std::string("exits: ") + e.label : std::string("exits");
       break;
     case EventType::kFail:
       what = "RUN FAILS here";

@@ -1,0 +1,122 @@
+// sim::KillHost (sim/sched/host_tag.h): a crash kills a host's tasks where
+// they stand: parked, runnable or not yet started; a task holding an rt
+// mutex dies only once it holds none; joins return; the run ends ok.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "drpc/rt/condvar.h"
+#include "drpc/rt/mutex.h"
+#include "sim/sched/host_tag.h"
+#include "tests/net/world_test_util.h"
+
+namespace drpc::sim::net::test {
+namespace {
+
+using sim::testing::Describe;
+
+TEST(HostKillTest, ParkedSleepingAndUnstartedTasksDie) {
+  for (uint64_t seed = 0; seed < 30; ++seed) {
+    const RunResult r = RunSeed(seed, [] {
+      rt::Mutex mu("mu");
+      rt::CondVar cv("cv");
+      int progress = 0;
+      rt::Task waiter, sleeper, unstarted;
+      OnHost(7, [&] {
+        waiter = rt::spawn("waiter", [&] {
+          rt::Lock lock(mu);
+          cv.wait(
+              lock, [] { return false; }, "never");
+          ++progress;
+        });
+        sleeper = rt::spawn("sleeper", [&] {
+          rt::sleep_for(1s);
+          ++progress;
+        });
+      });
+      rt::yield();
+      OnHost(7, [&] { unstarted = rt::spawn("unstarted", [&] { ++progress; }); });
+      (void)KillHost(7);
+      waiter.join();
+      sleeper.join();
+      unstarted.join();
+      rt::sleep_for(2s);  // the sleeper's timer passes: nothing runs
+      DRPC_ASSERT(progress == 0, "killed tasks ran on");
+      // The mutex is free: no task died holding it.
+      rt::LockGuard guard(mu);
+    });
+    ASSERT_TRUE(r.ok()) << "seed " << seed << "\n" << Describe(r);
+  }
+}
+
+TEST(HostKillTest, ATaskHoldingALockDiesOnceItReleasesIt) {
+  for (uint64_t seed = 0; seed < 30; ++seed) {
+    const RunResult r = RunSeed(seed, [] {
+      rt::Mutex mu("mu");
+      int inside = 0;
+      rt::Task holder = OnHost(3, [&] {
+        return rt::spawn("holder", [&] {
+          rt::LockGuard guard(mu);
+          ++inside;
+          rt::yield();  // a scheduling point with the lock held
+          ++inside;
+        });
+      });
+      rt::Task killer = rt::spawn("killer", [&] { (void)KillHost(3); });
+      killer.join();
+      holder.join();
+      // Either it never ran, or it finished its section and died after.
+      DRPC_ASSERT(inside == 0 || inside == 2, "died inside its critical section");
+      rt::LockGuard guard(mu);  // never left locked
+    });
+    ASSERT_TRUE(r.ok()) << "seed " << seed << "\n" << Describe(r);
+  }
+}
+
+TEST(HostKillTest, ATaskKillingItsOwnHostDiesAtItsNextStep) {
+  const RunResult r = RunSeed(5, [] {
+    int steps = 0;
+    rt::Task self = OnHost(5, [&] {
+      return rt::spawn("self", [&] {
+        ++steps;
+        (void)KillHost(5);
+        ++steps;      // still this step: no scheduling point yet
+        rt::yield();  // dies here
+        ++steps;
+      });
+    });
+    self.join();
+    DRPC_ASSERT(steps == 2, "ran " + std::to_string(steps) + " steps");
+  });
+  ASSERT_TRUE(r.ok()) << Describe(r);
+}
+
+TEST(HostKillTest, KillingIsDeterministic) {
+  auto body = [] {
+    rt::Mutex mu("mu");
+    int n = 0;
+    std::vector<rt::Task> tasks;
+    OnHost(2, [&] {
+      for (int i = 0; i < 4; ++i) {
+        tasks.push_back(rt::spawn("t", [&] {
+          for (int k = 0; k < 5; ++k) {
+            rt::LockGuard guard(mu);
+            ++n;
+          }
+        }));
+      }
+    });
+    rt::yield();
+    rt::yield();
+    (void)KillHost(2);
+    for (rt::Task& t : tasks) t.join();
+  };
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    const RunResult first = RunSeed(seed, body);
+    ASSERT_TRUE(first.ok()) << Describe(first);
+    EXPECT_TRUE(sim::testing::SameRun(RunSeed(seed, body), first)) << "seed " << seed;
+  }
+}
+
+}  // namespace
+}  // namespace drpc::sim::net::test
