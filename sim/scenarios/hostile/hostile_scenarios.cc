@@ -1,0 +1,38 @@
+// The hostile scenario family of drpc-sim (issue 12, "Hostile peers"):
+//   hostile.fixed          1-3 hostile peers with drawn programs of every behaviour,
+//                          beside well-behaved clients that must keep being served
+//   hostile.<what>.known   what today's library does not survive (known_failures.h)
+//
+//   drpc-sim run --scenario hostile.fixed --seed 17
+#include "sim/scenarios/hostile/hostile_fixed.h"
+#include "sim/scenarios/hostile/known_failures.h"
+#include "sim/scenarios/scenario.h"
+
+namespace drpc::sim {
+
+void RegisterHostileScenarios(ScenarioRegistry& registry) {
+  Scenario fixed;
+  fixed.name = "hostile.fixed";
+  fixed.description =
+      "1-3 hostile peers (garbage, truncated frames, over-long varints, huge lengths, id abuse, "
+      "floods, metadata at/over the limit, slowloris, never reading) beside well-behaved "
+      "clients: the server keeps serving them, ledgers balance, shutdown is clean";
+  fixed.expect = Expectation::kPass;
+  fixed.options = hostile::HostileRunOptions();
+  fixed.body = [] { hostile::DrawAndRunFixed(); };
+  registry.Add(std::move(fixed));
+
+  for (const hostile::KnownFailure& known : hostile::KnownFailures()) {
+    Scenario s;
+    s.name = known.name;
+    s.description = known.description;
+    s.expect = Expectation::kFindsBug;
+    s.bug_outcome = Outcome::kInvariantFailed;
+    s.find_within_seeds = 20;
+    s.options = hostile::HostileRunOptions();
+    s.body = known.body;
+    registry.Add(std::move(s));
+  }
+}
+
+}  // namespace drpc::sim
