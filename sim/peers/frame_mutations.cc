@@ -1,5 +1,6 @@
 #include "sim/peers/frame_mutations.h"
 
+#include <optional>
 #include <string>
 
 #include "drpc/base/check.h"
@@ -73,17 +74,37 @@ void AppendKindChange(Buffer& out, uint64_t stream_id, std::string_view rpc) {
   AppendFrame(out, stream_id, 1, wire::ToRaw(wire::Kind::kMessage), AsBytes("x"));
 }
 
-wire::Metadata MetadataOfEncodedSize(size_t bytes) {
-  DRPC_ASSERT(bytes >= 5, "the smallest metadata entry takes 5 bytes");
-  // One entry: 0x0a len(entry) [0x0a len(key) key 0x12 len(value) value].
-  // Varint lengths make some totals unreachable with a 1-byte key; a longer
-  // key fills the gap.
-  for (size_t key = 1; key <= 4; ++key) {
+namespace {
+
+// One entry of exactly `bytes` encoded bytes, if there is one.
+std::optional<wire::Metadata> OneEntryOfEncodedSize(size_t bytes) {
+  // 0x0a len(entry) [0x0a len(key) key 0x12 len(value) value]. Varint
+  // lengths make some totals unreachable with one key length; another key
+  // length may fill the gap.
+  for (size_t key = 0; key <= 4; ++key) {
     for (size_t value = bytes; value-- > 0;) {
       const size_t entry = 1 + wire::VarintSize(key) + key + 1 + wire::VarintSize(value) + value;
       const size_t total = 1 + wire::VarintSize(entry) + entry;
       if (total == bytes) return wire::Metadata{{std::string(key, 'k'), std::string(value, 'v')}};
       if (total < bytes) break;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+wire::Metadata MetadataOfEncodedSize(size_t bytes) {
+  DRPC_ASSERT(bytes >= 6, "the smallest metadata (one empty entry) takes 6 bytes");
+  if (std::optional<wire::Metadata> one = OneEntryOfEncodedSize(bytes)) return *one;
+  // Where a varint length steps (an entry of 127 bytes takes 129 in all, of
+  // 128 takes 131), no single entry fits: a small second entry ("a" = "",
+  // 7 bytes, sorted first) moves the rest off the step.
+  constexpr size_t kSmallEntry = 7;
+  if (bytes > kSmallEntry + 6) {
+    if (std::optional<wire::Metadata> rest = OneEntryOfEncodedSize(bytes - kSmallEntry)) {
+      rest->emplace("a", "");
+      return *rest;
     }
   }
   DRPC_ASSERT(false, "no metadata of " + std::to_string(bytes) + " encoded bytes");

@@ -54,7 +54,7 @@ void AppendUnfinished(Buffer& out, uint64_t stream_id, uint64_t message_id, wire
 // "frame kind changed mid-packet" (§1.7 rule 4).
 void AppendKindChange(Buffer& out, uint64_t stream_id, std::string_view rpc);
 
-// Metadata whose encoding is exactly `bytes` long (bytes >= 5).
+// Metadata whose encoding is exactly `bytes` long (bytes >= 6).
 wire::Metadata MetadataOfEncodedSize(size_t bytes);
 
 }  // namespace drpc::sim::peers
