@@ -12,6 +12,7 @@
 #include "drpc/wire/frame.h"
 #include "drpc/wire/kind.h"
 #include "drpc/wire/metadata.h"
+#include "sim/cli/runner.h"
 #include "sim/peers/behaviour.h"
 #include "sim/peers/frame_mutations.h"
 #include "sim/scenarios/hostile/hostile_fixed.h"
@@ -24,8 +25,6 @@ namespace {
 
 using testing::Describe;
 using testing::FindScenario;
-using testing::FirstFailingSeed;
-using testing::ReplayLine;
 using testing::RunSeed;
 using testing::SameRun;
 using testing::SeedCount;
@@ -135,16 +134,26 @@ TEST(HostileSim, EveryKnownFailureIsFoundWithinItsBoundAndReplays) {
     const Scenario& scenario = FindScenario(known.name);
     EXPECT_EQ(scenario.expect, Expectation::kFindsBug) << known.name;
     EXPECT_EQ(scenario.description.rfind("known failure (issue 13): ", 0), 0u) << known.name;
-    const std::optional<cli::SeedRun> found =
-        FirstFailingSeed(scenario, 0, scenario.find_within_seeds);
+    // As drpc-sim runs it, under the strategy that finds it.
+    cli::RunSettings settings = testing::SettingsFor(scenario);
+    if (known.pct_depth != 0) {
+      settings.strategy = cli::Strategy::kPct;
+      settings.pct.depth = known.pct_depth;
+      settings.pct.steps = cli::LearnRunLength(scenario, settings.options);
+    }
+    std::optional<cli::SeedRun> found;
+    for (uint64_t seed = 0; seed < scenario.find_within_seeds && !found; ++seed) {
+      cli::SeedRun run = cli::RunSeed(scenario, seed, settings, false);
+      if (run.failed()) found = std::move(run);
+    }
     ASSERT_TRUE(found.has_value())
         << known.name << " not found within " << scenario.find_within_seeds << " seeds";
     const RunResult& failure = found->result;
     EXPECT_EQ(failure.outcome, scenario.bug_outcome) << Describe(failure);
     EXPECT_NE(failure.report.find("known failure (issue 13)"), std::string::npos) << failure.report;
-    std::cout << known.name << ": seed " << found->seed << "\n  " << failure.report
-              << "\n  replay: " << ReplayLine(scenario, found->seed) << "\n";
-    EXPECT_TRUE(SameRun(RunSeed(scenario, found->seed), failure)) << known.name;
+    std::cout << known.name << ": seed " << found->seed << "\n  " << failure.report << "\n";
+    EXPECT_TRUE(SameRun(cli::RunSeed(scenario, found->seed, settings, false).result, failure))
+        << known.name;
   }
 }
 

@@ -15,6 +15,10 @@ struct KnownFailure {
   std::string name;         // "hostile.stop-unbounded.known"
   std::string description;  // "known failure (issue 13): ..."
   void (*body)();
+  // 0: the seeded random scheduler finds it. Otherwise the PCT depth that
+  // does (drpc-sim ... --strategy pct --pct-depth D): a failure that needs
+  // one task to run far ahead of others, as an OS scheduler lets it.
+  uint32_t pct_depth = 0;
 };
 
 const std::vector<KnownFailure>& KnownFailures();
