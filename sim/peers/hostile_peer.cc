@@ -42,7 +42,10 @@ HostilePeer::~HostilePeer() = default;
 
 uint64_t HostilePeer::Draw(uint64_t n) const { return sim::Choose(n, ChoiceKind::kWorkload); }
 
-uint64_t HostilePeer::FreshId() { return next_id_++; }
+uint64_t HostilePeer::FreshId() {
+  if (options_.role == PeerRole::kServer && last_client_id_ != 0) return last_client_id_;
+  return next_id_++;
+}
 
 bool HostilePeer::Released() const {
   return options_.release != nullptr && options_.release->is_set();
@@ -108,6 +111,12 @@ void HostilePeer::Perform(Behaviour behaviour) {
   Buffer out;
   switch (behaviour) {
     case Behaviour::kValidCall: {
+      if (options_.role == PeerRole::kServer) {  // a reply: the call's message, then the end
+        const uint64_t id = FreshId();
+        AppendFrame(out, id, 1, wire::ToRaw(wire::Kind::kMessage), AsBytes("v"));
+        AppendFrame(out, id, 2, wire::ToRaw(wire::Kind::kCloseSend), Bytes());
+        break;
+      }
       wire::Metadata md;
       if (Draw(2) == 1) md["x-hostile"] = std::to_string(Draw(100));
       AppendUnaryCall(
@@ -250,6 +259,9 @@ void HostilePeer::Parse() {
       break;
     }
     begin += p.consumed;
+    if (p.frame.kind == wire::ToRaw(wire::Kind::kInvoke)) {
+      last_client_id_ = std::max(last_client_id_, p.frame.stream_id);
+    }
     // Counts whole packets: single-frame replies, as the server sends here.
     if (!p.frame.done) continue;
     if (p.frame.kind == wire::ToRaw(wire::Kind::kMessage)) ++report_.messages_received;

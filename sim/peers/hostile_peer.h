@@ -1,6 +1,6 @@
 // A hostile peer: a task that speaks raw bytes over any rt::Transport, as a
-// client attacking a server. It draws a program from the run's tape
-// (sim::Choose, kind kWorkload) and performs it: valid calls and their
+// client attacking a server (or, PeerRole::kServer, a server attacking a client). It draws a
+// program from the run's tape (sim::Choose, kind kWorkload) and performs it: valid calls and their
 // mutations (behaviour.h lists them, frame_mutations.h makes the bytes).
 //
 //   sim::net::Dialed d = *listener.Dial();
@@ -39,8 +39,15 @@ namespace drpc::sim::peers {
 
 enum class Reads : uint8_t { kDrawn, kAlways, kNever };
 
+// kClient attacks a server (it opens streams). kServer attacks a client on
+// the accepting end of a connection: its "valid call" is a reply (Message,
+// CloseSend) and every behaviour aims at the newest stream the client
+// opened, as its reader saw it (ids count up from 1 until it sees one).
+enum class PeerRole : uint8_t { kClient, kServer };
+
 struct PeerOptions {
   std::string name = "hostile";
+  PeerRole role = PeerRole::kClient;
   BehaviourSet behaviours = BehaviourSet::All();
   size_t max_actions = 6;  // the program has 1..max_actions actions
   // What it calls, and the server's limits it aims at.
@@ -109,6 +116,7 @@ class HostilePeer {
   PeerReport report_;
   rt::Signal read_done_{"hostile.read_done"};
   uint64_t next_id_ = 1;           // the lowest id never used
+  uint64_t last_client_id_ = 0;    // kServer: the newest stream the client invoked
   std::vector<uint8_t> unparsed_;  // the reader's bytes not yet a whole frame
   bool parse_broken_ = false;      // the server sent what is not a frame
 };

@@ -1,7 +1,7 @@
 // The hostile world (label sim): the peer's frame builders byte by byte,
 // every mutation class reached by hostile.fixed over seeds, determinism,
-// hostile.fixed passing a sweep, and every issue-13 known failure found
-// within its bound with a replay that reproduces it.
+// hostile.fixed and hostile.client.fixed passing sweeps, and every issue-13
+// known failure found within its bound with a replay that reproduces it.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -114,8 +114,17 @@ TEST(HostileSim, FixedPassesEverySeedAndReachesEveryMutationClass) {
   }
 }
 
+TEST(HostileSim, AClientAttackedByAHostileServerEndsEveryCallByItsDeadline) {
+  const Scenario& scenario = FindScenario("hostile.client.fixed");
+  const testing::SweepTotals totals =
+      testing::SweepExpectingPass(scenario, SeedCount("HOSTILE_SIM_SEEDS", 1000));
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  std::cout << totals.runs << " seeds, " << totals.steps << " scheduling steps\n";
+}
+
 TEST(HostileSim, SameSeedSameTrace) {
-  for (const char* name : {"hostile.fixed", "hostile.stop-unbounded.known"}) {
+  for (const char* name :
+       {"hostile.fixed", "hostile.client.fixed", "hostile.stop-unbounded.known"}) {
     const Scenario& scenario = FindScenario(name);
     for (uint64_t seed = 0; seed < 10; ++seed) {
       const RunResult first = RunSeed(scenario, seed);

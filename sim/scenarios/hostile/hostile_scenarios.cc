@@ -1,9 +1,12 @@
 // The hostile scenario family of drpc-sim (issue 12, "Hostile peers"):
 //   hostile.fixed          1-3 hostile peers with drawn programs of every behaviour,
 //                          beside well-behaved clients that must keep being served
+//   hostile.client.fixed   a hostile peer in the server role against a Conn: calls end by
+//                          their deadlines
 //   hostile.<what>.known   what today's library does not survive (known_failures.h)
 //
 //   drpc-sim run --scenario hostile.fixed --seed 17
+#include "sim/scenarios/hostile/hostile_client.h"
 #include "sim/scenarios/hostile/hostile_fixed.h"
 #include "sim/scenarios/hostile/known_failures.h"
 #include "sim/scenarios/scenario.h"
@@ -21,6 +24,16 @@ void RegisterHostileScenarios(ScenarioRegistry& registry) {
   fixed.options = hostile::HostileRunOptions();
   fixed.body = [] { hostile::DrawAndRunFixed(); };
   registry.Add(std::move(fixed));
+
+  Scenario client;
+  client.name = "hostile.client.fixed";
+  client.description =
+      "a hostile peer in the server role answers a well-behaved Conn with every behaviour: each "
+      "call returns by its deadline, Close returns, the ledger balances, nothing is left";
+  client.expect = Expectation::kPass;
+  client.options = hostile::HostileRunOptions();
+  client.body = [] { hostile::DrawAndRunClient(); };
+  registry.Add(std::move(client));
 
   for (const hostile::KnownFailure& known : hostile::KnownFailures()) {
     Scenario s;
