@@ -36,6 +36,10 @@ uint64_t PeerReport::errors_received() const {
 HostilePeer::HostilePeer(std::unique_ptr<rt::Transport> transport, PeerOptions options)
     : transport_(std::move(transport)), options_(std::move(options)) {
   DRPC_ASSERT(!options_.behaviours.empty(), "a hostile peer needs at least one behaviour");
+  DRPC_ASSERT(options_.max_actions >= 1 && options_.min_flood >= 1 &&
+                  options_.min_flood <= options_.max_flood &&
+                  options_.max_idle >= std::chrono::milliseconds(1),
+              "hostile peer options out of range");
 }
 
 HostilePeer::~HostilePeer() = default;
@@ -150,11 +154,10 @@ void HostilePeer::Perform(Behaviour behaviour) {
       break;
     }
     case Behaviour::kReusedId: {
-      // A valid call first if no id was used yet, then one on a used id.
-      if (next_id_ == 1)
-        AppendUnaryCall(out, {.stream_id = FreshId(), .rpc = options_.rpc, .request = "r"});
-      AppendUnaryCall(out,
-                      {.stream_id = 1 + Draw(next_id_ - 1), .rpc = options_.rpc, .request = "r"});
+      // A valid call first, then one on an id used before it.
+      const uint64_t first = FreshId();
+      AppendUnaryCall(out, {.stream_id = first, .rpc = options_.rpc, .request = "r"});
+      AppendUnaryCall(out, {.stream_id = 1 + Draw(first), .rpc = options_.rpc, .request = "r"});
       break;
     }
     case Behaviour::kDecreasingId: {
