@@ -122,9 +122,9 @@ TEST(HostileSim, AClientAttackedByAHostileServerEndsEveryCallByItsDeadline) {
   std::cout << totals.runs << " seeds, " << totals.steps << " scheduling steps\n";
 }
 
+// (The known failures' runs are replayed by the test below.)
 TEST(HostileSim, SameSeedSameTrace) {
-  for (const char* name :
-       {"hostile.fixed", "hostile.client.fixed", "hostile.stop-unbounded.known"}) {
+  for (const char* name : {"hostile.fixed", "hostile.client.fixed"}) {
     const Scenario& scenario = FindScenario(name);
     for (uint64_t seed = 0; seed < 10; ++seed) {
       const RunResult first = RunSeed(scenario, seed);
