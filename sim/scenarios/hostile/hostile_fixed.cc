@@ -89,7 +89,7 @@ RunOptions HostileRunOptions() {
   return options;
 }
 
-void DrawAndRunFixed() {
+void DrawAndRunFixed(rpcsim::RpcPlant plant) {
   static constexpr size_t kPipe[] = {4096, 256, 65536};
   static constexpr const char* kRpcs[] = {rpcsim::kEchoRpc, rpcsim::kChatRpc, rpcsim::kBlockRpc,
                                           rpcsim::kSumRpc, rpcsim::kUnknownRpc};
@@ -98,6 +98,7 @@ void DrawAndRunFixed() {
   {
     WorldOptions world_options;
     world_options.pipe_capacity = kPipe[Draw(3)];
+    world_options.plant = plant;
     world_options.server.manager.max_invoke_bytes = kMaxInvokeBytes;
     world_options.server.manager.close_flush_timeout = std::chrono::milliseconds(5);
     HostileWorld world(ledger, std::move(world_options));

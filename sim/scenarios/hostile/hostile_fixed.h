@@ -12,6 +12,7 @@
 
 #include "drpc/rt/time.h"
 #include "sim/peers/behaviour.h"
+#include "sim/scenarios/rpc/rpc_harness.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim::hostile {
@@ -20,8 +21,10 @@ inline constexpr rt::Duration kServeBound = std::chrono::milliseconds(10);
 
 RunOptions HostileRunOptions();
 
-// Draws the world and runs it. Call inside a run, as its body.
-void DrawAndRunFixed();
+// Draws the world and runs it. Call inside a run, as its body. A plant
+// (hostile.wrong-reply.buggy, hostile.stuck-handler.buggy) shows the
+// checks catch a server that answers wrongly or never lets Stop finish.
+void DrawAndRunFixed(rpcsim::RpcPlant plant = rpcsim::RpcPlant::kNone);
 
 // The behaviours every peer of every hostile.fixed run in this process
 // performed, so a test can show each mutation class is reached. Counting

@@ -9,6 +9,7 @@
 #include "sim/scenarios/hostile/hostile_client.h"
 #include "sim/scenarios/hostile/hostile_fixed.h"
 #include "sim/scenarios/hostile/known_failures.h"
+#include "sim/scenarios/rpc/rpc_harness.h"
 #include "sim/scenarios/scenario.h"
 
 namespace drpc::sim {
@@ -24,6 +25,23 @@ void RegisterHostileScenarios(ScenarioRegistry& registry) {
   fixed.options = hostile::HostileRunOptions();
   fixed.body = [] { hostile::DrawAndRunFixed(); };
   registry.Add(std::move(fixed));
+
+  for (rpcsim::RpcPlant plant : rpcsim::kPlants) {
+    Scenario buggy;
+    buggy.name = plant == rpcsim::RpcPlant::kWrongReply ? "hostile.wrong-reply.buggy"
+                                                        : "hostile.stuck-handler.buggy";
+    buggy.description = plant == rpcsim::RpcPlant::kWrongReply
+                            ? "hostile.fixed with an echo handler that corrupts its second reply: "
+                              "the well-behaved clients' reply check finds it"
+                            : "hostile.fixed with a handler that ignores its call's end: the "
+                              "shutdown check reports Stop stuck";
+    buggy.expect = Expectation::kFindsBug;
+    buggy.bug_outcome = rpcsim::ExpectedOutcome(plant);
+    buggy.find_within_seeds = 200;
+    buggy.options = hostile::HostileRunOptions();
+    buggy.body = [plant] { hostile::DrawAndRunFixed(plant); };
+    registry.Add(std::move(buggy));
+  }
 
   Scenario client;
   client.name = "hostile.client.fixed";

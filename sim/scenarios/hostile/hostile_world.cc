@@ -31,6 +31,7 @@ HostileWorld::HostileWorld(PoolLedger& ledger, WorldOptions options)
     : ledger_(ledger),
       options_(std::move(options)),
       listener_(net::ListenerOptions{.pipe = {.capacity_bytes = options_.pipe_capacity}}),
+      service_(options_.plant),
       server_(service_.mux, [this] {
         rpc::ServerOptions server = options_.server;
         server.on_connection = [this](manager::Manager& m) { ledger_.Watch(m.pool()); };

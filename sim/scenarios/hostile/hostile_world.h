@@ -51,6 +51,8 @@ class PoolLedger {
 
 struct WorldOptions {
   size_t pipe_capacity = 4096;
+  // A bug planted in the served handlers, to show the checks catch it.
+  rpcsim::RpcPlant plant = rpcsim::RpcPlant::kNone;
   rpc::ServerOptions server = DefaultServerOptions();
   static rpc::ServerOptions DefaultServerOptions();
 };
