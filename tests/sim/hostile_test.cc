@@ -135,6 +135,22 @@ TEST(HostileSim, SameSeedSameTrace) {
   }
 }
 
+TEST(HostileSim, ItsChecksCatchThePlantedHandlerBugs) {
+  // A wrong echo reply (the clients' reply check) and a handler that holds
+  // Stop (the shutdown check: a deadlock naming the stuck handler).
+  for (const char* name : {"hostile.wrong-reply.buggy", "hostile.stuck-handler.buggy"}) {
+    const Scenario& scenario = FindScenario(name);
+    const std::optional<cli::SeedRun> found =
+        testing::FirstFailingSeed(scenario, 0, scenario.find_within_seeds);
+    ASSERT_TRUE(found.has_value()) << name;
+    EXPECT_EQ(found->result.outcome, scenario.bug_outcome) << Describe(found->result);
+    const char* must = found->result.outcome == Outcome::kDeadlock
+                           ? "planted: a handler that ignores its call's end"
+                           : "echo reply";
+    EXPECT_NE(found->result.report.find(must), std::string::npos) << found->result.report;
+  }
+}
+
 // ---- the known failures ---------------------------------------------------------
 
 TEST(HostileSim, EveryKnownFailureIsFoundWithinItsBoundAndReplays) {
