@@ -14,6 +14,7 @@
 #include "drpc/rpc/status.h"
 #include "drpc/rt/rt.h"
 #include "sim/net/listener.h"
+#include "sim/scenarios/rpc/test_service.h"
 
 namespace drpc::sim::rpcsim {
 namespace {
@@ -25,25 +26,7 @@ using rpc::Metadata;
 using rpc::ServerCall;
 using std::chrono::microseconds;
 
-constexpr char kEchoRpc[] = "/sim.Test/Echo";
-constexpr char kFailRpc[] = "/sim.Test/Fail";
-constexpr char kUnknownRpc[] = "/x.Y/Z";
-constexpr char kCountRpc[] = "/sim.Test/Count";
-constexpr char kSumRpc[] = "/sim.Test/Sum";
-constexpr char kChatRpc[] = "/sim.Test/Chat";
-constexpr char kBlockRpc[] = "/sim.Test/Block";
-constexpr uint64_t kFailCode = 7;
-
-constexpr char kFailText[] = "sim handler failed";
-
 uint64_t Draw(uint64_t n) { return sim::Choose(n, ChoiceKind::kWorkload); }
-
-// A handler's pause before a message, sometimes: lets deadlines and
-// cancels land in the middle of streams (virtual time moves only when
-// something waits).
-void MaybePause() {
-  if (Draw(4) == 1) rt::sleep_for(std::chrono::microseconds(10 * (1 + Draw(5))));
-}
 
 [[noreturn]] void CheckFailed(const std::string& what) { sim::Fail("rpc workload: " + what); }
 
@@ -127,79 +110,6 @@ Workload DrawWorkload() {
   w.stop_grace_us = static_cast<int64_t>(Draw(4)) * 50;
   return w;
 }
-
-std::string MetadataSummary(const Metadata& md) {
-  std::string out;
-  for (const auto& [k, v] : md) out += k + "=" + v + ";";  // sorted: deterministic
-  return out;
-}
-
-// ---- the server ---------------------------------------------------------------
-
-class TestServer {
- public:
-  explicit TestServer(RpcPlant plant) : plant_(plant) {
-    mux.RegisterUnary<std::string, std::string>(
-        kEchoRpc, [this](ServerCall& call, const std::string& in, std::string& out) {
-          MaybePause();
-          out = in + "|" + MetadataSummary(call.metadata());
-          if (plant_ == RpcPlant::kWrongReply && ++echoes_ == 2) out.pop_back();
-          return OkStatus();
-        });
-    mux.RegisterUnary<std::string, std::string>(
-        kFailRpc, [](ServerCall&, const std::string&, std::string&) {
-          return rpc::WithCode(DrpcError(kFailText), kFailCode);
-        });
-    mux.RegisterServerStream<std::string, std::string>(
-        kCountRpc, [](ServerCall&, const std::string& in, rpc::ServerWriter<std::string>& out) {
-          const int n = std::stoi(in);
-          for (int i = 0; i < n; ++i) {
-            MaybePause();
-            if (Status st = out.Send("c" + std::to_string(i)); !st.ok()) return st;
-          }
-          return OkStatus();
-        });
-    mux.RegisterClientStream<std::string, std::string>(
-        kSumRpc, [](ServerCall&, rpc::ServerReader<std::string>& in, std::string& out) {
-          int64_t sum = 0;
-          std::string msg;
-          Status st;
-          // Bounded by the client's messages: it ends with EOF or an error.
-          while ((st = in.Recv(msg)).ok()) {
-            sum += std::stoll(msg);
-            MaybePause();
-          }
-          if (!st.is(ErrorKind::kEof)) return st;
-          out = std::to_string(sum);
-          return OkStatus();
-        });
-    mux.RegisterBidiStream<std::string, std::string>(
-        kChatRpc, [](ServerCall&, rpc::ServerReaderWriter<std::string, std::string>& stream) {
-          std::string msg;
-          Status st;
-          while ((st = stream.Recv(msg)).ok()) {
-            MaybePause();
-            if (Status sent = stream.Send("e:" + msg); !sent.ok()) return sent;
-          }
-          return st.is(ErrorKind::kEof) ? OkStatus() : st;
-        });
-    mux.RegisterUnary<std::string, std::string>(
-        kBlockRpc, [this](ServerCall& call, const std::string&, std::string&) {
-          if (plant_ == RpcPlant::kStuckHandler) {
-            never_.wait("planted: a handler that ignores its call's end");
-          }
-          call.done().wait("block: waits until its call ends");
-          return call.stream().termination_error();
-        });
-  }
-
-  rpc::Mux mux;
-
- private:
-  const RpcPlant plant_;
-  int echoes_ = 0;  // fibers on one thread: no lock needed, and none wanted (no extra steps)
-  rt::Signal never_{"planted.never"};
-};
 
 // ---- the clients --------------------------------------------------------------
 

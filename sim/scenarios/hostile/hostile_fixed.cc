@@ -1,0 +1,150 @@
+#include "sim/scenarios/hostile/hostile_fixed.h"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "drpc/rpc/conn.h"
+#include "drpc/rt/rt.h"
+#include "sim/scenarios/hostile/hostile_world.h"
+#include "sim/scenarios/rpc/test_service.h"
+
+namespace drpc::sim::hostile {
+namespace {
+
+using std::chrono::microseconds;
+
+uint64_t Draw(uint64_t n) { return sim::Choose(n, ChoiceKind::kWorkload); }
+
+// Small limits keep the metadata behaviours cheap; the peers aim at them.
+constexpr size_t kMaxInvokeBytes = 2048;
+
+std::string Program(const peers::HostilePeer& peer) {
+  std::string out = peer.report().reads ? "reads:" : "never reads:";
+  for (peers::Behaviour b : peer.report().program) out += " " + std::string(BehaviourName(b));
+  return out;
+}
+
+struct ClientCall {
+  size_t client = 0;
+  int64_t start_us = 0;
+  bool chat = false;
+};
+
+// One well-behaved call; empty if it ended as it must.
+std::string Call(rpc::Conn& conn, const ClientCall& plan, size_t index) {
+  rt::sleep_for(microseconds(plan.start_us));
+  const rt::TimePoint start = rt::now();
+  std::string wrong;
+  if (!plan.chat) {
+    const std::string request = "good" + std::to_string(index);
+    std::string reply;
+    Status st = conn.Invoke(rpcsim::kEchoRpc, request, reply);
+    if (!st.ok()) {
+      wrong = "echo ended with " + st.ToString();
+    } else if (reply != request + "|") {
+      wrong = "echo reply '" + reply + "', expected '" + request + "|'";
+    }
+  } else {
+    auto s = conn.NewStream<std::string, std::string>(rpcsim::kChatRpc);
+    if (!s.ok()) return "chat: " + s.status().ToString();
+    std::string msg;
+    for (int i = 0; i < 2 && wrong.empty(); ++i) {
+      const std::string m = "g" + std::to_string(index) + "." + std::to_string(i);
+      if (Status st = s->Send(m); !st.ok()) wrong = "chat send: " + st.ToString();
+      if (!wrong.empty()) break;
+      if (Status st = s->Recv(msg); !st.ok()) {
+        wrong = "chat recv: " + st.ToString();
+      } else if (msg != "e:" + m) {
+        wrong = "chat reply '" + msg + "', expected 'e:" + m + "'";
+      }
+    }
+    if (wrong.empty()) {
+      (void)s->CloseSend();
+      if (Status st = s->Recv(msg); !st.is(ErrorKind::kEof)) wrong = "chat end: " + st.ToString();
+    }
+  }
+  const rt::Duration took = rt::now() - start;
+  if (wrong.empty() && took > kServeBound) {
+    wrong = "took " + std::to_string(std::chrono::duration_cast<microseconds>(took).count()) +
+            "us of virtual time, over the bound of " +
+            std::to_string(std::chrono::duration_cast<microseconds>(kServeBound).count()) + "us";
+  }
+  return wrong;
+}
+
+}  // namespace
+
+peers::BehaviourCounts& FixedBehaviourTally() {
+  static peers::BehaviourCounts tally{};
+  return tally;
+}
+
+RunOptions HostileRunOptions() {
+  RunOptions options;
+  options.max_steps = 2'000'000;
+  options.stack_bytes = 128 * 1024;
+  return options;
+}
+
+void DrawAndRunFixed(rpcsim::RpcPlant plant) {
+  static constexpr size_t kPipe[] = {4096, 256, 65536};
+  static constexpr const char* kRpcs[] = {rpcsim::kEchoRpc, rpcsim::kChatRpc, rpcsim::kBlockRpc,
+                                          rpcsim::kSumRpc, rpcsim::kUnknownRpc};
+  static constexpr int64_t kGraceUs[] = {0, 100, 1000};
+  PoolLedger ledger;
+  {
+    WorldOptions world_options;
+    world_options.pipe_capacity = kPipe[Draw(3)];
+    world_options.plant = plant;
+    world_options.server.manager.max_invoke_bytes = kMaxInvokeBytes;
+    world_options.server.manager.close_flush_timeout = std::chrono::milliseconds(5);
+    HostileWorld world(ledger, std::move(world_options));
+
+    std::vector<peers::HostilePeer*> peers;
+    const size_t peer_count = 1 + Draw(3);
+    for (size_t i = 0; i < peer_count; ++i) {
+      peers::PeerOptions options;
+      options.rpc = kRpcs[Draw(5)];
+      options.max_invoke_bytes = kMaxInvokeBytes;
+      options.max_flood = 64;
+      peers.push_back(&world.AddPeer(std::move(options)));
+    }
+    std::vector<rpc::Conn*> clients;
+    const size_t client_count = 1 + Draw(2);
+    for (size_t i = 0; i < client_count; ++i) clients.push_back(&world.AddClient());
+    std::vector<ClientCall> plans(1 + Draw(4));
+    for (ClientCall& plan : plans) {
+      plan.client = Draw(client_count);
+      plan.start_us = static_cast<int64_t>(Draw(20)) * 100;
+      plan.chat = Draw(3) == 2;
+    }
+    std::vector<std::string> wrong(plans.size());
+    std::vector<rt::Task> callers;
+    for (size_t i = 0; i < plans.size(); ++i) {
+      callers.push_back(rt::spawn("good " + std::to_string(i), [&, i] {
+        wrong[i] = Call(*clients[plans[i].client], plans[i], i);
+      }));
+    }
+    for (rt::Task& t : callers) t.join();
+    for (size_t i = 0; i < plans.size(); ++i) {
+      if (wrong[i].empty()) continue;
+      std::string why = "well-behaved call " + std::to_string(i) + " at +" +
+                        std::to_string(plans[i].start_us) + "us: " + wrong[i] + "; peers:";
+      for (const peers::HostilePeer* p : peers) why += " [" + Program(*p) + "]";
+      CheckFailed(why);
+    }
+    const bool release_first = Draw(2) == 0;
+    world.Shutdown(microseconds(kGraceUs[Draw(3)]), release_first);
+    for (const peers::HostilePeer* p : peers) {
+      for (size_t b = 0; b < peers::kBehaviourCount; ++b) {
+        FixedBehaviourTally()[b] += p->report().actions[b];
+      }
+    }
+  }
+  ledger.CheckAllReturned();
+}
+
+}  // namespace drpc::sim::hostile

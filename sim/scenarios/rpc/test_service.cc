@@ -1,0 +1,109 @@
+#include "sim/scenarios/rpc/test_service.h"
+
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "drpc/base/status.h"
+#include "drpc/rpc/status.h"
+#include "drpc/rt/rt.h"
+#include "sim/sched/run.h"
+
+namespace drpc::sim::rpcsim {
+namespace {
+
+using rpc::ServerCall;
+
+// Count's largest request: a hostile peer must not make a run stream forever.
+constexpr int64_t kMaxCount = 64;
+
+uint64_t Draw(uint64_t n) { return sim::Choose(n, ChoiceKind::kWorkload); }
+
+// A handler's pause before a message, sometimes: lets deadlines and
+// cancels land in the middle of streams (virtual time moves only when
+// something waits).
+void MaybePause() {
+  if (Draw(4) == 1) rt::sleep_for(std::chrono::microseconds(10 * (1 + Draw(5))));
+}
+
+// A request's integer; nullopt for anything else (a hostile peer sends any
+// bytes, and a handler must answer them with an error, not throw).
+std::optional<int64_t> ParseInt(const std::string& text) {
+  int64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::string MetadataSummary(const rpc::Metadata& md) {
+  std::string out;
+  for (const auto& [k, v] : md) out += k + "=" + v + ";";  // sorted: deterministic
+  return out;
+}
+
+TestServer::TestServer(RpcPlant plant) : plant_(plant) {
+  mux.RegisterUnary<std::string, std::string>(
+      kEchoRpc, [this](ServerCall& call, const std::string& in, std::string& out) {
+        MaybePause();
+        out = in + "|" + MetadataSummary(call.metadata());
+        if (plant_ == RpcPlant::kWrongReply && ++echoes_ == 2) out.pop_back();
+        return OkStatus();
+      });
+  mux.RegisterUnary<std::string, std::string>(
+      kFailRpc, [](ServerCall&, const std::string&, std::string&) {
+        return rpc::WithCode(DrpcError(kFailText), kFailCode);
+      });
+  mux.RegisterServerStream<std::string, std::string>(
+      kCountRpc, [](ServerCall&, const std::string& in, rpc::ServerWriter<std::string>& out) {
+        const std::optional<int64_t> n = ParseInt(in);
+        if (!n || *n < 0 || *n > kMaxCount) {
+          return InvalidArgumentError("count: not a number from 0 to " + std::to_string(kMaxCount));
+        }
+        for (int64_t i = 0; i < *n; ++i) {
+          MaybePause();
+          if (Status st = out.Send("c" + std::to_string(i)); !st.ok()) return st;
+        }
+        return OkStatus();
+      });
+  mux.RegisterClientStream<std::string, std::string>(
+      kSumRpc, [](ServerCall&, rpc::ServerReader<std::string>& in, std::string& out) {
+        int64_t sum = 0;
+        std::string msg;
+        Status st;
+        // Bounded by the client's messages: it ends with EOF or an error.
+        while ((st = in.Recv(msg)).ok()) {
+          const std::optional<int64_t> term = ParseInt(msg);
+          if (!term) return InvalidArgumentError("sum: not a number");
+          sum += *term;
+          MaybePause();
+        }
+        if (!st.is(ErrorKind::kEof)) return st;
+        out = std::to_string(sum);
+        return OkStatus();
+      });
+  mux.RegisterBidiStream<std::string, std::string>(
+      kChatRpc, [](ServerCall&, rpc::ServerReaderWriter<std::string, std::string>& stream) {
+        std::string msg;
+        Status st;
+        while ((st = stream.Recv(msg)).ok()) {
+          MaybePause();
+          if (Status sent = stream.Send("e:" + msg); !sent.ok()) return sent;
+        }
+        return st.is(ErrorKind::kEof) ? OkStatus() : st;
+      });
+  mux.RegisterUnary<std::string, std::string>(
+      kBlockRpc, [this](ServerCall& call, const std::string&, std::string&) {
+        if (plant_ == RpcPlant::kStuckHandler) {
+          never_.wait("planted: a handler that ignores its call's end");
+        }
+        call.done().wait("block: waits until its call ends");
+        return call.stream().termination_error();
+      });
+}
+
+}  // namespace drpc::sim::rpcsim
