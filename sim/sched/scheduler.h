@@ -51,6 +51,7 @@
 #include "sim/sched/run.h"
 #include "sim/sched/stack_pool.h"
 #include "sim/sched/trace.h"
+#include "sim/sched/waiting.h"
 
 namespace drpc::sim {
 
@@ -127,6 +128,12 @@ class Scheduler {
   FiberId Spawn(std::string name, UniqueFunction<void()> body);
   bool Exited(FiberId fiber) const;
   WaitQueue& ExitQueue(FiberId fiber);  // joiners park here
+
+  // ---- who is waiting (waiting.h): every parked fiber, in id order, with
+  // what it waits on and the label of its wait site
+  std::vector<WaitingTask> Waiting() const;
+  // Fibers that have not exited (the running one included).
+  uint32_t LiveFibers() const;
 
   // ---- decisions for the simulated world (fiber context)
   uint64_t Choose(uint64_t n, ChoiceKind kind);
