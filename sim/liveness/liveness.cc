@@ -43,7 +43,16 @@ void LivenessPhase::Watch() {
   if (finished_.wait_until(began_at_ + bound_, "liveness: the watchdog waits for the bound")) {
     return;
   }
-  Fail("the liveness phase did not finish within its bound");
+  Fail(Late());
+}
+
+// Why the bound ran out. The same words whether the watchdog or Finish
+// notices first (their timers may fire at the same instant, in either order).
+std::string LivenessPhase::Late() const {
+  for (const Owed& owed : owed_) {
+    if (!owed.settled) return "the liveness phase did not finish within its bound";
+  }
+  return "tasks are left after the liveness phase's work ended";
 }
 
 void LivenessPhase::Finish() {
@@ -58,7 +67,7 @@ void LivenessPhase::Finish() {
   rt::Duration wait = std::chrono::nanoseconds(1);
   while (LiveTasks() > 2) {
     const rt::TimePoint bound = began_at_ + bound_;
-    if (rt::now() >= bound) Fail("tasks are left after the liveness phase's work ended");
+    if (rt::now() >= bound) Fail(Late());
     rt::sleep_until(std::min(bound, rt::now() + wait));
     wait = std::min<rt::Duration>(wait * 2, std::chrono::microseconds(100));
   }

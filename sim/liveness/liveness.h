@@ -80,6 +80,7 @@ class LivenessPhase {
     bool settled = false;
   };
   std::string StillWaiting() const;
+  std::string Late() const;
   void Watch();
 
   const std::string what_;

@@ -4,7 +4,7 @@
 // its bound runs out; the scheduler's own deadlock report is built from it.
 //
 //   for (const sim::WaitingTask& w : sim::WaitingTasks()) std::cout << w.ToString() << "\n";
-//   //  fiber #7 "call 3" waits on condvar "stream.recv"#41 at "stream: waits for a message"
+//   //  fiber #7 call 3 waits on condvar "stream.recv"#41 at "stream: waits for a message"
 #pragma once
 
 #include <string>
@@ -16,12 +16,12 @@ namespace drpc::sim {
 
 struct WaitingTask {
   FiberId fiber = kNoFiber;
-  std::string task;         // `#7 "call 3"`
+  std::string task;         // `#7 call 3`
   std::string on;           // the object, `condvar "stream.recv"#41` (and its holder), or "a timer"
   std::string label;        // the wait site's label
   Nanos deadline = kNever;  // when its timer fires, if it has one
 
-  // `fiber #7 "call 3" waits on condvar "stream.recv"#41 at "label"`, and
+  // `fiber #7 call 3 waits on condvar "stream.recv"#41 at "label"`, and
   // ` (until 1.5ms)` when it has a timer.
   std::string ToString() const;
 };
