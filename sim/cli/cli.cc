@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "drpc/base/plant.h"
+#include "sim/cli/jsonl.h"
 #include "sim/cli/runner.h"
 #include "sim/cli/search.h"
 #include "sim/scenarios/scenario.h"
@@ -26,8 +27,9 @@ constexpr char kUsage[] =
     "         [--save-log FILE]               (--trace writes the full trace; --save-log\n"
     "         [--check-determinism]           saves the log even if the run passes)\n"
     "  sweep  (--scenario NAME | --all-fixed) seeds S..S+N-1 of one scenario, or of every\n"
-    "         --seeds N [--from S]            scenario expected to pass\n"
-    "         [--check-determinism]\n"
+    "         --seeds N [--from S]            scenario expected to pass; progress on stderr\n"
+    "         [--check-determinism]           (--jsonl: a JSON line per failing seed and a\n"
+    "         [--jsonl FILE]                  summary line, sim/cli/jsonl.h)\n"
     "  replay FILE [--trace FILE]             rerun a saved choice log; --expect-recorded:\n"
     "         [--expect-recorded]             succeed only if it reproduces the logged result\n"
     "  check  --scenario NAME --seed S        determinism self-check: run twice, compare\n"
@@ -103,7 +105,8 @@ const std::map<std::string, std::map<std::string, bool>> kCommandFlags = {
       {"--all-fixed", false},
       {"--seeds", true},
       {"--from", true},
-      {"--check-determinism", false}}},
+      {"--check-determinism", false},
+      {"--jsonl", true}}},
     {"replay", {{"--trace", true}, {"--expect-recorded", false}}},
     {"check", {{"--scenario", true}, {"--seed", true}}},
     {"hunt", {{"--scenario", true}, {"--trials", true}, {"--max-seeds", true}}},
@@ -148,7 +151,14 @@ class Cli {
   int List();
   int RunCommand(bool check_determinism);
   int Sweep();
-  int SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool check, bool& failed);
+  // Totals of a sweep, across its scenarios.
+  struct SweepTotals {
+    std::vector<JsonlWriter::ScenarioTotals> scenarios;
+    std::map<std::string, uint64_t> by_outcome;
+    std::optional<RunSettings> settings;  // the first scenario's (the summary's strategy)
+  };
+  int SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool check, bool& failed,
+               JsonlWriter& jsonl, SweepTotals& totals);
   int Replay();
   int Hunt();
   int ExploreCommand();
@@ -486,11 +496,27 @@ int Cli::Sweep() {
     scenarios.push_back(s);
   }
   const bool check = parsed_.switches.count("--check-determinism") > 0;
+  JsonlWriter jsonl;
+  if (auto it = parsed_.values.find("--jsonl"); it != parsed_.values.end()) {
+    if (it->second.empty()) return Usage("--jsonl needs a file name");
+    if (!jsonl.Open(it->second, problem)) return Usage(problem);
+  }
+  SweepTotals totals;
   uint64_t failed_scenarios = 0;
   for (const Scenario* s : scenarios) {
     bool failed = false;
-    if (int rc = SweepOne(*s, from, seeds, check, failed); rc != kExitOk && !failed) return rc;
+    if (int rc = SweepOne(*s, from, seeds, check, failed, jsonl, totals);
+        rc != kExitOk && !failed) {
+      return rc;
+    }
     failed_scenarios += failed;
+  }
+  if (jsonl.is_open()) {
+    jsonl.Summary(from, seeds, *totals.settings, totals.scenarios, totals.by_outcome);
+    if (!jsonl.Close(problem)) {
+      err_ << "drpc-sim: " << problem << "\n";
+      return kExitUsage;
+    }
   }
   out_ << "sweep: " << scenarios.size() << " scenario(s) x " << seeds << " seeds (from " << from
        << (check ? ", each run twice for determinism" : "") << "): "
@@ -500,27 +526,33 @@ int Cli::Sweep() {
   return failed_scenarios == 0 ? kExitOk : kExitFailureFound;
 }
 
-int Cli::SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool check,
-                  bool& failed) {
+int Cli::SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool check, bool& failed,
+                  JsonlWriter& jsonl, SweepTotals& totals) {
   std::string problem;
   RunSettings settings;
   if (!Settings(scenario, settings, problem)) return Usage(problem);
+  if (!totals.settings) totals.settings = settings;
   std::map<std::string, uint64_t> by_outcome;
   std::vector<uint64_t> failing_seeds;
   uint64_t failures = 0;
-  // A terminal gets one line redrawn about a hundred times; a log gets a
-  // line per quarter.
-  const uint64_t progress_every = std::max<uint64_t>(1, seeds / (err_is_terminal_ ? 100 : 4));
+  // A terminal gets one line redrawn about a hundred times; a log (CI) gets
+  // a plain line every tenth of the sweep.
+  const uint64_t progress_every = std::max<uint64_t>(1, seeds / (err_is_terminal_ ? 100 : 10));
   for (uint64_t i = 0; i < seeds; ++i) {
     const uint64_t seed = from + i;
     SeedRun run = RunSeed(scenario, seed, settings, check);
     if (run.failed()) {
+      std::string saved_log;
       if (failures == 0) {
-        out_ << FailureReport(scenario, run, settings, Save(scenario, run, settings)) << "\n";
+        saved_log = Save(scenario, run, settings);
+        out_ << FailureReport(scenario, run, settings, saved_log) << "\n";
       }
+      if (jsonl.is_open()) jsonl.Failure(scenario, run, settings, saved_log);
       ++failures;
-      ++by_outcome[run.result.ok() ? "nondeterminism"
-                                   : std::string(OutcomeName(run.result.outcome))];
+      const std::string outcome =
+          run.result.ok() ? "nondeterminism" : std::string(OutcomeName(run.result.outcome));
+      ++by_outcome[outcome];
+      ++totals.by_outcome[outcome];
       if (failing_seeds.size() < kFailingSeedsListed) failing_seeds.push_back(seed);
     }
     if ((i + 1) % progress_every == 0 || i + 1 == seeds) {
@@ -544,6 +576,7 @@ int Cli::SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool 
     out_ << (failures > failing_seeds.size() ? " ..." : "") << "\n";
   }
   failed = failures > 0;
+  totals.scenarios.push_back({scenario.name, seeds, failures});
   return failed ? kExitFailureFound : kExitOk;
 }
 

@@ -4,6 +4,7 @@
 //   drpc-sim list
 //   drpc-sim run    --scenario NAME --seed S [--trace FILE] [--check-determinism]
 //   drpc-sim sweep  (--scenario NAME | --all-fixed) --seeds N [--from S] [--check-determinism]
+//                   [--jsonl FILE]   (a JSON line per failing seed, then a summary: jsonl.h)
 //   drpc-sim replay FILE [--trace FILE] [--expect-recorded]
 //   drpc-sim check  --scenario NAME --seed S          (determinism self-check)
 //   drpc-sim hunt   --scenario NAME [--trials T] [--max-seeds N]
@@ -36,8 +37,8 @@ inline constexpr int kExitUsage = 2;
 using Environment = std::function<const char*(const char*)>;
 
 // args[0] is the program as invoked (it starts every replay line). When
-// `err_is_terminal`, sweep progress is one line redrawn in place; otherwise
-// a line at each quarter.
+// `err_is_terminal`, sweep progress is one line redrawn in place (\r);
+// otherwise a plain line every tenth of the sweep. Both go to `err`.
 int SimMain(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
             const Environment& env, bool err_is_terminal = false);
 

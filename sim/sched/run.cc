@@ -23,13 +23,16 @@ std::string_view OutcomeName(Outcome outcome) {
       return "uncaught_exception";
     case Outcome::kNondeterminism:
       return "nondeterminism";
+    case Outcome::kLivenessFailed:
+      return "liveness_failed";
   }
   DRPC_ASSERT(false, "unknown Outcome");
 }
 
 std::optional<Outcome> OutcomeFromName(std::string_view name) {
-  for (Outcome o : {Outcome::kOk, Outcome::kInvariantFailed, Outcome::kDeadlock,
-                    Outcome::kStepLimit, Outcome::kUncaughtException, Outcome::kNondeterminism}) {
+  for (Outcome o :
+       {Outcome::kOk, Outcome::kInvariantFailed, Outcome::kDeadlock, Outcome::kStepLimit,
+        Outcome::kUncaughtException, Outcome::kNondeterminism, Outcome::kLivenessFailed}) {
     if (OutcomeName(o) == name) return o;
   }
   return std::nullopt;

@@ -19,6 +19,8 @@
 //   kStepLimit           more than max_steps scheduling steps (a livelock guard)
 //   kUncaughtException   an exception escaped a fiber's body (see `exception`)
 //   kNondeterminism      the decision source saw the run depart from its log
+//   kLivenessFailed      a liveness check's bound ran out with work still waiting
+//                        (sim/liveness/liveness.h; sim::FailLiveness in waiting.h)
 //
 // Ending a failed run: fibers still parked are ABANDONED, not unwound. Forcing
 // an exception through them could call std::terminate (a fiber may be parked
@@ -66,6 +68,7 @@ enum class Outcome : uint8_t {
   kStepLimit,
   kUncaughtException,
   kNondeterminism,
+  kLivenessFailed,
 };
 std::string_view OutcomeName(Outcome outcome);  // "ok", "deadlock", ...
 std::optional<Outcome> OutcomeFromName(std::string_view name);

@@ -809,24 +809,40 @@ void Scheduler::FailRunningFiber(Outcome outcome, std::string report) {
   std::abort();
 }
 
+std::vector<WaitingTask> Scheduler::Waiting() const {
+  std::vector<WaitingTask> waiting;
+  const TraceNames names = Names();
+  for (uint32_t id = 1; id <= fiber_count_; ++id) {
+    const Fiber& f = fiber(id);
+    if (f.state != FiberState::kBlocked) continue;
+    WaitingTask w;
+    w.fiber = id;
+    w.task = names.Fiber(id);
+    w.on = f.waiting_on != nullptr ? names.ObjectText(f.waiting_on->object.id) : "a timer";
+    if (f.waiting_on != nullptr && f.waiting_on->owner != kNoFiber) {
+      const FiberId owner = f.waiting_on->owner;
+      w.on += " held by " + names.Fiber(owner);
+      if (fiber(owner).state == FiberState::kDone) w.on += " (which has exited)";
+    }
+    w.label = f.wait_label != nullptr ? f.wait_label : "?";
+    w.deadline = f.deadline;
+    waiting.push_back(std::move(w));
+  }
+  return waiting;
+}
+
+uint32_t Scheduler::LiveFibers() const {
+  uint32_t live = 0;
+  for (uint32_t id = 1; id <= fiber_count_; ++id) live += fiber(id).state != FiberState::kDone;
+  return live;
+}
+
 void Scheduler::FailDeadlock() {
   std::string report = "deadlock: no fiber can run and no timer is pending";
   if (fiber(1).state == FiberState::kDone) {
     report += "; main has returned, leaving these fibers blocked";
   }
-  const TraceNames names = Names();
-  for (uint32_t id = 1; id <= fiber_count_; ++id) {
-    const Fiber& f = fiber(id);
-    if (f.state != FiberState::kBlocked) continue;
-    report += "\n  fiber " + names.Fiber(id) + " waits on ";
-    report += f.waiting_on != nullptr ? names.ObjectText(f.waiting_on->object.id) : "a timer";
-    if (f.waiting_on != nullptr && f.waiting_on->owner != kNoFiber) {
-      const FiberId owner = f.waiting_on->owner;
-      report += " held by " + names.Fiber(owner);
-      if (fiber(owner).state == FiberState::kDone) report += " (which has exited)";
-    }
-    report += std::string(" at \"") + (f.wait_label != nullptr ? f.wait_label : "?") + "\"";
-  }
+  for (const WaitingTask& w : Waiting()) report += "\n  " + w.ToString();
   RecordFailure(Outcome::kDeadlock, report);
 }
 

@@ -51,6 +51,7 @@
 #include "sim/sched/run.h"
 #include "sim/sched/stack_pool.h"
 #include "sim/sched/trace.h"
+#include "sim/sched/waiting.h"
 
 namespace drpc::sim {
 
@@ -140,6 +141,12 @@ class Scheduler {
   // The running fiber took (+1) or released (-1) an rt mutex (sim/rt); a
   // doomed fiber dies in a release that leaves it holding none.
   void NoteLock(int delta);
+
+  // ---- who is waiting (waiting.h): every parked fiber, in id order, with
+  // what it waits on and the label of its wait site
+  std::vector<WaitingTask> Waiting() const;
+  // Fibers that have not exited (the running one included).
+  uint32_t LiveFibers() const;
 
   // ---- decisions for the simulated world (fiber context)
   uint64_t Choose(uint64_t n, ChoiceKind kind);

@@ -1,8 +1,8 @@
 // The whole RPC stack on the simulator (label sim): the generated client/
 // server workload of sim/scenarios/rpc for thousands of seeds, run exactly
 // as `drpc-sim run --scenario rpc.fixed --seed S` runs it (a failure prints
-// that line), determinism, and the two planted bugs, each caught with the
-// failure its checker exists for.
+// that line), determinism, and the planted bugs, each caught with the
+// failure its checker (the per-call oracle, the liveness phase) exists for.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -59,7 +59,19 @@ TEST(RpcSim, SameSeedSameTrace) {
 class RpcPlantTest : public ::testing::TestWithParam<RpcPlant> {};
 
 std::string PlantName(const ::testing::TestParamInfo<RpcPlant>& info) {
-  return info.param == RpcPlant::kWrongReply ? "WrongReply" : "StuckHandler";
+  switch (info.param) {
+    case RpcPlant::kWrongReply:
+      return "WrongReply";
+    case RpcPlant::kStuckHandler:
+      return "StuckHandler";
+    case RpcPlant::kCrossedReply:
+      return "CrossedReply";
+    case RpcPlant::kDeafAfterCancel:
+      return "DeafAfterCancel";
+    case RpcPlant::kNone:
+      break;
+  }
+  return "None";
 }
 
 TEST_P(RpcPlantTest, TheSweepCatchesItAndItsSeedReplays) {
@@ -70,12 +82,11 @@ TEST_P(RpcPlantTest, TheSweepCatchesItAndItsSeedReplays) {
   const RunResult& failure = found->result;
   EXPECT_EQ(OutcomeName(failure.outcome), OutcomeName(ExpectedOutcome(GetParam())))
       << Describe(failure);
-  if (GetParam() == RpcPlant::kWrongReply) {
-    EXPECT_NE(failure.report.find("echo reply"), std::string::npos) << failure.report;
-  } else {
-    EXPECT_NE(failure.report.find("planted: a handler that ignores its call's end"),
-              std::string::npos)
-        << failure.report;
+  EXPECT_NE(failure.report.find(ExpectedReport(GetParam())), std::string::npos) << failure.report;
+  if (ExpectedOutcome(GetParam()) == Outcome::kLivenessFailed) {
+    // A liveness failure names what is still waiting.
+    EXPECT_NE(failure.report.find("still waiting:"), std::string::npos) << failure.report;
+    EXPECT_NE(failure.report.find(" waits on "), std::string::npos) << failure.report;
   }
   std::cout << scenario.name << ": caught at seed " << found->seed << ", "
             << OutcomeName(failure.outcome) << "\n"

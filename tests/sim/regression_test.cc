@@ -27,10 +27,10 @@ std::string ServeAfterStop(const std::string& seed) {
          seed +
          "\n"
          "expect ok\n"
-         "guards no deadlock: a Serve after Stop closes its listener\n"
+         "guards no lost calls: a Serve after Stop closes its listener\n"
          "plant rpc.serve-after-stop-keeps-listener\n"
-         "plant-outcome deadlock\n"
-         "plant-report deadlock: no fiber can run\n";
+         "plant-outcome liveness_failed\n"
+         "plant-report the liveness phase did not finish\n";
 }
 
 RegressionEntry Parsed(const std::string& text) {
@@ -53,10 +53,10 @@ TEST(RegressionEntry, ParsesEveryField) {
   EXPECT_EQ(entry.strategy.ToString(), "pct depth 2 steps 4322");
   EXPECT_EQ(entry.seed, 391u);
   EXPECT_EQ(entry.expect, Outcome::kOk);
-  EXPECT_EQ(entry.guards, "no deadlock: a Serve after Stop closes its listener");
+  EXPECT_EQ(entry.guards, "no lost calls: a Serve after Stop closes its listener");
   EXPECT_EQ(entry.plant, plant::Site::kRpcServeAfterStopKeepsListener);
-  EXPECT_EQ(entry.plant_outcome, Outcome::kDeadlock);
-  EXPECT_EQ(entry.plant_report, "deadlock: no fiber can run");
+  EXPECT_EQ(entry.plant_outcome, Outcome::kLivenessFailed);
+  EXPECT_EQ(entry.plant_report, "the liveness phase did not finish");
 }
 
 TEST(RegressionEntry, PlantIsOptional) {
@@ -85,11 +85,12 @@ TEST(RegressionEntry, NamesWhatIsWrong) {
   EXPECT_NE(ParseError(without("# rpc: a Serve after Stop kept its listener open\n")).find("'#'"),
             std::string::npos);
   EXPECT_NE(ParseError(without("seed 391\n")).find("missing 'seed'"), std::string::npos);
-  EXPECT_NE(ParseError(without("guards no deadlock: a Serve after Stop closes its listener\n"))
+  EXPECT_NE(ParseError(without("guards no lost calls: a Serve after Stop closes its listener\n"))
                 .find("guards"),
             std::string::npos);
-  EXPECT_NE(ParseError(without("plant-report deadlock: no fiber can run\n")).find("plant-report"),
-            std::string::npos);
+  EXPECT_NE(
+      ParseError(without("plant-report the liveness phase did not finish\n")).find("plant-report"),
+      std::string::npos);
   EXPECT_NE(ParseError(without("plant rpc.serve-after-stop-keeps-listener\n")).find("'plant'"),
             std::string::npos);
   EXPECT_NE(ParseError(replaced("plant rpc.serve-after-stop-keeps-listener", "plant rpc.no-such"))
@@ -97,8 +98,9 @@ TEST(RegressionEntry, NamesWhatIsWrong) {
             std::string::npos);
   EXPECT_NE(ParseError(replaced("expect ok", "expect fine")).find("unknown outcome 'fine'"),
             std::string::npos);
-  EXPECT_NE(ParseError(replaced("plant-outcome deadlock", "plant-outcome ok")).find("must differ"),
-            std::string::npos);
+  EXPECT_NE(
+      ParseError(replaced("plant-outcome liveness_failed", "plant-outcome ok")).find("must differ"),
+      std::string::npos);
   EXPECT_NE(
       ParseError(replaced("pct depth 2 steps 4322", "pct depth 0 steps 4322")).find("strategy"),
       std::string::npos);

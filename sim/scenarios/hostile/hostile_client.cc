@@ -11,7 +11,7 @@
 #include "sim/net/pipe.h"
 #include "sim/peers/hostile_peer.h"
 #include "sim/scenarios/hostile/hostile_world.h"
-#include "sim/scenarios/rpc/test_service.h"
+#include "sim/scenarios/rpc/rpc_handlers.h"
 
 namespace drpc::sim::hostile {
 namespace {

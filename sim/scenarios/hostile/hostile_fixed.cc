@@ -9,7 +9,7 @@
 #include "drpc/rpc/conn.h"
 #include "drpc/rt/rt.h"
 #include "sim/scenarios/hostile/hostile_world.h"
-#include "sim/scenarios/rpc/test_service.h"
+#include "sim/scenarios/rpc/rpc_handlers.h"
 
 namespace drpc::sim::hostile {
 namespace {
@@ -57,8 +57,8 @@ std::string Call(rpc::Conn& conn, const ClientCall& plan, size_t index) {
       if (!wrong.empty()) break;
       if (Status st = s->Recv(msg); !st.ok()) {
         wrong = "chat recv: " + st.ToString();
-      } else if (msg != "e:" + m) {
-        wrong = "chat reply '" + msg + "', expected 'e:" + m + "'";
+      } else if (msg != m + "|e") {
+        wrong = "chat reply '" + msg + "', expected '" + m + "|e'";
       }
     }
     if (wrong.empty()) {

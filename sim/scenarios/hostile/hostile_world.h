@@ -1,5 +1,5 @@
 // The world of the hostile scenarios: an rpc::Server serving the shared
-// test handlers (sim/scenarios/rpc/test_service.h) on the sim listener,
+// test handlers (sim/scenarios/rpc/rpc_handlers.h) on the sim listener,
 // hostile peers (sim/peers) and well-behaved rpc::Conn clients dialed
 // through it, and the checks every hostile scenario shares:
 //   * every pool ledger (server and clients) balanced at every step;
@@ -30,7 +30,7 @@
 #include "drpc/stream/buffer_pool.h"
 #include "sim/net/listener.h"
 #include "sim/peers/hostile_peer.h"
-#include "sim/scenarios/rpc/test_service.h"
+#include "sim/scenarios/rpc/rpc_handlers.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim::hostile {
@@ -92,7 +92,7 @@ class HostileWorld {
   PoolLedger& ledger_;
   const WorldOptions options_;
   net::Listener listener_;
-  rpcsim::TestServer service_;
+  rpcsim::TestService service_;
   rpc::Server server_;
   Status served_;
   rt::Task serving_;

@@ -6,7 +6,7 @@
 
 #include "drpc/rt/rt.h"
 #include "sim/scenarios/hostile/hostile_world.h"
-#include "sim/scenarios/rpc/test_service.h"
+#include "sim/scenarios/rpc/rpc_handlers.h"
 
 namespace drpc::sim::hostile {
 namespace {

@@ -1,20 +1,22 @@
+// One run of the rpc workload, in its two phases (rpc_harness.h).
 #include "sim/scenarios/rpc/rpc_harness.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "drpc/base/check.h"
 #include "drpc/rpc/conn.h"
-#include "drpc/rpc/mux.h"
 #include "drpc/rpc/server.h"
-#include "drpc/rpc/status.h"
 #include "drpc/rt/rt.h"
+#include "sim/liveness/liveness.h"
 #include "sim/net/listener.h"
-#include "sim/scenarios/rpc/test_service.h"
+#include "sim/scenarios/rpc/rpc_calls.h"
+#include "sim/scenarios/rpc/rpc_faults.h"
+#include "sim/scenarios/rpc/rpc_oracle.h"
+#include "sim/scenarios/rpc/rpc_workload.h"
 
 namespace drpc::sim::rpcsim {
 namespace {
@@ -22,251 +24,28 @@ namespace {
 using rpc::CallOptions;
 using rpc::CancelToken;
 using rpc::Conn;
-using rpc::Metadata;
-using rpc::ServerCall;
 using std::chrono::microseconds;
 
-uint64_t Draw(uint64_t n) { return sim::Choose(n, ChoiceKind::kWorkload); }
+// The liveness phase's bound. Everything the workload does takes well under
+// a millisecond of virtual time, except a Conn's close flush (up to 5 ms);
+// virtual time costs nothing, so the bound is generous.
+constexpr rt::Duration kLivenessBound = std::chrono::milliseconds(50);
 
 [[noreturn]] void CheckFailed(const std::string& what) { sim::Fail("rpc workload: " + what); }
 
-// ---- the workload -------------------------------------------------------------
-
-enum class Shape : uint8_t { kEcho, kFail, kUnknown, kCount, kSum, kChat, kBlock };
-constexpr int kShapes = 7;
-enum class Ending : uint8_t { kNone, kCancel, kDeadline };
-enum class Event : uint8_t { kNone, kReset, kClientClose, kServerStop };
-
-const char* ShapeName(Shape shape) {
-  static constexpr const char* kNames[] = {"echo", "fail", "unknown", "count",
-                                           "sum",  "chat", "block"};
-  return kNames[static_cast<int>(shape)];
-}
-
-struct CallPlan {
-  size_t conn = 0;
-  int64_t start_us = 0;
-  Shape shape = Shape::kEcho;
-  int messages = 0;  // streams: how many
-  Ending ending = Ending::kNone;
-  int64_t end_us = 0;  // the cancel's time, or the deadline (from the call's start)
-  Metadata metadata;
-};
-
-struct Workload {
-  size_t pipe_capacity = 0;
-  int64_t split_size = 0;
-  size_t ring_capacity = 0;
-  uint64_t accept_error_one_in = 0;
-  size_t conns = 0;
-  std::vector<CallPlan> calls;
-  Event event = Event::kNone;
-  size_t event_conn = 0;
-  int64_t event_us = 0;
-  int64_t stop_grace_us = 0;
-};
-
-Metadata DrawMetadata() {
-  static const std::pair<const char*, const char*> kEntries[] = {
-      {"authorization", "Bearer t0k3n"}, {"", "empty key"}, {"empty value", ""}, {"x-id", "42"}};
-  Metadata md;
-  const uint64_t n = Draw(3);
-  for (uint64_t i = 0; i < n; ++i) {
-    const auto& [key, value] = kEntries[Draw(4)];
-    md[key] = value;
-  }
-  return md;
-}
-
-Workload DrawWorkload() {
-  // Option 0 of each draw is the plain case, so shrinking moves toward it.
-  static constexpr size_t kPipe[] = {4096, 64, 512};
-  static constexpr int64_t kSplit[] = {0, 3, 16};
-  Workload w;
-  w.pipe_capacity = kPipe[Draw(3)];
-  w.split_size = kSplit[Draw(3)];
-  w.ring_capacity = 1 + Draw(4);
-  w.accept_error_one_in = Draw(3) == 1 ? 3 : 0;
-  w.conns = 1 + Draw(2);
-  const size_t calls = 1 + Draw(8);
-  for (size_t i = 0; i < calls; ++i) {
-    CallPlan p;
-    p.conn = Draw(w.conns);
-    p.start_us = static_cast<int64_t>(Draw(20)) * 10;
-    p.shape = static_cast<Shape>(Draw(kShapes));
-    p.messages = static_cast<int>(Draw(5));
-    p.ending = static_cast<Ending>(Draw(3));
-    // A blocking call ends only by its cancel or deadline (or an event).
-    if (p.shape == Shape::kBlock && p.ending == Ending::kNone) p.ending = Ending::kCancel;
-    // A quarter of the cancels fire at the call's start: they race the
-    // invoke sequence itself, step by step.
-    p.end_us = Draw(4) == 0 ? 0 : 1 + static_cast<int64_t>(Draw(40)) * 10;
-    p.metadata = DrawMetadata();
-    w.calls.push_back(std::move(p));
-  }
-  w.event = static_cast<Event>(Draw(4));
-  w.event_conn = Draw(w.conns);
-  w.event_us = static_cast<int64_t>(Draw(40)) * 10;
-  w.stop_grace_us = static_cast<int64_t>(Draw(4)) * 50;
-  return w;
-}
-
-// ---- the clients --------------------------------------------------------------
-
-struct CallResult {
-  Status status;
-  std::string wrong;  // a successful result that is not the expected one
-  bool done = false;
-};
-
-std::string ExpectedEcho(size_t index, const Metadata& md) {
-  return "req" + std::to_string(index) + "|" + MetadataSummary(md);
-}
-
-CallResult RunShape(Conn& conn, const CallPlan& plan, size_t index, const CallOptions& options) {
-  CallResult r;
-  switch (plan.shape) {
-    case Shape::kEcho:
-    case Shape::kFail:
-    case Shape::kUnknown:
-    case Shape::kBlock: {
-      const char* rpc = plan.shape == Shape::kEcho    ? kEchoRpc
-                        : plan.shape == Shape::kFail  ? kFailRpc
-                        : plan.shape == Shape::kBlock ? kBlockRpc
-                                                      : kUnknownRpc;
-      std::string reply;
-      r.status = conn.Invoke(rpc, "req" + std::to_string(index), reply, options);
-      if (r.status.ok() && plan.shape == Shape::kEcho &&
-          reply != ExpectedEcho(index, plan.metadata)) {
-        r.wrong =
-            "echo reply '" + reply + "', expected '" + ExpectedEcho(index, plan.metadata) + "'";
-      }
-      return r;
-    }
-    case Shape::kCount: {
-      auto s = conn.NewStream<std::string, std::string>(kCountRpc, options);
-      if (!s.ok()) {
-        r.status = s.status();
-        return r;
-      }
-      (void)s->Send(std::to_string(plan.messages));
-      (void)s->CloseSend();
-      std::string msg;
-      for (int i = 0; i <= plan.messages; ++i) {
-        r.status = s->Recv(msg);
-        if (!r.status.ok()) break;
-        if (i == plan.messages || msg != "c" + std::to_string(i)) {
-          r.wrong = "count: message " + std::to_string(i) + " is '" + msg + "'";
-          return r;
-        }
-      }
-      if (r.status.is(ErrorKind::kEof)) r.status = OkStatus();  // the end after every message
-      return r;
-    }
-    case Shape::kSum: {
-      auto s = conn.NewStream<std::string, std::string>(kSumRpc, options);
-      if (!s.ok()) {
-        r.status = s.status();
-        return r;
-      }
-      int64_t want = 0;
-      for (int i = 0; i < plan.messages; ++i) {
-        if (!s->Send(std::to_string(i + 1)).ok()) break;  // the real status comes from the receive
-        want += i + 1;
-      }
-      std::string total;
-      r.status = s->CloseAndRecv(total);
-      if (r.status.ok() && total != std::to_string(want)) r.wrong = "sum " + total;
-      return r;
-    }
-    case Shape::kChat: {
-      auto s = conn.NewStream<std::string, std::string>(kChatRpc, options);
-      if (!s.ok()) {
-        r.status = s.status();
-        return r;
-      }
-      std::string msg;
-      for (int i = 0; i < plan.messages; ++i) {
-        (void)s->Send("m" + std::to_string(i));
-        r.status = s->Recv(msg);
-        if (!r.status.ok()) return r;
-        if (msg != "e:m" + std::to_string(i)) {
-          r.wrong = "chat: reply " + std::to_string(i) + " is '" + msg + "'";
-          return r;
-        }
-      }
-      (void)s->CloseSend();
-      r.status = s->Recv(msg);
-      if (r.status.ok()) r.wrong = "chat: a reply after CloseSend";
-      if (r.status.is(ErrorKind::kEof)) r.status = OkStatus();
-      return r;
-    }
-  }
-  DRPC_ASSERT(false, "unknown shape");
-  return r;
-}
-
-// ---- checks -------------------------------------------------------------------
-
-bool Disrupted(const Workload& w, const CallPlan& plan) {
-  return w.event == Event::kServerStop ||
-         ((w.event == Event::kReset || w.event == Event::kClientClose) &&
-          w.event_conn == plan.conn);
-}
-
-// Why `status` is not an allowed end of `plan` (empty if it is).
-std::string Disallowed(const Workload& w, const CallPlan& plan, const Status& st) {
-  const bool expect_error =
-      plan.shape == Shape::kFail || plan.shape == Shape::kUnknown || plan.shape == Shape::kBlock;
-  if (st.ok()) return expect_error ? "succeeded" : "";
-  if (plan.shape == Shape::kFail && st.is(ErrorKind::kRemote) && st.code() == kFailCode &&
-      st.message() == kFailText) {
-    return "";
-  }
-  if (plan.shape == Shape::kUnknown && st.is(ErrorKind::kRemote) && st.wire_code() == 0 &&
-      st.message() == "protocol error: unknown rpc: \"/x.Y/Z\"") {
-    return "";
-  }
-  if (st.is(ErrorKind::kCanceled) &&
-      (plan.ending == Ending::kCancel || w.event == Event::kServerStop)) {
-    return "";
-  }
-  if (st.is(ErrorKind::kDeadlineExceeded) && plan.ending == Ending::kDeadline) return "";
-  if (Disrupted(w, plan) &&
-      (st.is(ErrorKind::kClosed) || st.is(ErrorKind::kConnection) || st.is(ErrorKind::kEof))) {
-    return "";
-  }
-  if (w.event == Event::kServerStop && st.is(ErrorKind::kRemote) &&
-      st.code() == rpc::kUnavailableCode) {
-    return "";
-  }
-  return "ended with " + st.ToString();
-}
-
-std::string Describe(const Workload& w, const CallPlan& p, size_t i) {
-  static constexpr const char* kEndings[] = {"none", "cancel", "deadline"};
-  static constexpr const char* kEvents[] = {"none", "reset", "client-close", "server-stop"};
-  return "call " + std::to_string(i) + " (" + ShapeName(p.shape) + " on conn " +
-         std::to_string(p.conn) + ", " + std::to_string(p.messages) + " messages, ending " +
-         kEndings[static_cast<int>(p.ending)] + " at +" + std::to_string(p.end_us) + "us; event " +
-         kEvents[static_cast<int>(w.event)] + " on conn " + std::to_string(w.event_conn) + " at " +
-         std::to_string(w.event_us) + "us)";
-}
-
-// ---- one run ------------------------------------------------------------------
-
 class WorkloadRun {
  public:
-  WorkloadRun(const Workload& w, RpcPlant plant) : w_(w), plant_(plant), results_(w.calls.size()) {}
+  WorkloadRun(const Workload& w, RpcPlant plant)
+      : w_(w), plant_(plant), liveness_("rpc workload", kLivenessBound) {}
 
   void Run() {
     std::vector<std::shared_ptr<stream::BufferPool>> pools;
     {
       net::ListenerOptions listener_options;
       listener_options.pipe.capacity_bytes = w_.pipe_capacity;
-      listener_options.accept_error_one_in = w_.accept_error_one_in;
-      net::Listener listener(listener_options);
-      TestServer service(plant_);
+      net::Listener network(listener_options);
+      FaultyListener listener(network, w_.accept_error_one_in);
+      TestService service(plant_);
       rpc::ServerOptions server_options;
       server_options.manager.stream.split_size = w_.split_size;
       server_options.manager.stream.ring.capacity = w_.ring_capacity;
@@ -280,41 +59,71 @@ class WorkloadRun {
       });
       Status served;
       rt::Task serving = rt::spawn("serve", [&] { served = server.Serve(listener); });
-      for (size_t c = 0; c < w_.conns; ++c) {
-        Result<net::Dialed> dialed = listener.Dial();
-        if (!dialed.ok()) CheckFailed("dial: " + dialed.status().ToString());
-        pipes_.push_back(dialed->pipe);
-        rpc::ConnOptions options;
-        options.manager.name = "client" + std::to_string(c);
-        options.manager.stream.split_size = w_.split_size;
-        options.manager.stream.ring.capacity = w_.ring_capacity;
-        options.manager.close_flush_timeout = std::chrono::milliseconds(5);
-        conns_.push_back(std::make_unique<Conn>(std::move(dialed->transport), std::move(options)));
-        pools.push_back(conns_.back()->manager().pool());
-      }
+      Dial(network, pools);
+
+      // The safety phase: faults on, the calls and the event.
       std::vector<rt::Task> callers;
       for (size_t i = 0; i < w_.calls.size(); ++i) {
+        owed_.push_back(liveness_.Owe(Describe(w_, i)));
         callers.push_back(rt::spawn("call " + std::to_string(i), [this, i] { Call(i); }));
       }
-      rt::Task event = rt::spawn("event", [&] { FireEvent(server); });
-      for (rt::Task& t : callers) t.join();
+      const LivenessPhase::Obligation event_returns =
+          liveness_.Owe("the event's call (reset, Close or Stop) returns");
+      rt::Task event = rt::spawn("event", [&] {
+        FireEvent(server);
+        liveness_.Settle(event_returns);
+      });
+      // The safety phase lasts a drawn time, and at least until just after
+      // the event fired (its call may still be running: that is owed).
+      const rt::TimePoint heal_at =
+          rt::TimePoint(microseconds(std::max(w_.event_us + 1, w_.heal_us)));
+      rt::sleep_until(heal_at);
+
+      // The liveness phase: healed, and everything owed must end.
+      liveness_.Begin([&] { listener.Heal(); });
       event.join();
-      // Shutdown: every client connection, then the server.
+      for (rt::Task& t : callers) t.join();
+      std::vector<rt::Task> probes;
+      for (size_t c = 0; c < w_.conns; ++c) {
+        probes.push_back(rt::spawn("probe " + std::to_string(c), [this, c] { Probe(c); }));
+      }
+      for (rt::Task& t : probes) t.join();
+      UntilPoolsIdle(pools);
+      const LivenessPhase::Obligation shutdown =
+          liveness_.Owe("shutdown: every Conn closed, then Server::Stop and Serve's return");
       for (const std::unique_ptr<Conn>& conn : conns_) (void)conn->Close();
       server.Stop(microseconds(w_.stop_grace_us));
       serving.join();
+      liveness_.Settle(shutdown);
       if (!served.ok()) CheckFailed("Serve returned " + served.ToString());
-      CheckResults();
+      Tally();
       conns_.clear();
     }
+    liveness_.Finish();
     // Everything is destroyed: every buffer must be home.
     for (const std::shared_ptr<stream::BufferPool>& pool : pools) pool->CheckAllReturned();
   }
 
  private:
+  void Dial(net::Listener& network, std::vector<std::shared_ptr<stream::BufferPool>>& pools) {
+    for (size_t c = 0; c < w_.conns; ++c) {
+      Result<net::Dialed> dialed = network.Dial();
+      if (!dialed.ok()) CheckFailed("dial: " + dialed.status().ToString());
+      pipes_.push_back(dialed->pipe);
+      rpc::ConnOptions options;
+      options.manager.name = "client" + std::to_string(c);
+      options.manager.stream.split_size = w_.split_size;
+      options.manager.stream.ring.capacity = w_.ring_capacity;
+      options.manager.close_flush_timeout = std::chrono::milliseconds(5);
+      conns_.push_back(std::make_unique<Conn>(std::move(dialed->transport), std::move(options)));
+      pools.push_back(conns_.back()->manager().pool());
+    }
+  }
+
   void Call(size_t i) {
     const CallPlan& plan = w_.calls[i];
     rt::sleep_for(microseconds(plan.start_us));
+    const rt::TimePoint started = rt::now();
     CallOptions options;
     options.metadata = plan.metadata;
     rt::Task canceler;
@@ -326,11 +135,56 @@ class WorkloadRun {
         token.Cancel();
       });
     } else if (plan.ending == Ending::kDeadline) {
-      options.deadline = rt::now() + microseconds(plan.end_us);
+      options.deadline = started + microseconds(plan.end_us);
     }
-    results_[i] = RunShape(*conns_[plan.conn], plan, i, options);
-    results_[i].done = true;
+    CallResult result = RunCall(*conns_[plan.conn], plan, CallTag(i), options);
     if (canceler.joinable()) canceler.join();
+    liveness_.Settle(owed_[i]);
+    if (std::string why = Judge(w_, plan, CallTag(i), started, result, liveness_.bound());
+        !why.empty()) {
+      CheckFailed(Describe(w_, i) + " " + why);
+    }
+    statuses_.emplace_back(i, result.status);
+  }
+
+  // Every connection serves a fresh call on the healed network, or reports
+  // an error to its user (the oracle allows one only on a disrupted one).
+  void Probe(size_t c) {
+    CallPlan plan;
+    plan.conn = c;
+    plan.shape = Shape::kEcho;
+    plan.metadata[kTagKey] = ProbeTag(c);
+    const LivenessPhase::Obligation owed = liveness_.Owe("the probe of conn " + std::to_string(c) +
+                                                         " (a fresh echo call once healed)");
+    const rt::TimePoint started = rt::now();
+    CallOptions options;
+    options.metadata = plan.metadata;
+    CallResult result = RunCall(*conns_[c], plan, ProbeTag(c), options);
+    liveness_.Settle(owed);
+    std::string why = Judge(w_, plan, ProbeTag(c), started, result, liveness_.bound());
+    if (why.empty()) return;
+    // Wrong data is the oracle's finding; an error where none is allowed
+    // means the healed connection does not serve.
+    const std::string what = "the probe of conn " + std::to_string(c) + " " + why;
+    if (result.status.ok()) CheckFailed(what);
+    liveness_.Fail(what);
+  }
+
+  // With every call ended, each pool must get back to lending nothing
+  // (streams release their buffers as they finish: allow them the bound).
+  void UntilPoolsIdle(const std::vector<std::shared_ptr<stream::BufferPool>>& pools) {
+    const rt::TimePoint bound = liveness_.began_at() + liveness_.bound();
+    rt::Duration wait = std::chrono::nanoseconds(1);
+    for (const std::shared_ptr<stream::BufferPool>& pool : pools) {
+      for (uint64_t lent = pool->stats().lent; lent > 0; lent = pool->stats().lent) {
+        if (rt::now() >= bound) {
+          liveness_.Fail("pool \"" + pool->options().name + "\" still lends " +
+                         std::to_string(lent) + " buffer(s) with every call ended");
+        }
+        rt::sleep_until(std::min(bound, rt::now() + wait));
+        wait = std::min<rt::Duration>(wait * 2, microseconds(100));
+      }
+    }
   }
 
   void FireEvent(rpc::Server& server) {
@@ -351,17 +205,10 @@ class WorkloadRun {
     }
   }
 
-  void CheckResults() const {
-    for (size_t i = 0; i < w_.calls.size(); ++i) {
-      const CallResult& r = results_[i];
-      if (!r.done) CheckFailed(Describe(w_, w_.calls[i], i) + " never returned");
-      if (!r.wrong.empty()) CheckFailed(Describe(w_, w_.calls[i], i) + ": " + r.wrong);
-      if (std::string why = Disallowed(w_, w_.calls[i], r.status); !why.empty()) {
-        CheckFailed(Describe(w_, w_.calls[i], i) + " " + why);
-      }
-    }
-    for (size_t i = 0; i < w_.calls.size(); ++i) {
-      const Status& st = results_[i].status;
+  void Tally() {
+    std::sort(statuses_.begin(), statuses_.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [i, st] : statuses_) {
       std::string result(ErrorKindName(st.kind()));
       if (st.is(ErrorKind::kRemote)) result += " code " + std::to_string(st.wire_code());
       ++OutcomeTally()[std::string(ShapeName(w_.calls[i].shape)) + " " + result];
@@ -370,7 +217,9 @@ class WorkloadRun {
 
   const Workload& w_;
   const RpcPlant plant_;
-  std::vector<CallResult> results_;
+  LivenessPhase liveness_;
+  std::vector<LivenessPhase::Obligation> owed_;      // per call
+  std::vector<std::pair<size_t, Status>> statuses_;  // per call, as they end
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<std::shared_ptr<net::Pipe>> pipes_;
 };
@@ -380,30 +229,6 @@ class WorkloadRun {
 std::map<std::string, uint64_t>& OutcomeTally() {
   static std::map<std::string, uint64_t> tally;
   return tally;
-}
-
-std::string ScenarioName(RpcPlant plant) {
-  switch (plant) {
-    case RpcPlant::kNone:
-      return "rpc.fixed";
-    case RpcPlant::kWrongReply:
-      return "rpc.wrong-reply.buggy";
-    case RpcPlant::kStuckHandler:
-      return "rpc.stuck-handler.buggy";
-  }
-  return "rpc.unknown";
-}
-
-Outcome ExpectedOutcome(RpcPlant plant) {
-  switch (plant) {
-    case RpcPlant::kNone:
-      return Outcome::kOk;
-    case RpcPlant::kWrongReply:
-      return Outcome::kInvariantFailed;
-    case RpcPlant::kStuckHandler:
-      return Outcome::kDeadlock;
-  }
-  return Outcome::kOk;
 }
 
 RunOptions RpcRunOptions() {

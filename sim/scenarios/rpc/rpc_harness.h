@@ -1,27 +1,28 @@
-// The whole RPC stack on the simulator: a Server (Mux with a handler of
-// every shape) accepting through the sim Listener, and one or two client
-// Conns dialed through it, driven by a workload drawn from the run's
-// decisions (kind kWorkload), so one seed is one whole run:
-//   * the network: pipe capacity, frame split size, ring capacity,
-//     temporary accept errors injected into the listener;
-//   * 1-8 calls, each on a chosen connection at a chosen virtual time:
-//     unary echo (with metadata), a failing handler (code 7), an unknown
-//     method, server streaming, client streaming, bidi, and a handler that
-//     blocks until its call ends; ended by nothing, a CancelToken canceled
-//     from another task, or a deadline;
-//   * one event at a chosen time: none, a connection reset (the peer
-//     vanishes), a client Conn::Close, or a server Stop with a grace period;
-//   * then shutdown: every Conn closed, Server::Stop.
-// Checked:
+// The whole RPC stack on the simulator: a Server (a Mux with a handler of
+// every shape, rpc_handlers.h) accepting through the sim Listener, and one
+// or two client Conns dialed through it, driven by a workload drawn from
+// the run's decisions (rpc_workload.h), so one seed is one whole run. Each
+// run has two phases (sim/liveness/liveness.h):
+//   * SAFETY, faults on: transient accept errors (rpc_faults.h), 1-8 calls
+//     of every shape with metadata, ended by nothing, a CancelToken canceled
+//     from another task, or a deadline, and one event: none, a connection
+//     reset (the peer vanishes), a client Conn::Close, or a server Stop with
+//     a grace period. It lasts until the event has fired and a drawn time
+//     has passed.
+//   * LIVENESS, every fault healed and none new, within 50 ms of virtual
+//     time: every call issued ends; every connection serves a fresh probe
+//     call or reports an error to its user (only a disrupted one may); every
+//     connection's buffer pool is back to idle (nothing lent); the shutdown
+//     (every Conn closed, Server::Stop) returns; and every task but main
+//     exits. A failure is Outcome::kLivenessFailed, naming what is still
+//     owed and every waiting task with its wait label.
+// Checked in both phases:
 //   * at every step: the ledger conservation of every pool of every
 //     connection, client and server (a StepHook);
-//   * every call returns (a task left blocked is a deadlock the simulator
-//     reports), and ends with its exact expected result or with an error
-//     the circumstances allow (a cancel only with a token or a Stop, a
-//     deadline only with a deadline, a connection error only on a disrupted
-//     connection, "server is stopping" only with a Stop);
-//   * after shutdown no task is left (the run ends with every fiber
-//     exited) and, with everything destroyed, every buffer is back in its
+//   * every call's outcome, by the per-call oracle (rpc_oracle.h): its own
+//     data only, the replies of its shape, an error only where the faults
+//     allow one, and a deadline kept;
+//   * after the run, with everything destroyed, every buffer is back in its
 //     pool.
 //
 //   drpc-sim run --scenario rpc.fixed --seed 17
@@ -31,23 +32,22 @@
 #include <map>
 #include <string>
 
+#include "sim/scenarios/rpc/rpc_handlers.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim::rpcsim {
 
-// Bugs planted in the harness's own server, to show that its checks catch
-// what they exist for.
-enum class RpcPlant : uint8_t {
-  kNone,
-  kWrongReply,    // the echo handler corrupts its second reply: the outcome check
-  kStuckHandler,  // the blocking handler ignores its end: Stop never returns (deadlock)
-};
-inline constexpr RpcPlant kPlants[] = {RpcPlant::kWrongReply, RpcPlant::kStuckHandler};
+inline constexpr RpcPlant kPlants[] = {RpcPlant::kWrongReply, RpcPlant::kStuckHandler,
+                                       RpcPlant::kCrossedReply, RpcPlant::kDeafAfterCancel};
 
-// "rpc.fixed", "rpc.wrong-reply.buggy", "rpc.stuck-handler.buggy".
+// "rpc.fixed", "rpc.wrong-reply.buggy", "rpc.stuck-handler.buggy",
+// "rpc.crossed-reply.buggy", "rpc.deaf-after-cancel.buggy".
 std::string ScenarioName(RpcPlant plant);
-// The failure each plant produces.
+// What the scenario of `plant` is, for `drpc-sim list`.
+std::string ScenarioDescription(RpcPlant plant);
+// The failure each plant produces, and a phrase its report contains.
 Outcome ExpectedOutcome(RpcPlant plant);
+std::string ExpectedReport(RpcPlant plant);
 inline constexpr uint64_t kFindWithinSeeds = 200;
 
 RunOptions RpcRunOptions();

@@ -1,9 +1,13 @@
 // The rpc scenario family of drpc-sim:
 //   rpc.fixed                 Conn/Server/Mux over the sim listener with a generated
 //                             workload; every seed passes (rpc_harness.h lists the checks)
-//   rpc.wrong-reply.buggy     the echo handler corrupts a reply: the outcome check finds it
+//   rpc.wrong-reply.buggy     the echo handler corrupts a reply: the per-call oracle finds it
 //   rpc.stuck-handler.buggy   a handler ignores its call's end: Stop never returns, and the
-//                             simulator reports the deadlock with the stuck tasks
+//                             liveness phase names the stuck handler and its wait label
+//   rpc.crossed-reply.buggy   the echo handler answers a call with another call's reply: the
+//                             oracle finds a call that received another call's data
+//   rpc.deaf-after-cancel.buggy  once a call was canceled, echo calls are never answered: a
+//                             healed connection never serves again (the liveness probe)
 //
 //   drpc-sim run --scenario rpc.fixed --seed 17
 #include "sim/scenarios/rpc/rpc_harness.h"
@@ -15,10 +19,7 @@ void RegisterRpcScenarios(ScenarioRegistry& registry) {
   using rpcsim::RpcPlant;
   Scenario fixed;
   fixed.name = rpcsim::ScenarioName(RpcPlant::kNone);
-  fixed.description =
-      "rpc Conn + Server + Mux over the sim listener: unary/streaming/bidi calls with metadata, "
-      "cancel tokens, deadlines, unknown methods, handler errors, accept errors, a reset, "
-      "client Close or server Stop; ledger, outcome, shutdown and no-deadlock checks";
+  fixed.description = rpcsim::ScenarioDescription(RpcPlant::kNone);
   fixed.expect = Expectation::kPass;
   fixed.options = rpcsim::RpcRunOptions();
   fixed.body = [] { rpcsim::DrawAndRun(RpcPlant::kNone); };
@@ -27,9 +28,7 @@ void RegisterRpcScenarios(ScenarioRegistry& registry) {
   for (RpcPlant plant : rpcsim::kPlants) {
     Scenario buggy;
     buggy.name = rpcsim::ScenarioName(plant);
-    buggy.description = plant == RpcPlant::kWrongReply
-                            ? "the rpc workload with an echo handler that corrupts a reply"
-                            : "the rpc workload with a handler that ignores its call's end";
+    buggy.description = rpcsim::ScenarioDescription(plant);
     buggy.expect = Expectation::kFindsBug;
     buggy.bug_outcome = rpcsim::ExpectedOutcome(plant);
     buggy.find_within_seeds = rpcsim::kFindWithinSeeds;
