@@ -14,6 +14,7 @@
 #include "drpc/rpc/status.h"
 #include "drpc/rt/rt.h"
 #include "sim/net/listener.h"
+#include "sim/sched/fault_config.h"
 
 namespace drpc::sim::rpcsim {
 namespace {
@@ -328,6 +329,13 @@ std::string Disallowed(const Workload& w, const CallPlan& plan, const Status& st
   }
   if (w.event == Event::kServerStop && st.is(ErrorKind::kRemote) &&
       st.code() == rpc::kUnavailableCode) {
+    return "";
+  }
+  // A task that could not start (fault site rt.spawn-failure) ends its
+  // connection: its calls fail with the code, or as on a closed connection.
+  if (CurrentFaults().OneIn("rt.spawn-failure") != 0 &&
+      (st.code() == StatusCode::kResourceExhausted || st.is(ErrorKind::kClosed) ||
+       st.is(ErrorKind::kConnection) || st.is(ErrorKind::kEof))) {
     return "";
   }
   return "ended with " + st.ToString();
