@@ -49,6 +49,13 @@ constexpr char kUsage[] =
     "                                          the scenario's own (checked builds only).\n"
     "                                          hunt takes a passing scenario given plants\n"
     "\n"
+    "faults (run, sweep, check, hunt, explore; replay and shrink take them from the log):\n"
+    "  --faults LIST                           inject faults (docs/faults.md): comma-separated\n"
+    "                                          NAME[:N] (one time in N, default 8), all[:N],\n"
+    "                                          or none; replaces the scenario's own\n"
+    "  --swarm                                 each seed first draws which faults are on and\n"
+    "                                          at what rate (from --faults, else from all)\n"
+    "\n"
     "strategies (run, sweep, check, hunt: what seed S means):\n"
     "  --strategy S      DRPC_SIM_STRATEGY     random (the seeded random scheduler, default)\n"
     "                                          or pct (sim/sched/pct_source.h)\n"
@@ -143,6 +150,7 @@ class Cli {
   bool StrategySettings(const Scenario& scenario, RunSettings& settings,
                         std::string& problem) const;
   bool PlantSettings(RunSettings& settings, std::string& problem) const;
+  bool FaultSettings(RunSettings& settings, std::string& problem) const;
   std::optional<std::pair<std::string, std::string>> Knob(const char* flag, const char* env) const;
   bool LoadLog(const std::string& path, ChoiceLogFile& log, std::string& problem) const;
   std::string Save(const Scenario& scenario, const SeedRun& run, const RunSettings& settings);
@@ -213,9 +221,10 @@ bool Cli::Parse(std::string& problem) {
       known = strategy != kStrategyFlags.end();
       takes_value = known && strategy->second;
     }
-    if (!known && TakesPlants(parsed_.command) && arg == "--plant") {
+    if (!known && TakesPlants(parsed_.command) && (arg == "--plant" || arg == "--faults")) {
       known = takes_value = true;
     }
+    if (!known && TakesPlants(parsed_.command) && arg == "--swarm") known = true;
     if (!known && parsed_.command != "list") {
       auto option = kOptionFlags.find(arg);
       known = option != kOptionFlags.end();
@@ -319,7 +328,7 @@ bool Cli::Settings(const Scenario& scenario, RunSettings& settings, std::string&
     }
   }
   settings.save_logs = parsed_.switches.count("--no-save-log") == 0;
-  if (!PlantSettings(settings, problem)) return false;
+  if (!PlantSettings(settings, problem) || !FaultSettings(settings, problem)) return false;
   return !TakesStrategy(parsed_.command) || StrategySettings(scenario, settings, problem);
 }
 
@@ -344,6 +353,22 @@ bool Cli::PlantSettings(RunSettings& settings, std::string& problem) const {
   for (int i = 0; i < plant::kSiteCount; ++i) {
     if (plants->contains(plant::Site(i))) settings.options.plants.insert(plant::Site(i));
   }
+  return true;
+}
+
+// --faults replaces the scenario's fault configuration; --swarm draws one
+// per seed from it.
+bool Cli::FaultSettings(RunSettings& settings, std::string& problem) const {
+  if (auto it = parsed_.values.find("--faults"); it != parsed_.values.end()) {
+    std::string error;
+    std::optional<FaultConfig> faults = FaultConfig::Parse(it->second, error);
+    if (!faults) {
+      problem = "--faults: " + error;
+      return false;
+    }
+    settings.options.faults = std::move(*faults);
+  }
+  if (parsed_.switches.count("--swarm") > 0) settings.options.swarm = true;
   return true;
 }
 

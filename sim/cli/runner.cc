@@ -124,6 +124,10 @@ std::vector<std::pair<std::string, std::string>> OptionPairs(const RunOptions& o
   // The whole set, the scenario's own included; a log without the line (one
   // written before plants existed) runs with the scenario's own.
   if (!options.plants.empty()) pairs.emplace_back("plants", options.plants.ToString());
+  // Likewise the faults (with swarm: the pool it draws from; the draw itself
+  // is on the tape) and swarm: a log without them runs without faults.
+  if (!options.faults.empty()) pairs.emplace_back("faults", options.faults.ToString());
+  if (options.swarm) pairs.emplace_back("swarm", "1");
   return pairs;
 }
 
@@ -140,6 +144,23 @@ bool ApplyOption(RunOptions& options, const std::string& key, const std::string&
       return false;
     }
     options.plants = *plants;
+    return true;
+  }
+  if (key == "faults") {
+    std::optional<FaultConfig> faults = FaultConfig::Parse(value, error);
+    if (!faults) {
+      error = "option faults: " + error;
+      return false;
+    }
+    options.faults = std::move(*faults);
+    return true;
+  }
+  if (key == "swarm") {
+    if (value != "0" && value != "1") {
+      error = "option swarm needs 0 or 1, got '" + value + "'";
+      return false;
+    }
+    options.swarm = value == "1";
     return true;
   }
   for (const OptionField& field : kFields) {
@@ -174,6 +195,11 @@ std::string ReplayLine(const Scenario& scenario, uint64_t seed, const RunSetting
     }
   }
   if (!added.empty()) line += " --plant " + added.ToString();
+  if (settings.options.faults != scenario.options.faults) {
+    line += " --faults " +
+            (settings.options.faults.empty() ? "none" : settings.options.faults.ToString());
+  }
+  if (settings.options.swarm && !scenario.options.swarm) line += " --swarm";
   if (settings.strategy == Strategy::kPct) {
     line += " --strategy pct --pct-depth " + std::to_string(settings.pct.depth) + " --pct-steps " +
             std::to_string(settings.pct.steps);
@@ -236,6 +262,9 @@ std::string FailureReport(const Scenario& scenario, const SeedRun& run, const Ru
   out += "replay: " + ReplayLine(scenario, run.seed, settings) +
          (nondeterministic ? " --check-determinism" : "") + "\n";
   out += "options: " + settings.options.ToString() + "\n";
+  if (settings.options.swarm) {
+    out += "swarm drew faults: " + (r.faults.empty() ? "none" : r.faults.ToString()) + "\n";
+  }
   if (!saved_log.empty()) {
     out += "choice log: " + saved_log + "\n";
     out += "shrink: " + settings.program + " shrink " + saved_log + "\n";

@@ -72,8 +72,9 @@ bool WriteLog(const ChoiceLogFile& log, const std::string& path, std::string& er
 std::string LogPath(const RunSettings& settings, const std::string& name);
 
 // Options written into / read from choice logs and replay lines: the numeric
-// knobs, and "plants" (the run's whole plant set, plant::Set::ToString) when
-// any are on.
+// knobs, "plants" (the run's whole plant set, plant::Set::ToString) when
+// any are on, "faults" (FaultConfig::ToString) when any are on, and
+// "swarm 1" when the run draws its faults.
 std::vector<std::pair<std::string, std::string>> OptionPairs(const RunOptions& options);
 // Applies "key value" pairs; false (and `error`) for an unknown key or bad value.
 bool ApplyOption(RunOptions& options, const std::string& key, const std::string& value,

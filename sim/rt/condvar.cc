@@ -3,6 +3,7 @@
 #include <string>
 
 #include "drpc/base/check.h"
+#include "drpc/rt/fault.h"
 #include "sim/rt/mutex_internal.h"
 #include "sim/sched/scheduler.h"
 
@@ -46,6 +47,16 @@ WaitStatus CondVar::wait_until(Lock& lock, TimePoint deadline, const char* label
   scheduler.SchedulingPoint("wait", scheduler.Touch(state_.waiters, "condvar", name_));
   const sim::Nanos deadline_ns = deadline.time_since_epoch().count();
   if (deadline_ns <= scheduler.now()) return WaitStatus::kTimeout;
+  if (DRPC_FAULT(kSpuriousWakeup)) {
+    // A wake-up nobody sent, as POSIX allows: the mutex is given up and
+    // taken again (others may run between), and the waiter sees "notified".
+    // Code that waits without looping on its predicate then goes on with a
+    // condition that does not hold.
+    detail::ReleaseMutex(scheduler, mutex, mutex_name);
+    scheduler.SchedulingPoint("spurious_wakeup", scheduler.Touch(state_.waiters, "condvar", name_));
+    detail::AcquireMutex(scheduler, mutex, mutex_name);
+    return WaitStatus::kNotified;
+  }
   // Queue first, then release: a notify between the two cannot be lost.
   scheduler.Block(&state_.waiters, label, deadline_ns);
   detail::ReleaseMutex(scheduler, mutex, mutex_name);

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "drpc/base/check.h"
+#include "drpc/rt/fault.h"
 #include "sim/sched/scheduler.h"
 
 namespace drpc::rt {
@@ -53,6 +54,21 @@ void Task::join() {
 Task spawn(std::string name, UniqueFunction<void()> body) {
   sim::Scheduler& scheduler = sim::Scheduler::ForOperation("rt::spawn");
   scheduler.SchedulingPoint("spawn", 0);
+  // spawn is for code that cannot handle the failure (tests, scenarios):
+  // the fault site is TrySpawn's alone, so it exercises the handling.
+  Task task;
+  task.state_.fiber = scheduler.Spawn(std::move(name), std::move(body));
+  task.state_.run_serial = scheduler.run_serial();
+  return task;
+}
+
+Result<Task> TrySpawn(std::string name, UniqueFunction<void()> body) {
+  sim::Scheduler& scheduler = sim::Scheduler::ForOperation("rt::spawn");
+  scheduler.SchedulingPoint("spawn", 0);
+  if (DRPC_FAULT(kSpawnFailure)) {
+    return ResourceExhaustedError("cannot start task '" + name +
+                                  "': out of tasks (fault site rt.spawn-failure)");
+  }
   Task task;
   task.state_.fiber = scheduler.Spawn(std::move(name), std::move(body));
   task.state_.run_serial = scheduler.run_serial();

@@ -44,14 +44,30 @@ std::string RunOptions::ToString() const {
          " trace_tail_events=" + std::to_string(trace_tail_events) +
          " keep_full_trace=" + (keep_full_trace ? "1" : "0") +
          " record_choices=" + (record_choices ? "1" : "0") +
-         " plants=" + (plants.empty() ? std::string("none") : plants.ToString());
+         " plants=" + (plants.empty() ? std::string("none") : plants.ToString()) +
+         " faults=" + (faults.empty() ? std::string("none") : faults.ToString()) +
+         " swarm=" + (swarm ? "1" : "0");
 }
 
 RunResult Run(DecisionSource& decisions, const RunOptions& options, FunctionRef<void()> main) {
   // The run's plants are on exactly while it runs: a run is single-threaded,
   // so nothing else reads the set meanwhile.
   plant::ScopedPlants plants(options.plants);
-  return Scheduler::ForThisThread().Execute(decisions, options, main);
+  // Likewise its faults; a swarm run replaces them with its draw before
+  // `main` starts, so the draw is the first thing on the tape.
+  FaultConfig faults = options.swarm ? FaultConfig{} : options.faults;
+  SetCurrentFaults(&faults);
+  auto body = [&] {
+    if (options.swarm) {
+      faults = DrawSwarm(options.faults);
+      SetCurrentFaults(&faults);
+    }
+    main();
+  };
+  RunResult result = Scheduler::ForThisThread().Execute(decisions, options, body);
+  SetCurrentFaults(nullptr);
+  result.faults = std::move(faults);
+  return result;
 }
 
 bool InRun() {

@@ -57,6 +57,7 @@
 #include "drpc/sim/ids.h"
 #include "sim/sched/choice_log.h"
 #include "sim/sched/decision.h"
+#include "sim/sched/fault_config.h"
 #include "sim/sched/function_ref.h"
 
 namespace drpc::sim {
@@ -90,6 +91,11 @@ struct RunOptions {
   // Planted bugs switched on for this run (drpc/base/plant.h): part of the
   // run's configuration, so reports, choice logs and replay lines carry it.
   plant::Set plants;
+  // Faults injected at the library's fault sites and in the simulated world
+  // (sim/sched/fault_config.h). With `swarm`, this is the pool the run
+  // first draws its own configuration from (empty: every kind).
+  FaultConfig faults;
+  bool swarm = false;
 
   // "max_steps=1000000 stack_bytes=262144 ..." for reports.
   std::string ToString() const;
@@ -104,6 +110,9 @@ struct RunResult {
   Nanos end_time = 0;
   uint32_t fibers = 0;  // fibers spawned, main included
   ChoiceLog choice_log;
+  // The fault configuration the run used: RunOptions::faults, or with
+  // swarm the one it drew (empty if the run failed before drawing).
+  FaultConfig faults;
   // The last RunOptions::trace_tail_events events, formatted (failures only).
   std::string trace_tail;
   // Every event, one line each, when RunOptions::keep_full_trace.

@@ -4,6 +4,7 @@
 
 #include "drpc/rpc/status.h"
 #include "sim/scenarios/rpc/rpc_handlers.h"
+#include "sim/sched/fault_config.h"
 #include "sim/sched/trace.h"
 
 namespace drpc::sim::rpcsim {
@@ -63,6 +64,13 @@ std::string DisallowedStatus(const Workload& w, const CallPlan& plan, const Stat
   }
   if (w.event == Event::kServerStop && st.is(ErrorKind::kRemote) &&
       st.code() == rpc::kUnavailableCode) {
+    return "";
+  }
+  // A task that could not start (fault site rt.spawn-failure) ends its
+  // connection: its calls fail with the code, or as on a closed connection.
+  if (CurrentFaults().OneIn("rt.spawn-failure") != 0 &&
+      (st.code() == StatusCode::kResourceExhausted || st.is(ErrorKind::kClosed) ||
+       st.is(ErrorKind::kConnection) || st.is(ErrorKind::kEof))) {
     return "";
   }
   return "ended with " + st.ToString();

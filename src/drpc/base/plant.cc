@@ -21,6 +21,7 @@ constexpr std::array<std::string_view, kSiteCount> kNames = {
     "manager.register-after-close",
     "manager.drop-interleaved-frame",
     "rpc.serve-after-stop-keeps-listener",
+    "rt.signal-waits-once",
 };
 
 }  // namespace

@@ -49,6 +49,10 @@ enum class Site : uint8_t {
   // rpc: server and connections.
   kRpcServeAfterStopKeepsListener,  // rpc.serve-after-stop-keeps-listener: a Serve
                                     // after Stop returns without closing its listener
+  // rt: the runtime's primitives.
+  kRtSignalWaitsOnce,  // rt.signal-waits-once: Signal::wait waits once, without
+                       // looping on "set" (only a spurious wake-up breaks it:
+                       // the rt.spurious-wakeup fault site)
   kCount,
 };
 inline constexpr int kSiteCount = static_cast<int>(Site::kCount);

@@ -42,8 +42,31 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
       *transport_, [this](Status err) { Terminate(std::move(err), Shutdown::kAbort); },
       std::move(writer_options));
   if (options_.role == Role::kClient) open_order_ = std::make_shared<OpenOrder>(*writer_);
-  reader_ = rt::spawn(options_.name + ".reader", [this] { ReaderLoop(); });
-  watcher_ = rt::spawn(options_.name + ".deadlines", [this] { WatcherLoop(); });
+  // A task that cannot be started ends the connection at once with the
+  // error (ResourceExhausted): every call on it fails with that code, and
+  // Close joins only the tasks that did start.
+  Status started = writer_->start_error();
+  if (started.ok()) {
+    Result<rt::Task> reader = rt::TrySpawn(options_.name + ".reader", [this] { ReaderLoop(); });
+    if (reader.ok()) {
+      reader_ = std::move(*reader);
+    } else {
+      started = reader.status();
+      reader_done_.set(OkStatus());  // no reader: nothing to linger for
+    }
+  } else {
+    reader_done_.set(OkStatus());
+  }
+  if (started.ok()) {
+    Result<rt::Task> watcher =
+        rt::TrySpawn(options_.name + ".deadlines", [this] { WatcherLoop(); });
+    if (watcher.ok()) {
+      watcher_ = std::move(*watcher);
+    } else {
+      started = watcher.status();
+    }
+  }
+  if (!started.ok()) Terminate(std::move(started), Shutdown::kAbort);
 }
 
 Manager::~Manager() {

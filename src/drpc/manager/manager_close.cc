@@ -89,8 +89,8 @@ Status Manager::Close() {
   }
   CloseTransport();  // wakes the reader's read
   writer_->Join();
-  reader_.join();
-  watcher_.join();
+  if (reader_.joinable()) reader_.join();  // a task that never started is not
+  if (watcher_.joinable()) watcher_.join();
   CheckLedgerIfQuiet();
   close_done_.set(OkStatus());
   return transport_closed_.err();

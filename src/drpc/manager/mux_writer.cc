@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "drpc/base/check.h"
+#include "drpc/rt/fault.h"
 
 namespace drpc::manager {
 
@@ -15,7 +16,15 @@ MuxWriter::MuxWriter(rt::Transport& transport, ErrorHandler on_error, MuxWriterO
       has_work_("mux_writer.has_work"),
       stopped_("mux_writer.stopped"),
       exited_("mux_writer.exited") {
-  task_ = rt::spawn(options_.name, [this] { Run(); });
+  Result<rt::Task> task = rt::TrySpawn(options_.name, [this] { Run(); });
+  if (task.ok()) {
+    task_ = std::move(*task);
+    return;
+  }
+  // No task: every write fails with the error; the owner sees start_error.
+  start_error_ = task.status();
+  Stop(start_error_);
+  exited_.set(OkStatus());
 }
 
 MuxWriter::~MuxWriter() {
@@ -134,8 +143,14 @@ void MuxWriter::WriteInline(rt::Lock& lock) {
     if (drained != nullptr) drained->set(OkStatus());
     drained = nullptr;
     const Bytes rest = in_flight_.view().subspan(in_flight_offset_);
-    const rt::WriteResult result = transport_.TryWrite(rest);
-    DRPC_ASSERT(result.n <= rest.size(), "TryWrite took more than it was given");
+    // A transport may take any prefix, a partial frame included: the fault
+    // offers it a chosen one, so the hand-off of a torn frame is exercised.
+    Bytes offered = rest;
+    if (rest.size() > 1 && DRPC_FAULT(kShortWrite)) {
+      offered = rest.first(rt::FaultPick(rest.size()));
+    }
+    const rt::WriteResult result = transport_.TryWrite(offered);
+    DRPC_ASSERT(result.n <= offered.size(), "TryWrite took more than it was given");
     in_flight_offset_ += result.n;
     const bool all_written = in_flight_offset_ == in_flight_.size();
     if (all_written) {
@@ -283,6 +298,7 @@ bool MuxWriter::WaitExited(rt::TimePoint deadline) {
 }
 
 void MuxWriter::Join() {
+  if (!start_error_.ok()) return;  // there never was a task
   DRPC_ASSERT(task_.joinable(), "MuxWriter::Join called twice");
   task_.join();
   DRPC_ASSERT(exited_.is_set(), "the writer task returned without saying so");

@@ -91,6 +91,9 @@ class MuxWriter final : public stream::FrameSink {
   // Waits for the task to exit and joins it. Needs a stop (or a write error)
   // to have happened or to happen. Call once.
   void Join();
+  // Not ok if the writer's task could not be started: the writer is then
+  // stopped with this error from the start (and counts as exited).
+  const Status& start_error() const { return start_error_; }
 
   // Set when the writer stops accepting frames (stop or write error), with
   // that error.
@@ -147,6 +150,7 @@ class MuxWriter final : public stream::FrameSink {
   rt::Signal stopped_;
   rt::Signal exited_;
   rt::Task task_;
+  Status start_error_;  // set once, in the constructor
 };
 
 }  // namespace drpc::manager

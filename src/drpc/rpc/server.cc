@@ -7,6 +7,7 @@
 #include "drpc/base/check.h"
 #include "drpc/base/plant.h"
 #include "drpc/rpc/status.h"
+#include "drpc/rt/fault.h"
 
 namespace drpc::rpc {
 namespace detail {
@@ -92,7 +93,12 @@ Status Server::Start(std::unique_ptr<rt::Listener> listener) {
   started_ = true;
   started_listener_ = std::move(listener);
   // Under the lock, so that Stop finds the task to join.
-  started_task_ = rt::spawn(options_.manager.name + ".accept", [this] { RunStarted(); });
+  Result<rt::Task> task = rt::TrySpawn(options_.manager.name + ".accept", [this] { RunStarted(); });
+  if (!task.ok()) {
+    started_result_ = task.status();  // what Wait returns
+    return task.status();
+  }
+  started_task_ = std::move(*task);
   return OkStatus();
 }
 
@@ -146,7 +152,11 @@ Status Server::AcceptLoop(rt::Listener& listener) {
   uint32_t retries = 0;
   // Ends when Stop closes the listener or on a hard accept error.
   for (;;) {
-    Result<std::unique_ptr<rt::Transport>> accepted = listener.Accept();
+    // The fault fails the accept as EMFILE does: the peer stays queued.
+    Result<std::unique_ptr<rt::Transport>> accepted =
+        DRPC_FAULT(kAcceptError) ? Result<std::unique_ptr<rt::Transport>>(ResourceExhaustedError(
+                                       "accept: too many open files (fault site rpc.accept-error)"))
+                                 : listener.Accept();
     // Connections that ended while Accept waited no longer count.
     ReapConnections();
     if (accepted.ok()) {
@@ -199,16 +209,27 @@ std::shared_ptr<Server::Connection> Server::AddConnection(std::unique_ptr<rt::Tr
       refused = true;
       ++stats_.connections_refused;
     } else {
-      ++stats_.connections_accepted;
-      connections_.emplace(id, conn);
       if (spawn_task) {
         // The connection outlives its task: Serve's reaping and Stop join
-        // the task before dropping the connection.
-        conn->task = rt::spawn(manager_options.name + ".serve", [this, c = conn.get()] {
-          (void)ServeConnection(*c);
-          rt::LockGuard done(mu_);
-          finished_connections_.push_back(c->id);
-        });
+        // the task before dropping the connection. The task reports its end
+        // under mu_, so it cannot finish before the connection is listed.
+        Result<rt::Task> task =
+            rt::TrySpawn(manager_options.name + ".serve", [this, c = conn.get()] {
+              (void)ServeConnection(*c);
+              rt::LockGuard done(mu_);
+              finished_connections_.push_back(c->id);
+            });
+        if (task.ok()) {
+          conn->task = std::move(*task);
+        } else {
+          // No task to serve it: refused like a connection over the limit.
+          refused = true;
+          ++stats_.connections_refused;
+        }
+      }
+      if (!refused) {
+        ++stats_.connections_accepted;
+        connections_.emplace(id, conn);
       }
     }
   }
@@ -267,7 +288,16 @@ Status Server::ServeOne(std::unique_ptr<rt::Transport> transport) {
 }
 
 Status Server::ServeConnection(Connection& conn) {
-  StartWorker(conn);
+  if (Status started = StartWorker(conn); !started.ok()) {
+    // Nobody could take its calls: the connection ends at once (its peer's
+    // calls fail as on a closed connection), the server goes on.
+    {
+      rt::LockGuard guard(conn.mu);
+      conn.ended = started;
+    }
+    (void)conn.manager->Close();
+    return started;
+  }
   // Workers exit when the connection terminates (their NewServerStream
   // fails) or as spares; the last one stays while the connection lives.
   // Each round joins at least one exited worker.
@@ -298,12 +328,16 @@ Status Server::ServeConnection(Connection& conn) {
   return conn.ended;
 }
 
-void Server::StartWorker(Connection& conn) {
+Status Server::StartWorker(Connection& conn) {
   rt::LockGuard guard(conn.mu);
   const uint64_t id = conn.next_worker++;
-  ++conn.alive;
   // Under the lock, so the worker's exit (which takes it) finds its task.
-  conn.workers.emplace(id, rt::spawn(conn.worker_name, [this, &conn, id] { RunWorker(conn, id); }));
+  Result<rt::Task> task =
+      rt::TrySpawn(conn.worker_name, [this, &conn, id] { RunWorker(conn, id); });
+  if (!task.ok()) return task.status();
+  ++conn.alive;
+  conn.workers.emplace(id, std::move(*task));
+  return OkStatus();
 }
 
 void Server::RunWorker(Connection& conn, uint64_t worker_id) {
@@ -339,7 +373,9 @@ void Server::RunWorker(Connection& conn, uint64_t worker_id) {
     }
     CountStat(&ServerStats::calls_started);
     // Someone must wait for the next call while this one runs.
-    if (start_another) StartWorker(conn);
+    // If it cannot be started, the next call waits until this worker (or
+    // another) is free again: fewer tasks, not an error.
+    if (start_another) (void)StartWorker(conn);
     RunCall(conn, call_id, *next);
   }
   rt::LockGuard guard(conn.mu);

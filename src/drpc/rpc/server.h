@@ -131,7 +131,8 @@ class Server {
   // Serves the connection with its workers until it ends; returns its
   // error. See ServedConnection in server.cc.
   Status ServeConnection(Connection& conn);
-  void StartWorker(Connection& conn);
+  // ResourceExhausted if no task could be started for it.
+  Status StartWorker(Connection& conn);
   void RunWorker(Connection& conn, uint64_t worker_id);
   void RunCall(Connection& conn, uint64_t call_id, manager::ServerStream& accepted);
   void ReapConnections();

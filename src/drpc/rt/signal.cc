@@ -4,6 +4,7 @@
 #include <string>
 
 #include "drpc/base/check.h"
+#include "drpc/base/plant.h"
 
 namespace drpc::rt {
 namespace {
@@ -52,6 +53,11 @@ Status Signal::err() const {
 void Signal::wait(const char* label) {
   if (set_.load()) return;
   Lock lock(mu_);
+  if (DRPC_PLANT(kRtSignalWaitsOnce)) {
+    // The bug: every notify comes with "set", so one wait looks enough.
+    if (!set_.load()) cv_.wait(lock, label);
+    return;
+  }
   cv_.wait(
       lock, [&] { return set_.load(); }, label);
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "drpc/base/result.h"
 #include "drpc/base/unique_function.h"
 #include "drpc/rt/internal/backend.h"
 
@@ -28,11 +29,19 @@ class Task {
 
  private:
   friend Task spawn(std::string name, UniqueFunction<void()> body);
+  friend Result<Task> TrySpawn(std::string name, UniqueFunction<void()> body);
   detail::TaskState state_;
 };
 
-// Starts `body` as a new task. `name` shows in traces and reports.
+// Starts `body` as a new task. `name` shows in traces and reports. A task
+// that cannot be started is fatal: code a peer can drive uses TrySpawn.
 Task spawn(std::string name, UniqueFunction<void()> body);
+
+// Like spawn, but failing to start the task (no thread or memory for it; in
+// the simulator, the rt.spawn-failure fault site, which spawn never
+// consults) is an error with code
+// kResourceExhausted, and `body` is destroyed without running.
+Result<Task> TrySpawn(std::string name, UniqueFunction<void()> body);
 
 // A bare scheduling point: lets another task run (std::this_thread::yield in
 // the OS backend).

@@ -96,8 +96,9 @@ class JobRegistry {
 // Idle worker threads waiting for a job.
 class WorkerCache {
  public:
-  // Runs `job` on an idle worker, or on a new thread if none is idle.
-  void Run(std::shared_ptr<Job> job) {
+  // Runs `job` on an idle worker, or on a new thread if none is idle; false
+  // (and why, in `error`) if no thread could be started for it.
+  bool Run(std::shared_ptr<Job> job, std::string& error) {
     {
       std::lock_guard<std::mutex> guard(mu_);
       if (!idle_.empty()) {
@@ -108,10 +109,10 @@ class WorkerCache {
         // Under the lock: once it is released the worker may run the job,
         // find the cache full and exit, destroying its condition variable.
         worker->wake.notify_one();
-        return;
+        return true;
       }
     }
-    StartWorker(std::move(job));
+    return StartWorker(std::move(job), error);
   }
 
   void LockForFork() { mu_.lock(); }
@@ -129,16 +130,17 @@ class WorkerCache {
     std::shared_ptr<Job> job;  // guarded by the cache's mu_
   };
 
-  void StartWorker(std::shared_ptr<Job> job) {
-    const std::string name = job->name;
+  bool StartWorker(std::shared_ptr<Job> job, std::string& error) {
     try {
       std::thread([this, first = std::move(job)]() mutable {
         WorkerMain(std::move(first));
       }).detach();
+      return true;
     } catch (const std::system_error& e) {
-      // Out of threads or memory: not an error the caller can handle.
-      InvariantViolated(__FILE__, __LINE__, "std::thread started",
-                        "cannot start a thread for task '" + name + "': " + e.what());
+      // Out of threads or memory: the spawner decides (TrySpawn's caller
+      // fails what it was starting; spawn's treats it as fatal).
+      error = e.what();
+      return false;
     }
   }
 
@@ -274,6 +276,12 @@ void Task::join() {
 }
 
 Task spawn(std::string name, UniqueFunction<void()> body) {
+  Result<Task> task = TrySpawn(std::move(name), std::move(body));
+  DRPC_ASSERT(task.ok(), "rt::spawn: " + task.status().message());
+  return std::move(*task);
+}
+
+Result<Task> TrySpawn(std::string name, UniqueFunction<void()> body) {
   DRPC_ASSERT(static_cast<bool>(body), "spawn of task '" + name + "' with an empty body");
   auto job = std::make_shared<Job>();
   job->id = g_next_task_id.fetch_add(1, std::memory_order_relaxed);
@@ -284,7 +292,16 @@ Task spawn(std::string name, UniqueFunction<void()> body) {
   task.state_.name = std::move(name);
   Runtime& runtime = TheRuntime();
   runtime.registry.Add(job);
-  runtime.cache.Run(std::move(job));
+  std::string error;
+  if (!runtime.cache.Run(std::move(job), error)) {
+    // Never started: forget it (its body goes with it) and leave the
+    // handle not joinable.
+    (void)runtime.registry.Take(task.state_.id);
+    const std::string what = "cannot start a thread for task '" + task.state_.name + "': " + error;
+    task.state_.id = 0;
+    task.state_.name.clear();
+    return ResourceExhaustedError(what);
+  }
   return task;
 }
 
