@@ -91,6 +91,7 @@ Status Manager::Close() {
   writer_->Join();
   reader_.join();
   watcher_.join();
+  pool_->meter().AddTasks(-kManagerTasks);
   CheckLedgerIfQuiet();
   close_done_.set(OkStatus());
   return transport_closed_.err();

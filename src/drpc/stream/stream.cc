@@ -76,7 +76,9 @@ Stream::Stream(StreamConfig config)
       peer_message_since_send_(true, "stream.peer_message_since_send"),
       soft_canceled_(false, "stream.soft_canceled"),
       ring_(std::move(config.pool), RingOptionsFor(config.id, options_.ring)),
-      assembler_(config.id, wire::AssemblerOptions{.max_packet_size = options_.max_packet_size}),
+      assembler_(config.id, wire::AssemblerOptions{.max_packet_size = options_.max_packet_size,
+                                                   .meter = &ring_.pool()->meter()}),
+      marshal_meter_(&ring_.pool()->meter(), ResourceKind::kMarshal),
       on_finished_(std::move(config.on_finished)),
       finish_observer_(config.finish_observer),
       early_leases_(0, "stream.early_leases") {
@@ -87,6 +89,7 @@ Stream::~Stream() {
   DRPC_ASSERT(!read_.held(), "stream destroyed during a receive");
   DRPC_ASSERT(!write_.held(), "stream destroyed during a send");
   DRPC_ASSERT(!handling_.load(), "stream destroyed during HandleFrame");
+  if (DRPC_PLANT(kStreamLeakMarshalAccounting)) marshal_meter_.Forget();
 }
 
 StreamState Stream::DebugState() const {
@@ -594,6 +597,7 @@ Status Stream::CheckCancelError(Status err) const {
 void Stream::TrimMarshalBuffer() {
   const size_t max = options_.max_marshal_buffer_bytes;
   if (max != 0 && marshal_buffer_.capacity() > max) marshal_buffer_.Release();
+  marshal_meter_.Set(marshal_buffer_.capacity());
 }
 
 // ---- receives -----------------------------------------------------------
