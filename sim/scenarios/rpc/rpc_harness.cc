@@ -13,6 +13,7 @@
 #include "drpc/rpc/server.h"
 #include "drpc/rpc/status.h"
 #include "drpc/rt/rt.h"
+#include "sim/checkers/resource_checker.h"
 #include "sim/net/listener.h"
 
 namespace drpc::sim::rpcsim {
@@ -351,6 +352,7 @@ class WorkloadRun {
 
   void Run() {
     std::vector<std::shared_ptr<stream::BufferPool>> pools;
+    ResourceChecker resources;  // budgets at every step, all released at the end
     {
       net::ListenerOptions listener_options;
       listener_options.pipe.capacity_bytes = w_.pipe_capacity;
@@ -363,8 +365,14 @@ class WorkloadRun {
       server_options.manager.close_flush_timeout = std::chrono::milliseconds(5);
       server_options.accept_backoff_initial = microseconds(10);
       server_options.accept_backoff_max = microseconds(80);
-      server_options.on_connection = [&pools](manager::Manager& m) { pools.push_back(m.pool()); };
+      server_options.on_connection = [&pools, &resources](manager::Manager& m) {
+        pools.push_back(m.pool());
+        resources.WatchConnection(m);
+      };
       rpc::Server server(service.mux, server_options);
+      resources.Watch("server", server.meter(),
+                      {.max_tasks = server_options.max_tasks,
+                       .max_connections = server_options.max_connections});
       StepHook ledger([&pools] {
         for (const std::shared_ptr<stream::BufferPool>& pool : pools) pool->CheckConservation();
       });
@@ -381,6 +389,7 @@ class WorkloadRun {
         options.manager.close_flush_timeout = std::chrono::milliseconds(5);
         conns_.push_back(std::make_unique<Conn>(std::move(dialed->transport), std::move(options)));
         pools.push_back(conns_.back()->manager().pool());
+        resources.WatchConnection(conns_.back()->manager());
       }
       std::vector<rt::Task> callers;
       for (size_t i = 0; i < w_.calls.size(); ++i) {
@@ -399,6 +408,8 @@ class WorkloadRun {
     }
     // Everything is destroyed: every buffer must be home.
     for (const std::shared_ptr<stream::BufferPool>& pool : pools) pool->CheckAllReturned();
+    pools.clear();
+    resources.CheckReleased();
   }
 
  private:
