@@ -43,8 +43,8 @@ void AcceptAll(Manager& server, const Handle& handle) {
   for (int n = 0; n < 1000; ++n) {
     Result<ServerStream> in = server.NewServerStream();
     if (!in.ok()) break;
-    handlers.push_back(rt::spawn("handler " + std::to_string(n),
-                                 [&handle, s = in->stream] { handle(*s); }));
+    handlers.push_back(
+        rt::spawn("handler " + std::to_string(n), [&handle, s = in->stream] { handle(*s); }));
   }
   for (rt::Task& t : handlers) t.join();
 }
