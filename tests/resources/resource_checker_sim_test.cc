@@ -143,8 +143,8 @@ TEST(ResourceCheckerSim, CatchesItsPlantedBugWithAReplayableSeed) {
 }
 
 TEST(ResourceCheckerSim, TheKnownFailuresStillFailOnTheirBudget) {
-  for (const char* name :
-       {"resources.slow-handler-flood.known", "resources.partial-messages.known"}) {
+  for (const char* name : {"resources.slow-handler-flood.known", "resources.partial-messages.known",
+                           "resources.unread-replies.known"}) {
     const Scenario* s = Scenarios().Find(name);
     ASSERT_NE(s, nullptr) << name;
     const RunResult r = RunBody(1, s->options, s->body);

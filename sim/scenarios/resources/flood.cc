@@ -160,4 +160,51 @@ void RunPartialMessageFlood() {
   resources.CheckReleased();
 }
 
+void RunUnreadRepliesFlood() {
+  // 20 calls, each answered with 4 MiB - 1 KiB: 20 x 4 MiB of marshal
+  // buffers if nothing bounds what waiting senders hold.
+  constexpr uint64_t kCalls = 20;
+  static const std::string kReply((size_t{4} << 20) - 1024, 'r');
+  sim::net::PipeEnds ends = sim::net::MakePipe({.capacity_bytes = kPipeBytes});
+  std::unique_ptr<rt::Transport> peer = std::move(ends.a);
+  auto server = std::make_unique<Manager>(std::move(ends.b), Options(Role::kServer));
+  ResourceChecker resources;
+  resources.WatchConnection(*server);
+
+  rt::Task acceptor = rt::spawn("acceptor", [&] {
+    AcceptAll(*server, [](Stream& s) {
+      std::string request;
+      if (!s.MsgRecv(request, BytesCodec{}).ok()) return;
+      if (s.MsgSend(kReply, BytesCodec{}).ok()) (void)s.CloseSend();
+    });
+  });
+  rt::Task caller = rt::spawn("raw peer", [&peer] {
+    const std::string rpc = "/flood/Unread";
+    Buffer out;
+    for (uint64_t id = 1; id <= kCalls; ++id) {
+      out.clear();
+      const auto frame = [&](uint64_t message, wire::Kind kind, std::string_view data) {
+        wire::AppendFrame(out, wire::Frame{.stream_id = id,
+                                           .message_id = message,
+                                           .kind = wire::ToRaw(kind),
+                                           .done = true,
+                                           .data = AsBytes(data)});
+      };
+      frame(1, wire::Kind::kInvoke, rpc);
+      frame(2, wire::Kind::kMessage, "request");
+      frame(3, wire::Kind::kCloseSend, "");
+      if (!peer->Write(out.view()).ok()) return;
+    }
+    // Never reads a reply; goes away once the server is clearly stuck.
+    rt::sleep_for(std::chrono::seconds(10));
+    (void)peer->Close();
+  });
+  caller.join();
+  acceptor.join();
+  (void)server->Close();
+  server.reset();
+  peer.reset();
+  resources.CheckReleased();
+}
+
 }  // namespace drpc::sim::resources

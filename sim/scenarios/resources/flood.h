@@ -26,4 +26,9 @@ void RunSlowHandlerFlood();
 // holds its partial packet until the connection holds more than its budget.
 void RunPartialMessageFlood();
 
+// A raw peer makes many unary calls and never reads: each handler's reply
+// of almost 4 MiB waits on back-pressure, encoded in its stream's marshal
+// buffer, until the connection holds more than its budget.
+void RunUnreadRepliesFlood();
+
 }  // namespace drpc::sim::resources

@@ -7,6 +7,8 @@
 //                                            queue behind slow handlers past the budget
 //   resources.partial-messages.known         known failure (issue 13): unfinished
 //                                            4 MiB messages on many streams
+//   resources.unread-replies.known           known failure (issue 13): 4 MiB replies
+//                                            to a peer that never reads
 //
 //   drpc-sim run --scenario resources.slow-handler-flood.known --seed 1
 #include "drpc/base/plant.h"
@@ -54,6 +56,19 @@ void RegisterResourceScenarios(ScenarioRegistry& registry) {
   partial.options = resources::FloodRunOptions();
   partial.body = [] { resources::RunPartialMessageFlood(); };
   registry.Add(std::move(partial));
+
+  Scenario unread;
+  unread.name = "resources.unread-replies.known";
+  unread.description =
+      "known failure (issue 13): a raw peer makes 20 unary calls and never reads; each "
+      "handler's ~4 MiB reply waits on back-pressure in its stream's marshal buffer and the "
+      "connection passes its 64 MiB budget (marshal)";
+  unread.expect = Expectation::kFindsBug;
+  unread.bug_outcome = Outcome::kInvariantFailed;
+  unread.find_within_seeds = 1;
+  unread.options = resources::FloodRunOptions();
+  unread.body = [] { resources::RunUnreadRepliesFlood(); };
+  registry.Add(std::move(unread));
 }
 
 }  // namespace drpc::sim

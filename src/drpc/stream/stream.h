@@ -324,6 +324,10 @@ class Stream {
   // write_ held. Encodes an Error payload into marshal_buffer_ and sends it.
   Status WriteErrorLocked(uint64_t code, std::string_view text, bool control);
   void TrimMarshalBuffer();
+  // write_ held. Counts marshal_buffer_'s capacity now (one compare when it
+  // did not change): right after encoding, so a send waiting on
+  // back-pressure is seen holding its message.
+  void MeterMarshalBuffer() { marshal_meter_.Set(marshal_buffer_.capacity()); }
 
   const uint64_t id_;
   const Role role_;
