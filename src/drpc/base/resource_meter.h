@@ -69,23 +69,37 @@ class ResourceMeter {
   ResourceMeter(const ResourceMeter&) = delete;
   ResourceMeter& operator=(const ResourceMeter&) = delete;
 
+  // `delta` more bytes of `kind` (negative: fewer).
   void AddBytes(ResourceKind kind, int64_t delta) {
-    bytes_[static_cast<size_t>(kind)].fetch_add(delta, std::memory_order_relaxed);
+    // The pool's bytes are stored as held (lent + kept) and kept, so that a
+    // buffer moving between lent and kept, the pool's per-message case, is
+    // one update (MovePoolBytesToKept); more kept bytes are more held ones.
+    if (kind == ResourceKind::kPoolKept)
+      Counter(ResourceKind::kPoolLent).fetch_add(delta, kRelaxed);
+    Counter(kind).fetch_add(delta, kRelaxed);
+  }
+  // `delta` bytes stop being lent and are kept (negative: the reverse).
+  void MovePoolBytesToKept(int64_t delta) {
+    Counter(ResourceKind::kPoolKept).fetch_add(delta, kRelaxed);
   }
   void AddTasks(int64_t delta) { tasks_.fetch_add(delta, std::memory_order_relaxed); }
   void AddConnections(int64_t delta) { connections_.fetch_add(delta, std::memory_order_relaxed); }
 
   ResourceUsage Snapshot() const {
     ResourceUsage out;
-    for (size_t i = 0; i < kResourceKindCount; ++i) {
-      out.bytes[i] = bytes_[i].load(std::memory_order_relaxed);
-    }
+    for (size_t i = 0; i < kResourceKindCount; ++i) out.bytes[i] = bytes_[i].load(kRelaxed);
+    // Stored as held (see AddBytes): lent = held - kept.
+    out.bytes[static_cast<size_t>(ResourceKind::kPoolLent)] -=
+        out.bytes_of(ResourceKind::kPoolKept);
     out.tasks = tasks_.load(std::memory_order_relaxed);
     out.connections = connections_.load(std::memory_order_relaxed);
     return out;
   }
 
  private:
+  static constexpr std::memory_order kRelaxed = std::memory_order_relaxed;
+  std::atomic<int64_t>& Counter(ResourceKind kind) { return bytes_[static_cast<size_t>(kind)]; }
+
   std::array<std::atomic<int64_t>, kResourceKindCount> bytes_{};
   std::atomic<int64_t> tasks_{0};
   std::atomic<int64_t> connections_{0};

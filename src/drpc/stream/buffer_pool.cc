@@ -37,7 +37,8 @@ PooledBuffer BufferPool::Get() {
     kept_.pop_back();
     --stats_.kept;
     stats_.kept_bytes -= block->bytes.capacity();
-    meter_->AddBytes(ResourceKind::kPoolKept, -static_cast<int64_t>(block->bytes.capacity()));
+    meter_->MovePoolBytesToKept(-static_cast<int64_t>(block->bytes.capacity()));
+    block->metered = block->bytes.capacity();
     ++stats_.reused;
     if constexpr (kCheckedBuild) {
       internal::UnpoisonLent(block->bytes.data(), block->bytes.capacity());
@@ -57,8 +58,7 @@ PooledBuffer BufferPool::Get() {
     ++stats_.created;
   }
   DRPC_ASSERT(block->bytes.empty(), "a free buffer was not cleared");
-  DRPC_ASSERT(block->metered == 0, "a free buffer is still counted as lent");
-  Remeter(block);
+  Remeter(block);  // a new buffer's capacity (a kept one moved to lent above)
   ++stats_.lent;
 #if DRPC_CHECKED
   DRPC_ASSERT(!IsLent(block->record.place()), "Get of a buffer that is still lent");
@@ -112,7 +112,7 @@ void BufferPool::Return(Block* block, uint64_t generation, const char* op) {
 
 void BufferPool::KeepOrDrop(Block* block) {
   const size_t capacity = block->bytes.capacity();
-  meter_->AddBytes(ResourceKind::kPoolLent, -static_cast<int64_t>(block->metered));
+  Remeter(block);  // counted as lent at its capacity now: it stays or goes as a whole
   block->metered = 0;
   const bool keep = capacity > 0 && capacity <= options_.max_kept_buffer_bytes &&
                     kept_.size() < options_.max_kept_buffers &&
@@ -125,8 +125,9 @@ void BufferPool::KeepOrDrop(Block* block) {
     kept_.push_back(block);
     ++stats_.kept;
     stats_.kept_bytes += capacity;
-    meter_->AddBytes(ResourceKind::kPoolKept, static_cast<int64_t>(capacity));
+    meter_->MovePoolBytesToKept(static_cast<int64_t>(capacity));
   } else {
+    meter_->AddBytes(ResourceKind::kPoolLent, -static_cast<int64_t>(capacity));
     block->bytes.Release();
     spare_.push_back(block);
     ++stats_.dropped;
