@@ -13,6 +13,7 @@
 #include "drpc/manager/manager.h"
 #include "drpc/rt/rt.h"
 #include "drpc/stream/codec.h"
+#include "sim/checkers/resource_checker.h"
 #include "sim/net/pipe.h"
 
 namespace drpc::sim::mgr {
@@ -158,6 +159,9 @@ class WorkloadRun {
     server_ = std::make_unique<Manager>(std::move(ends.b), OptionsFor(Role::kServer, w_));
     std::shared_ptr<stream::BufferPool> client_pool = client_->pool();
     std::shared_ptr<stream::BufferPool> server_pool = server_->pool();
+    ResourceChecker resources;  // budgets at every step, all released at the end
+    resources.WatchConnection(*client_);
+    resources.WatchConnection(*server_);
     {
       StepHook ledger([client_pool, server_pool] {
         client_pool->CheckConservation();
@@ -182,6 +186,9 @@ class WorkloadRun {
     // Every stream and manager is gone: every buffer must be home.
     client_pool->CheckAllReturned();
     server_pool->CheckAllReturned();
+    client_pool.reset();
+    server_pool.reset();
+    resources.CheckReleased();
   }
 
  private:

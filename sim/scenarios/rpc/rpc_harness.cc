@@ -11,6 +11,7 @@
 #include "drpc/rpc/conn.h"
 #include "drpc/rpc/server.h"
 #include "drpc/rt/rt.h"
+#include "sim/checkers/resource_checker.h"
 #include "sim/liveness/liveness.h"
 #include "sim/net/listener.h"
 #include "sim/scenarios/rpc/rpc_calls.h"
@@ -40,6 +41,7 @@ class WorkloadRun {
 
   void Run() {
     std::vector<std::shared_ptr<stream::BufferPool>> pools;
+    ResourceChecker resources;  // budgets at every step, all released at the end
     {
       net::ListenerOptions listener_options;
       listener_options.pipe.capacity_bytes = w_.pipe_capacity;
@@ -52,14 +54,20 @@ class WorkloadRun {
       server_options.manager.close_flush_timeout = std::chrono::milliseconds(5);
       server_options.accept_backoff_initial = microseconds(10);
       server_options.accept_backoff_max = microseconds(80);
-      server_options.on_connection = [&pools](manager::Manager& m) { pools.push_back(m.pool()); };
+      server_options.on_connection = [&pools, &resources](manager::Manager& m) {
+        pools.push_back(m.pool());
+        resources.WatchConnection(m);
+      };
       rpc::Server server(service.mux, server_options);
+      resources.Watch("server", server.meter(),
+                      {.max_tasks = server_options.max_tasks,
+                       .max_connections = server_options.max_connections});
       StepHook ledger([&pools] {
         for (const std::shared_ptr<stream::BufferPool>& pool : pools) pool->CheckConservation();
       });
       Status served;
       rt::Task serving = rt::spawn("serve", [&] { served = server.Serve(listener); });
-      Dial(network, pools);
+      Dial(network, pools, resources);
 
       // The safety phase: faults on, the calls and the event.
       std::vector<rt::Task> callers;
@@ -102,10 +110,13 @@ class WorkloadRun {
     liveness_.Finish();
     // Everything is destroyed: every buffer must be home.
     for (const std::shared_ptr<stream::BufferPool>& pool : pools) pool->CheckAllReturned();
+    pools.clear();
+    resources.CheckReleased();
   }
 
  private:
-  void Dial(net::Listener& network, std::vector<std::shared_ptr<stream::BufferPool>>& pools) {
+  void Dial(net::Listener& network, std::vector<std::shared_ptr<stream::BufferPool>>& pools,
+            ResourceChecker& resources) {
     for (size_t c = 0; c < w_.conns; ++c) {
       Result<net::Dialed> dialed = network.Dial();
       if (!dialed.ok()) CheckFailed("dial: " + dialed.status().ToString());
@@ -117,6 +128,7 @@ class WorkloadRun {
       options.manager.close_flush_timeout = std::chrono::milliseconds(5);
       conns_.push_back(std::make_unique<Conn>(std::move(dialed->transport), std::move(options)));
       pools.push_back(conns_.back()->manager().pool());
+      resources.WatchConnection(conns_.back()->manager());
     }
   }
 

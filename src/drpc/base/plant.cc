@@ -16,6 +16,7 @@ constexpr std::array<std::string_view, kSiteCount> kNames = {
     "ring.close-wakes-only-consumer",
     "ring.prefix-89d4b63",
     "stream.terminal-holds-mu",
+    "stream.leak-marshal-accounting",
     "manager.leak-dropped-streams",
     "manager.close-waits-for-term-only",
     "manager.register-after-close",

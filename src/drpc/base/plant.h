@@ -39,8 +39,10 @@ enum class Site : uint8_t {
   kRingCloseWakesOnlyConsumer,  // ring.close-wakes-only-consumer: lost wakeup
   kRingPreFix89d4b63,           // ring.prefix-89d4b63: upstream's bug before 89d4b63
   // stream: the state machine's terminal calls.
-  kStreamTerminalHoldsMu,  // stream.terminal-holds-mu: mu held while the frame waits
-                           // for the writer (the deadlock fixed in 85c6f8e)
+  kStreamTerminalHoldsMu,        // stream.terminal-holds-mu: mu held while the frame waits
+                                 // for the writer (the deadlock fixed in 85c6f8e)
+  kStreamLeakMarshalAccounting,  // stream.leak-marshal-accounting: a destroyed stream's
+                                 // marshal buffer stays counted in the connection's meter
   // manager: one transport, many streams.
   kManagerLeakDroppedStreams,     // manager.leak-dropped-streams
   kManagerCloseWaitsForTermOnly,  // manager.close-waits-for-term-only

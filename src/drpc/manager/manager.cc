@@ -18,6 +18,9 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
       pool_([&] {
         stream::BufferPoolOptions pool_options = options_.pool;
         if (pool_options.name == "pool") pool_options.name = options_.name;
+        // The connection's meter: the pool, its rings and streams, the
+        // reader and the writer all count in it.
+        if (pool_options.meter == nullptr) pool_options.meter = std::make_shared<ResourceMeter>();
         return stream::BufferPool::Create(std::move(pool_options));
       }()),
       table_(std::make_shared<StreamTable>()),
@@ -31,7 +34,8 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
       mu_("manager.mu"),
       accept_ready_("manager.accept_ready"),
       pending_(PendingInvokesOptions{.max_entries = options_.max_pending_invokes,
-                                     .max_packet_bytes = options_.max_invoke_bytes}),
+                                     .max_packet_bytes = options_.max_invoke_bytes,
+                                     .meter = &pool_->meter()}),
       used_ids_(options_.max_ids_above_low_water) {
   DRPC_ASSERT(transport_ != nullptr, "a manager needs a transport");
   DRPC_ASSERT(options_.max_concurrent_streams > 0, "max_concurrent_streams must be positive");
@@ -40,7 +44,7 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
   writer_options.name = options_.name + ".writer";
   writer_ = std::make_unique<MuxWriter>(
       *transport_, [this](Status err) { Terminate(std::move(err), Shutdown::kAbort); },
-      std::move(writer_options));
+      std::move(writer_options), &pool_->meter());
   if (options_.role == Role::kClient) open_order_ = std::make_shared<OpenOrder>(*writer_);
   // A task that cannot be started ends the connection at once with the
   // error (ResourceExhausted): every call on it fails with that code, and
@@ -67,6 +71,9 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
     }
   }
   if (!started.ok()) Terminate(std::move(started), Shutdown::kAbort);
+  // Counted as three whether or not each started (a task that could not
+  // start ends the connection at once): Close subtracts the same.
+  pool_->meter().AddTasks(kManagerTasks);
 }
 
 Manager::~Manager() {

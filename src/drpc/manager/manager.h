@@ -59,6 +59,10 @@ struct ServerStream {
 // ResourceExhausted, so the client reads it as that code, not as Unknown.
 inline constexpr uint64_t kRefusalCode = 8;
 
+// The tasks every connection runs (its writer, reader and deadline
+// watcher), counted in its meter from construction until Close joins them.
+inline constexpr int64_t kManagerTasks = 3;
+
 struct ManagerStats {
   uint64_t streams_opened = 0;   // registered, either role
   uint64_t streams_refused = 0;  // server: answered with an Error frame
@@ -117,6 +121,11 @@ class Manager {
   MuxWriter& writer() { return *writer_; }
   size_t active_streams() const;
   ManagerStats stats() const;
+  // What the connection holds now (docs/resources.md): lock-free, cheap, so
+  // a simulator step hook may call it. The meter outlives the manager while
+  // anyone holds it (or the pool, or a stream of the connection).
+  ResourceUsage resources() const { return pool_->meter().Snapshot(); }
+  const std::shared_ptr<ResourceMeter>& meter() const { return pool_->shared_meter(); }
 
  private:
   enum class Shutdown : uint8_t { kAbort, kGraceful };

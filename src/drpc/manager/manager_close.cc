@@ -91,6 +91,7 @@ Status Manager::Close() {
   writer_->Join();
   if (reader_.joinable()) reader_.join();  // a task that never started is not
   if (watcher_.joinable()) watcher_.join();
+  pool_->meter().AddTasks(-kManagerTasks);
   CheckLedgerIfQuiet();
   close_done_.set(OkStatus());
   return transport_closed_.err();

@@ -30,7 +30,7 @@ bool LooksLikeReset(const Status& err) {
 void Manager::ReaderLoop() {
   // About to read (and perhaps block): nothing held back may wait for it.
   TransportSource source(*transport_, [this] { WakeDeferredAccept(); });
-  wire::FrameReader reader(source, options_.reader);
+  wire::FrameReader reader(source, options_.reader, &pool_->meter());
   // Ends only through an error: a read error once the transport is closed
   // (by Close or by terminate) if nothing else. Keeps reading after term so
   // a peer flushing its last frames is not blocked by us.

@@ -8,12 +8,15 @@
 
 namespace drpc::manager {
 
-MuxWriter::MuxWriter(rt::Transport& transport, ErrorHandler on_error, MuxWriterOptions options)
+MuxWriter::MuxWriter(rt::Transport& transport, ErrorHandler on_error, MuxWriterOptions options,
+                     ResourceMeter* meter)
     : transport_(transport),
       on_error_(std::move(on_error)),
       options_(std::move(options)),
       mu_("mux_writer.mu"),
       has_work_("mux_writer.has_work"),
+      queued_meter_(meter, ResourceKind::kWriterQueue),
+      in_flight_meter_(meter, ResourceKind::kWriterQueue),
       stopped_("mux_writer.stopped"),
       exited_("mux_writer.exited") {
   Result<rt::Task> task = rt::TrySpawn(options_.name, [this] { Run(); });
@@ -45,6 +48,8 @@ std::shared_ptr<rt::Signal> MuxWriter::TakeQueueLocked() {
   DRPC_ASSERT(in_flight_.empty() && in_flight_offset_ == 0,
               "the spare buffer must be empty when the queue is taken");
   std::swap(queued_, in_flight_);
+  queued_meter_.Set(queued_.capacity());
+  in_flight_meter_.Set(in_flight_.capacity());
   DRPC_ASSERT(queued_.empty(), "the spare buffer must be empty at a swap");
   std::shared_ptr<rt::Signal> drained = std::move(next_drain_);
   next_drain_ = nullptr;
@@ -123,10 +128,12 @@ Status MuxWriter::Submit(std::span<const wire::Frame> frames, rt::Signal* cancel
     lock.unlock();
     // The role makes in_flight_ ours: encode outside the lock.
     for (const wire::Frame& frame : frames) wire::AppendFrame(in_flight_, frame);
+    in_flight_meter_.Set(in_flight_.capacity());
     WriteInline(lock);
     return OkStatus();
   }
   for (const wire::Frame& frame : frames) wire::AppendFrame(queued_, frame);
+  queued_meter_.Set(queued_.capacity());
   stats_.max_queued_bytes = std::max(stats_.max_queued_bytes, queued_.size());
   // A holder of the role takes the queue before it lets go (or wakes the
   // task then); otherwise the task must.
@@ -179,6 +186,7 @@ void MuxWriter::WriteInline(rt::Lock& lock) {
     lock.unlock();
   }
   if (in_flight_.capacity() > options_.max_kept_buffer_bytes) in_flight_.Release();
+  in_flight_meter_.Set(in_flight_.capacity());
   role_ = Role::kNone;
   // Frames left queued (rounds ran out), or a stop that waits for us.
   if (!queued_.empty() || mode_ != Mode::kRunning) WakeTaskLocked();
@@ -265,6 +273,7 @@ void MuxWriter::Run() {
     in_flight_.clear();
     in_flight_offset_ = 0;
     if (in_flight_.capacity() > options_.max_kept_buffer_bytes) in_flight_.Release();
+    in_flight_meter_.Set(in_flight_.capacity());
     bool first_error = false;
     {
       rt::LockGuard guard(mu_);

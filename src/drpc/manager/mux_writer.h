@@ -23,6 +23,7 @@
 #include <string>
 
 #include "drpc/base/buffer.h"
+#include "drpc/base/resource_meter.h"
 #include "drpc/base/status.h"
 #include "drpc/base/unique_function.h"
 #include "drpc/rt/condvar.h"
@@ -70,8 +71,11 @@ class MuxWriter final : public stream::FrameSink {
   // kMaxInlineRounds - 1 rounds of frames others queued meanwhile.
   static constexpr int kMaxInlineRounds = 4;
 
-  // Starts the writer task.
-  MuxWriter(rt::Transport& transport, ErrorHandler on_error, MuxWriterOptions options = {});
+  // Starts the writer task. `meter` (may be null; must outlive the writer)
+  // counts the capacity of the queue and the in-flight buffer as
+  // kWriterQueue.
+  MuxWriter(rt::Transport& transport, ErrorHandler on_error, MuxWriterOptions options = {},
+            ResourceMeter* meter = nullptr);
   // The task must have been joined (Join), which needs a stop first.
   ~MuxWriter() override;
   MuxWriter(const MuxWriter&) = delete;
@@ -134,6 +138,7 @@ class MuxWriter final : public stream::FrameSink {
   mutable rt::Mutex mu_;
   rt::CondVar has_work_;        // the writer task waits here for work or a stop
   Buffer queued_;               // guarded by mu_: encoded frames waiting for a writer
+  MeteredBytes queued_meter_;   // guarded by mu_: queued_'s capacity
   Mode mode_ = Mode::kRunning;  // guarded by mu_
   Role role_ = Role::kNone;     // guarded by mu_
   // The inline writer left in_flight_[in_flight_offset_..] to the task,
@@ -142,6 +147,7 @@ class MuxWriter final : public stream::FrameSink {
   // Owned by the holder of the role (read and written without mu_ while
   // it holds it): the bytes being written and how many were written.
   Buffer in_flight_;
+  MeteredBytes in_flight_meter_;  // in_flight_'s capacity (the role holder's)
   size_t in_flight_offset_ = 0;
   Status stop_error_;                       // guarded by mu_
   bool writer_idle_ = false;                // guarded by mu_: the task waits on has_work_

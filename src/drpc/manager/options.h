@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <string>
 
+#include "drpc/base/resource_meter.h"
 #include "drpc/manager/mux_writer.h"
 #include "drpc/rt/time.h"
 #include "drpc/stream/buffer_pool.h"
@@ -42,6 +43,12 @@ struct ManagerOptions {
   // Server: streams registered and waiting for NewServerStream. Over it: the
   // stream is refused, so the reader never waits for the application.
   size_t accept_queue_capacity = 128;
+  // What the connection may hold (bytes of every ResourceKind, tasks):
+  // measured by Manager::resources(), checked at every step by the
+  // simulator's resource checker, enforced from issue 13 on
+  // (docs/resources.md). The stream and invoke limits above already bound
+  // how many streams exist; this bounds what they hold.
+  ConnectionBudget budget;
   // Server: how far an Invoke may lag behind newer ids (docs/manager.md,
   // "Stream ids").
   size_t max_ids_above_low_water = 4096;

@@ -85,6 +85,9 @@ class Conn {
 
   // The connection's manager (stats, pool, options).
   manager::Manager& manager() const;
+  // What the connection holds now (bytes by category, tasks): lock-free
+  // (docs/resources.md). Its budget is ConnOptions::manager.budget.
+  ResourceUsage resources() const { return manager().resources(); }
 
  private:
   std::unique_ptr<manager::Manager> manager_;

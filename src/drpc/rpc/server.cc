@@ -74,6 +74,29 @@ ServerStats Server::stats() const {
   return stats_;
 }
 
+ResourceUsage Server::counts() const { return meter_->Snapshot(); }
+
+ResourceUsage Server::resources() const {
+  ResourceUsage usage = counts();
+  rt::LockGuard guard(mu_);
+  for (const auto& [id, conn] : connections_) {
+    ResourceUsage held = conn->manager->resources();
+    held.tasks = 0;  // already in counts()
+    usage += held;
+  }
+  return usage;
+}
+
+void Server::CountTasks(Connection* conn, int64_t delta) {
+  meter_->AddTasks(delta);
+  if (conn != nullptr) conn->manager->meter()->AddTasks(delta);
+}
+
+void Server::DropConnectionCounts() {
+  meter_->AddConnections(-1);
+  meter_->AddTasks(-manager::kManagerTasks);
+}
+
 void Server::CountStat(uint64_t ServerStats::*field) {
   rt::LockGuard guard(mu_);
   ++(stats_.*field);
@@ -99,6 +122,7 @@ Status Server::Start(std::unique_ptr<rt::Listener> listener) {
     return task.status();
   }
   started_task_ = std::move(*task);
+  CountTasks(nullptr, +1);
   return OkStatus();
 }
 
@@ -201,6 +225,8 @@ std::shared_ptr<Server::Connection> Server::AddConnection(std::unique_ptr<rt::Tr
   manager_options.name = options_.manager.name + ".c" + std::to_string(id);
   conn->worker_name = manager_options.name + ".worker";
   conn->manager = std::make_unique<manager::Manager>(std::move(transport), manager_options);
+  meter_->AddConnections(1);
+  meter_->AddTasks(manager::kManagerTasks);
   if (options_.on_connection) options_.on_connection(*conn->manager);
   bool refused = false;
   {
@@ -221,6 +247,7 @@ std::shared_ptr<Server::Connection> Server::AddConnection(std::unique_ptr<rt::Tr
             });
         if (task.ok()) {
           conn->task = std::move(*task);
+          CountTasks(conn.get(), +1);
         } else {
           // No task to serve it: refused like a connection over the limit.
           refused = true;
@@ -235,6 +262,7 @@ std::shared_ptr<Server::Connection> Server::AddConnection(std::unique_ptr<rt::Tr
   }
   if (refused) {
     (void)conn->manager->Close();
+    DropConnectionCounts();
     return nullptr;
   }
   return conn;
@@ -258,7 +286,11 @@ void Server::ReapConnections() {
       rt::LockGuard guard(mu_);
       task = std::move(conn->task);
     }
-    if (task.joinable()) task.join();
+    if (task.joinable()) {
+      task.join();
+      CountTasks(conn.get(), -1);
+    }
+    DropConnectionCounts();
   }
 }
 
@@ -280,6 +312,7 @@ Status Server::ServeOne(std::unique_ptr<rt::Transport> transport) {
   Status result = conn != nullptr
                       ? ServeConnection(*conn)
                       : ClosedError("drpc: connection refused (server stopping or full)");
+  if (conn != nullptr) DropConnectionCounts();
   rt::LockGuard guard(mu_);
   if (conn != nullptr) connections_.erase(conn->id);
   --serving_;
@@ -318,7 +351,10 @@ Status Server::ServeConnection(Connection& conn) {
       conn.exited.clear();
       all_exited = conn.alive == 0;
     }
-    for (rt::Task& task : exited) task.join();
+    for (rt::Task& task : exited) {
+      task.join();
+      CountTasks(&conn, -1);
+    }
     if (all_exited) break;
   }
   (void)conn.manager->Close();
@@ -337,6 +373,7 @@ Status Server::StartWorker(Connection& conn) {
   if (!task.ok()) return task.status();
   ++conn.alive;
   conn.workers.emplace(id, std::move(*task));
+  CountTasks(&conn, +1);
   return OkStatus();
 }
 
@@ -450,21 +487,26 @@ void Server::Stop(rt::Duration grace) {
   for (const std::shared_ptr<Connection>& conn : conns) DrainConnection(*conn, deadline);
   // 4. Close the connections: each serving task then joins its handlers.
   for (const std::shared_ptr<Connection>& conn : conns) (void)conn->manager->Close();
-  std::vector<rt::Task> tasks;
+  // Each task with its connection (null: Start's task), for the counts.
+  std::vector<std::pair<rt::Task, Connection*>> tasks;
   {
     rt::Lock lock(mu_);
     serving_done_.wait(
         lock, [&] { return serving_ == 0; }, "server: Stop waits for Serve and ServeOne to return");
     // No Serve runs: only this task touches the connections now.
     for (auto& [id, conn] : connections_) {
-      if (conn->task.joinable()) tasks.push_back(std::move(conn->task));
+      if (conn->task.joinable()) tasks.emplace_back(std::move(conn->task), conn.get());
     }
     // Start's task: its Serve has returned (serving_ is 0), or it sees
     // stopping_flag_ and returns at once.
-    if (started_task_.joinable()) tasks.push_back(std::move(started_task_));
+    if (started_task_.joinable()) tasks.emplace_back(std::move(started_task_), nullptr);
   }
-  for (rt::Task& task : tasks) task.join();
+  for (auto& [task, conn] : tasks) {
+    task.join();
+    CountTasks(conn, -1);
+  }
   rt::LockGuard guard(mu_);
+  for (size_t i = 0; i < connections_.size(); ++i) DropConnectionCounts();
   connections_.clear();
   finished_connections_.clear();
   stopped_ = true;

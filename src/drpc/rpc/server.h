@@ -22,6 +22,7 @@
 #include <optional>
 #include <vector>
 
+#include "drpc/base/resource_meter.h"
 #include "drpc/base/status.h"
 #include "drpc/base/unique_function.h"
 #include "drpc/manager/manager.h"
@@ -57,8 +58,15 @@ struct ServerOptions {
   // last one.
   uint32_t max_accept_retries = 10'000;
   // Connections served at once; a connection accepted over it is closed at
-  // once.
+  // once. Also checked at every step by the simulator's resource checker.
   size_t max_connections = 10'000;
+  // Tasks of the whole server at once: its accept task, each connection's
+  // supervisor and workers (one per running call, plus spares), and each
+  // connection's manager tasks (kManagerTasks). Measured by resources(),
+  // checked at every step by the simulator's resource checker, enforced
+  // from issue 13 on (docs/resources.md). Each connection's own budget is
+  // manager.budget.
+  size_t max_tasks = 16'384;
   // Observer, for tests and the simulator: called on the serving task with
   // each new connection's manager before it serves (e.g. to watch its pool).
   // Must not block.
@@ -118,6 +126,15 @@ class Server {
   // Set once Stop has begun and every connection refuses new calls.
   rt::Signal& stopping() { return stopping_; }
   ServerStats stats() const;
+  // Connections and tasks now (lock-free: a simulator step hook may call
+  // it). Tasks include every served connection's manager tasks; bytes are
+  // left 0 (each connection's are in its Manager::resources()).
+  ResourceUsage counts() const;
+  // The meter behind counts(), for a checker that outlives the server.
+  std::shared_ptr<const ResourceMeter> meter() const { return meter_; }
+  // counts() plus the bytes of every connection served now. Takes the
+  // server's lock: not from a step hook.
+  ResourceUsage resources() const;
 
  private:
   using Connection = detail::ServedConnection;
@@ -139,6 +156,10 @@ class Server {
   // Stop's steps 2 and 3 for one connection.
   void DrainConnection(Connection& conn, rt::TimePoint deadline);
   void CountStat(uint64_t ServerStats::*field);
+  // A task of `conn` (null: the server's own) started (+1) or was joined (-1).
+  void CountTasks(Connection* conn, int64_t delta);
+  // A connection (and its manager's tasks) no longer counted.
+  void DropConnectionCounts();
   void RunStarted();
 
   const Handler& handler_;
@@ -156,6 +177,9 @@ class Server {
   std::map<uint64_t, std::shared_ptr<Connection>> connections_;  // guarded by mu_
   std::vector<uint64_t> finished_connections_;                   // guarded by mu_
   ServerStats stats_;                                            // guarded by mu_
+  // Connections and tasks (a connection's manager tasks count from its
+  // manager's construction until the connection is dropped).
+  const std::shared_ptr<ResourceMeter> meter_ = std::make_shared<ResourceMeter>();
   // Start and Wait: the listener and task Start made, Serve's result once
   // it returned, and whether the first Stop has finished.
   rt::CondVar wait_done_{"server.wait_done"};       // started_result_ or stopped_ changed

@@ -10,7 +10,9 @@
 namespace drpc::stream {
 
 BufferPool::BufferPool(BufferPoolOptions options)
-    : options_(std::move(options)), mu_("buffer pool") {
+    : options_(std::move(options)),
+      meter_(options_.meter != nullptr ? options_.meter : std::make_shared<ResourceMeter>()),
+      mu_("buffer pool") {
   DRPC_ASSERT(options_.initial_capacity_bytes <= options_.max_kept_buffer_bytes,
               "the pool would drop every buffer it makes");
 }
@@ -23,6 +25,8 @@ BufferPool::~BufferPool() {
   DRPC_ASSERT(rings_.entries.empty(), "a pool destroyed before one of its rings");
 #endif
   for (Block* block : kept_) internal::UnpoisonLent(block->bytes.data(), block->bytes.capacity());
+  // The kept buffers go with the pool.
+  meter_->AddBytes(ResourceKind::kPoolKept, -static_cast<int64_t>(stats_.kept_bytes));
 }
 
 PooledBuffer BufferPool::Get() {
@@ -33,6 +37,8 @@ PooledBuffer BufferPool::Get() {
     kept_.pop_back();
     --stats_.kept;
     stats_.kept_bytes -= block->bytes.capacity();
+    meter_->MovePoolBytesToKept(-static_cast<int64_t>(block->bytes.capacity()));
+    block->metered = block->bytes.capacity();
     ++stats_.reused;
     if constexpr (kCheckedBuild) {
       internal::UnpoisonLent(block->bytes.data(), block->bytes.capacity());
@@ -52,6 +58,7 @@ PooledBuffer BufferPool::Get() {
     ++stats_.created;
   }
   DRPC_ASSERT(block->bytes.empty(), "a free buffer was not cleared");
+  Remeter(block);  // a new buffer's capacity (a kept one moved to lent above)
   ++stats_.lent;
 #if DRPC_CHECKED
   DRPC_ASSERT(!IsLent(block->record.place()), "Get of a buffer that is still lent");
@@ -105,6 +112,8 @@ void BufferPool::Return(Block* block, uint64_t generation, const char* op) {
 
 void BufferPool::KeepOrDrop(Block* block) {
   const size_t capacity = block->bytes.capacity();
+  Remeter(block);  // counted as lent at its capacity now: it stays or goes as a whole
+  block->metered = 0;
   const bool keep = capacity > 0 && capacity <= options_.max_kept_buffer_bytes &&
                     kept_.size() < options_.max_kept_buffers &&
                     stats_.kept_bytes + capacity <= options_.max_kept_bytes;
@@ -116,7 +125,9 @@ void BufferPool::KeepOrDrop(Block* block) {
     kept_.push_back(block);
     ++stats_.kept;
     stats_.kept_bytes += capacity;
+    meter_->MovePoolBytesToKept(static_cast<int64_t>(capacity));
   } else {
+    meter_->AddBytes(ResourceKind::kPoolLent, -static_cast<int64_t>(capacity));
     block->bytes.Release();
     spare_.push_back(block);
     ++stats_.dropped;

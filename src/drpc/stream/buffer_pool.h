@@ -22,6 +22,7 @@
 #include "drpc/base/buffer.h"
 #include "drpc/base/bytes.h"
 #include "drpc/base/check.h"
+#include "drpc/base/resource_meter.h"
 #include "drpc/rt/mutex.h"
 #include "drpc/stream/internal/pool_block.h"
 
@@ -38,6 +39,9 @@ struct BufferPoolOptions {
   size_t max_kept_buffer_bytes = 256 * 1024;  // a returned buffer with more capacity is freed
   size_t max_kept_buffers = 1024;             // free buffers kept at most
   size_t max_kept_bytes = size_t{8} << 20;    // total capacity of the free buffers kept
+  // Where the pool counts the capacity it lends (kPoolLent) and keeps
+  // (kPoolKept): the connection's meter. Null: a meter of the pool's own.
+  std::shared_ptr<ResourceMeter> meter = nullptr;
 };
 
 struct BufferPoolStats {
@@ -112,6 +116,10 @@ class BufferPool {
 
   BufferPoolStats stats() const;
   const BufferPoolOptions& options() const { return options_; }
+  // The meter the pool counts in (never null); the rings and streams of the
+  // pool count their own bytes in it too.
+  ResourceMeter& meter() const { return *meter_; }
+  const std::shared_ptr<ResourceMeter>& shared_meter() const { return meter_; }
 
   // At connection teardown: every buffer must be back. Reports the first one
   // still lent, with its history (checked) or the count (unchecked).
@@ -157,11 +165,21 @@ class BufferPool {
   uint32_t RegisterRing(const RingBuffer* ring);
   void UnregisterRing(uint32_t id);
 
+  // A lent block's capacity may have grown while it was filled: counts the
+  // change in kPoolLent. Called by the block's current owner.
+  void Remeter(Block* block) {
+    const size_t capacity = block->bytes.capacity();
+    if (capacity == block->metered) return;
+    meter_->AddBytes(ResourceKind::kPoolLent,
+                     static_cast<int64_t>(capacity) - static_cast<int64_t>(block->metered));
+    block->metered = capacity;
+  }
   bool Owns(const Block* block) const;
   std::string NameOf(const Block& block) const;
   void KeepOrDrop(Block* block);
 
   const BufferPoolOptions options_;
+  const std::shared_ptr<ResourceMeter> meter_;
   mutable rt::Mutex mu_;
   std::vector<std::unique_ptr<Block>> blocks_;  // every block made; guarded by mu_
   std::vector<Block*> kept_;                    // free with bytes, LIFO (warmest on top)

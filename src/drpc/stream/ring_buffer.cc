@@ -16,11 +16,13 @@ RingBuffer::RingBuffer(std::shared_ptr<BufferPool> pool, RingOptions options)
       mu_("ring"),
       not_empty_("ring not_empty"),
       not_full_("ring not_full"),
-      slots_(options_.capacity, nullptr) {
+      slots_(options_.capacity, nullptr),
+      slots_meter_(&pool_->meter(), ResourceKind::kRingSlots) {
   DRPC_ASSERT(pool_ != nullptr, "a ring needs its connection's pool");
   DRPC_ASSERT(options_.capacity > 0, "a ring needs at least one slot");
   DRPC_ASSERT(options_.max_bytes == 0 || options_.max_slots >= options_.capacity,
               "max_slots below the initial capacity");
+  slots_meter_.Set(slots_.size() * sizeof(Block*));
 #if DRPC_CHECKED
   ledger_.id = pool_->RegisterRing(this);
 #endif
@@ -72,6 +74,7 @@ void RingBuffer::BeginProducing(PooledBuffer& buffer, const char* op) {
 
 EnqueueResult RingBuffer::Commit(PooledBuffer buffer) {
   const size_t n = buffer.block_->bytes.size();
+  pool_->Remeter(buffer.block_);  // filling it may have grown it
   rt::Lock lock(mu_);
   if (options_.max_bytes == 0) {
     not_full_.wait(
@@ -140,6 +143,7 @@ bool RingBuffer::Grow() {
 #endif
   }
   slots_ = std::move(grown);
+  slots_meter_.Set(slots_.size() * sizeof(Block*));
   tail_ = 0;
   return true;
 }

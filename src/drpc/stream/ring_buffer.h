@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "drpc/base/bytes.h"
+#include "drpc/base/resource_meter.h"
 #include "drpc/base/result.h"
 #include "drpc/base/status.h"
 #include "drpc/rt/condvar.h"
@@ -109,6 +110,7 @@ class RingBuffer {
   rt::CondVar not_empty_;      // the consumer waits here for a message or Close
   rt::CondVar not_full_;       // the producer waits here for a slot or Close
   std::vector<Block*> slots_;  // guarded by mu_; queued = count_ slots from tail_
+  MeteredBytes slots_meter_;   // guarded by mu_: slots_' bytes in the pool's meter
   size_t tail_ = 0;            // guarded by mu_
   size_t count_ = 0;           // guarded by mu_
   size_t bytes_ = 0;           // guarded by mu_

@@ -76,7 +76,9 @@ Stream::Stream(StreamConfig config)
       peer_message_since_send_(true, "stream.peer_message_since_send"),
       soft_canceled_(false, "stream.soft_canceled"),
       ring_(std::move(config.pool), RingOptionsFor(config.id, options_.ring)),
-      assembler_(config.id, wire::AssemblerOptions{.max_packet_size = options_.max_packet_size}),
+      assembler_(config.id, wire::AssemblerOptions{.max_packet_size = options_.max_packet_size,
+                                                   .meter = &ring_.pool()->meter()}),
+      marshal_meter_(&ring_.pool()->meter(), ResourceKind::kMarshal),
       on_finished_(std::move(config.on_finished)),
       finish_observer_(config.finish_observer),
       early_leases_(0, "stream.early_leases") {
@@ -87,6 +89,7 @@ Stream::~Stream() {
   DRPC_ASSERT(!read_.held(), "stream destroyed during a receive");
   DRPC_ASSERT(!write_.held(), "stream destroyed during a send");
   DRPC_ASSERT(!handling_.load(), "stream destroyed during HandleFrame");
+  if (DRPC_PLANT(kStreamLeakMarshalAccounting)) marshal_meter_.Forget();
 }
 
 StreamState Stream::DebugState() const {
@@ -419,6 +422,7 @@ Status Stream::SendMarshaled(MarshalFn marshal, const void* ctx) {
   OpScope op(*this, write_);
   marshal_buffer_.clear();
   Status result = marshal(ctx, marshal_buffer_);
+  MeterMarshalBuffer();  // held while the packet waits for the writer
   if (result.ok()) result = WritePacketLocked(ToRaw(Kind::kMessage), marshal_buffer_.view());
   TrimMarshalBuffer();
   return result;
@@ -429,6 +433,7 @@ Status Stream::WriteInvoke(std::string_view rpc, const wire::Metadata& metadata)
   if (!metadata.empty()) {
     marshal_buffer_.clear();
     wire::EncodeMetadata(marshal_buffer_, metadata);
+    MeterMarshalBuffer();
     Status sent = WritePacketLocked(ToRaw(Kind::kInvokeMetadata), marshal_buffer_.view());
     TrimMarshalBuffer();
     if (!sent.ok()) return sent;
@@ -458,6 +463,7 @@ Status Stream::SendSequence(const std::string_view* rpc, const wire::Metadata* m
           TrimMarshalBuffer();
           return marshaled;  // nothing sent, nothing changed (as MsgSend)
         }
+        MeterMarshalBuffer();
         const Bytes metadata_bytes = marshal_buffer_.view().first(metadata_size);
         const Bytes message = marshal_buffer_.view().subspan(metadata_size);
         const int64_t split = options_.split_size;
@@ -563,6 +569,7 @@ Status Stream::WriteTerminalLocked(wire::Kind kind, bool control, Bytes data) {
 Status Stream::WriteErrorLocked(uint64_t code, std::string_view text, bool control) {
   marshal_buffer_.clear();
   wire::EncodeErrorPayload(marshal_buffer_, code, text);
+  MeterMarshalBuffer();
   Status result = WriteTerminalLocked(Kind::kError, control, marshal_buffer_.view());
   TrimMarshalBuffer();
   return result;
@@ -594,6 +601,7 @@ Status Stream::CheckCancelError(Status err) const {
 void Stream::TrimMarshalBuffer() {
   const size_t max = options_.max_marshal_buffer_bytes;
   if (max != 0 && marshal_buffer_.capacity() > max) marshal_buffer_.Release();
+  MeterMarshalBuffer();
 }
 
 // ---- receives -----------------------------------------------------------

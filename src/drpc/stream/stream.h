@@ -33,6 +33,7 @@
 
 #include "drpc/base/buffer.h"
 #include "drpc/base/bytes.h"
+#include "drpc/base/resource_meter.h"
 #include "drpc/base/result.h"
 #include "drpc/base/status.h"
 #include "drpc/base/unique_function.h"
@@ -323,6 +324,10 @@ class Stream {
   // write_ held. Encodes an Error payload into marshal_buffer_ and sends it.
   Status WriteErrorLocked(uint64_t code, std::string_view text, bool control);
   void TrimMarshalBuffer();
+  // write_ held. Counts marshal_buffer_'s capacity now (one compare when it
+  // did not change): right after encoding, so a send waiting on
+  // back-pressure is seen holding its message.
+  void MeterMarshalBuffer() { marshal_meter_.Set(marshal_buffer_.capacity()); }
 
   const uint64_t id_;
   const Role role_;
@@ -350,6 +355,7 @@ class Stream {
   wire::PacketAssembler assembler_;     // the reader task's (inside HandleFrame)
   uint64_t send_message_id_ = 0;        // guarded by write_
   Buffer marshal_buffer_;               // guarded by write_
+  MeteredBytes marshal_meter_;          // guarded by write_: its capacity, in the pool's meter
   UniqueFunction<void()> on_finished_;  // guarded by mu_; moved out when fin is set
   FinishObserver* const finish_observer_;
   // Leases alive in receives that began before term (checked builds): must

@@ -17,7 +17,8 @@ PacketAssembler PacketAssembler::ForFirstStream(AssemblerOptions options) {
 PacketAssembler::PacketAssembler(std::optional<uint64_t> stream_id, AssemblerOptions options)
     : stream_id_(stream_id),
       max_packet_size_(options.max_packet_size),
-      data_(options.max_packet_size) {
+      data_(options.max_packet_size),
+      metered_(options.meter, ResourceKind::kAssembler) {
   DRPC_ASSERT(options.max_packet_size > 0, "max_packet_size must be positive");
 }
 
@@ -64,6 +65,7 @@ Result<AssembleStep> PacketAssembler::Append(const Frame& frame) {
 
   if (!frame.done) {
     data_.Append(frame.data);
+    metered_.Set(data_.capacity());
     assembling_ = true;
     return step;
   }
@@ -79,6 +81,7 @@ Result<AssembleStep> PacketAssembler::Append(const Frame& frame) {
     packet.data = frame.data;
   } else {
     data_.Append(frame.data);
+    metered_.Set(data_.capacity());
     packet.data = data_.view();
   }
   assembling_ = false;
@@ -108,6 +111,7 @@ size_t PacketAssembler::StartOver() {
   // not hold a big message's memory.
   if (data_.capacity() > kMaxRetainedCapacity && data_.size() <= data_.capacity() / 2) {
     data_.Release();
+    metered_.Set(0);
   } else {
     data_.clear();
   }

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "drpc/base/resource_meter.h"
 #include "drpc/base/result.h"
 #include "drpc/base/status.h"
 #include "drpc/wire/frame.h"
@@ -26,6 +27,9 @@ inline constexpr size_t kDefaultMaxPacketSize = size_t{4} << 20;  // 4 MiB, as t
 
 struct AssemblerOptions {
   size_t max_packet_size = kDefaultMaxPacketSize;
+  // Counts the partial packet's buffer (kAssembler); null: not counted. Must
+  // outlive the assembler.
+  ResourceMeter* meter = nullptr;
 };
 
 // What one Append did.
@@ -82,6 +86,7 @@ class PacketAssembler {
   uint8_t kind_ = 0;
   bool control_ = false;
   internal::CappedBuffer data_;
+  MeteredBytes metered_;  // data_'s capacity
   Status failed_;
 };
 

@@ -5,8 +5,11 @@
 
 namespace drpc::wire {
 
-FrameReader::FrameReader(ByteSource& source, ReaderOptions options)
-    : source_(source), options_(options), buffer_(MaxBufferCapacity(options)) {
+FrameReader::FrameReader(ByteSource& source, ReaderOptions options, ResourceMeter* meter)
+    : source_(source),
+      options_(options),
+      buffer_(MaxBufferCapacity(options)),
+      metered_(meter, ResourceKind::kFrameReader) {
   DRPC_ASSERT(options.max_frame_size > 0, "max_frame_size must be positive");
   DRPC_ASSERT(options.read_size > 0, "read_size must be positive");
   // Keeps MaxBufferCapacity() and the loop bound below far from overflow.
@@ -77,6 +80,7 @@ void FrameReader::MakeRoom(size_t needed) {
     begin_ = 0;
   }
   buffer_.Reserve(wanted);
+  metered_.Set(buffer_.capacity());
   DRPC_ASSERT(buffer_.capacity() - buffer_.size() >= needed - pending, "no room for the frame");
 }
 
@@ -116,6 +120,7 @@ Status FrameReader::Fail(Status status) {
   failed_ = status;
   last_frame_size_ = 0;
   buffer_.Release();  // nothing more will be parsed: give the memory back
+  metered_.Set(0);
   begin_ = 0;
   return status;
 }

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "drpc/base/resource_meter.h"
 #include "drpc/base/result.h"
 #include "drpc/base/status.h"
 #include "drpc/wire/byte_io.h"
@@ -38,7 +39,10 @@ struct ReaderOptions {
 
 class FrameReader {
  public:
-  explicit FrameReader(ByteSource& source, ReaderOptions options = {});
+  // `meter` (may be null; must outlive the reader) counts the buffer's
+  // capacity as kFrameReader.
+  explicit FrameReader(ByteSource& source, ReaderOptions options = {},
+                       ResourceMeter* meter = nullptr);
   FrameReader(const FrameReader&) = delete;
   FrameReader& operator=(const FrameReader&) = delete;
 
@@ -67,6 +71,7 @@ class FrameReader {
   ByteSource& source_;
   const ReaderOptions options_;
   internal::CappedBuffer buffer_;
+  MeteredBytes metered_;        // buffer_'s capacity
   size_t begin_ = 0;            // first byte not yet returned as a frame
   size_t last_frame_size_ = 0;  // bytes of the frame the last call returned
   Status source_err_;           // the source's error, used once the buffer runs dry

@@ -71,13 +71,13 @@ Result<InvokeStep> PendingInvokes::Append(const wire::Frame& frame) {
       // A whole invoke in one frame with nothing before it (the common
       // case): the same steps on an entry that never enters the table, so
       // no allocation for it.
-      Entry entry(options_.max_packet_bytes);
+      Entry entry(options_);
       Feeding fed = Feed(entry, frame);
       if (fed.too_large) return RefuseTooLarge(frame);
       DRPC_ASSERT(!fed.step.ok() || fed.finished, "a whole invoke frame ends its sequence");
       return std::move(fed.step);
     }
-    it = entries_.emplace(sid, Entry(options_.max_packet_bytes)).first;
+    it = entries_.emplace(sid, Entry(options_)).first;
   }
   Feeding fed = Feed(it->second, frame);
   if (fed.finished || fed.too_large) entries_.erase(it);

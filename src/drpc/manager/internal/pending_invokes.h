@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 
+#include "drpc/base/resource_meter.h"
 #include "drpc/base/result.h"
 #include "drpc/base/status.h"
 #include "drpc/wire/assembler.h"
@@ -27,6 +28,8 @@ namespace drpc::manager {
 struct PendingInvokesOptions {
   size_t max_entries = 64;
   size_t max_packet_bytes = 64 * 1024;
+  // Counts the partial invokes (kAssembler); null: not counted.
+  ResourceMeter* meter = nullptr;
 };
 
 // What one invoke frame led to.
@@ -62,9 +65,9 @@ class PendingInvokes {
 
  private:
   struct Entry {
-    explicit Entry(size_t max_packet_bytes)
-        : assembler(wire::PacketAssembler::ForFirstStream(
-              wire::AssemblerOptions{.max_packet_size = max_packet_bytes})) {}
+    explicit Entry(const PendingInvokesOptions& options)
+        : assembler(wire::PacketAssembler::ForFirstStream(wire::AssemblerOptions{
+              .max_packet_size = options.max_packet_bytes, .meter = options.meter})) {}
     wire::PacketAssembler assembler;
     wire::Metadata metadata;
   };

@@ -3,6 +3,7 @@
 // (docs/stream.md, "Buffer pool, ring, lease and ledger").
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "drpc/base/buffer.h"
@@ -23,6 +24,8 @@ struct Nothing {};
 struct Block {
   Buffer bytes;
   uint32_t index = 0;  // identity within the pool: its position in the pool's block list
+  // The capacity counted in the meter's kPoolLent while the block is lent.
+  size_t metered = 0;
 #if DRPC_CHECKED
   // Changes every time the block is lent or returned, so a handle from an
   // earlier lending is seen to be stale from the header alone.
