@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "drpc/base/check.h"
+#include "drpc/base/status.h"
 #include "drpc/rpc/conn.h"
 #include "drpc/rpc/mux.h"
 #include "drpc/rpc/server.h"
-#include "drpc/rpc/status.h"
 #include "drpc/rt/rt.h"
 #include "sim/net/listener.h"
 
@@ -146,10 +146,10 @@ class TestServer {
           if (plant_ == RpcPlant::kWrongReply && ++echoes_ == 2) out.pop_back();
           return OkStatus();
         });
-    mux.RegisterUnary<std::string, std::string>(
-        kFailRpc, [](ServerCall&, const std::string&, std::string&) {
-          return rpc::WithCode(DrpcError(kFailText), kFailCode);
-        });
+    mux.RegisterUnary<std::string, std::string>(kFailRpc,
+                                                [](ServerCall&, const std::string&, std::string&) {
+                                                  return WithCode(DrpcError(kFailText), kFailCode);
+                                                });
     mux.RegisterServerStream<std::string, std::string>(
         kCountRpc, [](ServerCall&, const std::string& in, rpc::ServerWriter<std::string>& out) {
           const int n = std::stoi(in);
@@ -327,7 +327,7 @@ std::string Disallowed(const Workload& w, const CallPlan& plan, const Status& st
     return "";
   }
   if (w.event == Event::kServerStop && st.is(ErrorKind::kRemote) &&
-      st.code() == rpc::kUnavailableCode) {
+      st.code() == StatusCode::kUnavailable) {
     return "";
   }
   return "ended with " + st.ToString();
