@@ -86,10 +86,9 @@ class Manager {
   // WriteInvoke. Fails with the connection's error once it is terminating,
   // kResourceExhausted over max_concurrent_streams. In legacy mode it first
   // waits until the previous stream finished, its deadline passed
-  // (kDeadlineExceeded) or its cancel was set (the cancel's error). Ids reach the wire in
-  // increasing order: a stream's first frame waits until every stream
-  // opened before it has sent its first frame or finished, so write the
-  // invoke right after opening (docs/manager.md, "Stream ids").
+  // (kDeadlineExceeded) or its cancel was set (the cancel's error). Ids
+  // reach the wire in increasing order whatever order streams write in:
+  // the wire id is given at the first frame (docs/manager.md, "Stream ids").
   Result<std::shared_ptr<Stream>> NewClientStream(ClientStreamOptions options = {});
 
   // Server: the next invoked stream. Blocks until one arrives, the
