@@ -9,7 +9,8 @@
 //     if (!r.ok()) SaveFailedRun("Echo.Faults", plan.strategy, seed, r, plan.log_dir);
 //   }
 //
-// Environment (each overrides the test's own default; docs/sim-gtest.md):
+// Environment (each overrides the test's own default; README, "Test your own service in the
+// simulator"):
 //   DRPC_SIM_SEEDS=N        run N seeds (first_seed .. first_seed+N-1)
 //   DRPC_SIM_SEED=S         run only seed S (a replay of a failure)
 //   DRPC_SIM_STRATEGY=NAME  random (sim::RandomSource) or pct (sim::PctSource)
