@@ -12,8 +12,8 @@
 #include <string>
 #include <utility>
 
+#include "drpc/base/status.h"
 #include "drpc/rpc/conn.h"
-#include "drpc/rpc/status.h"
 #include "drpc/rt/os/tcp.h"
 #include "drpc/rt/time.h"
 #include "echo.drpc.h"
@@ -38,10 +38,10 @@ constexpr char kUsage[] =
 std::string Describe(const Status& st) {
   if (st.ok()) return "ok";
   if (st.is(ErrorKind::kRemote)) {
-    return std::string(rpc::GrpcCodeName(rpc::ToGrpcCode(st))) + " (code " +
+    return std::string(drpc::StatusCodeName(st.code())) + " (code " +
            std::to_string(st.wire_code()) + "): " + st.message();
   }
-  return std::string(rpc::GrpcCodeName(rpc::ToGrpcCode(st))) + " (" + st.message() + ")";
+  return std::string(drpc::StatusCodeName(st.code())) + " (" + st.message() + ")";
 }
 
 // Prints one line per call and counts the calls that went wrong.
@@ -137,8 +137,8 @@ void Error(echo::Echo::Client& client, Report& report) {
   echo::SayRequest request;  // empty text: the server refuses it
   echo::SayReply reply;
   const Status st = client.Say(request, reply);
-  report.Line(st.is(ErrorKind::kRemote) && rpc::ToGrpcCode(st) == rpc::GrpcCode::kInvalidArgument,
-              "error", "Say(\"\") -> " + Describe(st));
+  report.Line(st.is(ErrorKind::kRemote) && st.code() == drpc::StatusCode::kInvalidArgument, "error",
+              "Say(\"\") -> " + Describe(st));
 }
 
 void Deadline(echo::Echo::Client& client, Report& report) {

@@ -16,13 +16,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
+#include "drpc/base/status.h"
 #include "drpc/rpc/mux.h"
 #include "drpc/rpc/server.h"
-#include "drpc/rpc/status.h"
 #include "drpc/rt/os/tcp.h"
-#include "drpc/rt/task.h"
-#include "drpc/rt/time.h"
 #include "echo.drpc.h"
 #include "examples/cli.h"
 
@@ -114,8 +113,9 @@ int main(int argc, char** argv) {
     return examples::UsageError("echo_server", "bad --port \"" + flags["port"] + "\"", kUsage);
   }
 
-  // SIGINT and SIGTERM are taken by sigwait below, not by a handler: block
-  // them before any thread starts, so every thread inherits the mask.
+  // SIGINT and SIGTERM are taken by sigwait on the stopper thread, not by a
+  // handler: block them before any thread starts, so every thread inherits
+  // the mask.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
@@ -128,25 +128,32 @@ int main(int argc, char** argv) {
                  listener.status().ToString().c_str());
     return 1;
   }
+  const std::string address = (*listener)->address();
   EchoServer echo_server;
   rpc::Mux mux;
   echo::Echo::Register(mux, echo_server);
   rpc::Server server(mux);
-  Status served;
-  drpc::rt::Task serving = drpc::rt::spawn("echo.serve", [&] {
-    served = server.Serve(**listener);
-    // A broken listener ends Serve on its own: wake the main thread.
-    if (!served.ok()) kill(getpid(), SIGTERM);
-  });
-  std::printf("echo_server listening on %s\n", (*listener)->address().c_str());
+  if (Status started = server.Start(std::move(*listener)); !started.ok()) {
+    std::fprintf(stderr, "echo_server: %s\n", started.ToString().c_str());
+    return 1;
+  }
+  std::printf("echo_server listening on %s\n", address.c_str());
   std::fflush(stdout);
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  std::printf("echo_server: %s, stopping\n", strsignal(signal_number));
-  std::fflush(stdout);
-  server.Stop(std::chrono::seconds(2));
-  serving.join();
+  // The stopper waits for a signal and stops the server gracefully; Wait
+  // below returns once that Stop has finished.
+  std::thread stopper([&] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    std::printf("echo_server: %s, stopping\n", strsignal(signal_number));
+    std::fflush(stdout);
+    server.Stop(std::chrono::seconds(2));
+  });
+  const Status served = server.Wait();
+  // A broken listener ends Wait before any signal: wake the stopper, which
+  // stops the connections still open.
+  if (!served.ok()) kill(getpid(), SIGTERM);
+  stopper.join();
   if (!served.ok()) {
     std::fprintf(stderr, "echo_server: %s\n", served.ToString().c_str());
     return 1;

@@ -101,7 +101,7 @@ class ReceiveCounter {
 
 class RpcOverTcp {
  public:
-  RpcOverTcp() : server_(mux_) {
+  explicit RpcOverTcp(rpc::ConnOptions conn_options = {}) : server_(mux_) {
     mux_.RegisterUnary<std::string, std::string>(
         kEcho, [](rpc::ServerCall&, const std::string& in, std::string& out) {
           out = in;
@@ -119,7 +119,7 @@ class RpcOverTcp {
     serving_ = rt::spawn("bench.serve", [this] { (void)server_.Serve(*listener_); });
     auto dialed = rt::os::TcpConnect("127.0.0.1", listener_->Port());
     DRPC_ASSERT(dialed.ok(), dialed.status().ToString());
-    conn_.emplace(std::move(*dialed));
+    conn_.emplace(std::move(*dialed), std::move(conn_options));
   }
   ~RpcOverTcp() {
     (void)conn_->Close();
@@ -294,6 +294,27 @@ BENCHMARK(BM_UnaryConcurrent)
     ->ArgNames({"bytes", "callers"})
     ->Args({8, kCallers})
     ->Args({2048, kCallers})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// The same callers on a Conn in legacy (one stream at a time) mode: what
+// choosing the safe mode for servers that do not multiplex costs
+// (docs/rpc.md, "Servers that do not multiplex").
+void BM_UnaryConcurrentLegacy(benchmark::State& state) {
+  const std::string request(static_cast<size_t>(state.range(0)), 'x');
+  rpc::ConnOptions legacy;
+  legacy.manager.legacy_single_stream = true;
+  RpcOverTcp rpc(std::move(legacy));
+  std::vector<std::string> replies(kCallers);
+  RunCallers(state, 32, [&](int i) {
+    std::string& reply = replies[static_cast<size_t>(i)];
+    const Status st = rpc.conn().Invoke(kEcho, request, reply);
+    DRPC_ASSERT(st.ok() && reply.size() == request.size(), st.ToString());
+  });
+}
+BENCHMARK(BM_UnaryConcurrentLegacy)
+    ->ArgNames({"bytes", "callers"})
+    ->Args({8, kCallers})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 

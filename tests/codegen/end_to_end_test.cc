@@ -9,10 +9,10 @@
 #include <utility>
 
 #include "drpc/base/check.h"
+#include "drpc/base/status.h"
 #include "drpc/rpc/conn.h"
 #include "drpc/rpc/mux.h"
 #include "drpc/rpc/server.h"
-#include "drpc/rpc/status.h"
 #include "drpc/rt/os/socket_pair.h"
 #include "drpc/rt/task.h"
 #include "shapes.drpc.h"
@@ -143,7 +143,7 @@ TEST_F(CodegenEndToEnd, MethodNotOverriddenIsUnimplemented) {
   shapes::Reply reply;
   const Status st = client.Later(request, reply);
   EXPECT_TRUE(st.is(ErrorKind::kRemote)) << st.ToString();
-  EXPECT_EQ(rpc::ToGrpcCode(st), rpc::GrpcCode::kUnimplemented) << st.ToString();
+  EXPECT_EQ(st.code(), drpc::StatusCode::kUnimplemented) << st.ToString();
 }
 
 }  // namespace

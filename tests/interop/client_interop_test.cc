@@ -21,10 +21,10 @@
 #include <utility>
 #include <vector>
 
+#include "drpc/base/status.h"
 #include "drpc/base/unique_function.h"
 #include "drpc/rpc/cancel.h"
 #include "drpc/rpc/conn.h"
-#include "drpc/rpc/status.h"
 #include "drpc/rt/task.h"
 #include "tests/interop/capture.h"
 #include "tests/interop/conversation.h"
@@ -197,7 +197,7 @@ TEST_P(ClientInterop, UnaryError) {
   EXPECT_TRUE(st.is(ErrorKind::kRemote)) << st;
   EXPECT_EQ(st.code(), kFailCode);
   EXPECT_EQ(st.message(), kFailText);
-  EXPECT_EQ(rpc::ToGrpcCode(st), rpc::GrpcCode::kPermissionDenied);
+  EXPECT_EQ(st.code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(reply, "");
   client.ExpectClientWrote(c2s.frames);
 }

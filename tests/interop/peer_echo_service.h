@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "drpc/base/status.h"
 #include "drpc/rpc/mux.h"
-#include "drpc/rpc/status.h"
 #include "drpc/rt/condvar.h"
 #include "drpc/rt/mutex.h"
 #include "tests/interop/conversation.h"
@@ -74,7 +74,7 @@ class PeerEchoService {
     mux.RegisterUnary<std::string, std::string>(
         kFail, [this](rpc::ServerCall& call, const std::string&, std::string&) {
           Seen(call);
-          return rpc::WithCode(DrpcError(kFailText), kFailCode);
+          return WithCode(DrpcError(kFailText), kFailCode);
         });
     mux.RegisterBidiStream<std::string, std::string>(
         kBidi, [this](rpc::ServerCall& call,

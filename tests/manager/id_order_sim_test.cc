@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
 
 #include "drpc/manager/manager.h"
 #include "drpc/rt/rt.h"
@@ -39,6 +40,35 @@ void ExpectIdsInOrder(bool legacy) {
 TEST(StreamIdsOnTheWireSim, IncreaseWithManyOpenersMultiplexed) { ExpectIdsInOrder(false); }
 
 TEST(StreamIdsOnTheWireSim, IncreaseWithManyOpenersLegacy) { ExpectIdsInOrder(true); }
+
+// One task opens A, then B, and invokes B first (then A): no caller rule.
+// Both calls are served, and the wire still sees increasing ids (B goes out
+// as 1, A as 2). With the old gate at the first frame, B waited for A's
+// first frame forever (the run deadlocked).
+TEST(StreamIdsOnTheWireSim, OpenTwoInvokeTheLaterFirst) {
+  ::drpc::testing::ForEachSeed(50, [&](uint64_t) {
+    sim::net::PipeEnds ends = sim::net::MakePipe({});
+    IdOrderPeer peer(std::move(ends.b));
+    Manager client(std::move(ends.a), ClientOptions());
+    rt::Task server = rt::spawn("id-order peer", [&] { peer.Serve(); });
+    Result<std::shared_ptr<Stream>> a = client.NewClientStream();
+    Result<std::shared_ptr<Stream>> b = client.NewClientStream();
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_LT((*a)->id(), (*b)->id());
+    for (Stream* s : {b->get(), a->get()}) {
+      std::string reply;
+      ASSERT_TRUE(s->WriteInvoke("/id/Order").ok());
+      ASSERT_TRUE(s->MsgSendAndCloseSend(std::string("x"), stream::BytesCodec{}).ok());
+      ASSERT_TRUE(s->MsgRecv(reply, stream::BytesCodec{}).ok());
+      EXPECT_EQ(reply, "ok");
+      (void)s->Close();
+    }
+    EXPECT_TRUE(client.Close().ok());
+    server.join();
+    EXPECT_EQ(peer.violation(), "");
+    EXPECT_EQ(peer.streams(), 2u);
+  });
+}
 
 // Returns how many of the calls failed against a server that does not
 // multiplex (Go's upstream), each call with a deadline of 1 s.

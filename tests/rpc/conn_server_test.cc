@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "drpc/rpc/status.h"
+#include "drpc/base/status.h"
 #include "tests/rpc/rpc_test_util.h"
 
 namespace drpc::rpc::testing {
@@ -68,7 +68,7 @@ TEST_P(RpcTest, ServerErrorKeepsItsCodeAndText) {
   EXPECT_EQ(st.kind(), ErrorKind::kRemote) << st;
   EXPECT_EQ(st.code(), kFailCode);
   EXPECT_EQ(st.message(), kFailText);
-  EXPECT_EQ(ToGrpcCode(st), GrpcCode::kPermissionDenied);
+  EXPECT_EQ(st.code(), StatusCode::kPermissionDenied);
   // The connection is fine afterwards.
   EXPECT_TRUE(cs.conn().Invoke(kEcho, MakeRequest("after"), reply).ok());
 }
@@ -80,7 +80,7 @@ TEST_P(RpcTest, UnknownMethodIsAnErrorWithItsName) {
   EXPECT_EQ(st.kind(), ErrorKind::kRemote) << st;
   EXPECT_EQ(st.wire_code(), 0u);
   EXPECT_EQ(st.message(), "protocol error: unknown rpc: \"/x.Y/Z\"");
-  EXPECT_EQ(ToGrpcCode(st), GrpcCode::kUnknown);
+  EXPECT_EQ(st.code(), StatusCode::kUnknown);
   EXPECT_TRUE(cs.conn().Invoke(kEcho, MakeRequest("after"), reply).ok());
 }
 
@@ -103,7 +103,7 @@ TEST_P(RpcTest, CancelTokenCancelsOnlyThatCall) {
   EXPECT_FALSE(token.Cancel());  // first cancel wins
   caller.join();
   EXPECT_EQ(blocked.kind(), ErrorKind::kCanceled) << blocked;
-  EXPECT_EQ(ToGrpcCode(blocked), GrpcCode::kCanceled);
+  EXPECT_EQ(blocked.code(), StatusCode::kCanceled);
   // The server's handler saw its stream canceled (soft cancel, §4.6).
   const std::vector<Status> seen = service_.WaitRecorded(1);
   ASSERT_EQ(seen.size(), 1u);
@@ -134,7 +134,7 @@ TEST_P(RpcTest, DeadlineExceededOnTheClientSoftCancelOnTheServer) {
   const Status st =
       cs.conn().Invoke(kBlock, MakeRequest("x"), reply, {.deadline = DeadlineAfter(50ms)});
   EXPECT_EQ(st.kind(), ErrorKind::kDeadlineExceeded) << st;
-  EXPECT_EQ(ToGrpcCode(st), GrpcCode::kDeadlineExceeded);
+  EXPECT_EQ(st.code(), StatusCode::kDeadlineExceeded);
   const std::vector<Status> seen = service_.WaitRecorded(1);
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].kind(), ErrorKind::kCanceled) << seen[0];
@@ -161,11 +161,11 @@ TEST_P(RpcTest, PeerVanishingMidCallIsUnavailable) {
   cs.server_kill->Kill();
   caller.join();
   EXPECT_TRUE(blocked.is(ErrorKind::kClosed) || blocked.is(ErrorKind::kConnection)) << blocked;
-  EXPECT_EQ(ToGrpcCode(blocked), GrpcCode::kUnavailable);
+  EXPECT_EQ(blocked.code(), StatusCode::kUnavailable);
   ASSERT_TRUE(cs.conn().closed().wait_until(rt::now() + kLiveness, "test"));
   Reply reply;
   const Status later = cs.conn().Invoke(kEcho, MakeRequest("x"), reply);
-  EXPECT_EQ(ToGrpcCode(later), GrpcCode::kUnavailable) << later;
+  EXPECT_EQ(later.code(), StatusCode::kUnavailable) << later;
 }
 
 TEST_P(RpcTest, ServerStreamingEndsWithEof) {
@@ -321,7 +321,7 @@ TEST_P(RpcTest, CallsAfterCloseFailAsUnavailable) {
   Reply reply;
   const Status st = cs.conn().Invoke(kEcho, MakeRequest("x"), reply);
   EXPECT_EQ(st.kind(), ErrorKind::kClosed) << st;
-  EXPECT_EQ(ToGrpcCode(st), GrpcCode::kUnavailable);
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable);
   EXPECT_FALSE((cs.conn().NewStream<Request, Reply>(kChat).ok()));
 }
 
@@ -334,7 +334,7 @@ TEST_P(RpcTest, AnUnparsableReplyIsAnInternalError) {
   const Status st =
       cs.conn().Invoke(kRawEcho, MakeRequest(std::string(50, 'a')), reply, {}, ProtobufCodec{});
   EXPECT_EQ(st.kind(), ErrorKind::kInternal) << st;
-  EXPECT_EQ(ToGrpcCode(st), GrpcCode::kInternal);
+  EXPECT_EQ(st.code(), StatusCode::kInternal);
 }
 
 }  // namespace

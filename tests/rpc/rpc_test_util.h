@@ -13,10 +13,10 @@
 #include <utility>
 #include <vector>
 
+#include "drpc/base/status.h"
 #include "drpc/rpc/conn.h"
 #include "drpc/rpc/mux.h"
 #include "drpc/rpc/server.h"
-#include "drpc/rpc/status.h"
 #include "drpc/rt/condvar.h"
 #include "drpc/rt/listener.h"
 #include "drpc/rt/mutex.h"

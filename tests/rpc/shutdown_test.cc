@@ -150,8 +150,8 @@ TEST_P(RpcShutdownTest, NewCallsWhileDrainingAreRefusedAsUnavailable) {
   caller.join();
   EXPECT_TRUE(held.ok()) << held;
   EXPECT_EQ(refused.kind(), ErrorKind::kRemote) << refused;
-  EXPECT_EQ(refused.code(), kUnavailableCode);
-  EXPECT_EQ(ToGrpcCode(refused), GrpcCode::kUnavailable);
+  EXPECT_EQ(refused.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(refused.code(), StatusCode::kUnavailable);
   EXPECT_EQ(cs.server().stats().calls_refused, 1u);
 }
 
@@ -224,7 +224,7 @@ TEST(RpcAcceptTest, ConnectionsOverTheLimitAreClosed) {
   Reply reply;
   EXPECT_TRUE(one.Invoke(kEcho, MakeRequest("1"), reply).ok());
   const Status refused = two.Invoke(kEcho, MakeRequest("2"), reply);
-  EXPECT_EQ(ToGrpcCode(refused), GrpcCode::kUnavailable) << refused;
+  EXPECT_EQ(refused.code(), StatusCode::kUnavailable) << refused;
   EXPECT_EQ(server.stats().connections_refused, 1u);
   server.Stop(0ms);
   serving.join();

@@ -99,7 +99,7 @@ std::string OneCall(Conn& conn, Op op, std::minstd_rand& rng, const std::string&
 bool AllowedDuringStop(const Status& st) {
   return st.ok() || st.is(ErrorKind::kCanceled) || st.is(ErrorKind::kClosed) ||
          st.is(ErrorKind::kConnection) || st.is(ErrorKind::kEof) ||
-         (st.is(ErrorKind::kRemote) && st.code() == kUnavailableCode);
+         (st.is(ErrorKind::kRemote) && st.code() == StatusCode::kUnavailable);
 }
 
 TEST(RpcStressTest, SharedConnsCancelsDeadlinesAndAStopAtTheEnd) {

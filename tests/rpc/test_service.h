@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "drpc/base/status.h"
 #include "drpc/rpc/mux.h"
-#include "drpc/rpc/status.h"
 #include "drpc/rt/condvar.h"
 #include "drpc/rt/mutex.h"
 #include "drpc/rt/signal.h"

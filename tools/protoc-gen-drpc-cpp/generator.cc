@@ -82,7 +82,7 @@ void PrintServiceMethod(pb::io::Printer& p, const Vars& v, Shape shape) {
       p.Print(v, "\n      ::drpc::rpc::ServerReaderWriter<$in$, $out$>& /*stream*/) {\n");
       break;
   }
-  p.Print("    return ::drpc::rpc::UnimplementedError();\n  }\n");
+  p.Print("    return ::drpc::UnimplementedError();\n  }\n");
 }
 
 void PrintClientMethod(pb::io::Printer& p, const Vars& v, Shape shape) {
@@ -266,7 +266,7 @@ bool DrpcCppGenerator::Generate(const pb::FileDescriptor* file, const std::strin
     for (const char* header :
          {"drpc/base/result.h", "drpc/base/status.h", "drpc/rpc/call_options.h",
           "drpc/rpc/client_stream.h", "drpc/rpc/conn.h", "drpc/rpc/handler.h", "drpc/rpc/mux.h",
-          "drpc/rpc/server_streams.h", "drpc/rpc/status.h"}) {
+          "drpc/rpc/server_streams.h"}) {
       p.Print(Vars{{"header", header}}, "#include \"$header$\"\n");
     }
   }

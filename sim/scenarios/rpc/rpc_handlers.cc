@@ -4,7 +4,7 @@
 #include <chrono>
 #include <optional>
 
-#include "drpc/rpc/status.h"
+#include "drpc/base/status.h"
 #include "drpc/rt/rt.h"
 #include "sim/scenarios/rpc/rpc_workload.h"
 #include "sim/sched/run.h"
@@ -62,7 +62,7 @@ TestService::TestService(RpcPlant plant) : plant_(plant) {
       });
   mux.RegisterUnary<std::string, std::string>(
       kFailRpc, [](ServerCall&, const std::string&, std::string&) {
-        return rpc::WithCode(DrpcError(kFailText), kFailCode);
+        return WithCode(DrpcError(kFailText), kFailCode);
       });
   mux.RegisterServerStream<std::string, std::string>(
       kCountRpc, [](ServerCall&, const std::string& in, rpc::ServerWriter<std::string>& out) {

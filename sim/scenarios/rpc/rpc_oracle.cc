@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "drpc/rpc/status.h"
+#include "drpc/base/status.h"
 #include "sim/scenarios/rpc/rpc_handlers.h"
 #include "sim/sched/fault_config.h"
 #include "sim/sched/trace.h"
@@ -63,7 +63,7 @@ std::string DisallowedStatus(const Workload& w, const CallPlan& plan, const Stat
     return "";
   }
   if (w.event == Event::kServerStop && st.is(ErrorKind::kRemote) &&
-      st.code() == rpc::kUnavailableCode) {
+      st.code() == StatusCode::kUnavailable) {
     return "";
   }
   // A task that could not start (fault site rt.spawn-failure) ends its

@@ -10,8 +10,11 @@
 
 #include <string>
 
+// DRPC_CHECKED changes class layouts, so it has no default here: a default
+// could differ from the value the library was built with. The build gives it
+// to every user of drpc::drpc (a PUBLIC definition, also in drpc.pc).
 #ifndef DRPC_CHECKED
-#define DRPC_CHECKED 1
+#error "DRPC_CHECKED is not defined: link drpc::drpc (CMake) or use drpc.pc's Cflags"
 #endif
 
 namespace drpc {

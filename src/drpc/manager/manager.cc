@@ -30,7 +30,6 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
       close_done_("manager.close_done"),
       reader_done_("manager.reader_done"),
       terminated_("manager.terminated"),
-      open_mu_("manager.open_mu"),
       mu_("manager.mu"),
       accept_ready_("manager.accept_ready"),
       pending_(PendingInvokesOptions{.max_entries = options_.max_pending_invokes,
@@ -103,16 +102,25 @@ Result<std::shared_ptr<Stream>> Manager::NewClientStream(ClientStreamOptions cal
   if (term_.is_set()) return term_.err();
   const bool legacy = options_.legacy_single_stream;
   const size_t limit = legacy ? 1 : options_.max_concurrent_streams;
-  // Legacy openers wait for the one slot holding open_mu_, so they take it
-  // in the order of their ids (a later id first would wait at the
-  // OpenOrder for an earlier one that waits for the slot: a deadlock).
-  rt::Lock open_lock(open_mu_, std::defer_lock);
-  if (legacy) open_lock.lock();
+  if (legacy) {
+    // The one slot is claimed before the id is taken: the next opener can
+    // claim it only once this stream finished, so ids are taken in the
+    // order the streams reach the wire.
+    switch (table_->ClaimRoom(limit, call.deadline, call.cancel)) {
+      case ClaimResult::kClaimed:
+        break;
+      case ClaimResult::kClosed:
+        return term_.is_set() ? term_.err() : ClosedError("manager closed");
+      case ClaimResult::kDeadline:
+        return DeadlineExceededError();
+      case ClaimResult::kCanceled:
+        return call.cancel->err();
+    }
+  }
   // Used up even if the stream is not registered, as in Go.
   const uint64_t id = open_order_->Reserve();
   std::shared_ptr<Stream> stream = MakeStream(id);
-  const AddResult added = table_->Add(stream, limit, call.deadline, legacy);
-  if (open_lock.owns_lock()) open_lock.unlock();
+  const AddResult added = table_->Add(stream, limit, call.deadline, /*claimed=*/legacy);
   if (added != AddResult::kAdded) open_order_->Forget(id);
   switch (added) {
     case AddResult::kAdded:
@@ -155,6 +163,8 @@ Status Manager::Cancel(Stream& stream, Status err) {
   stream.Cancel(std::move(err));
   return sent;
 }
+
+void Manager::WakeOpeners() { table_->WakeClaimers(); }
 
 // ---- deadlines --------------------------------------------------------------
 

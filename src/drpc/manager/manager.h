@@ -43,8 +43,12 @@ namespace drpc::manager {
 using stream::Stream;
 
 struct ClientStreamOptions {
-  // The stream is soft-canceled with DeadlineExceeded at this time.
+  // The stream is soft-canceled with DeadlineExceeded at this time. In
+  // legacy mode NewClientStream also waits for the slot until then at most.
   rt::TimePoint deadline = rt::kNoDeadline;
+  // Legacy mode: once set, NewClientStream stops waiting for the slot and
+  // returns its error. Whoever sets it calls WakeOpeners. Null: none.
+  const rt::Signal* cancel = nullptr;
 };
 
 // A stream a server accepted: the Invoke's rpc name and metadata come with it.
@@ -85,10 +89,10 @@ class Manager {
   // Client: a new stream with the next id, registered and ready for
   // WriteInvoke. Fails with the connection's error once it is terminating,
   // kResourceExhausted over max_concurrent_streams. In legacy mode it first
-  // waits until the previous stream finished. Ids reach the wire in
-  // increasing order: a stream's first frame waits until every stream
-  // opened before it has sent its first frame or finished, so write the
-  // invoke right after opening (docs/manager.md, "Stream ids").
+  // waits until the previous stream finished, its deadline passed
+  // (kDeadlineExceeded) or its cancel was set (the cancel's error). Ids
+  // reach the wire in increasing order whatever order streams write in:
+  // the wire id is given at the first frame (docs/manager.md, "Stream ids").
   Result<std::shared_ptr<Stream>> NewClientStream(ClientStreamOptions options = {});
 
   // Server: the next invoked stream. Blocks until one arrives, the
@@ -101,6 +105,9 @@ class Manager {
   // DeadlineExceeded...) is what the stream's receives return. Returns
   // SendCancel's result.
   static Status Cancel(Stream& stream, Status err);
+  // Legacy mode: NewClientStream callers waiting for the slot look at their
+  // ClientStreamOptions::cancel again. Call it after setting one.
+  void WakeOpeners();
   // Sets or replaces a registered stream's deadline; false if the stream is
   // not registered (finished, or another connection's).
   bool SetDeadline(const Stream& stream, rt::TimePoint deadline);
@@ -159,7 +166,6 @@ class Manager {
   rt::Signal close_done_;        // Close finished; its result is transport_closed_'s
   rt::Signal reader_done_;       // the reader task's loop has ended (the peer's EOF, an error)
   rt::Signal terminated_;        // the first Terminate has closed the table and canceled all
-  rt::Mutex open_mu_;            // legacy mode: openers take the one slot in id order
 
   mutable rt::Mutex mu_;
   rt::CondVar accept_ready_;           // NewServerStream waits here

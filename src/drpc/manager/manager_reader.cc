@@ -67,7 +67,16 @@ Status Manager::Route(const wire::Frame& frame) {
   if (DRPC_PLANT(kManagerDropInterleavedFrame) && PlantedDropsInterleaved(frame)) {
     return OkStatus();
   }
-  if (std::shared_ptr<Stream> stream = table_->Get(frame.stream_id)) {
+  if (open_order_ != nullptr) {
+    // A client's streams write under wire ids given at their first frame
+    // (internal/open_order.h); the table and the stream know the local id.
+    const uint64_t local = open_order_->LocalId(frame.stream_id);
+    if (std::shared_ptr<Stream> stream = local != 0 ? table_->Get(local) : nullptr) {
+      wire::Frame routed = frame;
+      routed.stream_id = local;
+      return stream->HandleFrame(routed);
+    }
+  } else if (std::shared_ptr<Stream> stream = table_->Get(frame.stream_id)) {
     // `stream` keeps it alive across the call even if it finishes inside.
     return stream->HandleFrame(frame);
   }

@@ -44,8 +44,16 @@ Result<ClientCall> OpenCall(manager::Manager& manager, const CallOptions& option
   if (options.deadline != rt::kNoDeadline && options.deadline <= rt::now()) {
     return DeadlineExceededError();
   }
-  Result<std::shared_ptr<stream::Stream>> opened =
-      manager.NewClientStream({.deadline = options.deadline});
+  manager::ClientStreamOptions open{.deadline = options.deadline};
+  // Legacy mode may wait for the one stream slot: the token ends that wait
+  // too (the registration lives only while the stream opens).
+  CancelToken::Registration open_wait;
+  if (options.cancel.has_value() && manager.options().legacy_single_stream) {
+    open.cancel = &options.cancel->signal();
+    open_wait = options.cancel->OnCancel([&manager](const Status&) { manager.WakeOpeners(); });
+  }
+  Result<std::shared_ptr<stream::Stream>> opened = manager.NewClientStream(open);
+  open_wait.Reset();
   if (!opened.ok()) return opened.status();
   std::shared_ptr<stream::Stream> stream = std::move(*opened);
   CancelToken::Registration cancel;

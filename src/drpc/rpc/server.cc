@@ -6,7 +6,7 @@
 
 #include "drpc/base/check.h"
 #include "drpc/base/plant.h"
-#include "drpc/rpc/status.h"
+#include "drpc/base/status.h"
 #include "drpc/rt/fault.h"
 
 namespace drpc::rpc {
@@ -404,8 +404,8 @@ void Server::RunWorker(Connection& conn, uint64_t worker_id) {
     }
     if (call_id == 0) {
       CountStat(&ServerStats::calls_refused);
-      (void)next->stream->SendError(
-          Status(ErrorKind::kClosed, "drpc: server is stopping", kUnavailableCode));
+      (void)next->stream->SendError(Status(ErrorKind::kClosed, "drpc: server is stopping",
+                                           static_cast<uint64_t>(StatusCode::kUnavailable)));
       continue;
     }
     CountStat(&ServerStats::calls_started);

@@ -116,7 +116,7 @@ class Server {
   Status ServeOne(std::unique_ptr<rt::Transport> transport);
 
   // Graceful shutdown: stops accepting and refuses new calls (code
-  // kUnavailableCode), lets calls in flight run for `grace`, cancels the
+  // StatusCode::kUnavailable), lets calls in flight run for `grace`, cancels the
   // rest, closes every connection and joins every task. A handler that
   // ignores cancellation holds Stop up until it returns. Callable from any
   // task but a handler's, more than once; every call returns after the

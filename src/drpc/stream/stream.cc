@@ -29,7 +29,7 @@ RingOptions RingOptionsFor(uint64_t id, const RingOptions& options) {
 std::string ResourceExhaustedText(const Status& err) {
   return "rpc error: code = ResourceExhausted desc = " + err.message();
 }
-// Its code: gRPC's ResourceExhausted (rpc::GrpcCode, a layer up), so the
+// Its code: gRPC's ResourceExhausted (StatusCode::kResourceExhausted), so the
 // client reads the refusal as that code, not as Unknown.
 constexpr uint64_t kResourceExhaustedCode = 8;
 

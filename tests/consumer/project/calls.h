@@ -11,7 +11,6 @@
 #include "drpc/base/status.h"
 #include "drpc/rpc/conn.h"
 #include "drpc/rpc/mux.h"
-#include "drpc/rpc/status.h"
 #include "text.drpc.h"
 
 namespace consumer {
@@ -112,7 +111,7 @@ inline std::string CallEachShape(rpc::Conn& conn) {
   Text later;
   const Status unimplemented = client.Later(Make("?"), later);
   if (unimplemented.ok()) return "unimplemented method: answered ok";
-  if (rpc::ToGrpcCode(unimplemented) != rpc::GrpcCode::kUnimplemented) {
+  if (unimplemented.code() != drpc::StatusCode::kUnimplemented) {
     return "unimplemented method: " + unimplemented.ToString();
   }
   return "";

@@ -20,14 +20,21 @@ static_assert(DRPC_CHECKED == DRPC_PACKAGE_CHECKED, "drpc_CHECKED and the target
 #include "drpc/rpc/mux.h"
 #include "drpc/rpc/server.h"
 #include "drpc/rt/task.h"
+#include "sim/gtest/seed_plan.h"
 #include "sim/net/pipe.h"
-#include "sim/sched/random_source.h"
 #include "sim/sched/run.h"
 
 int main() {
-  for (uint64_t seed = 1; seed <= 5; ++seed) {
-    drpc::sim::RandomSource decisions(seed);
-    drpc::sim::RunResult result = drpc::sim::Run(decisions, drpc::sim::RunOptions{}, [] {
+  // The installed seed plan (sim/gtest/seed_plan.h): 5 seeds unless
+  // DRPC_SIM_SEEDS / DRPC_SIM_SEED say otherwise.
+  drpc::Result<drpc::sim::SeedPlan> plan =
+      drpc::sim::SeedPlanFromEnvironment({.first_seed = 1, .count = 5});
+  if (!plan.ok()) {
+    std::fprintf(stderr, "consumer_sim: %s\n", plan.status().ToString().c_str());
+    return 2;
+  }
+  for (uint64_t seed : plan->Seeds()) {
+    drpc::sim::RunResult result = drpc::sim::RunSeed(*plan, seed, {}, [] {
       drpc::rpc::Mux mux;
       consumer::TextsImpl impl;
       consumer::RegisterTexts(mux, impl);
@@ -45,12 +52,16 @@ int main() {
       if (!failure.empty()) drpc::sim::Fail("consumer_sim: " + failure);
     });
     if (!result.ok()) {
-      std::fprintf(stderr, "consumer_sim: seed %llu failed\n%s\n%s\n",
-                   static_cast<unsigned long long>(seed), result.report.c_str(),
-                   result.trace_tail.c_str());
+      drpc::Result<std::string> log =
+          drpc::sim::SaveFailedRun("consumer_sim", plan->strategy, seed, result, plan->log_dir);
+      std::fprintf(stderr,
+                   "consumer_sim: seed %llu failed (rerun: DRPC_SIM_SEED=%llu)\n%s\n%s\n%s\n",
+                   static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed),
+                   result.report.c_str(), result.trace_tail.c_str(),
+                   log.ok() ? log->c_str() : "choice log not saved");
       return 1;
     }
   }
-  std::printf("consumer_sim: the four calls passed in 5 simulated runs\n");
+  std::printf("consumer_sim: the four calls passed in %zu simulated runs\n", plan->Seeds().size());
   return 0;
 }

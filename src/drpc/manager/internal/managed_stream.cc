@@ -32,7 +32,7 @@ void StreamHooks::OnStreamFinished(stream::Stream& stream) {
   std::shared_ptr<StreamTable> table = table_.lock();
   DRPC_ASSERT(table != nullptr, "stream " + std::to_string(stream.id()) +
                                     " finished after its connection was destroyed");
-  // A stream that finished before its first frame passes its turn on.
+  // Its wire id is retired: late frames for it are dropped.
   if (std::shared_ptr<OpenOrder> order = order_.lock()) order->Forget(stream.id());
   std::shared_ptr<stream::Stream> gone = table->OnFinished(stream.id());
   if (DRPC_PLANT(kManagerLeakDroppedStreams) && gone != nullptr) ParkForever(std::move(gone));

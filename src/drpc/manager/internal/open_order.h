@@ -1,25 +1,28 @@
 // OpenOrder: a client connection's FrameSink in front of its MuxWriter that
-// makes new stream ids reach the wire in increasing order (drpc-protocol.md
-// §4.4; Go closes the connection on "id monotonicity violation"). An id is
-// reserved when the stream opens; the stream's first frame waits until every
-// lower id has had its first frame queued or its stream finished. Why a gate
-// and not a lock from open to invoke: docs/manager.md, "Stream ids".
+// makes stream ids reach the wire in increasing order (drpc-protocol.md §4.4;
+// Go closes the connection on "id monotonicity violation"). A stream's id
+// (Stream::id(), Reserve) is local; its wire id is given at its first frame,
+// in the order first frames reach the writer, and every frame of the stream
+// is written with it. So streams may write their first frames in any order
+// (open A, open B, invoke B first): no caller rule. docs/manager.md, "Stream
+// ids".
 //
 //   OpenOrder order(writer);
-//   uint64_t id = order.Reserve();   // NewClientStream
-//   order.WriteFrame(frame, cancel); // the stream's sink
-//   order.Forget(id);                // the stream finished (or never registered)
+//   uint64_t id = order.Reserve();        // NewClientStream: the local id
+//   order.WriteFrame(frame, cancel);      // the stream's sink: frame.stream_id is local
+//   uint64_t local = order.LocalId(wire); // the reader, routing a frame (0: none)
+//   order.Forget(id);                     // the stream finished (or never registered)
 //
-// Thread-safe. Its lock is a leaf: frames are handed to the writer outside it.
+// Thread-safe. Its lock is a leaf: frames are handed to the writer outside
+// it, so a writer waiting for a drain never holds up the reader.
 #pragma once
 
 #include <cstdint>
-#include <set>
+#include <map>
 #include <span>
 
 #include "drpc/base/status.h"
 #include "drpc/manager/mux_writer.h"
-#include "drpc/rt/atomic.h"
 #include "drpc/rt/condvar.h"
 #include "drpc/rt/mutex.h"
 #include "drpc/stream/frame_sink.h"
@@ -32,28 +35,32 @@ class OpenOrder final : public stream::FrameSink {
   OpenOrder(const OpenOrder&) = delete;
   OpenOrder& operator=(const OpenOrder&) = delete;
 
-  // The next stream id (1, 2, ...), not yet on the wire.
+  // The next local stream id (1, 2, ...), not yet on the wire.
   uint64_t Reserve();
-  // The stream of `id` writes nothing more; its turn passes to the next id.
+  // The stream of local id `id` writes nothing more; its wire id is retired
+  // (frames the peer still sends for it are dropped as late).
   void Forget(uint64_t id);
+  // The local id of the stream writing as `wire_id`; 0 if none does.
+  uint64_t LocalId(uint64_t wire_id) const;
 
   Status WriteFrame(const wire::Frame& frame, rt::Signal* cancel) override;
   Status QueueFrame(const wire::Frame& frame, rt::Signal* cancel) override;
   Status WriteFrames(std::span<const wire::Frame> frames, rt::Signal* cancel) override;
 
  private:
-  // Runs `submit` (a write to the writer) once `id` may reach the wire.
+  // Runs `submit(wire_id)` (a write to the writer) once the stream of local
+  // id `id` may reach the wire as `wire_id`.
   template <class Submit>
-  Status InTurn(uint64_t id, const Submit& submit);
-  void UpdateFloorLocked();
+  Status OnTheWire(uint64_t id, const Submit& submit);
 
   MuxWriter& writer_;
-  // Every id below it is on the wire or finished: its frames skip the lock.
-  rt::Atomic<uint64_t> floor_;
-  rt::Mutex mu_;
-  rt::CondVar turn_;            // the lowest reserved id changed
-  uint64_t next_id_ = 1;        // guarded by mu_
-  std::set<uint64_t> waiting_;  // guarded by mu_: reserved, first frame not yet queued
+  mutable rt::Mutex mu_;
+  rt::CondVar turn_;                      // next_submit_ moved
+  uint64_t next_local_ = 1;               // guarded by mu_
+  uint64_t next_wire_ = 1;                // guarded by mu_
+  uint64_t next_submit_ = 1;              // guarded by mu_: the wire id whose first frame goes next
+  std::map<uint64_t, uint64_t> wire_of_;  // guarded by mu_: local id -> wire id
+  std::map<uint64_t, uint64_t> local_of_;  // guarded by mu_: wire id -> local id
 };
 
 }  // namespace drpc::manager

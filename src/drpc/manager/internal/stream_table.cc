@@ -27,22 +27,47 @@ rt::TimePoint StreamTable::EarliestLocked() const {
   return by_deadline_.empty() ? rt::kNoDeadline : by_deadline_.begin()->first;
 }
 
-AddResult StreamTable::Add(StreamPtr stream, size_t limit, rt::TimePoint deadline,
-                           bool wait_for_room) {
+ClaimResult StreamTable::ClaimRoom(size_t limit, rt::TimePoint deadline, const rt::Signal* cancel) {
+  rt::Lock lock(mu_);
+  DRPC_ASSERT(limit > 0, "a stream limit of 0 admits nothing");
+  const bool room = changed_.wait_until(
+      lock, deadline,
+      [&] {
+        return closed_ || (cancel != nullptr && cancel->is_set()) ||
+               streams_.size() + claimed_ < limit;
+      },
+      "stream table: wait for the previous stream to finish");
+  if (closed_) return ClaimResult::kClosed;
+  if (cancel != nullptr && cancel->is_set()) return ClaimResult::kCanceled;
+  if (!room) return ClaimResult::kDeadline;
+  ++claimed_;
+  return ClaimResult::kClaimed;
+}
+
+void StreamTable::WakeClaimers() {
+  rt::LockGuard guard(mu_);
+  changed_.notify_all();
+}
+
+AddResult StreamTable::Add(StreamPtr stream, size_t limit, rt::TimePoint deadline, bool claimed) {
   rt::Lock lock(mu_);
   DRPC_ASSERT(stream != nullptr, "registering a null stream");
   DRPC_ASSERT(limit > 0, "a stream limit of 0 admits nothing");
   const uint64_t id = stream->id();
-  if (wait_for_room) {
-    changed_.wait(
-        lock, [&] { return closed_ || streams_.size() < limit; },
-        "stream table: wait for the previous stream to finish");
+  if (claimed) {
+    DRPC_ASSERT(claimed_ > 0, "Add with a claim nobody made");
+    --claimed_;
   }
-  if (closed_ && !DRPC_PLANT(kManagerRegisterAfterClose)) return AddResult::kClosed;
+  // A claim that is not used frees its room for the next claimer.
+  auto refuse = [&](AddResult result) {
+    if (claimed) changed_.notify_all();
+    return result;
+  };
+  if (closed_ && !DRPC_PLANT(kManagerRegisterAfterClose)) return refuse(AddResult::kClosed);
   auto at = std::lower_bound(streams_.begin(), streams_.end(), id,
                              [](const Entry& e, uint64_t key) { return e.id < key; });
-  if (at != streams_.end() && at->id == id) return AddResult::kDuplicate;
-  if (streams_.size() >= limit) return AddResult::kFull;
+  if (at != streams_.end() && at->id == id) return refuse(AddResult::kDuplicate);
+  if (streams_.size() >= limit) return refuse(AddResult::kFull);
   Entry& entry = *streams_.insert(at, Entry{.id = id, .stream = std::move(stream)});
   SetDeadlineLocked(entry, id, deadline);
   return AddResult::kAdded;

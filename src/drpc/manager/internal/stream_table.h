@@ -22,10 +22,18 @@
 
 #include "drpc/rt/condvar.h"
 #include "drpc/rt/mutex.h"
+#include "drpc/rt/signal.h"
 #include "drpc/rt/time.h"
 #include "drpc/stream/stream.h"
 
 namespace drpc::manager {
+
+enum class ClaimResult : uint8_t {
+  kClaimed,
+  kClosed,    // the table was closed (the connection is terminating)
+  kDeadline,  // the deadline passed first
+  kCanceled,  // the cancel signal was set first
+};
 
 enum class AddResult : uint8_t {
   kAdded,
@@ -42,11 +50,19 @@ class StreamTable {
   StreamTable(const StreamTable&) = delete;
   StreamTable& operator=(const StreamTable&) = delete;
 
+  // Legacy one-stream-at-a-time mode: waits until fewer than `limit`
+  // streams are registered or claimed, and claims room for one, which the
+  // next Add with `claimed` uses. Ends early when the table closes, at
+  // `deadline`, or once `cancel` (may be null) is set; whoever sets
+  // `cancel` calls WakeClaimers so the waiter sees it.
+  ClaimResult ClaimRoom(size_t limit, rt::TimePoint deadline, const rt::Signal* cancel);
+  void WakeClaimers();
+
   // Registers `stream` unless the table is closed, has its id, or holds
-  // `limit` streams; with `wait_for_room`, waits while it is full instead
-  // (the legacy one-stream-at-a-time mode). `deadline` (kNoDeadline: none)
-  // is when the watcher soft-cancels it.
-  AddResult Add(StreamPtr stream, size_t limit, rt::TimePoint deadline, bool wait_for_room);
+  // `limit` streams. `claimed`: uses (and in every case gives back) the
+  // room ClaimRoom claimed. `deadline` (kNoDeadline: none) is when the
+  // watcher soft-cancels it.
+  AddResult Add(StreamPtr stream, size_t limit, rt::TimePoint deadline, bool claimed);
 
   StreamPtr Get(uint64_t id) const;
   // Sets or replaces a registered stream's deadline; false if not registered.
@@ -92,7 +108,8 @@ class StreamTable {
   rt::TimePoint EarliestLocked() const;
 
   mutable rt::Mutex mu_;
-  rt::CondVar changed_;       // a stream left or the table closed (WaitEmpty, legacy Add)
+  rt::CondVar
+      changed_;  // a stream left, the table closed, a claimer's cancel (WaitEmpty, ClaimRoom)
   rt::CondVar watcher_wake_;  // the earliest deadline moved earlier, or the table closed
   // Sorted by id; a flat vector, not a map: no allocation per stream once it
   // has grown to the connection's peak (ids come in increasing order, so an
@@ -100,9 +117,10 @@ class StreamTable {
   // few thousand streams a connection allows).
   std::vector<Entry> streams_;                                // guarded by mu_
   std::set<std::pair<rt::TimePoint, uint64_t>> by_deadline_;  // guarded by mu_
-  bool closed_ = false;                                       // guarded by mu_
-  bool sealed_ = false;                                       // guarded by mu_
-  uint64_t watcher_wakeups_ = 0;                              // guarded by mu_
+  size_t claimed_ = 0;            // guarded by mu_: rooms claimed by ClaimRoom, not yet Added
+  bool closed_ = false;           // guarded by mu_
+  bool sealed_ = false;           // guarded by mu_
+  uint64_t watcher_wakeups_ = 0;  // guarded by mu_
 };
 
 }  // namespace drpc::manager

@@ -11,7 +11,6 @@
 #include "drpc/rpc/handler.h"
 #include "drpc/rpc/mux.h"
 #include "drpc/rpc/server_streams.h"
-#include "drpc/rpc/status.h"
 #include "clash.pb.h"
 
 namespace clash {
@@ -60,86 +59,86 @@ class Outer_Inner_::Service {
   // C++ keywords.
   virtual ::drpc::Status delete__(
       ::drpc::rpc::ServerCall& /*call*/, const ::clash::Outer& /*in*/, ::clash::Outer& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   virtual ::drpc::Status new_(
       ::drpc::rpc::ServerCall& /*call*/, const ::clash::Outer& /*in*/,
       ::drpc::rpc::ServerWriter<::clash::Outer>& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   // A proto name equal to another method's escaped name.
   virtual ::drpc::Status delete_(
       ::drpc::rpc::ServerCall& /*call*/, const ::clash::Outer& /*in*/, ::clash::Outer& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   // The generated classes' and members' own names.
   virtual ::drpc::Status Register(
       ::drpc::rpc::ServerCall& /*call*/, const ::clash::Outer& /*in*/, ::clash::Outer& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   virtual ::drpc::Status Service_(
       ::drpc::rpc::ServerCall& /*call*/, ::drpc::rpc::ServerReader<::clash::Outer>& /*in*/,
       ::clash::Outer& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   virtual ::drpc::Status Client_(
       ::drpc::rpc::ServerCall& /*call*/,
       ::drpc::rpc::ServerReaderWriter<::clash::Outer, ::clash::Outer>& /*stream*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   virtual ::drpc::Status conn__(
       ::drpc::rpc::ServerCall& /*call*/, const ::clash::Outer& /*in*/, ::clash::Outer& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   // Names of the generated code's parameters and locals.
   virtual ::drpc::Status in(
       ::drpc::rpc::ServerCall& /*call*/, const ::clash::Outer& /*in*/, ::clash::Outer& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   virtual ::drpc::Status out(
       ::drpc::rpc::ServerCall& /*call*/, const ::clash::Outer& /*in*/,
       ::drpc::rpc::ServerWriter<::clash::Outer>& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   virtual ::drpc::Status options(
       ::drpc::rpc::ServerCall& /*call*/, const ::clash::Outer& /*in*/, ::clash::Outer& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   virtual ::drpc::Status call(
       ::drpc::rpc::ServerCall& /*call*/, const ::clash::Outer& /*in*/, ::clash::Outer& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   virtual ::drpc::Status impl(
       ::drpc::rpc::ServerCall& /*call*/, const ::clash::Outer& /*in*/, ::clash::Outer& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   virtual ::drpc::Status mux(
       ::drpc::rpc::ServerCall& /*call*/, const ::clash::Outer& /*in*/, ::clash::Outer& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   virtual ::drpc::Status s(
       ::drpc::rpc::ServerCall& /*call*/, const ::clash::Outer& /*in*/,
       ::drpc::rpc::ServerWriter<::clash::Outer>& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   virtual ::drpc::Status stream(
       ::drpc::rpc::ServerCall& /*call*/,
       ::drpc::rpc::ServerReaderWriter<::clash::Outer, ::clash::Outer>& /*stream*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 };
 
@@ -594,7 +593,7 @@ class kRun_::Service {
 
   virtual ::drpc::Status Run(
       ::drpc::rpc::ServerCall& /*call*/, const ::clash::Outer& /*in*/, ::clash::Outer& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 };
 

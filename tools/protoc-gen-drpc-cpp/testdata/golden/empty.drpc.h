@@ -11,7 +11,6 @@
 #include "drpc/rpc/handler.h"
 #include "drpc/rpc/mux.h"
 #include "drpc/rpc/server_streams.h"
-#include "drpc/rpc/status.h"
 #include "empty.pb.h"
 
 namespace empty {

@@ -11,7 +11,6 @@
 #include "drpc/rpc/handler.h"
 #include "drpc/rpc/mux.h"
 #include "drpc/rpc/server_streams.h"
-#include "drpc/rpc/status.h"
 #include "imports.pb.h"
 
 namespace a::b::c {
@@ -44,13 +43,13 @@ class Relay::Service {
 
   virtual ::drpc::Status Forward(
       ::drpc::rpc::ServerCall& /*call*/, const ::codegen::messages::Ping& /*in*/, ::codegen::messages::Pong& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   virtual ::drpc::Status Drain(
       ::drpc::rpc::ServerCall& /*call*/, ::drpc::rpc::ServerReader<::codegen::messages::Ping>& /*in*/,
       ::google::protobuf::Empty& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 };
 

@@ -11,7 +11,6 @@
 #include "drpc/rpc/handler.h"
 #include "drpc/rpc/mux.h"
 #include "drpc/rpc/server_streams.h"
-#include "drpc/rpc/status.h"
 #include "shapes.pb.h"
 
 namespace shapes {
@@ -50,33 +49,33 @@ class Shapes::Service {
   // Unary: the request's text back.
   virtual ::drpc::Status Unary(
       ::drpc::rpc::ServerCall& /*call*/, const ::shapes::Request& /*in*/, ::shapes::Reply& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   // Server streaming: `count` replies.
   virtual ::drpc::Status ServerStream(
       ::drpc::rpc::ServerCall& /*call*/, const ::shapes::Request& /*in*/,
       ::drpc::rpc::ServerWriter<::shapes::Reply>& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   // Client streaming: the requests' texts joined.
   virtual ::drpc::Status ClientStream(
       ::drpc::rpc::ServerCall& /*call*/, ::drpc::rpc::ServerReader<::shapes::Request>& /*in*/,
       ::shapes::Reply& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   // Bidirectional: one reply per request.
   virtual ::drpc::Status Bidi(
       ::drpc::rpc::ServerCall& /*call*/,
       ::drpc::rpc::ServerReaderWriter<::shapes::Request, ::shapes::Reply>& /*stream*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 
   virtual ::drpc::Status Later(
       ::drpc::rpc::ServerCall& /*call*/, const ::shapes::Request& /*in*/, ::shapes::Reply& /*out*/) {
-    return ::drpc::rpc::UnimplementedError();
+    return ::drpc::UnimplementedError();
   }
 };
 
