@@ -19,6 +19,7 @@
 #include "sim/net/world.h"
 #include "sim/peers/hostile_peer.h"
 #include "sim/scenarios/rpc/rpc_calls.h"
+#include "sim/scenarios/rpc/rpc_handlers.h"
 #include "sim/scenarios/rpc/rpc_oracle.h"
 #include "sim/scenarios/world/world_workload.h"
 
@@ -49,8 +50,8 @@ struct WatchedPool {
 
 class WorldRun {
  public:
-  WorldRun(const WorldWorkload& w, rpcsim::RpcPlant plant)
-      : w_(w), plant_(plant), liveness_("rpc.world [" + DescribeWorld(w) + "]", kLivenessBound) {}
+  WorldRun(const WorldWorkload& w, HalfOpenGuard guard)
+      : w_(w), guard_(guard), liveness_("rpc.world [" + DescribeWorld(w) + "]", kLivenessBound) {}
 
   void Run() {
     {
@@ -133,7 +134,7 @@ class WorldRun {
   void BootServer(net::World& world, size_t s) {
     world.Boot(server_hosts_[s], "server " + std::to_string(s), [this, s](net::Lifetime& life) {
       const uint32_t incarnation = incarnation_[s];
-      rpcsim::TestService service(plant_);
+      rpcsim::TestService service;
       rpc::ServerOptions options;
       options.manager.close_flush_timeout = std::chrono::milliseconds(5);
       options.manager.max_invoke_bytes = 2048;
@@ -173,6 +174,7 @@ class WorldRun {
     return it != log.end() && it->second <= t;
   }
   bool PlannedHalfOpenServer(const ConnPlan& pair) const {
+    if (guard_ == HalfOpenGuard::kNone) return false;
     for (const FaultPlan& f : w_.faults) {
       if (f.kind == FaultKind::kHalfOpenServer && f.client == pair.client &&
           f.server == pair.server) {
@@ -372,7 +374,7 @@ class WorldRun {
   }
 
   const WorldWorkload& w_;
-  const rpcsim::RpcPlant plant_;
+  const HalfOpenGuard guard_;
   LivenessPhase liveness_;
   net::World* world_ = nullptr;
   std::vector<net::HostId> client_hosts_;
@@ -401,9 +403,9 @@ RunOptions WorldRunOptions() {
   return options;
 }
 
-void DrawAndRun(rpcsim::RpcPlant plant) {
+void DrawAndRun(HalfOpenGuard guard) {
   const WorldWorkload w = DrawWorldWorkload();
-  WorldRun(w, plant).Run();
+  WorldRun(w, guard).Run();
 }
 
 }  // namespace drpc::sim::worldsim

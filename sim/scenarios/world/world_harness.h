@@ -29,10 +29,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 
-#include "drpc/base/plant.h"
 #include "drpc/rt/time.h"
-#include "sim/scenarios/rpc/rpc_handlers.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim::worldsim {
@@ -41,7 +40,12 @@ inline constexpr rt::Duration kLivenessBound = std::chrono::milliseconds(100);
 
 RunOptions WorldRunOptions();
 
+// What the harness gives a call on a connection the faults may leave
+// half-open: kBackstop (the fixed scenario) a deadline; kNone (the known
+// failure world.half-open-call-waits.known) nothing, as a user would.
+enum class HalfOpenGuard : uint8_t { kBackstop, kNone };
+
 // Draws a world workload and runs it. Call inside a run, as its body.
-void DrawAndRun(rpcsim::RpcPlant plant = rpcsim::RpcPlant::kNone);
+void DrawAndRun(HalfOpenGuard guard = HalfOpenGuard::kBackstop);
 
 }  // namespace drpc::sim::worldsim

@@ -20,7 +20,9 @@ constexpr std::array<std::string_view, kSiteCount> kNames = {
     "manager.close-waits-for-term-only",
     "manager.register-after-close",
     "manager.drop-interleaved-frame",
+    "manager.linger-unbounded",
     "rpc.serve-after-stop-keeps-listener",
+    "rpc.reset-reply-ok",
 };
 
 }  // namespace
