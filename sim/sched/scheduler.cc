@@ -732,14 +732,17 @@ uint32_t Scheduler::KillHost(uint32_t host) {
     Fiber& f = fiber(id);
     if (f.host != host) continue;
     if (f.state != FiberState::kRunnable && f.state != FiberState::kBlocked) continue;
-    // A task in the middle of a critical section (running, or runnable with
-    // a lock held) finishes it first: it may hold a lock of what outlives
-    // the host (the world's, a link's). A PARKED task is killed even with
-    // locks held: every shared lock is released to wait (condition waits),
-    // so what it holds guards only its host's own state, which the crash
-    // freezes; dooming it instead would leave it parked forever (a handler
-    // blocked in Recv under its stream's read lock).
-    if (id == running_ || (f.state == FiberState::kRunnable && f.locks_held > 0)) {
+    // A task in the middle of a critical section finishes it first, as it
+    // may hold a lock of what outlives the host (the world's, a link's):
+    // running, runnable with a lock held, or waiting to take a further
+    // mutex. A task PARKED on a condition or a timer is killed even with
+    // locks held: the shared layers release their locks to wait, so what it
+    // holds guards only its host's own state, which the crash freezes;
+    // dooming it instead would leave it parked for ever (a handler waiting
+    // in Recv under its stream's read lock).
+    const bool acquiring = f.state == FiberState::kBlocked && f.waiting_on != nullptr &&
+                           f.waiting_on->owner != kNoFiber;
+    if (id == running_ || (f.locks_held > 0 && (f.state == FiberState::kRunnable || acquiring))) {
       f.doomed = true;
       continue;
     }
