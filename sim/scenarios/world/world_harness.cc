@@ -120,6 +120,7 @@ class WorldRun {
       world.Shutdown();
       if (hostile.joinable()) hostile.join();
       liveness_.Settle(shutdown);
+      if (peer != nullptr) ++tally_["hostile peer"];
       conns_.clear();
       peer.reset();
       world_ = nullptr;
@@ -128,6 +129,7 @@ class WorldRun {
     for (const WatchedPool& p : pools_) {
       if (p.server == SIZE_MAX || !Crashed(p.server, p.incarnation)) p.pool->CheckAllReturned();
     }
+    for (const auto& [what, n] : tally_) WorldTally()[what] += n;  // the run passed
   }
 
  private:
@@ -194,6 +196,7 @@ class WorldRun {
   void RunFaults() {
     for (const FaultPlan& f : w_.faults) {
       rt::sleep_until(std::max(rt::now(), rt::TimePoint(microseconds(f.at_us))));
+      ++tally_[std::string("fault ") + FaultName(f.kind)];
       const net::HostId client = client_hosts_[f.client];
       const net::HostId server = server_hosts_[f.server];
       switch (f.kind) {
@@ -243,6 +246,10 @@ class WorldRun {
     world_->Restart(server_hosts_[s]);
   }
 
+  void Count(const std::string& what, const Status& st) {
+    ++tally_[what + " " + std::string(ErrorKindName(st.kind()))];
+  }
+
   // ---- the clients
   std::string Describe(size_t i) const {
     const CallPlan& p = w_.calls.calls[i];
@@ -285,6 +292,7 @@ class WorldRun {
       rt::sleep_for(microseconds(200));
     }
     dial_failed_.emplace(k, last);
+    ++tally_["dial failed"];
   }
 
   void Call(size_t i) {
@@ -315,6 +323,7 @@ class WorldRun {
     CallResult result = rpcsim::RunCall(*conn, plan, rpcsim::CallTag(i), options);
     if (canceler.joinable()) canceler.join();
     liveness_.Settle(owed_[i]);
+    Count(std::string("call ") + rpcsim::ShapeName(plan.shape), result.status);
     if (std::string why = rpcsim::Judge(w_.calls, plan, rpcsim::CallTag(i), started, result,
                                         liveness_.bound(), AllowedFor(plan.conn, result.ended));
         !why.empty()) {
@@ -345,6 +354,7 @@ class WorldRun {
     if (PlannedHalfOpenServer(w_.conns[k])) options.deadline = backstop_;
     CallResult result = rpcsim::RunCall(*conns_[k], plan, rpcsim::ProbeTag(k), options);
     liveness_.Settle(owed);
+    Count("probe", result.status);
     std::string why = rpcsim::Judge(w_.calls, plan, rpcsim::ProbeTag(k), started, result,
                                     liveness_.bound(), AllowedFor(k, result.ended));
     if (why.empty()) return;
@@ -392,9 +402,15 @@ class WorldRun {
   std::map<std::pair<size_t, size_t>, rt::TimePoint> broke_;
   std::map<std::pair<size_t, size_t>, rt::TimePoint> delayed_;
   rt::TimePoint backstop_ = kNever;
+  std::map<std::string, uint64_t> tally_;  // added to WorldTally if the run passes
 };
 
 }  // namespace
+
+std::map<std::string, uint64_t>& WorldTally() {
+  static std::map<std::string, uint64_t> tally;
+  return tally;
+}
 
 RunOptions WorldRunOptions() {
   RunOptions options;

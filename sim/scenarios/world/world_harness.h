@@ -30,6 +30,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <string>
 
 #include "drpc/rt/time.h"
 #include "sim/sched/run.h"
@@ -47,5 +49,11 @@ enum class HalfOpenGuard : uint8_t { kBackstop, kNone };
 
 // Draws a world workload and runs it. Call inside a run, as its body.
 void DrawAndRun(HalfOpenGuard guard = HalfOpenGuard::kBackstop);
+
+// What every passing run in this process reached: "fault crash", "dial
+// failed", "hostile peer", "call echo closed", "probe ok", ... so a sweep
+// (and a test) can show the faults fired and the outcomes they allow were
+// seen. Counting never influences a run.
+std::map<std::string, uint64_t>& WorldTally();
 
 }  // namespace drpc::sim::worldsim
