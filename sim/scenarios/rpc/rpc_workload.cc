@@ -71,15 +71,17 @@ Workload DrawWorkload() {
   return w;
 }
 
-std::string Describe(const Workload& w, size_t call) {
+std::string DescribeCall(const CallPlan& p, size_t call) {
   static constexpr const char* kEndings[] = {"none", "cancel", "deadline"};
-  static constexpr const char* kEvents[] = {"none", "reset", "client-close", "server-stop"};
-  const CallPlan& p = w.calls[call];
   return "call " + std::to_string(call) + " (" + ShapeName(p.shape) + " on conn " +
          std::to_string(p.conn) + ", " + std::to_string(p.messages) + " messages, ending " +
-         kEndings[static_cast<int>(p.ending)] + " at +" + std::to_string(p.end_us) + "us; event " +
-         kEvents[static_cast<int>(w.event)] + " on conn " + std::to_string(w.event_conn) + " at " +
-         std::to_string(w.event_us) + "us)";
+         kEndings[static_cast<int>(p.ending)] + " at +" + std::to_string(p.end_us) + "us";
+}
+
+std::string Describe(const Workload& w, size_t call) {
+  static constexpr const char* kEvents[] = {"none", "reset", "client-close", "server-stop"};
+  return DescribeCall(w.calls[call], call) + "; event " + kEvents[static_cast<int>(w.event)] +
+         " on conn " + std::to_string(w.event_conn) + " at " + std::to_string(w.event_us) + "us)";
 }
 
 std::string MetadataSummary(const rpc::Metadata& md) {

@@ -253,12 +253,8 @@ class WorldRun {
   // ---- the clients
   std::string Describe(size_t i) const {
     const CallPlan& p = w_.calls.calls[i];
-    static constexpr const char* kEndings[] = {"none", "cancel", "deadline"};
-    return "call " + std::to_string(i) + " (" + rpcsim::ShapeName(p.shape) + " on conn " +
-           std::to_string(p.conn) + " c" + std::to_string(w_.conns[p.conn].client) + ">s" +
-           std::to_string(w_.conns[p.conn].server) + ", " + std::to_string(p.messages) +
-           " messages, ending " + kEndings[static_cast<int>(p.ending)] + " at +" +
-           std::to_string(p.end_us) + "us, at " + std::to_string(p.start_us) + "us)";
+    return rpcsim::DescribeCall(p, i) + ", c" + std::to_string(w_.conns[p.conn].client) + ">s" +
+           std::to_string(w_.conns[p.conn].server) + ", at " + std::to_string(p.start_us) + "us)";
   }
 
   void RunClient(size_t c) {
