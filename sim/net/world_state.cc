@@ -234,14 +234,17 @@ void WorldState::StartProgram(HostId host) {
     name = h.program_name;
   }
   if (previous.joinable()) previous.join();  // killed by the crash: at once
-  rt::Task task = OnHost(host, [&] {
+  // Checked and started in one critical section: a Crash between a Restart
+  // and here would otherwise start the program on a host that is down (its
+  // next Restart starts it).
+  rt::LockGuard guard(mu);
+  if (!hosts.at(host - 1).up || stopping) return;
+  hosts.at(host - 1).program_task = OnHost(host, [&] {
     return rt::spawn(name, [this, program = std::move(program)] {
       Lifetime life(*this);
       program(life);
     });
   });
-  rt::LockGuard guard(mu);
-  hosts.at(host - 1).program_task = std::move(task);
 }
 
 bool WorldState::RestartLocked(HostId host) {

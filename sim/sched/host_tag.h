@@ -23,10 +23,14 @@ uint32_t CurrentHost();
 void SetCurrentHost(uint32_t host);
 
 // Kills every task on `host` (a host crash): each never runs again, a join
-// of it returns, and it does not count as blocked at the end of the run. A
-// task holding an rt::Mutex dies as it releases the last one it holds, so
-// no lock dies held (and no critical section is cut short); the caller, if
-// on `host`, at its next scheduling point. Whatever the
+// of it returns, and it does not count as blocked (or live) at the end of
+// the run. A task inside a critical section (running, runnable with an
+// rt::Mutex held, or taking a further one) dies as it releases the last one
+// it holds, so no critical section is cut short (a task it starts meanwhile
+// dies at its first step); the caller, if on `host`, at its next scheduling
+// point. A task parked on a condition or a timer dies at once, with the
+// locks it holds (its host's own: shared layers release theirs to wait; it
+// would otherwise stay parked for ever). Whatever the
 // killed tasks owned is left as it was (never destroyed): state they shared
 // with other hosts must be state a real crash would leave (sim/net/world.h
 // keeps each host's program on its own tasks). Returns how many died now.

@@ -361,7 +361,9 @@ FiberId Scheduler::Spawn(std::string name, UniqueFunction<void()> body) {
   f.runnable_since = step_;
   f.host = running_ != kNoFiber ? fiber(running_).host : 0;  // a task runs where it was started
   f.locks_held = 0;
-  f.doomed = false;
+  // A task started by a doomed one (its host crashed while it held a lock)
+  // is part of the crash too: it dies at its first scheduling point.
+  f.doomed = running_ != kNoFiber && fiber(running_).doomed;
   f.waiting_on = nullptr;
   f.wait_label = nullptr;
   f.deadline = kNever;
@@ -730,7 +732,17 @@ uint32_t Scheduler::KillHost(uint32_t host) {
     Fiber& f = fiber(id);
     if (f.host != host) continue;
     if (f.state != FiberState::kRunnable && f.state != FiberState::kBlocked) continue;
-    if (id == running_ || f.locks_held > 0) {
+    // A task in the middle of a critical section finishes it first, as it
+    // may hold a lock of what outlives the host (the world's, a link's):
+    // running, runnable with a lock held, or waiting to take a further
+    // mutex. A task PARKED on a condition or a timer is killed even with
+    // locks held: the shared layers release their locks to wait, so what it
+    // holds guards only its host's own state, which the crash freezes;
+    // dooming it instead would leave it parked for ever (a handler waiting
+    // in Recv under its stream's read lock).
+    const bool acquiring = f.state == FiberState::kBlocked && f.waiting_on != nullptr &&
+                           f.waiting_on->owner != kNoFiber;
+    if (id == running_ || (f.locks_held > 0 && (f.state == FiberState::kRunnable || acquiring))) {
       f.doomed = true;
       continue;
     }
@@ -833,7 +845,11 @@ std::vector<WaitingTask> Scheduler::Waiting() const {
 
 uint32_t Scheduler::LiveFibers() const {
   uint32_t live = 0;
-  for (uint32_t id = 1; id <= fiber_count_; ++id) live += fiber(id).state != FiberState::kDone;
+  for (uint32_t id = 1; id <= fiber_count_; ++id) {
+    // A killed fiber counts as exited (KillHost), as Task::join sees it.
+    const FiberState state = fiber(id).state;
+    live += state != FiberState::kDone && state != FiberState::kKilled;
+  }
   return live;
 }
 

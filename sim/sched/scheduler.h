@@ -135,8 +135,11 @@ class Scheduler {
   // Kills every fiber tagged `host` (a host crash): each never runs again,
   // leaves its wait queue and timer, counts as exited for joins and for the
   // end of the run, and its stack is quarantined when the run ends. A fiber
-  // holding an rt mutex dies as it releases its last one (the caller, if
-  // on `host`, at its next scheduling point). Returns how many died now.
+  // inside a critical section (running, runnable with an rt mutex held, or
+  // taking a further one) dies as it releases its last one, and a task it
+  // starts meanwhile at its first step (the caller, if on `host`, at its
+  // next scheduling point); one parked on a condition or timer dies now,
+  // locks and all. Returns how many died now.
   uint32_t KillHost(uint32_t host);
   // The running fiber took (+1) or released (-1) an rt mutex (sim/rt); a
   // doomed fiber dies in a release that leaves it holding none.

@@ -8,6 +8,7 @@
 #include "drpc/rt/condvar.h"
 #include "drpc/rt/mutex.h"
 #include "sim/sched/host_tag.h"
+#include "sim/sched/waiting.h"
 #include "tests/net/world_test_util.h"
 
 namespace drpc::sim::net::test {
@@ -68,6 +69,80 @@ TEST(HostKillTest, ATaskHoldingALockDiesOnceItReleasesIt) {
       // Either it never ran, or it finished its section and died after.
       DRPC_ASSERT(inside == 0 || inside == 2, "died inside its critical section");
       rt::LockGuard guard(mu);  // never left locked
+    });
+    ASSERT_TRUE(r.ok()) << "seed " << seed << "\n" << Describe(r);
+  }
+}
+
+// A task parked on a condition while it holds another lock (a handler in
+// Recv under its stream's read lock) is killed at once: dooming it would
+// leave it parked for ever, a task the liveness phase would find left.
+TEST(HostKillTest, ATaskParkedOnAConditionWithALockHeldIsKilled) {
+  for (uint64_t seed = 0; seed < 30; ++seed) {
+    const RunResult r = RunSeed(seed, [] {
+      // The killed reader holds `outer` for ever: like all of a crashed
+      // host's state it is never destroyed in the run (each run starts it
+      // afresh: a sim mutex is reset when a new run first uses it).
+      static rt::Mutex outer("outer");
+      rt::Mutex inner("inner");
+      rt::CondVar cv("cv");
+      bool woke = false;
+      rt::Task reader = OnHost(4, [&] {
+        return rt::spawn("reader", [&] {
+          rt::LockGuard read_lock(outer);
+          rt::Lock lock(inner);
+          cv.wait(
+              lock, [] { return false; }, "never");
+          woke = true;
+        });
+      });
+      auto parked = [] {
+        for (const WaitingTask& w : WaitingTasks()) {
+          if (w.label == "never") return true;
+        }
+        return false;
+      };
+      while (!parked()) rt::yield();
+      (void)KillHost(4);
+      reader.join();
+      DRPC_ASSERT(!woke, "a killed task ran on");
+      DRPC_ASSERT(LiveTasks() == 1, "a killed task still counts as live");
+    });
+    ASSERT_TRUE(r.ok()) << "seed " << seed << "\n" << Describe(r);
+  }
+}
+
+// A task a doomed task starts (before it lets go of its lock) is part of the
+// crash: it dies at its first scheduling point.
+TEST(HostKillTest, ATaskStartedByADoomedTaskDies) {
+  for (uint64_t seed = 0; seed < 30; ++seed) {
+    const RunResult r = RunSeed(seed, [] {
+      rt::Mutex mu("mu");
+      bool inside = false;
+      bool killed = false;
+      int child_steps = 0;
+      rt::Task child;
+      rt::Task holder = OnHost(6, [&] {
+        return rt::spawn("holder", [&] {
+          rt::LockGuard guard(mu);
+          inside = true;
+          while (!killed) rt::yield();  // doomed from here until it lets go of mu
+          child = rt::spawn("child", [&] {
+            rt::yield();
+            ++child_steps;
+          });
+        });
+      });
+      rt::Task killer = rt::spawn("killer", [&] {
+        while (!inside) rt::yield();
+        (void)KillHost(6);
+        killed = true;
+      });
+      killer.join();
+      holder.join();
+      DRPC_ASSERT(child.joinable(), "the doomed holder finished its section");
+      child.join();
+      DRPC_ASSERT(child_steps == 0, "a doomed task's child ran on");
     });
     ASSERT_TRUE(r.ok()) << "seed " << seed << "\n" << Describe(r);
   }

@@ -152,7 +152,8 @@ class WorkloadRun {
     CallResult result = RunCall(*conns_[plan.conn], plan, CallTag(i), options);
     if (canceler.joinable()) canceler.join();
     liveness_.Settle(owed_[i]);
-    if (std::string why = Judge(w_, plan, CallTag(i), started, result, liveness_.bound());
+    if (std::string why = Judge(w_, plan, CallTag(i), started, result, liveness_.bound(),
+                                AllowedByEvent(w_, plan));
         !why.empty()) {
       CheckFailed(Describe(w_, i) + " " + why);
     }
@@ -173,7 +174,8 @@ class WorkloadRun {
     options.metadata = plan.metadata;
     CallResult result = RunCall(*conns_[c], plan, ProbeTag(c), options);
     liveness_.Settle(owed);
-    std::string why = Judge(w_, plan, ProbeTag(c), started, result, liveness_.bound());
+    std::string why =
+        Judge(w_, plan, ProbeTag(c), started, result, liveness_.bound(), AllowedByEvent(w_, plan));
     if (why.empty()) return;
     // Wrong data is the oracle's finding; an error where none is allowed
     // means the healed connection does not serve.

@@ -34,14 +34,8 @@ std::vector<std::string> ExpectedReplies(const CallPlan& plan, const std::string
   return want;
 }
 
-bool Disrupted(const Workload& w, const CallPlan& plan) {
-  return w.event == Event::kServerStop ||
-         ((w.event == Event::kReset || w.event == Event::kClientClose) &&
-          w.event_conn == plan.conn);
-}
-
 // Why `st` is not an allowed end of `plan` (empty if it is).
-std::string DisallowedStatus(const Workload& w, const CallPlan& plan, const Status& st) {
+std::string DisallowedStatus(const Allowed& allowed, const CallPlan& plan, const Status& st) {
   const bool expect_error =
       plan.shape == Shape::kFail || plan.shape == Shape::kUnknown || plan.shape == Shape::kBlock;
   if (st.ok()) return expect_error ? "succeeded" : "";
@@ -53,16 +47,18 @@ std::string DisallowedStatus(const Workload& w, const CallPlan& plan, const Stat
       st.message() == "protocol error: unknown rpc: \"/x.Y/Z\"") {
     return "";
   }
-  if (st.is(ErrorKind::kCanceled) &&
-      (plan.ending == Ending::kCancel || w.event == Event::kServerStop)) {
+  if (st.is(ErrorKind::kCanceled) && (plan.ending == Ending::kCancel || allowed.server_stop)) {
     return "";
   }
-  if (st.is(ErrorKind::kDeadlineExceeded) && plan.ending == Ending::kDeadline) return "";
-  if (Disrupted(w, plan) &&
+  if (st.is(ErrorKind::kDeadlineExceeded) &&
+      (plan.ending == Ending::kDeadline || allowed.deadline)) {
+    return "";
+  }
+  if (allowed.connection_error &&
       (st.is(ErrorKind::kClosed) || st.is(ErrorKind::kConnection) || st.is(ErrorKind::kEof))) {
     return "";
   }
-  if (w.event == Event::kServerStop && st.is(ErrorKind::kRemote) &&
+  if (allowed.server_stop && st.is(ErrorKind::kRemote) &&
       st.code() == StatusCode::kUnavailable) {
     return "";
   }
@@ -78,6 +74,15 @@ std::string DisallowedStatus(const Workload& w, const CallPlan& plan, const Stat
 
 }  // namespace
 
+Allowed AllowedByEvent(const Workload& w, const CallPlan& plan) {
+  Allowed allowed;
+  allowed.server_stop = w.event == Event::kServerStop;
+  allowed.connection_error =
+      allowed.server_stop ||
+      ((w.event == Event::kReset || w.event == Event::kClientClose) && w.event_conn == plan.conn);
+  return allowed;
+}
+
 std::string TagOwner(const Workload& w, const std::string& tag) {
   if (tag.size() >= 2 && (tag[0] == 't' || tag[0] == 'p') &&
       tag.find_first_not_of("0123456789", 1) == std::string::npos && tag.size() < 10) {
@@ -89,7 +94,8 @@ std::string TagOwner(const Workload& w, const std::string& tag) {
 }
 
 std::string Judge(const Workload& w, const CallPlan& plan, const std::string& tag,
-                  rt::TimePoint started, const CallResult& result, rt::Duration liveness_bound) {
+                  rt::TimePoint started, const CallResult& result, rt::Duration liveness_bound,
+                  const Allowed& allowed) {
   for (const std::string& reply : result.replies) {
     if (TagOf(reply) != tag) {
       return "received " + TagOwner(w, TagOf(reply)) + "'s data: '" + reply + "'";
@@ -119,7 +125,7 @@ std::string Judge(const Workload& w, const CallPlan& plan, const std::string& ta
     return "succeeded with " + std::to_string(result.replies.size()) + " replies, expected " +
            std::to_string(want.size());
   }
-  return DisallowedStatus(w, plan, result.status);
+  return DisallowedStatus(allowed, plan, result.status);
 }
 
 }  // namespace drpc::sim::rpcsim

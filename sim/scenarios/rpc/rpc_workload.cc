@@ -29,19 +29,12 @@ const char* ShapeName(Shape shape) {
   return kNames[static_cast<int>(shape)];
 }
 
-Workload DrawWorkload() {
-  static constexpr size_t kPipe[] = {4096, 64, 512};
-  static constexpr int64_t kSplit[] = {0, 3, 16};
-  Workload w;
-  w.pipe_capacity = kPipe[Draw(3)];
-  w.split_size = kSplit[Draw(3)];
-  w.ring_capacity = 1 + Draw(4);
-  w.accept_error_one_in = Draw(3) == 1 ? 3 : 0;
-  w.conns = 1 + Draw(2);
-  const size_t calls = 1 + Draw(8);
+std::vector<CallPlan> DrawCalls(size_t conns, uint64_t max_calls) {
+  std::vector<CallPlan> plans;
+  const size_t calls = 1 + Draw(max_calls);
   for (size_t i = 0; i < calls; ++i) {
     CallPlan p;
-    p.conn = Draw(w.conns);
+    p.conn = Draw(conns);
     p.start_us = static_cast<int64_t>(Draw(20)) * 10;
     p.shape = static_cast<Shape>(Draw(kShapes));
     p.messages = static_cast<int>(Draw(5));
@@ -53,8 +46,21 @@ Workload DrawWorkload() {
     p.end_us = Draw(4) == 0 ? 0 : 1 + static_cast<int64_t>(Draw(40)) * 10;
     p.metadata = DrawMetadata();
     p.metadata[kTagKey] = CallTag(i);
-    w.calls.push_back(std::move(p));
+    plans.push_back(std::move(p));
   }
+  return plans;
+}
+
+Workload DrawWorkload() {
+  static constexpr size_t kPipe[] = {4096, 64, 512};
+  static constexpr int64_t kSplit[] = {0, 3, 16};
+  Workload w;
+  w.pipe_capacity = kPipe[Draw(3)];
+  w.split_size = kSplit[Draw(3)];
+  w.ring_capacity = 1 + Draw(4);
+  w.accept_error_one_in = Draw(3) == 1 ? 3 : 0;
+  w.conns = 1 + Draw(2);
+  w.calls = DrawCalls(w.conns, 8);
   w.event = static_cast<Event>(Draw(4));
   w.event_conn = Draw(w.conns);
   w.event_us = static_cast<int64_t>(Draw(40)) * 10;
@@ -65,15 +71,17 @@ Workload DrawWorkload() {
   return w;
 }
 
-std::string Describe(const Workload& w, size_t call) {
+std::string DescribeCall(const CallPlan& p, size_t call) {
   static constexpr const char* kEndings[] = {"none", "cancel", "deadline"};
-  static constexpr const char* kEvents[] = {"none", "reset", "client-close", "server-stop"};
-  const CallPlan& p = w.calls[call];
   return "call " + std::to_string(call) + " (" + ShapeName(p.shape) + " on conn " +
          std::to_string(p.conn) + ", " + std::to_string(p.messages) + " messages, ending " +
-         kEndings[static_cast<int>(p.ending)] + " at +" + std::to_string(p.end_us) + "us; event " +
-         kEvents[static_cast<int>(w.event)] + " on conn " + std::to_string(w.event_conn) + " at " +
-         std::to_string(w.event_us) + "us)";
+         kEndings[static_cast<int>(p.ending)] + " at +" + std::to_string(p.end_us) + "us";
+}
+
+std::string Describe(const Workload& w, size_t call) {
+  static constexpr const char* kEvents[] = {"none", "reset", "client-close", "server-stop"};
+  return DescribeCall(w.calls[call], call) + "; event " + kEvents[static_cast<int>(w.event)] +
+         " on conn " + std::to_string(w.event_conn) + " at " + std::to_string(w.event_us) + "us)";
 }
 
 std::string MetadataSummary(const rpc::Metadata& md) {

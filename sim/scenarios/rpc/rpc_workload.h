@@ -52,9 +52,15 @@ struct Workload {
 
 // Draws a workload (inside a run).
 Workload DrawWorkload();
+// Draws 1..max_calls calls on connections 0..conns-1 (inside a run): shape,
+// start, ending, metadata and tag. Other families share it (sim/scenarios/world).
+std::vector<CallPlan> DrawCalls(size_t conns, uint64_t max_calls);
 
 // "call 3 (echo on conn 1, 2 messages, ending cancel at +40us; event reset on conn 0 at 120us)".
 std::string Describe(const Workload& w, size_t call);
+// Its first part, left open for a family to add its own context and ")":
+// "call 3 (echo on conn 1, 2 messages, ending cancel at +40us".
+std::string DescribeCall(const CallPlan& plan, size_t call);
 
 // Metadata as "key=value;" pairs in key order (deterministic): the echo
 // handler returns it, so a call can check its metadata arrived whole.

@@ -21,7 +21,9 @@ constexpr std::array<std::string_view, kSiteCount> kNames = {
     "manager.close-waits-for-term-only",
     "manager.register-after-close",
     "manager.drop-interleaved-frame",
+    "manager.linger-unbounded",
     "rpc.serve-after-stop-keeps-listener",
+    "rpc.reset-reply-ok",
     "rt.signal-waits-once",
 };
 

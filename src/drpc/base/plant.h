@@ -48,9 +48,13 @@ enum class Site : uint8_t {
   kManagerCloseWaitsForTermOnly,  // manager.close-waits-for-term-only
   kManagerRegisterAfterClose,     // manager.register-after-close
   kManagerDropInterleavedFrame,   // manager.drop-interleaved-frame
+  kManagerLingerUnbounded,        // manager.linger-unbounded: Close waits for the
+                                  // peer's EOF with no time limit (a half-open peer)
   // rpc: server and connections.
   kRpcServeAfterStopKeepsListener,  // rpc.serve-after-stop-keeps-listener: a Serve
                                     // after Stop returns without closing its listener
+  kRpcResetReplyOk,  // rpc.reset-reply-ok: a unary call whose connection fails while it
+                     // waits for the reply returns ok with an empty reply
   // rt: the runtime's primitives.
   kRtSignalWaitsOnce,  // rt.signal-waits-once: Signal::wait waits once, without
                        // looping on "set" (only a spurious wake-up breaks it:

@@ -84,8 +84,12 @@ Status Manager::Close() {
     // Linger: read and drop until the peer's EOF ends the reader, or the
     // time is up. A transport already closed (an abortive end) ends the
     // reader at once.
-    (void)reader_done_.wait_until(rt::now() + options_.close_flush_timeout,
-                                  "manager: Close lingers until the peer's EOF");
+    if (DRPC_PLANT(kManagerLingerUnbounded)) {
+      reader_done_.wait("manager: Close lingers until the peer's EOF");
+    } else {
+      (void)reader_done_.wait_until(rt::now() + options_.close_flush_timeout,
+                                    "manager: Close lingers until the peer's EOF");
+    }
   }
   CloseTransport();  // wakes the reader's read
   writer_->Join();

@@ -1,0 +1,59 @@
+// The rpc.world family: the rpc family's service, calls and per-call oracle
+// (sim/scenarios/rpc) on the simulated world (sim/net/world.h). 2-4 client
+// hosts with 1-2 Conns each (sim::net::Dial) call 1-2 servers on hosts of
+// their own (World::Boot: a crash kills the server where it stands, the
+// restart serves again), with 0-1 hostile peer (sim/peers) attacking a
+// server alongside. Each run has two phases (sim/liveness/liveness.h):
+//   * SAFETY: drawn links (latency bounds, tail, bandwidth, buffer), refused
+//     connects and a small backlog, accept errors, and the drawn timed faults
+//     (world_workload.h: reset, half-open of either end, partition, crash,
+//     slow reader), called by the harness so it logs, per (client, server)
+//     pair, when each first broke or delayed a connection. Every call is
+//     judged by the rpc oracle with what that log allows (rpc_oracle.h
+//     Allowed): a connection error only on a pair broken before the call
+//     ended; a success must carry its own handler's reply. Pool ledgers are
+//     checked at every step.
+//   * LIVENESS: World::HealAll, no new faults, within kLivenessBound of
+//     virtual time: every call ends, every Conn serves a fresh probe call or
+//     reports an error (only a broken pair may), the client pools of
+//     unbroken connections are idle, the shutdown (Conns closed, the peer
+//     released, every server Stop) returns, and no task is left waiting.
+// What today's library cannot do (issue 13) and the fixed scenario
+// therefore leaves out: a call has no timeout of its own, so a Conn whose
+// server's end vanished without a restart (half-open) waits forever; every
+// call and probe on a pair with a planned half-open-server fault gets a
+// backstop deadline (the liveness phase's start plus half its bound). (A
+// crash needs none: the restart resets the old connections.)
+//
+//   drpc-sim run --scenario rpc.world.fixed --seed 17
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "drpc/rt/time.h"
+#include "sim/sched/run.h"
+
+namespace drpc::sim::worldsim {
+
+inline constexpr rt::Duration kLivenessBound = std::chrono::milliseconds(100);
+
+RunOptions WorldRunOptions();
+
+// What the harness gives a call on a connection the faults may leave
+// half-open: kBackstop (the fixed scenario) a deadline; kNone (the known
+// failure world.half-open-call-waits.known) nothing, as a user would.
+enum class HalfOpenGuard : uint8_t { kBackstop, kNone };
+
+// Draws a world workload and runs it. Call inside a run, as its body.
+void DrawAndRun(HalfOpenGuard guard = HalfOpenGuard::kBackstop);
+
+// What every passing run in this process reached: "fault crash", "dial
+// failed", "hostile peer", "call echo closed", "probe ok", ... so a sweep
+// (and a test) can show the faults fired and the outcomes they allow were
+// seen. Counting never influences a run.
+std::map<std::string, uint64_t>& WorldTally();
+
+}  // namespace drpc::sim::worldsim

@@ -1,0 +1,80 @@
+// The rpc.world scenario family of drpc-sim (world_harness.h):
+//   rpc.world.fixed                   clients and servers on hosts of a faulty
+//                                     simulated world with a hostile peer alongside;
+//                                     every seed passes
+//   rpc.world.linger-unbounded.buggy  plant manager.linger-unbounded: a Close waits
+//                                     for a half-open peer's EOF forever
+//   rpc.world.reset-reply-ok.buggy    plant rpc.reset-reply-ok: a unary call whose
+//                                     connection fails before the reply succeeds empty
+//   world.half-open-call-waits.known  known failure (issue 13): without a deadline, a
+//                                     call to a half-open server waits forever
+//
+//   drpc-sim run --scenario rpc.world.fixed --seed 17
+#include <utility>
+
+#include "drpc/base/plant.h"
+#include "sim/scenarios/scenario.h"
+#include "sim/scenarios/world/world_harness.h"
+
+namespace drpc::sim {
+namespace {
+
+// Seeds-to-find measured with `drpc-sim hunt --trials 51` (docs/plants.md);
+// the bound is well above the worst trial.
+constexpr uint64_t kFindWithinSeeds = 200;
+
+Scenario Buggy(std::string name, std::string description, plant::Site site, Outcome outcome) {
+  Scenario s;
+  s.name = std::move(name);
+  s.description = std::move(description);
+  s.expect = Expectation::kFindsBug;
+  s.bug_outcome = outcome;
+  s.find_within_seeds = kFindWithinSeeds;
+  s.options = worldsim::WorldRunOptions();
+  s.options.plants = plant::Set{site};
+  s.body = [] { worldsim::DrawAndRun(); };
+  return s;
+}
+
+}  // namespace
+
+void RegisterWorldScenarios(ScenarioRegistry& registry) {
+  Scenario fixed;
+  fixed.name = "rpc.world.fixed";
+  fixed.description =
+      "rpc Conns on 2-4 client hosts call 1-2 servers (World::Boot) over a simulated world: drawn "
+      "links (latency, tail, bandwidth, buffer), refused connects, backlog, accept errors, and "
+      "timed resets, half-opens, partitions, crashes and slow readers, with 0-1 hostile peer; "
+      "a safety phase (per-call oracle told which faults hit each connection, pool ledgers), "
+      "then HealAll and a liveness phase (calls end, Conns serve a probe, shutdown)";
+  fixed.expect = Expectation::kPass;
+  fixed.options = worldsim::WorldRunOptions();
+  fixed.body = [] { worldsim::DrawAndRun(); };
+  registry.Add(std::move(fixed));
+
+  registry.Add(Buggy("rpc.world.linger-unbounded.buggy",
+                     "rpc.world with manager.linger-unbounded: Close waits for the peer's EOF "
+                     "without a bound, so a Server::Stop or Conn::Close facing a half-open peer "
+                     "never returns (the liveness phase; rpc.fixed's peers always answer)",
+                     plant::Site::kManagerLingerUnbounded, Outcome::kLivenessFailed));
+  registry.Add(Buggy("rpc.world.reset-reply-ok.buggy",
+                     "rpc.world with rpc.reset-reply-ok: a unary call whose connection fails "
+                     "(reset, crash and restart, half-open) before the reply returns ok with an "
+                     "empty reply (the per-call oracle)",
+                     plant::Site::kRpcResetReplyOk, Outcome::kInvariantFailed));
+
+  Scenario known;
+  known.name = "world.half-open-call-waits.known";
+  known.description =
+      "known failure (issue 13): a call without a deadline on a connection whose server end "
+      "vanished (half-open: no FIN, no RST) waits forever, as does the probe of that Conn: the "
+      "library has no keepalive or idle timeout (rpc.world.fixed gives such calls a deadline)";
+  known.expect = Expectation::kFindsBug;
+  known.bug_outcome = Outcome::kLivenessFailed;
+  known.find_within_seeds = kFindWithinSeeds;
+  known.options = worldsim::WorldRunOptions();
+  known.body = [] { worldsim::DrawAndRun(worldsim::HalfOpenGuard::kNone); };
+  registry.Add(std::move(known));
+}
+
+}  // namespace drpc::sim
