@@ -17,17 +17,11 @@ namespace {
 
 using sim::testing::CliRun;
 using sim::testing::Contains;
+using sim::testing::LineAfter;
 using sim::testing::Read;
 using sim::testing::RunCli;
 using sim::testing::RunReplayLine;
 using sim::testing::TempDir;
-
-std::string LineAfter(const std::string& text, const std::string& prefix) {
-  const size_t at = text.find(prefix);
-  if (at == std::string::npos) return "";
-  const size_t from = at + prefix.size();
-  return text.substr(from, text.find('\n', from) - from);
-}
 
 // rpc.fixed with Signal::wait's loop planted away and swarm over spurious
 // wake-ups: fails once a seed draws them on. (RunCli saves no logs.)

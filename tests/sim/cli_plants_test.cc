@@ -21,18 +21,11 @@ namespace {
 using plant::Site;
 using sim::testing::CliRun;
 using sim::testing::Contains;
+using sim::testing::LineAfter;
 using sim::testing::Read;
 using sim::testing::RunCli;
 using sim::testing::RunReplayLine;
 using sim::testing::TempDir;
-
-// The line after `prefix` in `text` (without the prefix), or "".
-std::string LineAfter(const std::string& text, const std::string& prefix) {
-  const size_t at = text.find(prefix);
-  if (at == std::string::npos) return "";
-  const size_t from = at + prefix.size();
-  return text.substr(from, text.find('\n', from) - from);
-}
 
 // The first seed of ring.fixed that fails with ring.double-done on.
 std::optional<uint64_t> FirstFailingSeedWithDoubleDone() {

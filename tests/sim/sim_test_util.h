@@ -54,4 +54,12 @@ inline bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
+// The rest of the line after `prefix` in `text` (without the prefix), or "".
+inline std::string LineAfter(const std::string& text, const std::string& prefix) {
+  const size_t at = text.find(prefix);
+  if (at == std::string::npos) return "";
+  const size_t from = at + prefix.size();
+  return text.substr(from, text.find('\n', from) - from);
+}
+
 }  // namespace drpc::sim::testing
