@@ -22,6 +22,7 @@
 #include "sim/scenarios/rpc/rpc_handlers.h"
 #include "sim/scenarios/rpc/rpc_oracle.h"
 #include "sim/scenarios/world/world_workload.h"
+#include "sim/sched/fault_config.h"
 
 namespace drpc::sim::worldsim {
 namespace {
@@ -55,7 +56,15 @@ class WorldRun {
 
   void Run() {
     {
-      net::World world(w_.world);
+      net::WorldOptions options = w_.world;
+      // The run's configuration may switch on world faults (--faults
+      // net.reset, --swarm): the World draws them, at a tick short enough
+      // to land inside the safety phase (a few virtual milliseconds).
+      if (Configured("net.reset") || Configured("net.half-open") || Configured("net.partition") ||
+          Configured("net.crash")) {
+        options.faults.tick = microseconds(250);
+      }
+      net::World world(options);
       world_ = &world;
       for (size_t c = 0; c < w_.clients; ++c) {
         client_hosts_.push_back(world.AddHost("c" + std::to_string(c)));
@@ -63,6 +72,7 @@ class WorldRun {
       for (size_t s = 0; s < w_.servers; ++s) {
         server_hosts_.push_back(world.AddHost("s" + std::to_string(s)));
       }
+      TellOracleOfConfiguredFaults();
       incarnation_.assign(w_.servers, 0);
       StepHook ledger([this] {
         for (const WatchedPool& p : pools_) p.pool->CheckConservation();
@@ -82,8 +92,9 @@ class WorldRun {
       rt::Signal release{"world.hostile-release"};
       std::unique_ptr<peers::HostilePeer> peer;
       rt::Task hostile;
+      net::HostId mallory = 0;
       if (w_.hostile) {
-        const net::HostId mallory = world.AddHost("mallory");
+        mallory = world.AddHost("mallory");
         hostile = world.Spawn(mallory, "hostile", [&] {
           auto t = rt::Connect(ServerAddress(w_.hostile_server), rt::now() + microseconds(5000));
           if (!t.ok()) return;
@@ -117,6 +128,11 @@ class WorldRun {
         if (conn != nullptr) (void)conn->Close();
       }
       release.set(OkStatus());
+      // A configured half-open may have picked the hostile peer's own
+      // connection (the harness's timed faults never do): its writes then
+      // wait for room that never comes. The peer is released; its
+      // connection is reset so its tasks see the error and return.
+      if (mallory != 0 && any_half_open_) world.Reset(mallory, server_hosts_[w_.hostile_server]);
       world.Shutdown();
       if (hostile.joinable()) hostile.join();
       liveness_.Settle(shutdown);
@@ -127,7 +143,8 @@ class WorldRun {
     }
     liveness_.Finish();
     for (const WatchedPool& p : pools_) {
-      if (p.server == SIZE_MAX || !Crashed(p.server, p.incarnation)) p.pool->CheckAllReturned();
+      if (p.server == SIZE_MAX || (!any_crash_ && !Crashed(p.server, p.incarnation)))
+        p.pool->CheckAllReturned();
     }
     for (const auto& [what, n] : tally_) WorldTally()[what] += n;  // the run passed
   }
@@ -157,6 +174,30 @@ class WorldRun {
     });
   }
 
+  static bool Configured(std::string_view kind) { return CurrentFaults().OneIn(kind) > 0; }
+
+  // Faults the World draws from the run's configuration hit pairs it picks
+  // at ticks the harness does not see. The simplest sound oracle: a kind
+  // that is on may have hit every pair from the start, as a timed fault of
+  // that kind would (a reset or crash breaks, a half-open of the server's
+  // end asks for the backstop deadline, a partition or slow reader
+  // delays); a configured crash may have killed any server incarnation
+  // with buffers lent. The harness's own timed faults keep their precise
+  // log, so runs without configured faults judge exactly as before.
+  void TellOracleOfConfiguredFaults() {
+    const bool breaks =
+        Configured("net.reset") || Configured("net.half-open") || Configured("net.crash");
+    const bool delays = breaks || Configured("net.partition") || Configured("net.slow-reader");
+    any_half_open_ = Configured("net.half-open");
+    any_crash_ = Configured("net.crash");
+    for (size_t c = 0; c < w_.clients; ++c) {
+      for (size_t s = 0; s < w_.servers; ++s) {
+        if (breaks) Broke(c, s);
+        if (delays) Delayed(c, s);
+      }
+    }
+  }
+
   bool Crashed(size_t server, uint32_t incarnation) const {
     return std::find(crashed_.begin(), crashed_.end(), std::make_pair(server, incarnation)) !=
            crashed_.end();
@@ -177,6 +218,7 @@ class WorldRun {
   }
   bool PlannedHalfOpenServer(const ConnPlan& pair) const {
     if (guard_ == HalfOpenGuard::kNone) return false;
+    if (any_half_open_) return true;
     for (const FaultPlan& f : w_.faults) {
       if (f.kind == FaultKind::kHalfOpenServer && f.client == pair.client &&
           f.server == pair.server) {
@@ -398,6 +440,8 @@ class WorldRun {
   std::map<std::pair<size_t, size_t>, rt::TimePoint> broke_;
   std::map<std::pair<size_t, size_t>, rt::TimePoint> delayed_;
   rt::TimePoint backstop_ = kNever;
+  bool any_half_open_ = false;             // the configuration's net.half-open is on
+  bool any_crash_ = false;                 // the configuration's net.crash is on
   std::map<std::string, uint64_t> tally_;  // added to WorldTally if the run passes
 };
 
