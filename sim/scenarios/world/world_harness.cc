@@ -15,6 +15,7 @@
 #include "drpc/rpc/server.h"
 #include "drpc/rt/net.h"
 #include "drpc/rt/rt.h"
+#include "sim/checkers/resource_checker.h"
 #include "sim/liveness/liveness.h"
 #include "sim/net/world.h"
 #include "sim/peers/hostile_peer.h"
@@ -74,6 +75,7 @@ class WorldRun {
       }
       TellOracleOfConfiguredFaults();
       incarnation_.assign(w_.servers, 0);
+      client_resources_ = std::make_unique<ResourceChecker>();
       StepHook ledger([this] {
         for (const WatchedPool& p : pools_) p.pool->CheckConservation();
       });
@@ -146,6 +148,17 @@ class WorldRun {
       if (p.server == SIZE_MAX || (!any_crash_ && !Crashed(p.server, p.incarnation)))
         p.pool->CheckAllReturned();
     }
+    // Everything watched is destroyed: every meter back to zero, except a
+    // crashed incarnation's. A crash kills the server's tasks where they
+    // stand (sim::KillHost; docs/sim-world.md) and a killed fiber is never
+    // unwound, so what they held stays counted forever; those checkers
+    // only checked the limits at every step. A configured net.crash may
+    // have killed any incarnation (the harness does not see which).
+    pools_.clear();  // a pool's kept buffers count until the pool goes
+    client_resources_->CheckReleased();
+    for (const auto& [incarnation, checker] : server_resources_) {
+      if (!any_crash_ && !Crashed(incarnation.first, incarnation.second)) checker->CheckReleased();
+    }
     for (const auto& [what, n] : tally_) WorldTally()[what] += n;  // the run passed
   }
 
@@ -159,10 +172,14 @@ class WorldRun {
       options.manager.max_invoke_bytes = 2048;
       options.accept_backoff_initial = microseconds(10);
       options.accept_backoff_max = microseconds(80);
-      options.on_connection = [this, s, incarnation](manager::Manager& m) {
+      ResourceChecker& resources = ServerResources(s, incarnation);
+      options.on_connection = [this, s, incarnation, &resources](manager::Manager& m) {
         pools_.push_back({m.pool(), s, incarnation});
+        resources.WatchConnection(m);
       };
       rpc::Server server(service.mux, options);
+      resources.Watch("server " + std::to_string(s), server.meter(),
+                      {.max_tasks = options.max_tasks, .max_connections = options.max_connections});
       Result<std::unique_ptr<rt::Listener>> listener = rt::Listen(ServerAddress(s));
       if (!listener.ok())
         CheckFailed("server " + std::to_string(s) + ": " + listener.status().ToString());
@@ -196,6 +213,14 @@ class WorldRun {
         if (delays) Delayed(c, s);
       }
     }
+  }
+
+  // The resource checker of one server incarnation (created on first use,
+  // owned here: a crash kills the program's fiber, never unwinding it).
+  ResourceChecker& ServerResources(size_t server, uint32_t incarnation) {
+    std::unique_ptr<ResourceChecker>& checker = server_resources_[{server, incarnation}];
+    if (checker == nullptr) checker = std::make_unique<ResourceChecker>();
+    return *checker;
   }
 
   bool Crashed(size_t server, uint32_t incarnation) const {
@@ -323,6 +348,7 @@ class WorldRun {
           net::Dial(ServerAddress(w_.conns[k].server), rt::now() + microseconds(3000), options);
       if (conn.ok()) {
         pools_.push_back({conn->manager().pool(), SIZE_MAX, 0});
+        client_resources_->WatchConnection(conn->manager());
         conns_[k] = std::make_unique<Conn>(std::move(*conn));
         return;
       }
@@ -432,6 +458,11 @@ class WorldRun {
   std::set<size_t> down_;
   std::vector<rt::Task> heals_;
   std::vector<WatchedPool> pools_;
+  // Resources at every step (budgets, task and connection limits) and
+  // released at the end: the clients' Conns, and per (server, incarnation)
+  // the server and its connections.
+  std::unique_ptr<ResourceChecker> client_resources_;
+  std::map<std::pair<size_t, uint32_t>, std::unique_ptr<ResourceChecker>> server_resources_;
   std::vector<std::unique_ptr<Conn>> conns_;
   std::map<size_t, Status> dial_failed_;
   std::vector<LivenessPhase::Obligation> owed_;

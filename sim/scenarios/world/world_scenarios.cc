@@ -8,6 +8,8 @@
 //                                     for a half-open peer's EOF forever
 //   rpc.world.reset-reply-ok.buggy    plant rpc.reset-reply-ok: a unary call whose
 //                                     connection fails before the reply succeeds empty
+//   rpc.world.leak-marshal-accounting.buggy  plant stream.leak-marshal-accounting: the
+//                                     resource checker finds the leaked count at the end
 //   world.half-open-call-waits.known  known failure (issue 13): without a deadline, a
 //                                     call to a half-open server waits forever
 //
@@ -83,6 +85,12 @@ void RegisterWorldScenarios(ScenarioRegistry& registry) {
                      "(reset, crash and restart, half-open) before the reply returns ok with an "
                      "empty reply (the per-call oracle)",
                      plant::Site::kRpcResetReplyOk, Outcome::kInvariantFailed));
+
+  registry.Add(Buggy("rpc.world.leak-marshal-accounting.buggy",
+                     "rpc.world with stream.leak-marshal-accounting: a destroyed stream's "
+                     "marshal buffer stays counted in its connection's meter (the resource "
+                     "checker's end check, clients and uncrashed servers)",
+                     plant::Site::kStreamLeakMarshalAccounting, Outcome::kInvariantFailed));
 
   Scenario known;
   known.name = "world.half-open-call-waits.known";
