@@ -19,7 +19,7 @@ World::World(WorldOptions options) : state_(std::make_shared<WorldState>(options
               "LinkOptions: min_latency > max_latency");
   DRPC_ASSERT(options.link.buffer_bytes > 0, "LinkOptions: buffer_bytes must be > 0");
   InstallNetwork(state_.get());
-  if (options.faults.any_tick_fault()) {
+  if (internal::AnyTickFault(options.faults)) {
     faults_ = rt::spawn("world.faults", [state = state_] { state->RunFaults(); });
   }
 }

@@ -75,6 +75,13 @@ struct FaultOptions {
   // partition into two drawn groups (healed at the next tick); a host with
   // a program (World::Boot) crashes (restarted at the next tick). When the
   // period ends, what it broke is mended.
+  //
+  // The run's fault configuration (sim/sched/fault_config.h: --faults,
+  // --swarm) adds to these: each fault below also fires when its kind is on
+  // in the configuration ("net.reset", "net.half-open", "net.partition",
+  // "net.crash", "net.refused", "net.slow-reader", "net.accept-error"), at
+  // the configured rate, asked after the rate here. Either one fires it; a
+  // kind off in both asks nothing.
   rt::Duration tick = std::chrono::milliseconds(10);
   rt::Duration until = std::chrono::seconds(1);
   uint64_t reset_one_in = 0;

@@ -7,6 +7,7 @@
 #include "drpc/base/check.h"
 #include "drpc/rt/net.h"
 #include "drpc/rt/time.h"
+#include "sim/sched/fault_config.h"
 #include "sim/sched/host_tag.h"
 #include "sim/sched/run.h"
 
@@ -18,6 +19,21 @@ constexpr uint64_t kLatencySteps = 16;  // [min, max] in 17 steps
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 }  // namespace
+
+// The World's own rate first (FaultOptions), then the run's configuration
+// (fault_config.h): either fires the fault. Asks nothing for a kind both
+// leave off, so runs without either draw the same tape as before.
+bool Fires(uint64_t one_in, std::string_view kind) {
+  if (one_in > 0 && sim::Choose(one_in, ChoiceKind::kFault) == 1) return true;
+  return sim::FaultFires(kind);
+}
+
+bool AnyTickFault(const FaultOptions& faults) {
+  const FaultConfig& config = sim::CurrentFaults();
+  return faults.any_tick_fault() || config.OneIn("net.reset") > 0 ||
+         config.OneIn("net.half-open") > 0 || config.OneIn("net.partition") > 0 ||
+         config.OneIn("net.crash") > 0;
+}
 
 WorldState::WorldState(WorldOptions world_options) : options(world_options) {}
 
@@ -62,6 +78,21 @@ HostListener::~HostListener() {
   rt::LockGuard guard(world_->mu);
   if (registered_) world_->listeners.erase({host_, port_});
   registered_ = false;
+}
+
+Result<std::unique_ptr<rt::Transport>> HostListener::Accept() {
+  // The configuration's accept errors (the World's own are the inner
+  // listener's accept_error_one_in). Off, not even the lock is taken, so
+  // runs without them keep their traces.
+  bool on = sim::CurrentFaults().OneIn("net.accept-error") > 0;
+  if (on) {
+    rt::LockGuard guard(world_->mu);
+    on = world_->faults_on && registered_;
+  }
+  if (on && sim::FaultFires("net.accept-error")) {
+    return ResourceExhaustedError("accept sim: too many open files (injected)");
+  }
+  return inner_.Accept();
 }
 
 Status HostListener::Close() {
@@ -111,8 +142,7 @@ Result<std::unique_ptr<rt::Transport>> WorldState::Connect(std::string_view addr
     target = FindHost(parsed->host);
     if (target == 0) return ConnectionError("connect " + Quote(address) + ": unknown host");
     ++stats.connects;
-    if (faults_on && options.faults.refuse_one_in > 0 &&
-        sim::Choose(options.faults.refuse_one_in, ChoiceKind::kFault) == 1) {
+    if (faults_on && Fires(options.faults.refuse_one_in, "net.refused")) {
       ++stats.refused;
       return ConnectionError("connect " + Quote(address) + ": connection refused (injected)");
     }
@@ -150,8 +180,7 @@ Result<std::unique_ptr<rt::Transport>> WorldState::Connect(std::string_view addr
     ++stats.refused;
     return ConnectionError("connect " + Quote(address) + ": " + dialed.status().message());
   }
-  if (faults_on && options.faults.slow_reader_one_in > 0 &&
-      sim::Choose(options.faults.slow_reader_one_in, ChoiceKind::kFault) == 1) {
+  if (faults_on && Fires(options.faults.slow_reader_one_in, "net.slow-reader")) {
     const int end = static_cast<int>(sim::Choose(2, ChoiceKind::kFault));
     dialed->pipe->SetSlowReader(end, options.faults.slow_read_delay.count(),
                                 options.faults.slow_read_bytes);
@@ -300,8 +329,7 @@ void WorldState::RunFaults() {
     if (partitioned) {
       Heal();
       partitioned = false;
-    } else if (faults.partition_one_in > 0 &&
-               sim::Choose(faults.partition_one_in, ChoiceKind::kFault) == 1) {
+    } else if (Fires(faults.partition_one_in, "net.partition")) {
       rt::LockGuard guard(mu);
       for (Host& h : hosts) h.partition_side = 1 + static_cast<int>(Choose(2, ChoiceKind::kFault));
       ++stats.partitions;
@@ -310,8 +338,7 @@ void WorldState::RunFaults() {
     if (crashed != 0) {
       Restart(crashed);
       crashed = 0;
-    } else if (faults.crash_one_in > 0 &&
-               sim::Choose(faults.crash_one_in, ChoiceKind::kFault) == 1) {
+    } else if (Fires(faults.crash_one_in, "net.crash")) {
       // Only a host with a program crashes: a restart brings it back.
       std::vector<HostId> candidates;
       {
@@ -325,15 +352,14 @@ void WorldState::RunFaults() {
         Crash(crashed);
       }
     }
-    if (faults.reset_one_in > 0 && sim::Choose(faults.reset_one_in, ChoiceKind::kFault) == 1) {
+    if (Fires(faults.reset_one_in, "net.reset")) {
       rt::LockGuard guard(mu);
       if (!connections.empty()) {
         connections[sim::Choose(connections.size(), ChoiceKind::kFault)].pipe->Reset();
         ++stats.resets;
       }
     }
-    if (faults.half_open_one_in > 0 &&
-        sim::Choose(faults.half_open_one_in, ChoiceKind::kFault) == 1) {
+    if (Fires(faults.half_open_one_in, "net.half-open")) {
       rt::LockGuard guard(mu);
       if (!connections.empty()) {
         Connection& c = connections[sim::Choose(connections.size(), ChoiceKind::kFault)];

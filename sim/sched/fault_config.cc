@@ -10,10 +10,13 @@
 namespace drpc::sim {
 namespace {
 
-// Faults of the simulated world (sim/net and the like), by name, in the
-// order a swarm draws them. Empty until the network model registers its
-// kinds here ("net.reset", "net.half-open", ...).
-constexpr std::array<std::string_view, 0> kWorldFaultKinds{};
+// Faults of the simulated world (sim/net/world.h), by name, in the order a
+// swarm draws them: the World's drawn faults (FaultOptions) of the same
+// name also fire when the run's configuration enables them.
+constexpr std::array<std::string_view, 7> kWorldFaultKinds{
+    "net.reset",   "net.half-open",   "net.partition",    "net.crash",
+    "net.refused", "net.slow-reader", "net.accept-error",
+};
 
 constexpr uint32_t kMaxOneIn = 1'000'000;
 

@@ -3,8 +3,10 @@
 // and restart, slow readers.
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
+#include "sim/sched/fault_config.h"
 #include "tests/net/world_test_util.h"
 
 namespace drpc::sim::net::test {
@@ -254,6 +256,55 @@ TEST(WorldFaultsTest, DrawnFaultsFire) {
   EXPECT_GT(total.partitions, 0u);
   EXPECT_GT(total.crashes, 0u);
   EXPECT_GT(total.slow_readers, 0u);
+}
+
+// The run's fault configuration (fault_config.h) switches on the World's
+// drawn faults on top of FaultOptions: a world kind that is on fires and is
+// counted; off, the same world draws none.
+TEST(WorldFaultsTest, ConfiguredWorldKindsFireAndAreOffOtherwise) {
+  auto resets_and_refusals = [](const FaultConfig& faults, uint64_t seed) {
+    WorldStats seen;
+    RandomSource decisions(seed);
+    RunOptions options;
+    options.faults = faults;
+    const RunResult r = sim::Run(decisions, options, [&] {
+      World world({.faults = {.tick = 1ms, .until = 50ms}});
+      const HostId a = world.AddHost("a");
+      (void)world.AddHost("b");
+      Result<std::unique_ptr<rt::Listener>> listener = rt::Listen("b:1");
+      DRPC_ASSERT(listener.ok(), listener.status().ToString());
+      // Connections for resets to pick (they wait in the backlog), and
+      // connects for refusals.
+      std::vector<std::unique_ptr<rt::Transport>> ends;
+      rt::Task dial = world.Spawn(a, "dial", [&] {
+        for (int i = 0; i < 8; ++i) {
+          Result<std::unique_ptr<rt::Transport>> t = rt::Connect("b:1", rt::now() + 1ms);
+          if (t.ok()) ends.push_back(std::move(*t));
+        }
+      });
+      dial.join();
+      rt::sleep_until(At(60ms));
+      seen = world.stats();
+      world.Shutdown();
+    });
+    EXPECT_TRUE(r.ok()) << "seed " << seed << "\n" << Describe(r);
+    return seen;
+  };
+  std::string error;
+  const FaultConfig on = FaultConfig::Parse("net.reset:2,net.refused:2", error).value();
+  uint64_t resets = 0;
+  uint64_t refused = 0;
+  for (uint64_t seed = 0; seed < 10; ++seed) {
+    const WorldStats with = resets_and_refusals(on, seed);
+    resets += with.resets;
+    refused += with.refused;
+    const WorldStats without = resets_and_refusals(FaultConfig{}, seed);
+    EXPECT_EQ(without.resets, 0u) << "seed " << seed;
+    EXPECT_EQ(without.refused, 0u) << "seed " << seed;
+    EXPECT_EQ(without.partitions + without.crashes + without.half_opens, 0u);
+  }
+  EXPECT_GT(resets, 0u) << "net.reset:2 never fired";
+  EXPECT_GT(refused, 0u) << "net.refused:2 never fired";
 }
 
 }  // namespace

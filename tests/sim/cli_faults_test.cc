@@ -65,6 +65,20 @@ TEST(CliFaults, BadFaultsAreUsageErrors) {
   EXPECT_EQ(RunCli({"list", "--swarm"}).exit_status, kExitUsage);
 }
 
+// The world's kinds are names of the one configuration (fault_config.cc).
+TEST(CliFaults, TheWorldsKindsAreAcceptedAndListed) {
+  const CliRun run = RunCli({"sweep", "--scenario", "rpc.world.fixed", "--seeds", "3", "--faults",
+                             "net.reset:4,net.half-open,net.crash:2"});
+  EXPECT_EQ(run.exit_status, kExitOk) << run.printed;
+  const CliRun unknown =
+      RunCli({"run", "--scenario", "rpc.world.fixed", "--seed", "1", "--faults", "net.nope"});
+  EXPECT_EQ(unknown.exit_status, kExitUsage) << unknown.printed;
+  for (const char* kind : {"net.reset", "net.half-open", "net.partition", "net.crash",
+                           "net.refused", "net.slow-reader", "net.accept-error"}) {
+    EXPECT_TRUE(Contains(unknown.printed, kind)) << kind << " is not listed: " << unknown.printed;
+  }
+}
+
 TEST(CliFaults, TheReportPrintsTheDrawAndTheReplayLineRepeatsIt) {
   const std::optional<uint64_t> seed = FirstFailingSwarmSeed();
   ASSERT_TRUE(seed.has_value()) << "no swarm seed in 0..199 drew spurious wake-ups";

@@ -38,6 +38,12 @@ struct Connection {
 
 class HostListener;
 
+// Whether a drawn fault of `kind` fires now: at the World's own rate
+// `one_in` (0: never) or at the run's configured rate (fault_config.h).
+bool Fires(uint64_t one_in, std::string_view kind);
+// Whether the world's fault task has anything to draw.
+bool AnyTickFault(const FaultOptions& faults);
+
 struct WorldState : Network, std::enable_shared_from_this<WorldState> {
   explicit WorldState(WorldOptions options);
 
@@ -89,7 +95,7 @@ class HostListener final : public rt::Listener {
                ListenerOptions options)
       : world_(std::move(world)), host_(host), port_(port), inner_(options) {}
   ~HostListener() override;
-  Result<std::unique_ptr<rt::Transport>> Accept() override { return inner_.Accept(); }
+  Result<std::unique_ptr<rt::Transport>> Accept() override;
   Status Close() override;
   net::Listener& inner() { return inner_; }
 

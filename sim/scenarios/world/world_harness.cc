@@ -15,6 +15,7 @@
 #include "drpc/rpc/server.h"
 #include "drpc/rt/net.h"
 #include "drpc/rt/rt.h"
+#include "sim/checkers/resource_checker.h"
 #include "sim/liveness/liveness.h"
 #include "sim/net/world.h"
 #include "sim/peers/hostile_peer.h"
@@ -22,6 +23,7 @@
 #include "sim/scenarios/rpc/rpc_handlers.h"
 #include "sim/scenarios/rpc/rpc_oracle.h"
 #include "sim/scenarios/world/world_workload.h"
+#include "sim/sched/fault_config.h"
 
 namespace drpc::sim::worldsim {
 namespace {
@@ -55,7 +57,15 @@ class WorldRun {
 
   void Run() {
     {
-      net::World world(w_.world);
+      net::WorldOptions options = w_.world;
+      // The run's configuration may switch on world faults (--faults
+      // net.reset, --swarm): the World draws them, at a tick short enough
+      // to land inside the safety phase (a few virtual milliseconds).
+      if (Configured("net.reset") || Configured("net.half-open") || Configured("net.partition") ||
+          Configured("net.crash")) {
+        options.faults.tick = microseconds(250);
+      }
+      net::World world(options);
       world_ = &world;
       for (size_t c = 0; c < w_.clients; ++c) {
         client_hosts_.push_back(world.AddHost("c" + std::to_string(c)));
@@ -63,7 +73,9 @@ class WorldRun {
       for (size_t s = 0; s < w_.servers; ++s) {
         server_hosts_.push_back(world.AddHost("s" + std::to_string(s)));
       }
+      TellOracleOfConfiguredFaults();
       incarnation_.assign(w_.servers, 0);
+      client_resources_ = std::make_unique<ResourceChecker>();
       StepHook ledger([this] {
         for (const WatchedPool& p : pools_) p.pool->CheckConservation();
       });
@@ -82,8 +94,9 @@ class WorldRun {
       rt::Signal release{"world.hostile-release"};
       std::unique_ptr<peers::HostilePeer> peer;
       rt::Task hostile;
+      net::HostId mallory = 0;
       if (w_.hostile) {
-        const net::HostId mallory = world.AddHost("mallory");
+        mallory = world.AddHost("mallory");
         hostile = world.Spawn(mallory, "hostile", [&] {
           auto t = rt::Connect(ServerAddress(w_.hostile_server), rt::now() + microseconds(5000));
           if (!t.ok()) return;
@@ -117,6 +130,11 @@ class WorldRun {
         if (conn != nullptr) (void)conn->Close();
       }
       release.set(OkStatus());
+      // A configured half-open may have picked the hostile peer's own
+      // connection (the harness's timed faults never do): its writes then
+      // wait for room that never comes. The peer is released; its
+      // connection is reset so its tasks see the error and return.
+      if (mallory != 0 && any_half_open_) world.Reset(mallory, server_hosts_[w_.hostile_server]);
       world.Shutdown();
       if (hostile.joinable()) hostile.join();
       liveness_.Settle(shutdown);
@@ -127,7 +145,19 @@ class WorldRun {
     }
     liveness_.Finish();
     for (const WatchedPool& p : pools_) {
-      if (p.server == SIZE_MAX || !Crashed(p.server, p.incarnation)) p.pool->CheckAllReturned();
+      if (p.server == SIZE_MAX || (!any_crash_ && !Crashed(p.server, p.incarnation)))
+        p.pool->CheckAllReturned();
+    }
+    // Everything watched is destroyed: every meter back to zero, except a
+    // crashed incarnation's. A crash kills the server's tasks where they
+    // stand (sim::KillHost; docs/sim-world.md) and a killed fiber is never
+    // unwound, so what they held stays counted forever; those checkers
+    // only checked the limits at every step. A configured net.crash may
+    // have killed any incarnation (the harness does not see which).
+    pools_.clear();  // a pool's kept buffers count until the pool goes
+    client_resources_->CheckReleased();
+    for (const auto& [incarnation, checker] : server_resources_) {
+      if (!any_crash_ && !Crashed(incarnation.first, incarnation.second)) checker->CheckReleased();
     }
     for (const auto& [what, n] : tally_) WorldTally()[what] += n;  // the run passed
   }
@@ -142,10 +172,14 @@ class WorldRun {
       options.manager.max_invoke_bytes = 2048;
       options.accept_backoff_initial = microseconds(10);
       options.accept_backoff_max = microseconds(80);
-      options.on_connection = [this, s, incarnation](manager::Manager& m) {
+      ResourceChecker& resources = ServerResources(s, incarnation);
+      options.on_connection = [this, s, incarnation, &resources](manager::Manager& m) {
         pools_.push_back({m.pool(), s, incarnation});
+        resources.WatchConnection(m);
       };
       rpc::Server server(service.mux, options);
+      resources.Watch("server " + std::to_string(s), server.meter(),
+                      {.max_tasks = options.max_tasks, .max_connections = options.max_connections});
       Result<std::unique_ptr<rt::Listener>> listener = rt::Listen(ServerAddress(s));
       if (!listener.ok())
         CheckFailed("server " + std::to_string(s) + ": " + listener.status().ToString());
@@ -155,6 +189,38 @@ class WorldRun {
       life.WaitForShutdown();
       server.Stop(microseconds(w_.stop_grace_us));
     });
+  }
+
+  static bool Configured(std::string_view kind) { return CurrentFaults().OneIn(kind) > 0; }
+
+  // Faults the World draws from the run's configuration hit pairs it picks
+  // at ticks the harness does not see. The simplest sound oracle: a kind
+  // that is on may have hit every pair from the start, as a timed fault of
+  // that kind would (a reset or crash breaks, a half-open of the server's
+  // end asks for the backstop deadline, a partition or slow reader
+  // delays); a configured crash may have killed any server incarnation
+  // with buffers lent. The harness's own timed faults keep their precise
+  // log, so runs without configured faults judge exactly as before.
+  void TellOracleOfConfiguredFaults() {
+    const bool breaks =
+        Configured("net.reset") || Configured("net.half-open") || Configured("net.crash");
+    const bool delays = breaks || Configured("net.partition") || Configured("net.slow-reader");
+    any_half_open_ = Configured("net.half-open");
+    any_crash_ = Configured("net.crash");
+    for (size_t c = 0; c < w_.clients; ++c) {
+      for (size_t s = 0; s < w_.servers; ++s) {
+        if (breaks) Broke(c, s);
+        if (delays) Delayed(c, s);
+      }
+    }
+  }
+
+  // The resource checker of one server incarnation (created on first use,
+  // owned here: a crash kills the program's fiber, never unwinding it).
+  ResourceChecker& ServerResources(size_t server, uint32_t incarnation) {
+    std::unique_ptr<ResourceChecker>& checker = server_resources_[{server, incarnation}];
+    if (checker == nullptr) checker = std::make_unique<ResourceChecker>();
+    return *checker;
   }
 
   bool Crashed(size_t server, uint32_t incarnation) const {
@@ -177,6 +243,7 @@ class WorldRun {
   }
   bool PlannedHalfOpenServer(const ConnPlan& pair) const {
     if (guard_ == HalfOpenGuard::kNone) return false;
+    if (any_half_open_) return true;
     for (const FaultPlan& f : w_.faults) {
       if (f.kind == FaultKind::kHalfOpenServer && f.client == pair.client &&
           f.server == pair.server) {
@@ -281,6 +348,7 @@ class WorldRun {
           net::Dial(ServerAddress(w_.conns[k].server), rt::now() + microseconds(3000), options);
       if (conn.ok()) {
         pools_.push_back({conn->manager().pool(), SIZE_MAX, 0});
+        client_resources_->WatchConnection(conn->manager());
         conns_[k] = std::make_unique<Conn>(std::move(*conn));
         return;
       }
@@ -390,6 +458,11 @@ class WorldRun {
   std::set<size_t> down_;
   std::vector<rt::Task> heals_;
   std::vector<WatchedPool> pools_;
+  // Resources at every step (budgets, task and connection limits) and
+  // released at the end: the clients' Conns, and per (server, incarnation)
+  // the server and its connections.
+  std::unique_ptr<ResourceChecker> client_resources_;
+  std::map<std::pair<size_t, uint32_t>, std::unique_ptr<ResourceChecker>> server_resources_;
   std::vector<std::unique_ptr<Conn>> conns_;
   std::map<size_t, Status> dial_failed_;
   std::vector<LivenessPhase::Obligation> owed_;
@@ -398,6 +471,8 @@ class WorldRun {
   std::map<std::pair<size_t, size_t>, rt::TimePoint> broke_;
   std::map<std::pair<size_t, size_t>, rt::TimePoint> delayed_;
   rt::TimePoint backstop_ = kNever;
+  bool any_half_open_ = false;             // the configuration's net.half-open is on
+  bool any_crash_ = false;                 // the configuration's net.crash is on
   std::map<std::string, uint64_t> tally_;  // added to WorldTally if the run passes
 };
 

@@ -2,10 +2,14 @@
 //   rpc.world.fixed                   clients and servers on hosts of a faulty
 //                                     simulated world with a hostile peer alongside;
 //                                     every seed passes
+//   rpc.world.swarm.fixed             the same with a swarm of the world's fault kinds
+//                                     (net.*) drawn by the World too; every seed passes
 //   rpc.world.linger-unbounded.buggy  plant manager.linger-unbounded: a Close waits
 //                                     for a half-open peer's EOF forever
 //   rpc.world.reset-reply-ok.buggy    plant rpc.reset-reply-ok: a unary call whose
 //                                     connection fails before the reply succeeds empty
+//   rpc.world.leak-marshal-accounting.buggy  plant stream.leak-marshal-accounting: the
+//                                     resource checker finds the leaked count at the end
 //   world.half-open-call-waits.known  known failure (issue 13): without a deadline, a
 //                                     call to a half-open server waits forever
 //
@@ -15,6 +19,7 @@
 #include "drpc/base/plant.h"
 #include "sim/scenarios/scenario.h"
 #include "sim/scenarios/world/world_harness.h"
+#include "sim/sched/fault_config.h"
 
 namespace drpc::sim {
 namespace {
@@ -52,6 +57,24 @@ void RegisterWorldScenarios(ScenarioRegistry& registry) {
   fixed.body = [] { worldsim::DrawAndRun(); };
   registry.Add(std::move(fixed));
 
+  // The same workload with a swarm of the world's fault kinds on top: each
+  // seed first draws which of them the World draws too, and how often
+  // (fault_config.h; the oracle is told, world_harness.cc).
+  Scenario swarm;
+  swarm.name = "rpc.world.swarm.fixed";
+  swarm.description =
+      "rpc.world.fixed with a swarm draw of the world's fault kinds (net.reset, net.half-open, "
+      "net.partition, net.crash, net.refused, net.slow-reader, net.accept-error) that the World "
+      "then draws at their rates on top of the harness's timed faults";
+  swarm.expect = Expectation::kPass;
+  swarm.options = worldsim::WorldRunOptions();
+  for (std::string_view kind : FaultKinds()) {
+    if (kind.starts_with("net.")) swarm.options.faults.Set(kind, kDefaultFaultOneIn);
+  }
+  swarm.options.swarm = true;
+  swarm.body = [] { worldsim::DrawAndRun(); };
+  registry.Add(std::move(swarm));
+
   registry.Add(Buggy("rpc.world.linger-unbounded.buggy",
                      "rpc.world with manager.linger-unbounded: Close waits for the peer's EOF "
                      "without a bound, so a Server::Stop or Conn::Close facing a half-open peer "
@@ -62,6 +85,12 @@ void RegisterWorldScenarios(ScenarioRegistry& registry) {
                      "(reset, crash and restart, half-open) before the reply returns ok with an "
                      "empty reply (the per-call oracle)",
                      plant::Site::kRpcResetReplyOk, Outcome::kInvariantFailed));
+
+  registry.Add(Buggy("rpc.world.leak-marshal-accounting.buggy",
+                     "rpc.world with stream.leak-marshal-accounting: a destroyed stream's "
+                     "marshal buffer stays counted in its connection's meter (the resource "
+                     "checker's end check, clients and uncrashed servers)",
+                     plant::Site::kStreamLeakMarshalAccounting, Outcome::kInvariantFailed));
 
   Scenario known;
   known.name = "world.half-open-call-waits.known";
