@@ -102,11 +102,11 @@ void CallRepeatedly(const std::string& who, int calls) {
       EXPECT_EQ(reply.text(), request.text()) << who << " got another call's reply";
     } else {
       ++total_failed;
-      conn->Close();
+      (void)conn->Close();  // a broken connection: dial again
       conn.reset();
     }
   }
-  if (conn) conn->Close();
+  if (conn) (void)conn->Close();
 }
 
 // One simulated run: the body ForEachSeed runs once per seed.
@@ -151,7 +151,7 @@ void EchoUnderAFaultyNetwork(bool shared_scratch) {
     const Status st = client.Say(request, reply, {.deadline = rpc::DeadlineAfter(1s)});
     EXPECT_TRUE(st.ok()) << st.ToString();
     EXPECT_EQ(reply.text(), "after the storm");
-    conn->Close();
+    (void)conn->Close();
   });
   fresh.join();
   world.Shutdown();
