@@ -60,10 +60,10 @@ TestService::TestService(RpcPlant plant) : plant_(plant) {
         out = Echo(call, in);
         return OkStatus();
       });
-  mux.RegisterUnary<std::string, std::string>(
-      kFailRpc, [](ServerCall&, const std::string&, std::string&) {
-        return WithCode(DrpcError(kFailText), kFailCode);
-      });
+  mux.RegisterUnary<std::string, std::string>(kFailRpc,
+                                              [](ServerCall&, const std::string&, std::string&) {
+                                                return WithCode(DrpcError(kFailText), kFailCode);
+                                              });
   mux.RegisterServerStream<std::string, std::string>(
       kCountRpc, [](ServerCall&, const std::string& in, rpc::ServerWriter<std::string>& out) {
         const std::string tag = TagOf(in);

@@ -58,8 +58,7 @@ std::string DisallowedStatus(const Allowed& allowed, const CallPlan& plan, const
       (st.is(ErrorKind::kClosed) || st.is(ErrorKind::kConnection) || st.is(ErrorKind::kEof))) {
     return "";
   }
-  if (allowed.server_stop && st.is(ErrorKind::kRemote) &&
-      st.code() == StatusCode::kUnavailable) {
+  if (allowed.server_stop && st.is(ErrorKind::kRemote) && st.code() == StatusCode::kUnavailable) {
     return "";
   }
   // A task that could not start (fault site rt.spawn-failure) ends its
