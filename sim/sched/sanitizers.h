@@ -93,14 +93,12 @@ inline void RegisterRootRegion(const void* begin, size_t size) {
 #endif
 }
 
-// LSan, with detect_stack_use_after_return: an abandoned fiber's frames may
-// live in its ASan fake stack rather than on its own stack. ASan maps each
-// fake stack separately, so the mapping that holds `fake_stack` (found in
-// /proc/self/maps) is registered as a root region too. The size of a fake
-// stack depends only on the fiber's stack size, so it is looked up once per
-// `stack_bytes` and per thread (reading the maps each time made failing
-// sweeps quadratic). No-op without ASan.
-void RegisterFakeStackRoot(void* fake_stack, size_t stack_bytes);
+// LSan, with detect_stack_use_after_return: a fiber that never runs again
+// may have frames in its ASan fake stack rather than on its own stack, so
+// that fake stack (never freed: nothing switches away from it with a null
+// save) is registered as a root region too, exactly its own extent, which
+// its header gives (sanitizers.cc). No-op without ASan or for null.
+void RegisterFakeStackRoot(void* fake_stack);
 
 // TSan: every fiber gets its own TSan context; switching with flags 0 makes
 // each switch a happens-before edge, so fibers of one thread never "race".

@@ -487,7 +487,7 @@ void Scheduler::Abandon(Fiber& f) {
     constexpr size_t kMarginBytes = 4096;
     const char* at = static_cast<const char*>(f.suspended_at);
     pool_->Quarantine(f.stack, at != nullptr ? at - kMarginBytes : nullptr);
-    sanitizer::RegisterFakeStackRoot(f.asan_fake_stack, f.stack.usable_bytes);
+    sanitizer::RegisterFakeStackRoot(f.asan_fake_stack);
     ++quarantined_;
   }
   f.stack = FiberStack{};
