@@ -23,7 +23,7 @@ enum class FiberState : uint8_t {
   kBlocked,    // parked on a wait queue and/or a timer
   kDone,       // the body returned; the stack is back in the pool
   kAbandoned,  // left parked by a failed run; its stack is quarantined
-  kKilled,     // its host crashed (KillHost): never runs again; quarantined at the end
+  kKilled,     // its host crashed (KillHost): never runs again; its stack is reclaimed at the end
 };
 
 // The StackAllocator Boost.Context asks for the fiber's stack: one pooled

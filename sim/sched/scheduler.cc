@@ -477,18 +477,39 @@ WaitQueue& Scheduler::ExitQueue(FiberId id) {
   return fiber(id).exit_waiters;
 }
 
+// The lowest address a fiber that never runs again may still use (null:
+// unknown). Transfer's frame is near the top of the used stack; Boost saves
+// the registers just below it, and the margin covers that.
+const void* Scheduler::LiveFrom(const Fiber& f) {
+  constexpr size_t kMarginBytes = 4096;
+  const char* at = static_cast<const char*>(f.suspended_at);
+  return at != nullptr ? at - kMarginBytes : nullptr;
+}
+
 void Scheduler::Abandon(Fiber& f) {
   f.state = FiberState::kAbandoned;
   if (f.body) Bury(std::move(f.body));
   if (f.context) Forget(std::move(f.context));
   if (f.stack.mapping != nullptr) {  // it ran: something may point into its stack
-    // Transfer's frame is near the top of the used stack; Boost saves the
-    // registers just below it, and the margin covers that.
-    constexpr size_t kMarginBytes = 4096;
-    const char* at = static_cast<const char*>(f.suspended_at);
-    pool_->Quarantine(f.stack, at != nullptr ? at - kMarginBytes : nullptr);
+    pool_->Quarantine(f.stack, LiveFrom(f));
     sanitizer::RegisterFakeStackRoot(f.asan_fake_stack);
     ++quarantined_;
+  }
+  f.stack = FiberStack{};
+  sanitizer::TsanDestroyFiber(f.tsan_fiber);
+  f.tsan_fiber = nullptr;
+}
+
+void Scheduler::Reclaim(Fiber& f) {
+  // Never unwound, like an abandoned fiber: what it owned is never destroyed.
+  if (f.body) Bury(std::move(f.body));
+  if (f.context) Forget(std::move(f.context));
+  if (f.stack.mapping != nullptr) {
+    // Its fake frames stay in its own ASan fake stack, a root for good: the
+    // stack goes back to the pool without it, so they are never reused.
+    sanitizer::RegisterFakeStackRoot(f.asan_fake_stack);
+    f.stack.asan_fake_stack = nullptr;
+    pool_->Reclaim(f.stack, LiveFrom(f));
   }
   f.stack = FiberStack{};
   sanitizer::TsanDestroyFiber(f.tsan_fiber);
@@ -883,7 +904,14 @@ RunResult Scheduler::EndRun() {
     if (f.state != FiberState::kDone) {
       DRPC_ASSERT(failed_ || f.state == FiberState::kKilled,
                   "a run ended ok with a fiber that did not exit");
-      Abandon(f);  // a killed fiber's stack is quarantined like an abandoned one's
+      // In a run that ended well nothing is left that could reference a
+      // killed fiber's frames: its stack is reused. In a failed run the
+      // abandoned fibers might, so every stack is quarantined.
+      if (failed_) {
+        Abandon(f);
+      } else {
+        Reclaim(f);
+      }
     }
   }
   current_ = nullptr;

@@ -134,7 +134,8 @@ class Scheduler {
   void set_host(uint32_t host);
   // Kills every fiber tagged `host` (a host crash): each never runs again,
   // leaves its wait queue and timer, counts as exited for joins and for the
-  // end of the run, and its stack is quarantined when the run ends. A fiber
+  // end of the run; when the run ends its stack is reclaimed (quarantined
+  // if the run failed), never unwound. A fiber
   // inside a critical section (running, runnable with an rt mutex held, or
   // taking a further one) dies as it releases its last one, and a task it
   // starts meanwhile at its first step (the caller, if on `host`, at its
@@ -197,6 +198,10 @@ class Scheduler {
   void RunBody(internal::Fiber& f);
   void FinishBody(internal::Fiber& f);
   void Abandon(internal::Fiber& f);
+  // A killed fiber at the end of a run that ended well: never unwound, but
+  // its stack goes back to the pool (stack_pool.h).
+  void Reclaim(internal::Fiber& f);
+  static const void* LiveFrom(const internal::Fiber& f);
   // Takes a blocked or runnable fiber that is not running out of the run.
   void Kill(internal::Fiber& f);
   // The running fiber, doomed and holding no lock, dies here.

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "drpc/base/check.h"
@@ -24,6 +25,34 @@ size_t PageBytes() {
 size_t RoundUpToPages(size_t bytes) {
   const size_t page = PageBytes();
   return (bytes + page - 1) / page * page;
+}
+
+// The clamped live range [from, top) of an unwound fiber's stack.
+const char* LiveFrom(const FiberStack& stack, const void* live_from) {
+  const char* bottom = static_cast<const char*>(stack.bottom);
+  const char* top = static_cast<const char*>(stack.top());
+  const char* from = static_cast<const char*>(live_from);
+  return from < bottom || from >= top ? bottom : from;  // unknown: all of it
+}
+
+// Copies of killed fibers' live stacks (LSan builds only): heap blocks linked
+// from a global, so LSan scans them as reachable for the life of the process.
+struct Tomb {
+  std::unique_ptr<uintptr_t[]> words;  // word-aligned like the stack, as LSan scans
+  Tomb* next;
+};
+std::atomic<Tomb*> g_tombs{nullptr};
+
+void Entomb(const char* from, const char* top) {
+  from = reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(from) &
+                                       ~uintptr_t{sizeof(uintptr_t) - 1});
+  const size_t words = static_cast<size_t>(top - from) / sizeof(uintptr_t);
+  Tomb* tomb =
+      new Tomb{std::make_unique<uintptr_t[]>(words), g_tombs.load(std::memory_order_relaxed)};
+  std::memcpy(tomb->words.get(), from, words * sizeof(uintptr_t));
+  while (!g_tombs.compare_exchange_weak(tomb->next, tomb, std::memory_order_release,
+                                        std::memory_order_relaxed)) {
+  }
 }
 
 void Unmap(const FiberStack& stack) {
@@ -82,16 +111,25 @@ void StackPool::Quarantine(const FiberStack& stack, const void* live_from) {
   DRPC_ASSERT(stack.mapping != nullptr, "quarantining a stack that was never acquired");
   g_quarantined.fetch_add(1, std::memory_order_relaxed);
   if constexpr (sanitizer::kAsan) {
-    const char* bottom = static_cast<const char*>(stack.bottom);
-    const char* top = static_cast<const char*>(stack.top());
-    const char* from = static_cast<const char*>(live_from);
-    if (from < bottom || from >= top) from = bottom;  // unknown: scan it all
-    sanitizer::RegisterRootRegion(from, static_cast<size_t>(top - from));
+    const char* from = LiveFrom(stack, live_from);
+    sanitizer::RegisterRootRegion(
+        from, static_cast<size_t>(static_cast<const char*>(stack.top()) - from));
   } else {
     // Nothing will run on or read this stack again; keep the address range
     // reserved (objects there may still be pointed at) but drop the pages.
     madvise(stack.bottom, stack.usable_bytes, MADV_DONTNEED);
   }
+}
+
+void StackPool::Reclaim(const FiberStack& stack, const void* live_from) {
+  DRPC_ASSERT(stack.mapping != nullptr, "reclaiming a stack that was never acquired");
+  if constexpr (sanitizer::kAsan) {
+    // The frames' redzones are still poisoned; the copy reads through them
+    // (the next fiber on this stack would unpoison it anyway).
+    sanitizer::UnpoisonStack(stack.bottom, stack.usable_bytes);
+    Entomb(LiveFrom(stack, live_from), static_cast<const char*>(stack.top()));
+  }
+  Release(stack);
 }
 
 uint64_t StackPool::QuarantinedTotal() { return g_quarantined.load(std::memory_order_relaxed); }

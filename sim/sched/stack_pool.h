@@ -14,6 +14,16 @@
 // registered as a root region, so heap objects that only an abandoned fiber
 // points to are not reported as leaks; without LSan its pages are given back
 // to the kernel (MADV_DONTNEED) since nothing will ever read them.
+//
+// A fiber killed by a host crash (Scheduler::KillHost) is never unwound
+// either, but once its run has ended well nothing can reference its frames
+// any more (main returned; no abandoned fiber is left), so its stack is
+// reclaimed: reused like a finished fiber's. What its frames owned stays
+// owned, never destroyed: under LSan the live part of the stack is first
+// copied to a heap block kept for the life of the process, so those objects
+// are still reachable (a crash freezes them; it does not leak them). A
+// process may thus crash hosts in any number of runs: before, each killed
+// fiber kept two mappings for good, and long sweeps ran out of them.
 #pragma once
 
 #include <cstddef>
@@ -56,7 +66,12 @@ class StackPool {
   // [live_from, top), since below it is dead space (scanning cost is per
   // byte, and failing sweeps quarantine many stacks).
   void Quarantine(const FiberStack& stack, const void* live_from);
+  // A killed fiber's stack, once nothing can reference its frames: back to
+  // the pool. Under LSan, [live_from, top) (as for Quarantine) is first
+  // copied to the heap and kept reachable for the life of the process.
+  void Reclaim(const FiberStack& stack, const void* live_from);
 
+  // Stacks this pool has mapped so far (reuse keeps it flat).
   uint64_t mapped_total() const { return mapped_total_; }
   // Stacks quarantined by every pool of the process.
   static uint64_t QuarantinedTotal();
