@@ -64,18 +64,11 @@ function(drpc_backend_library name)
   endforeach()
 endfunction()
 
-# drpc_test(<name> LABEL <label> SOURCES ... [DEPS ...] [TIMEOUT s]
-#           [KILLS_FIBERS])
+# drpc_test(<name> LABEL <label> SOURCES ... [DEPS ...] [TIMEOUT s])
 # A GoogleTest (and RapidCheck) executable; each TEST becomes a ctest test
 # carrying <label> (unit, property, fuzz, sim or tsan).
-# KILLS_FIBERS: the tests crash simulated hosts, whose killed fibers are never
-# unwound. Under ASan their fake stacks (detect_stack_use_after_return) are
-# registered as LSan roots, and LSan's exit scan of them fails with SIGBUS
-# (reproduced: WorldFaultsTest.DrawnFaultsFire; passes with fake stacks off).
-# Until that is understood (issue 12's closing note), these tests run without
-# fake stacks; leak detection and every other check stay on.
 function(drpc_test name)
-  cmake_parse_arguments(ARG "KILLS_FIBERS" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
   if(NOT ARG_LABEL)
     message(FATAL_ERROR "drpc_test(${name}) needs a LABEL")
   endif()
@@ -92,16 +85,10 @@ function(drpc_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main GTest::gmock rapidcheck_gtest)
   # PRE_TEST: list the tests when ctest runs, not at build time, so a build
   # never depends on a sanitizer runtime starting on the build host.
-  set(extra_properties)
-  if(ARG_KILLS_FIBERS)
-    # A later flag wins in ASAN_OPTIONS; harmless where ASan is not linked.
-    set(extra_properties ENVIRONMENT_MODIFICATION
-                         "ASAN_OPTIONS=string_append::detect_stack_use_after_return=0")
-  endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT} ${extra_properties})
+    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT})
 endfunction()
 
 # drpc_fuzz_target(<name> SOURCES ... [DEPS ...] CORPUS <dir>)
