@@ -27,7 +27,8 @@ size_t RoundUpToPages(size_t bytes) {
   return (bytes + page - 1) / page * page;
 }
 
-// The clamped live range [from, top) of an unwound fiber's stack.
+// Where the live part [from, top) of a stack whose fiber never runs again
+// starts (the whole stack if `live_from` is unknown).
 const char* LiveFrom(const FiberStack& stack, const void* live_from) {
   const char* bottom = static_cast<const char*>(stack.bottom);
   const char* top = static_cast<const char*>(stack.top());
