@@ -38,6 +38,16 @@ struct Scenario {
   std::function<void()> body;
 };
 
+// A scenario that must fail: a planted bug (`<family>.<bug>.buggy`), a known
+// limit, or a known failure (`<family>.<what>.known`, issue 13). The seeded
+// random scheduler must see `bug_outcome` within `find_within_seeds`
+// consecutive seeds. The arguments are Scenario's fields, in their order:
+//   registry.Add(FindsBug("ring.double-done.buggy", "ring.fixed with ...",
+//                         Outcome::kInvariantFailed, 100, RingRunOptions({site}),
+//                         [] { ring::DrawAndRun(); }));
+Scenario FindsBug(std::string name, std::string description, Outcome bug_outcome,
+                  uint64_t find_within_seeds, RunOptions options, std::function<void()> body);
+
 class ScenarioRegistry {
  public:
   // Names must be unique single words.

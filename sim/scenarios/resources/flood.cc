@@ -1,7 +1,9 @@
 #include "sim/scenarios/resources/flood.h"
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,6 +51,51 @@ void AcceptAll(Manager& server, const Handle& handle) {
   for (rt::Task& t : handlers) t.join();
 }
 
+// One flood's connection: a pipe whose server end is a Manager that accepts
+// every stream into a handler task of its own, with the resource checker
+// watching it. The other end is a client Manager (watched too) or the raw
+// transport of a peer that writes frames itself.
+class FloodedServer {
+ public:
+  enum class Peer { kClientManager, kRawTransport };
+
+  FloodedServer(Peer peer, std::function<void(Stream&)> handle) {
+    sim::net::PipeEnds ends = sim::net::MakePipe({.capacity_bytes = kPipeBytes});
+    if (peer == Peer::kClientManager) {
+      client_ = std::make_unique<Manager>(std::move(ends.a), Options(Role::kClient));
+    } else {
+      raw_peer_ = std::move(ends.a);
+    }
+    server_ = std::make_unique<Manager>(std::move(ends.b), Options(Role::kServer));
+    resources_.emplace();
+    if (client_ != nullptr) resources_->WatchConnection(*client_);
+    resources_->WatchConnection(*server_);
+    acceptor_ =
+        rt::spawn("acceptor", [this, handle = std::move(handle)] { AcceptAll(*server_, handle); });
+  }
+
+  Manager& client() { return *client_; }
+  rt::Transport& raw_peer() { return *raw_peer_; }
+
+  // Once the peer has ended the connection: waits for every handler, closes
+  // the server, destroys both ends and checks that nothing stays counted.
+  void Finish() {
+    acceptor_.join();
+    (void)server_->Close();
+    client_.reset();
+    server_.reset();
+    raw_peer_.reset();
+    resources_->CheckReleased();
+  }
+
+ private:
+  std::unique_ptr<Manager> client_;
+  std::unique_ptr<rt::Transport> raw_peer_;
+  std::unique_ptr<Manager> server_;
+  std::optional<ResourceChecker> resources_;  // made once both ends exist
+  rt::Task acceptor_;
+};
+
 }  // namespace
 
 RunOptions FloodRunOptions() {
@@ -64,27 +111,19 @@ void RunSlowHandlerFlood() {
   constexpr int kStreams = 4;
   constexpr int kMessages = 20;
   constexpr size_t kMessageBytes = size_t{1} << 20;
-  sim::net::PipeEnds ends = sim::net::MakePipe({.capacity_bytes = kPipeBytes});
-  auto client = std::make_unique<Manager>(std::move(ends.a), Options(Role::kClient));
-  auto server = std::make_unique<Manager>(std::move(ends.b), Options(Role::kServer));
-  ResourceChecker resources;
-  resources.WatchConnection(*client);
-  resources.WatchConnection(*server);
-
-  rt::Task acceptor = rt::spawn("acceptor", [&] {
-    AcceptAll(*server, [](Stream& s) {
-      // A slow handler: it reads only after a (virtual) second.
-      rt::sleep_for(std::chrono::seconds(1));
-      std::string msg;
-      while (s.MsgRecv(msg, BytesCodec{}).ok()) {
-      }
-      (void)s.CloseSend();
-    });
+  FloodedServer flood(FloodedServer::Peer::kClientManager, [](Stream& s) {
+    // A slow handler: it reads only after a (virtual) second.
+    rt::sleep_for(std::chrono::seconds(1));
+    std::string msg;
+    while (s.MsgRecv(msg, BytesCodec{}).ok()) {
+    }
+    (void)s.CloseSend();
   });
+  Manager& client = flood.client();
   std::vector<rt::Task> callers;
   for (int i = 0; i < kStreams; ++i) {
     callers.push_back(rt::spawn("flooder " + std::to_string(i), [&client, i] {
-      Result<std::shared_ptr<Stream>> opened = client->NewClientStream();
+      Result<std::shared_ptr<Stream>> opened = client.NewClientStream();
       if (!opened.ok()) return;
       Stream& s = **opened;
       if (!s.WriteInvoke("/flood/" + std::to_string(i)).ok()) return;
@@ -100,12 +139,8 @@ void RunSlowHandlerFlood() {
     }));
   }
   for (rt::Task& t : callers) t.join();
-  (void)client->Close();
-  acceptor.join();
-  (void)server->Close();
-  client.reset();
-  server.reset();
-  resources.CheckReleased();
+  (void)client.Close();
+  flood.Finish();
 }
 
 void RunPartialMessageFlood() {
@@ -114,19 +149,12 @@ void RunPartialMessageFlood() {
   constexpr uint64_t kStreams = 20;
   constexpr int kFrames = 63;
   constexpr size_t kFrameBytes = 64 * 1024;
-  sim::net::PipeEnds ends = sim::net::MakePipe({.capacity_bytes = kPipeBytes});
-  std::unique_ptr<rt::Transport> peer = std::move(ends.a);
-  auto server = std::make_unique<Manager>(std::move(ends.b), Options(Role::kServer));
-  ResourceChecker resources;
-  resources.WatchConnection(*server);
-
-  rt::Task acceptor = rt::spawn("acceptor", [&] {
-    AcceptAll(*server, [](Stream& s) {
-      std::string msg;
-      while (s.MsgRecv(msg, BytesCodec{}).ok()) {
-      }
-    });
+  FloodedServer flood(FloodedServer::Peer::kRawTransport, [](Stream& s) {
+    std::string msg;
+    while (s.MsgRecv(msg, BytesCodec{}).ok()) {
+    }
   });
+  rt::Transport& peer = flood.raw_peer();
   rt::Task flooder = rt::spawn("raw peer", [&peer] {
     const std::string rpc = "/flood/Partial";
     const std::string chunk(kFrameBytes, 'p');
@@ -138,7 +166,7 @@ void RunPartialMessageFlood() {
                                          .kind = wire::ToRaw(wire::Kind::kInvoke),
                                          .done = true,
                                          .data = AsBytes(rpc)});
-      if (!peer->Write(out.view()).ok()) return;
+      if (!peer.Write(out.view()).ok()) return;
       for (int f = 0; f < kFrames; ++f) {
         out.clear();
         wire::AppendFrame(out, wire::Frame{.stream_id = id,
@@ -146,18 +174,14 @@ void RunPartialMessageFlood() {
                                            .kind = wire::ToRaw(wire::Kind::kMessage),
                                            .done = false,
                                            .data = AsBytes(chunk)});
-        if (!peer->Write(out.view()).ok()) return;
+        if (!peer.Write(out.view()).ok()) return;
       }
     }
     // The peer goes away without finishing any message.
-    (void)peer->Close();
+    (void)peer.Close();
   });
   flooder.join();
-  acceptor.join();
-  (void)server->Close();
-  server.reset();
-  peer.reset();
-  resources.CheckReleased();
+  flood.Finish();
 }
 
 void RunUnreadRepliesFlood() {
@@ -165,19 +189,12 @@ void RunUnreadRepliesFlood() {
   // buffers if nothing bounds what waiting senders hold.
   constexpr uint64_t kCalls = 20;
   static const std::string kReply((size_t{4} << 20) - 1024, 'r');
-  sim::net::PipeEnds ends = sim::net::MakePipe({.capacity_bytes = kPipeBytes});
-  std::unique_ptr<rt::Transport> peer = std::move(ends.a);
-  auto server = std::make_unique<Manager>(std::move(ends.b), Options(Role::kServer));
-  ResourceChecker resources;
-  resources.WatchConnection(*server);
-
-  rt::Task acceptor = rt::spawn("acceptor", [&] {
-    AcceptAll(*server, [](Stream& s) {
-      std::string request;
-      if (!s.MsgRecv(request, BytesCodec{}).ok()) return;
-      if (s.MsgSend(kReply, BytesCodec{}).ok()) (void)s.CloseSend();
-    });
+  FloodedServer flood(FloodedServer::Peer::kRawTransport, [](Stream& s) {
+    std::string request;
+    if (!s.MsgRecv(request, BytesCodec{}).ok()) return;
+    if (s.MsgSend(kReply, BytesCodec{}).ok()) (void)s.CloseSend();
   });
+  rt::Transport& peer = flood.raw_peer();
   rt::Task caller = rt::spawn("raw peer", [&peer] {
     const std::string rpc = "/flood/Unread";
     Buffer out;
@@ -193,18 +210,14 @@ void RunUnreadRepliesFlood() {
       frame(1, wire::Kind::kInvoke, rpc);
       frame(2, wire::Kind::kMessage, "request");
       frame(3, wire::Kind::kCloseSend, "");
-      if (!peer->Write(out.view()).ok()) return;
+      if (!peer.Write(out.view()).ok()) return;
     }
     // Never reads a reply; goes away once the server is clearly stuck.
     rt::sleep_for(std::chrono::seconds(10));
-    (void)peer->Close();
+    (void)peer.Close();
   });
   caller.join();
-  acceptor.join();
-  (void)server->Close();
-  server.reset();
-  peer.reset();
-  resources.CheckReleased();
+  flood.Finish();
 }
 
 }  // namespace drpc::sim::resources

@@ -368,19 +368,8 @@ class WorldRun {
       liveness_.Settle(owed_[i]);
       return;
     }
-    CallOptions options;
-    options.metadata = plan.metadata;
     rt::Task canceler;
-    if (plan.ending == Ending::kCancel) {
-      CancelToken token;
-      options.cancel = token;
-      canceler = rt::spawn("cancel " + std::to_string(i), [token, at = plan.end_us] {
-        rt::sleep_for(microseconds(at));
-        token.Cancel();
-      });
-    } else if (plan.ending == Ending::kDeadline) {
-      options.deadline = started + microseconds(plan.end_us);
-    }
+    CallOptions options = rpcsim::PlannedCallOptions(plan, i, started, canceler);
     if (options.deadline == kNever && PlannedHalfOpenServer(w_.conns[plan.conn])) {
       options.deadline = BackstopDeadline();
     }
