@@ -48,10 +48,11 @@ const Scenario* ScenarioRegistry::Find(std::string_view name) const {
   return nullptr;
 }
 
-RunOptions ScenarioDefaults() {
+RunOptions ScenarioDefaults(uint64_t max_steps, plant::Set plants) {
   RunOptions options;
-  options.max_steps = 100'000;
+  options.max_steps = max_steps;
   options.stack_bytes = 128 * 1024;
+  options.plants = plants;
   return options;
 }
 

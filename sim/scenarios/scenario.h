@@ -63,7 +63,10 @@ class ScenarioRegistry {
 // Every scenario of every family in all.def (built on first use).
 const ScenarioRegistry& Scenarios();
 
-// Default options for scenario runs: small bounds, since scenarios are small.
-RunOptions ScenarioDefaults();
+// Options for scenario runs: small bounds, since scenarios are small. A family
+// whose runs take more steps passes its own bound; `plants` are switched on
+// for the run.
+//   RunOptions RpcRunOptions() { return ScenarioDefaults(/*max_steps=*/400'000); }
+RunOptions ScenarioDefaults(uint64_t max_steps = 100'000, plant::Set plants = {});
 
 }  // namespace drpc::sim

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "drpc/wire/kind.h"
 #include "sim/checkers/resource_checker.h"
 #include "sim/net/pipe.h"
+#include "sim/scenarios/scenario.h"
 
 namespace drpc::sim::resources {
 namespace {
@@ -35,6 +37,16 @@ ManagerOptions Options(Role role) {
   o.name = role == Role::kClient ? "client" : "server";
   o.close_flush_timeout = std::chrono::milliseconds(5);
   return o;
+}
+
+// Appends one frame of a raw peer's: `done` ends its message.
+void AppendPeerFrame(Buffer& out, uint64_t stream_id, uint64_t message_id, wire::Kind kind,
+                     bool done, std::string_view data) {
+  wire::AppendFrame(out, wire::Frame{.stream_id = stream_id,
+                                     .message_id = message_id,
+                                     .kind = wire::ToRaw(kind),
+                                     .done = done,
+                                     .data = AsBytes(data)});
 }
 
 // Accepts every stream and runs `handle` on a task of its own for each,
@@ -98,12 +110,7 @@ class FloodedServer {
 
 }  // namespace
 
-RunOptions FloodRunOptions() {
-  RunOptions options;
-  options.max_steps = 2'000'000;
-  options.stack_bytes = 128 * 1024;
-  return options;
-}
+RunOptions FloodRunOptions() { return ScenarioDefaults(/*max_steps=*/2'000'000); }
 
 void RunSlowHandlerFlood() {
   // 4 streams x 20 messages x 1 MiB: 80 MiB if the server queued them all,
@@ -161,19 +168,11 @@ void RunPartialMessageFlood() {
     Buffer out;
     for (uint64_t id = 1; id <= kStreams; ++id) {
       out.clear();
-      wire::AppendFrame(out, wire::Frame{.stream_id = id,
-                                         .message_id = 1,
-                                         .kind = wire::ToRaw(wire::Kind::kInvoke),
-                                         .done = true,
-                                         .data = AsBytes(rpc)});
+      AppendPeerFrame(out, id, 1, wire::Kind::kInvoke, /*done=*/true, rpc);
       if (!peer.Write(out.view()).ok()) return;
       for (int f = 0; f < kFrames; ++f) {
         out.clear();
-        wire::AppendFrame(out, wire::Frame{.stream_id = id,
-                                           .message_id = 2,
-                                           .kind = wire::ToRaw(wire::Kind::kMessage),
-                                           .done = false,
-                                           .data = AsBytes(chunk)});
+        AppendPeerFrame(out, id, 2, wire::Kind::kMessage, /*done=*/false, chunk);
         if (!peer.Write(out.view()).ok()) return;
       }
     }
@@ -200,16 +199,9 @@ void RunUnreadRepliesFlood() {
     Buffer out;
     for (uint64_t id = 1; id <= kCalls; ++id) {
       out.clear();
-      const auto frame = [&](uint64_t message, wire::Kind kind, std::string_view data) {
-        wire::AppendFrame(out, wire::Frame{.stream_id = id,
-                                           .message_id = message,
-                                           .kind = wire::ToRaw(kind),
-                                           .done = true,
-                                           .data = AsBytes(data)});
-      };
-      frame(1, wire::Kind::kInvoke, rpc);
-      frame(2, wire::Kind::kMessage, "request");
-      frame(3, wire::Kind::kCloseSend, "");
+      AppendPeerFrame(out, id, 1, wire::Kind::kInvoke, /*done=*/true, rpc);
+      AppendPeerFrame(out, id, 2, wire::Kind::kMessage, /*done=*/true, "request");
+      AppendPeerFrame(out, id, 3, wire::Kind::kCloseSend, /*done=*/true, "");
       if (!peer.Write(out.view()).ok()) return;
     }
     // Never reads a reply; goes away once the server is clearly stuck.

@@ -18,6 +18,7 @@
 #include "sim/scenarios/rpc/rpc_faults.h"
 #include "sim/scenarios/rpc/rpc_oracle.h"
 #include "sim/scenarios/rpc/rpc_workload.h"
+#include "sim/scenarios/scenario.h"
 
 namespace drpc::sim::rpcsim {
 namespace {
@@ -233,12 +234,7 @@ std::map<std::string, uint64_t>& OutcomeTally() {
   return tally;
 }
 
-RunOptions RpcRunOptions() {
-  RunOptions options;
-  options.max_steps = 400'000;
-  options.stack_bytes = 128 * 1024;
-  return options;
-}
+RunOptions RpcRunOptions() { return ScenarioDefaults(/*max_steps=*/400'000); }
 
 void DrawAndRun(RpcPlant plant) {
   const Workload w = DrawWorkload();

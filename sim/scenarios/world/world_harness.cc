@@ -22,6 +22,7 @@
 #include "sim/scenarios/rpc/rpc_calls.h"
 #include "sim/scenarios/rpc/rpc_handlers.h"
 #include "sim/scenarios/rpc/rpc_oracle.h"
+#include "sim/scenarios/scenario.h"
 #include "sim/scenarios/world/world_workload.h"
 #include "sim/sched/fault_config.h"
 
@@ -472,12 +473,7 @@ std::map<std::string, uint64_t>& WorldTally() {
   return tally;
 }
 
-RunOptions WorldRunOptions() {
-  RunOptions options;
-  options.max_steps = 4'000'000;
-  options.stack_bytes = 128 * 1024;
-  return options;
-}
+RunOptions WorldRunOptions() { return ScenarioDefaults(/*max_steps=*/4'000'000); }
 
 void DrawAndRun(HalfOpenGuard guard) {
   const WorldWorkload w = DrawWorldWorkload();
