@@ -42,9 +42,10 @@ struct Scenario {
 // limit, or a known failure (`<family>.<what>.known`, issue 13). The seeded
 // random scheduler must see `bug_outcome` within `find_within_seeds`
 // consecutive seeds. The arguments are Scenario's fields, in their order:
-//   registry.Add(FindsBug("ring.double-done.buggy", "ring.fixed with ...",
-//                         Outcome::kInvariantFailed, 100, RingRunOptions({site}),
-//                         [] { ring::DrawAndRun(); }));
+//   registry.Add(FindsBug("world.half-open-call-waits.known",
+//                         "known failure (issue 13): a call without a deadline ...",
+//                         Outcome::kLivenessFailed, /*find_within_seeds=*/200,
+//                         worldsim::WorldRunOptions(), [] { worldsim::DrawAndRun(); }));
 Scenario FindsBug(std::string name, std::string description, Outcome bug_outcome,
                   uint64_t find_within_seeds, RunOptions options, std::function<void()> body);
 
