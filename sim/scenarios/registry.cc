@@ -1,3 +1,5 @@
+#include <utility>
+
 #include "drpc/base/check.h"
 #include "sim/scenarios/scenario.h"
 
@@ -13,6 +15,19 @@ std::string_view ExpectationName(Expectation expectation) {
       return "planted-nondeterminism";
   }
   DRPC_ASSERT(false, "unknown Expectation");
+}
+
+Scenario FindsBug(std::string name, std::string description, Outcome bug_outcome,
+                  uint64_t find_within_seeds, RunOptions options, std::function<void()> body) {
+  Scenario s;
+  s.name = std::move(name);
+  s.description = std::move(description);
+  s.expect = Expectation::kFindsBug;
+  s.bug_outcome = bug_outcome;
+  s.find_within_seeds = find_within_seeds;
+  s.options = std::move(options);
+  s.body = std::move(body);
+  return s;
 }
 
 void ScenarioRegistry::Add(Scenario scenario) {
@@ -33,10 +48,11 @@ const Scenario* ScenarioRegistry::Find(std::string_view name) const {
   return nullptr;
 }
 
-RunOptions ScenarioDefaults() {
+RunOptions ScenarioDefaults(uint64_t max_steps, plant::Set plants) {
   RunOptions options;
-  options.max_steps = 100'000;
+  options.max_steps = max_steps;
   options.stack_bytes = 128 * 1024;
+  options.plants = plants;
   return options;
 }
 

@@ -38,6 +38,17 @@ struct Scenario {
   std::function<void()> body;
 };
 
+// A scenario that must fail: a planted bug (`<family>.<bug>.buggy`), a known
+// limit, or a known failure (`<family>.<what>.known`, issue 13). The seeded
+// random scheduler must see `bug_outcome` within `find_within_seeds`
+// consecutive seeds. The arguments are Scenario's fields, in their order:
+//   registry.Add(FindsBug("world.half-open-call-waits.known",
+//                         "known failure (issue 13): a call without a deadline ...",
+//                         Outcome::kLivenessFailed, /*find_within_seeds=*/200,
+//                         worldsim::WorldRunOptions(), [] { worldsim::DrawAndRun(); }));
+Scenario FindsBug(std::string name, std::string description, Outcome bug_outcome,
+                  uint64_t find_within_seeds, RunOptions options, std::function<void()> body);
+
 class ScenarioRegistry {
  public:
   // Names must be unique single words.
@@ -53,7 +64,10 @@ class ScenarioRegistry {
 // Every scenario of every family in all.def (built on first use).
 const ScenarioRegistry& Scenarios();
 
-// Default options for scenario runs: small bounds, since scenarios are small.
-RunOptions ScenarioDefaults();
+// Options for scenario runs: small bounds, since scenarios are small. A family
+// whose runs take more steps passes its own bound; `plants` are switched on
+// for the run.
+//   RunOptions RpcRunOptions() { return ScenarioDefaults(/*max_steps=*/400'000); }
+RunOptions ScenarioDefaults(uint64_t max_steps = 100'000, plant::Set plants = {});
 
 }  // namespace drpc::sim

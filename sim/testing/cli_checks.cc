@@ -25,6 +25,20 @@ CliRun RunCli(std::vector<std::string> args) {
   return RunArgv(std::move(args));
 }
 
+CliOutput RunCliStreams(std::vector<std::string> args,
+                        const std::map<std::string, std::string>& env, bool err_is_terminal) {
+  args.insert(args.begin(), "drpc-sim");
+  std::ostringstream out, err;
+  const int rc = cli::SimMain(
+      args, out, err,
+      [&env](const char* name) -> const char* {
+        auto it = env.find(name);
+        return it == env.end() ? nullptr : it->second.c_str();
+      },
+      err_is_terminal);
+  return CliOutput{rc, out.str(), err.str()};
+}
+
 CliRun RunReplayLine(const std::string& line) {
   std::vector<std::string> argv;
   std::istringstream words(line);

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,19 @@ struct CliRun {
 // Runs `drpc-sim <args...>` with no environment, adding --no-save-log so
 // the test's working directory stays clean.
 CliRun RunCli(std::vector<std::string> args);
+
+// Runs `drpc-sim <args...>` with stdout and stderr apart, for tests of what
+// goes where: `env` is its whole environment and `err_is_terminal` says
+// whether stderr is a terminal. Unlike RunCli it saves choice logs as the
+// command line does (into --log-dir, else the working directory).
+struct CliOutput {
+  int rc = 0;
+  std::string out;
+  std::string err;
+};
+CliOutput RunCliStreams(std::vector<std::string> args,
+                        const std::map<std::string, std::string>& env = {},
+                        bool err_is_terminal = false);
 
 // Runs a replay line as drpc-sim prints it ("drpc-sim run --scenario X
 // --seed S"): words separated by spaces, the first one the program.

@@ -3,35 +3,23 @@
 // seed and a summary), with JSON strings escaped.
 #include <gtest/gtest.h>
 
-#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "sim/cli/cli.h"
 #include "sim/cli/jsonl.h"
+#include "sim/testing/cli_checks.h"
 #include "tests/sim/sim_test_util.h"
 
 namespace drpc::sim::cli {
 namespace {
 
+using sim::testing::CliOutput;
 using sim::testing::Contains;
 using sim::testing::Read;
+using sim::testing::RunCliStreams;
 using sim::testing::TempDir;
-
-struct Output {
-  int rc;
-  std::string out;
-  std::string err;
-};
-
-Output Drpc(std::vector<std::string> args, bool terminal = false) {
-  args.insert(args.begin(), "drpc-sim");
-  std::ostringstream out, err;
-  const int rc = SimMain(
-      args, out, err, [](const char*) -> const char* { return nullptr; }, terminal);
-  return Output{rc, out.str(), err.str()};
-}
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -44,8 +32,8 @@ TEST(CliSweepJsonl, RecordsEveryFailingSeedAndASummary) {
   const std::string dir = TempDir("jsonl");
   const std::string path = dir + "/sweep.jsonl";
   // The echo handler answers its second call with the first call's reply.
-  Output o = Drpc({"sweep", "--scenario", "rpc.crossed-reply.buggy", "--seeds", "8", "--log-dir",
-                   dir, "--jsonl", path});
+  CliOutput o = RunCliStreams({"sweep", "--scenario", "rpc.crossed-reply.buggy", "--seeds", "8",
+                               "--log-dir", dir, "--jsonl", path});
   ASSERT_EQ(o.rc, kExitFailureFound) << o.out << o.err;
   const std::vector<std::string> lines = Lines(Read(path));
   ASSERT_GE(lines.size(), 2u) << Read(path);
@@ -91,8 +79,8 @@ TEST(CliSweepJsonl, RecordsEveryFailingSeedAndASummary) {
 
 TEST(CliSweepJsonl, APassingSweepWritesOnlyTheSummary) {
   const std::string path = TempDir("jsonl_pass") + "/sweep.jsonl";
-  Output o = Drpc({"sweep", "--scenario", "pipeline.fixed", "--seeds", "5", "--strategy", "pct",
-                   "--pct-depth", "2", "--jsonl", path});
+  CliOutput o = RunCliStreams({"sweep", "--scenario", "pipeline.fixed", "--seeds", "5",
+                               "--strategy", "pct", "--pct-depth", "2", "--jsonl", path});
   ASSERT_EQ(o.rc, kExitOk) << o.out << o.err;
   EXPECT_EQ(Read(path),
             "{\"record\":\"summary\",\"seeds\":5,\"from\":0,\"strategy\":\"pct\",\"pct_depth\":2,"
@@ -111,7 +99,7 @@ TEST(CliSweepJsonl, BadValuesAreUsageErrors) {
       {"run", "--scenario", "pipeline.fixed", "--seed", "2", "--jsonl", dir + "/a"},
   };
   for (const std::vector<std::string>& args : bad) {
-    Output o = Drpc(args);
+    CliOutput o = RunCliStreams(args);
     EXPECT_EQ(o.rc, kExitUsage) << args.back() << ": " << o.out << o.err;
     EXPECT_TRUE(Contains(o.err, "drpc-sim: ")) << o.err;
   }
@@ -128,7 +116,7 @@ TEST(CliSweepJsonl, StringsAreEscaped) {
 }
 
 TEST(CliSweepProgress, PlainLinesWhenNotATerminal) {
-  Output o = Drpc({"sweep", "--scenario", "pipeline.fixed", "--seeds", "20"});
+  CliOutput o = RunCliStreams({"sweep", "--scenario", "pipeline.fixed", "--seeds", "20"});
   ASSERT_EQ(o.rc, kExitOk) << o.out << o.err;
   EXPECT_FALSE(Contains(o.err, "\r")) << o.err;
   const std::vector<std::string> lines = Lines(o.err);
@@ -141,8 +129,9 @@ TEST(CliSweepProgress, PlainLinesWhenNotATerminal) {
 }
 
 TEST(CliSweepProgress, OneRedrawnLineOnATerminal) {
-  Output o = Drpc({"sweep", "--scenario", "lock_order.buggy", "--seeds", "200", "--no-save-log"},
-                  /*terminal=*/true);
+  CliOutput o =
+      RunCliStreams({"sweep", "--scenario", "lock_order.buggy", "--seeds", "200", "--no-save-log"},
+                    /*env=*/{}, /*err_is_terminal=*/true);
   ASSERT_EQ(o.rc, kExitFailureFound);
   // Every update starts with \r and only the last one ends the line.
   EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;

@@ -5,35 +5,20 @@
 
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "sim/testing/cli_checks.h"
 #include "tests/sim/sim_test_util.h"
 
 namespace drpc::sim::cli {
 namespace {
 
+using sim::testing::CliOutput;
 using sim::testing::Contains;
 using sim::testing::Read;
+using sim::testing::RunCliStreams;
 using sim::testing::TempDir;
-
-struct Output {
-  int rc;
-  std::string out;
-  std::string err;
-};
-
-Output Drpc(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
-  args.insert(args.begin(), "drpc-sim");
-  std::ostringstream out, err;
-  const int rc = SimMain(args, out, err, [&](const char* name) -> const char* {
-    auto it = env.find(name);
-    return it == env.end() ? nullptr : it->second.c_str();
-  });
-  return Output{rc, out.str(), err.str()};
-}
 
 TEST(Cli, BadArgumentsAreUsageErrors) {
   const std::vector<std::vector<std::string>> bad = {
@@ -59,7 +44,7 @@ TEST(Cli, BadArgumentsAreUsageErrors) {
       {"list", "--max-steps", "5"},
   };
   for (const auto& args : bad) {
-    Output o = Drpc(args);
+    CliOutput o = RunCliStreams(args);
     std::string joined;
     for (const auto& a : args) joined += a + " ";
     EXPECT_EQ(o.rc, kExitUsage) << joined << "\n" << o.out << o.err;
@@ -68,17 +53,17 @@ TEST(Cli, BadArgumentsAreUsageErrors) {
 }
 
 TEST(Cli, BadEnvironmentIsAUsageError) {
-  Output o = Drpc({"run", "--scenario", "lock_order.fixed", "--seed", "1"},
-                  {{"DRPC_SIM_MAX_STEPS", "lots"}});
+  CliOutput o = RunCliStreams({"run", "--scenario", "lock_order.fixed", "--seed", "1"},
+                              {{"DRPC_SIM_MAX_STEPS", "lots"}});
   EXPECT_EQ(o.rc, kExitUsage);
   EXPECT_TRUE(Contains(o.err, "DRPC_SIM_MAX_STEPS")) << o.err;
 }
 
 TEST(Cli, HelpAndListSucceed) {
-  Output help = Drpc({"help"});
+  CliOutput help = RunCliStreams({"help"});
   EXPECT_EQ(help.rc, kExitOk);
   EXPECT_TRUE(Contains(help.out, "usage: drpc-sim"));
-  Output list = Drpc({"list"});
+  CliOutput list = RunCliStreams({"list"});
   EXPECT_EQ(list.rc, kExitOk);
   EXPECT_TRUE(Contains(list.out, "lost_wakeup.buggy"));
   EXPECT_TRUE(Contains(list.out, "planted-bug (deadlock within 100 seeds)"));
@@ -86,7 +71,7 @@ TEST(Cli, HelpAndListSucceed) {
 }
 
 TEST(Cli, APassingRunExitsZero) {
-  Output o = Drpc({"run", "--scenario", "pipeline.fixed", "--seed", "7"});
+  CliOutput o = RunCliStreams({"run", "--scenario", "pipeline.fixed", "--seed", "7"});
   EXPECT_EQ(o.rc, kExitOk) << o.out << o.err;
   EXPECT_TRUE(Contains(o.out, "ok pipeline.fixed seed 7: trace hash 0x")) << o.out;
 }
@@ -94,7 +79,8 @@ TEST(Cli, APassingRunExitsZero) {
 TEST(Cli, AFailingRunReportsSavesItsLogAndTheLogReplays) {
   const std::string dir = TempDir("failing_run");
   // Seed 4 overdraws (found by sweeping; the sweep test below finds it too).
-  Output o = Drpc({"run", "--scenario", "check_then_act.buggy", "--seed", "4", "--log-dir", dir});
+  CliOutput o =
+      RunCliStreams({"run", "--scenario", "check_then_act.buggy", "--seed", "4", "--log-dir", dir});
   ASSERT_EQ(o.rc, kExitFailureFound) << o.out << o.err;
   EXPECT_TRUE(Contains(o.out, "FAIL check_then_act.buggy seed 4: invariant_failed")) << o.out;
   EXPECT_TRUE(Contains(o.out, "invariant violated: account overdrawn")) << o.out;
@@ -109,17 +95,19 @@ TEST(Cli, AFailingRunReportsSavesItsLogAndTheLogReplays) {
       << text;
   EXPECT_TRUE(Contains(text, "result invariant_failed")) << text;
 
-  Output replay = Drpc({"replay", log, "--expect-recorded"});
+  CliOutput replay = RunCliStreams({"replay", log, "--expect-recorded"});
   EXPECT_EQ(replay.rc, kExitOk) << replay.out << replay.err;
   EXPECT_TRUE(Contains(replay.out, "reproduces the logged result")) << replay.out;
-  Output plain = Drpc({"replay", log});
+  CliOutput plain = RunCliStreams({"replay", log});
   EXPECT_EQ(plain.rc, kExitFailureFound) << "the replayed run fails, as recorded";
 }
 
 TEST(Cli, AReplayThatDoesNotReproduceIsReported) {
   const std::string dir = TempDir("tampered");
-  ASSERT_EQ(Drpc({"run", "--scenario", "check_then_act.buggy", "--seed", "4", "--log-dir", dir}).rc,
-            kExitFailureFound);
+  ASSERT_EQ(
+      RunCliStreams({"run", "--scenario", "check_then_act.buggy", "--seed", "4", "--log-dir", dir})
+          .rc,
+      kExitFailureFound);
   const std::string log = dir + "/check_then_act.buggy.seed-4.choices";
   std::string text = Read(log);
   // Flip the first recorded choice (s2:0 -> s2:1): a different schedule.
@@ -127,14 +115,14 @@ TEST(Cli, AReplayThatDoesNotReproduceIsReported) {
   ASSERT_NE(at, std::string::npos) << text;
   text.replace(at, 4, "s2:1");
   std::ofstream(log, std::ios::binary | std::ios::trunc) << text;
-  Output o = Drpc({"replay", log, "--expect-recorded"});
+  CliOutput o = RunCliStreams({"replay", log, "--expect-recorded"});
   EXPECT_EQ(o.rc, kExitFailureFound) << o.out;
   EXPECT_TRUE(Contains(o.out, "DIFFERS FROM the logged result")) << o.out;
 
   // A log whose questions do not match the run's is nondeterminism.
   text.replace(text.find("s2:1"), 4, "n9:1");
   std::ofstream(log, std::ios::binary | std::ios::trunc) << text;
-  Output diverged = Drpc({"replay", log});
+  CliOutput diverged = RunCliStreams({"replay", log});
   EXPECT_EQ(diverged.rc, kExitFailureFound);
   EXPECT_TRUE(Contains(diverged.out, "nondeterminism")) << diverged.out;
   EXPECT_TRUE(Contains(diverged.out, "replay diverged at choice #1")) << diverged.out;
@@ -144,34 +132,36 @@ TEST(Cli, AMalformedLogIsAUsageError) {
   const std::string dir = TempDir("malformed");
   const std::string log = dir + "/bad.choices";
   std::ofstream(log) << "drpc-sim choices v1\nscenario lock_order.fixed\nchoices 3\ns2:1\n";
-  Output o = Drpc({"replay", log});
+  CliOutput o = RunCliStreams({"replay", log});
   EXPECT_EQ(o.rc, kExitUsage);
   EXPECT_TRUE(Contains(o.err, "truncated")) << o.err;
   std::ofstream(log, std::ios::trunc) << "drpc-sim choices v1\nscenario nope\nchoices 0\nend\n";
-  EXPECT_EQ(Drpc({"replay", log}).rc, kExitUsage);
+  EXPECT_EQ(RunCliStreams({"replay", log}).rc, kExitUsage);
 }
 
 TEST(Cli, SweepsReportFailuresWithExitOne) {
   const std::string dir = TempDir("sweep");
-  Output bad = Drpc({"sweep", "--scenario", "lock_order.buggy", "--seeds", "50", "--log-dir", dir});
+  CliOutput bad =
+      RunCliStreams({"sweep", "--scenario", "lock_order.buggy", "--seeds", "50", "--log-dir", dir});
   EXPECT_EQ(bad.rc, kExitFailureFound);
   EXPECT_TRUE(Contains(bad.out, "lock_order.buggy: 50 seeds,")) << bad.out;
   EXPECT_TRUE(Contains(bad.out, "FAILED (deadlock:")) << bad.out;
   EXPECT_TRUE(Contains(bad.out, "failing seeds:")) << bad.out;
   EXPECT_TRUE(Contains(bad.err, "sweep lock_order.buggy: 50/50 seeds")) << bad.err;
-  Output good = Drpc({"sweep", "--scenario", "pipeline.fixed", "--seeds", "200", "--from", "1000"});
+  CliOutput good =
+      RunCliStreams({"sweep", "--scenario", "pipeline.fixed", "--seeds", "200", "--from", "1000"});
   EXPECT_EQ(good.rc, kExitOk) << good.out;
   EXPECT_TRUE(Contains(good.out, "pipeline.fixed: 200 seeds, all passed")) << good.out;
 }
 
 TEST(Cli, CheckCatchesNondeterminismAndPassesDeterministicScenarios) {
   const std::string dir = TempDir("check");
-  Output bad =
-      Drpc({"check", "--scenario", "nondeterminism.heap_address", "--seed", "3", "--log-dir", dir});
+  CliOutput bad = RunCliStreams(
+      {"check", "--scenario", "nondeterminism.heap_address", "--seed", "3", "--log-dir", dir});
   EXPECT_EQ(bad.rc, kExitFailureFound) << bad.out;
   EXPECT_TRUE(Contains(bad.out, "NONDETERMINISM")) << bad.out;
   EXPECT_TRUE(Contains(bad.out, "First difference at event")) << bad.out;
-  Output good = Drpc({"check", "--scenario", "shared_condvar.fixed", "--seed", "3"});
+  CliOutput good = RunCliStreams({"check", "--scenario", "shared_condvar.fixed", "--seed", "3"});
   EXPECT_EQ(good.rc, kExitOk) << good.out;
   EXPECT_TRUE(Contains(good.out, "deterministic: both runs have trace hash")) << good.out;
 }
@@ -179,7 +169,8 @@ TEST(Cli, CheckCatchesNondeterminismAndPassesDeterministicScenarios) {
 TEST(Cli, TraceFilesHoldTheFullTrace) {
   const std::string dir = TempDir("trace");
   const std::string trace = dir + "/run.trace";
-  Output o = Drpc({"run", "--scenario", "lock_order.fixed", "--seed", "2", "--trace", trace});
+  CliOutput o =
+      RunCliStreams({"run", "--scenario", "lock_order.fixed", "--seed", "2", "--trace", trace});
   EXPECT_EQ(o.rc, kExitOk) << o.out << o.err;
   const std::string text = Read(trace);
   EXPECT_TRUE(Contains(text, "step  time")) << text;
@@ -188,7 +179,7 @@ TEST(Cli, TraceFilesHoldTheFullTrace) {
 }
 
 TEST(Cli, HuntMeasuresSeedsToFind) {
-  Output o = Drpc({"hunt", "--scenario", "lost_wakeup.buggy", "--trials", "5"});
+  CliOutput o = RunCliStreams({"hunt", "--scenario", "lost_wakeup.buggy", "--trials", "5"});
   EXPECT_EQ(o.rc, kExitOk) << o.out;
   EXPECT_TRUE(Contains(o.out, "median ")) << o.out;
   EXPECT_TRUE(Contains(o.out, "within the bound")) << o.out;

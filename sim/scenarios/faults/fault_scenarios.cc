@@ -61,19 +61,14 @@ void RegisterFaultScenarios(ScenarioRegistry& registry) {
   registry.Add(std::move(swarm));
 
   if (DRPC_CHECKED != 0) {
-    Scenario buggy;
-    buggy.name = "rt.signal-waits-once.buggy";
-    buggy.description =
-        "the rpc workload with rt::Signal::wait waiting once instead of looping on its "
-        "predicate, and spurious wake-ups on (without them no seed fails)";
-    buggy.expect = Expectation::kFindsBug;
-    buggy.bug_outcome = Outcome::kInvariantFailed;
-    buggy.find_within_seeds = 200;
-    buggy.options = rpcsim::RpcRunOptions();
-    buggy.options.plants = plant::Set{plant::Site::kRtSignalWaitsOnce};
-    buggy.options.faults = Faults("rt.spurious-wakeup:4");
-    buggy.body = [] { rpcsim::DrawAndRun(RpcPlant::kNone); };
-    registry.Add(std::move(buggy));
+    RunOptions options = rpcsim::RpcRunOptions();
+    options.plants = plant::Set{plant::Site::kRtSignalWaitsOnce};
+    options.faults = Faults("rt.spurious-wakeup:4");
+    registry.Add(FindsBug("rt.signal-waits-once.buggy",
+                          "the rpc workload with rt::Signal::wait waiting once instead of looping "
+                          "on its predicate, and spurious wake-ups on (without them no seed fails)",
+                          Outcome::kInvariantFailed, /*find_within_seeds=*/200, std::move(options),
+                          [] { rpcsim::DrawAndRun(RpcPlant::kNone); }));
   }
 }
 

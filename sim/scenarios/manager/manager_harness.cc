@@ -15,6 +15,7 @@
 #include "drpc/stream/codec.h"
 #include "sim/checkers/resource_checker.h"
 #include "sim/net/pipe.h"
+#include "sim/scenarios/scenario.h"
 
 namespace drpc::sim::mgr {
 namespace {
@@ -354,11 +355,7 @@ std::string ScenarioName(plant::Site site) {
 }
 
 RunOptions ManagerRunOptions(plant::Set plants) {
-  RunOptions options;
-  options.max_steps = 400'000;
-  options.stack_bytes = 128 * 1024;
-  options.plants = plants;
-  return options;
+  return ScenarioDefaults(/*max_steps=*/400'000, plants);
 }
 
 void DrawAndRun() {

@@ -28,29 +28,19 @@ void RegisterManagerScenarios(ScenarioRegistry& registry) {
   registry.Add(std::move(fixed));
 
   for (const mgr::PlantedBug& bug : mgr::kPlantedBugs) {
-    Scenario buggy;
-    buggy.name = mgr::ScenarioName(bug.site);
-    buggy.description = "the manager workload with the plant '" +
-                        std::string(plant::Name(bug.site)) + "' (drpc/base/plant.h)";
-    buggy.expect = Expectation::kFindsBug;
-    buggy.bug_outcome = bug.outcome;
-    buggy.find_within_seeds = mgr::kFindWithinSeeds;
-    buggy.options = mgr::ManagerRunOptions({bug.site});
-    buggy.body = [] { mgr::DrawAndRun(); };
-    registry.Add(std::move(buggy));
+    registry.Add(FindsBug(mgr::ScenarioName(bug.site),
+                          "the manager workload with the plant '" +
+                              std::string(plant::Name(bug.site)) + "' (drpc/base/plant.h)",
+                          bug.outcome, mgr::kFindWithinSeeds, mgr::ManagerRunOptions({bug.site}),
+                          [] { mgr::DrawAndRun(); }));
   }
 
-  Scenario hol;
-  hol.name = "manager.hol.known-limit";
-  hol.description =
+  registry.Add(FindsBug(
+      "manager.hol.known-limit",
       "known limit (drpc-protocol.md §4.10): stream A's full ring blocks the shared reader "
-      "while A's handler waits for stream B; every seed deadlocks";
-  hol.expect = Expectation::kFindsBug;
-  hol.bug_outcome = Outcome::kDeadlock;
-  hol.find_within_seeds = 1;
-  hol.options = mgr::ManagerRunOptions();
-  hol.body = [] { mgr::RunHeadOfLine(/*byte_budget=*/false); };
-  registry.Add(std::move(hol));
+      "while A's handler waits for stream B; every seed deadlocks",
+      Outcome::kDeadlock, /*find_within_seeds=*/1, mgr::ManagerRunOptions(),
+      [] { mgr::RunHeadOfLine(/*byte_budget=*/false); }));
 
   Scenario budget;
   budget.name = "manager.hol.byte-budget";

@@ -1,8 +1,11 @@
 #include "sim/scenarios/resources/flood.h"
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,6 +17,7 @@
 #include "drpc/wire/kind.h"
 #include "sim/checkers/resource_checker.h"
 #include "sim/net/pipe.h"
+#include "sim/scenarios/scenario.h"
 
 namespace drpc::sim::resources {
 namespace {
@@ -35,6 +39,16 @@ ManagerOptions Options(Role role) {
   return o;
 }
 
+// Appends one frame of a raw peer's: `done` ends its message.
+void AppendPeerFrame(Buffer& out, uint64_t stream_id, uint64_t message_id, wire::Kind kind,
+                     bool done, std::string_view data) {
+  wire::AppendFrame(out, wire::Frame{.stream_id = stream_id,
+                                     .message_id = message_id,
+                                     .kind = wire::ToRaw(kind),
+                                     .done = done,
+                                     .data = AsBytes(data)});
+}
+
 // Accepts every stream and runs `handle` on a task of its own for each,
 // until the connection ends.
 template <class Handle>
@@ -49,14 +63,54 @@ void AcceptAll(Manager& server, const Handle& handle) {
   for (rt::Task& t : handlers) t.join();
 }
 
+// One flood's connection: a pipe whose server end is a Manager that accepts
+// every stream into a handler task of its own, with the resource checker
+// watching it. The other end is a client Manager (watched too) or the raw
+// transport of a peer that writes frames itself.
+class FloodedServer {
+ public:
+  enum class Peer { kClientManager, kRawTransport };
+
+  FloodedServer(Peer peer, std::function<void(Stream&)> handle) {
+    sim::net::PipeEnds ends = sim::net::MakePipe({.capacity_bytes = kPipeBytes});
+    if (peer == Peer::kClientManager) {
+      client_ = std::make_unique<Manager>(std::move(ends.a), Options(Role::kClient));
+    } else {
+      raw_peer_ = std::move(ends.a);
+    }
+    server_ = std::make_unique<Manager>(std::move(ends.b), Options(Role::kServer));
+    resources_.emplace();
+    if (client_ != nullptr) resources_->WatchConnection(*client_);
+    resources_->WatchConnection(*server_);
+    acceptor_ =
+        rt::spawn("acceptor", [this, handle = std::move(handle)] { AcceptAll(*server_, handle); });
+  }
+
+  Manager& client() { return *client_; }
+  rt::Transport& raw_peer() { return *raw_peer_; }
+
+  // Once the peer has ended the connection: waits for every handler, closes
+  // the server, destroys both ends and checks that nothing stays counted.
+  void Finish() {
+    acceptor_.join();
+    (void)server_->Close();
+    client_.reset();
+    server_.reset();
+    raw_peer_.reset();
+    resources_->CheckReleased();
+  }
+
+ private:
+  std::unique_ptr<Manager> client_;
+  std::unique_ptr<rt::Transport> raw_peer_;
+  std::unique_ptr<Manager> server_;
+  std::optional<ResourceChecker> resources_;  // made once both ends exist
+  rt::Task acceptor_;
+};
+
 }  // namespace
 
-RunOptions FloodRunOptions() {
-  RunOptions options;
-  options.max_steps = 2'000'000;
-  options.stack_bytes = 128 * 1024;
-  return options;
-}
+RunOptions FloodRunOptions() { return ScenarioDefaults(/*max_steps=*/2'000'000); }
 
 void RunSlowHandlerFlood() {
   // 4 streams x 20 messages x 1 MiB: 80 MiB if the server queued them all,
@@ -64,27 +118,19 @@ void RunSlowHandlerFlood() {
   constexpr int kStreams = 4;
   constexpr int kMessages = 20;
   constexpr size_t kMessageBytes = size_t{1} << 20;
-  sim::net::PipeEnds ends = sim::net::MakePipe({.capacity_bytes = kPipeBytes});
-  auto client = std::make_unique<Manager>(std::move(ends.a), Options(Role::kClient));
-  auto server = std::make_unique<Manager>(std::move(ends.b), Options(Role::kServer));
-  ResourceChecker resources;
-  resources.WatchConnection(*client);
-  resources.WatchConnection(*server);
-
-  rt::Task acceptor = rt::spawn("acceptor", [&] {
-    AcceptAll(*server, [](Stream& s) {
-      // A slow handler: it reads only after a (virtual) second.
-      rt::sleep_for(std::chrono::seconds(1));
-      std::string msg;
-      while (s.MsgRecv(msg, BytesCodec{}).ok()) {
-      }
-      (void)s.CloseSend();
-    });
+  FloodedServer flood(FloodedServer::Peer::kClientManager, [](Stream& s) {
+    // A slow handler: it reads only after a (virtual) second.
+    rt::sleep_for(std::chrono::seconds(1));
+    std::string msg;
+    while (s.MsgRecv(msg, BytesCodec{}).ok()) {
+    }
+    (void)s.CloseSend();
   });
+  Manager& client = flood.client();
   std::vector<rt::Task> callers;
   for (int i = 0; i < kStreams; ++i) {
     callers.push_back(rt::spawn("flooder " + std::to_string(i), [&client, i] {
-      Result<std::shared_ptr<Stream>> opened = client->NewClientStream();
+      Result<std::shared_ptr<Stream>> opened = client.NewClientStream();
       if (!opened.ok()) return;
       Stream& s = **opened;
       if (!s.WriteInvoke("/flood/" + std::to_string(i)).ok()) return;
@@ -100,12 +146,8 @@ void RunSlowHandlerFlood() {
     }));
   }
   for (rt::Task& t : callers) t.join();
-  (void)client->Close();
-  acceptor.join();
-  (void)server->Close();
-  client.reset();
-  server.reset();
-  resources.CheckReleased();
+  (void)client.Close();
+  flood.Finish();
 }
 
 void RunPartialMessageFlood() {
@@ -114,50 +156,31 @@ void RunPartialMessageFlood() {
   constexpr uint64_t kStreams = 20;
   constexpr int kFrames = 63;
   constexpr size_t kFrameBytes = 64 * 1024;
-  sim::net::PipeEnds ends = sim::net::MakePipe({.capacity_bytes = kPipeBytes});
-  std::unique_ptr<rt::Transport> peer = std::move(ends.a);
-  auto server = std::make_unique<Manager>(std::move(ends.b), Options(Role::kServer));
-  ResourceChecker resources;
-  resources.WatchConnection(*server);
-
-  rt::Task acceptor = rt::spawn("acceptor", [&] {
-    AcceptAll(*server, [](Stream& s) {
-      std::string msg;
-      while (s.MsgRecv(msg, BytesCodec{}).ok()) {
-      }
-    });
+  FloodedServer flood(FloodedServer::Peer::kRawTransport, [](Stream& s) {
+    std::string msg;
+    while (s.MsgRecv(msg, BytesCodec{}).ok()) {
+    }
   });
+  rt::Transport& peer = flood.raw_peer();
   rt::Task flooder = rt::spawn("raw peer", [&peer] {
     const std::string rpc = "/flood/Partial";
     const std::string chunk(kFrameBytes, 'p');
     Buffer out;
     for (uint64_t id = 1; id <= kStreams; ++id) {
       out.clear();
-      wire::AppendFrame(out, wire::Frame{.stream_id = id,
-                                         .message_id = 1,
-                                         .kind = wire::ToRaw(wire::Kind::kInvoke),
-                                         .done = true,
-                                         .data = AsBytes(rpc)});
-      if (!peer->Write(out.view()).ok()) return;
+      AppendPeerFrame(out, id, 1, wire::Kind::kInvoke, /*done=*/true, rpc);
+      if (!peer.Write(out.view()).ok()) return;
       for (int f = 0; f < kFrames; ++f) {
         out.clear();
-        wire::AppendFrame(out, wire::Frame{.stream_id = id,
-                                           .message_id = 2,
-                                           .kind = wire::ToRaw(wire::Kind::kMessage),
-                                           .done = false,
-                                           .data = AsBytes(chunk)});
-        if (!peer->Write(out.view()).ok()) return;
+        AppendPeerFrame(out, id, 2, wire::Kind::kMessage, /*done=*/false, chunk);
+        if (!peer.Write(out.view()).ok()) return;
       }
     }
     // The peer goes away without finishing any message.
-    (void)peer->Close();
+    (void)peer.Close();
   });
   flooder.join();
-  acceptor.join();
-  (void)server->Close();
-  server.reset();
-  peer.reset();
-  resources.CheckReleased();
+  flood.Finish();
 }
 
 void RunUnreadRepliesFlood() {
@@ -165,46 +188,28 @@ void RunUnreadRepliesFlood() {
   // buffers if nothing bounds what waiting senders hold.
   constexpr uint64_t kCalls = 20;
   static const std::string kReply((size_t{4} << 20) - 1024, 'r');
-  sim::net::PipeEnds ends = sim::net::MakePipe({.capacity_bytes = kPipeBytes});
-  std::unique_ptr<rt::Transport> peer = std::move(ends.a);
-  auto server = std::make_unique<Manager>(std::move(ends.b), Options(Role::kServer));
-  ResourceChecker resources;
-  resources.WatchConnection(*server);
-
-  rt::Task acceptor = rt::spawn("acceptor", [&] {
-    AcceptAll(*server, [](Stream& s) {
-      std::string request;
-      if (!s.MsgRecv(request, BytesCodec{}).ok()) return;
-      if (s.MsgSend(kReply, BytesCodec{}).ok()) (void)s.CloseSend();
-    });
+  FloodedServer flood(FloodedServer::Peer::kRawTransport, [](Stream& s) {
+    std::string request;
+    if (!s.MsgRecv(request, BytesCodec{}).ok()) return;
+    if (s.MsgSend(kReply, BytesCodec{}).ok()) (void)s.CloseSend();
   });
+  rt::Transport& peer = flood.raw_peer();
   rt::Task caller = rt::spawn("raw peer", [&peer] {
     const std::string rpc = "/flood/Unread";
     Buffer out;
     for (uint64_t id = 1; id <= kCalls; ++id) {
       out.clear();
-      const auto frame = [&](uint64_t message, wire::Kind kind, std::string_view data) {
-        wire::AppendFrame(out, wire::Frame{.stream_id = id,
-                                           .message_id = message,
-                                           .kind = wire::ToRaw(kind),
-                                           .done = true,
-                                           .data = AsBytes(data)});
-      };
-      frame(1, wire::Kind::kInvoke, rpc);
-      frame(2, wire::Kind::kMessage, "request");
-      frame(3, wire::Kind::kCloseSend, "");
-      if (!peer->Write(out.view()).ok()) return;
+      AppendPeerFrame(out, id, 1, wire::Kind::kInvoke, /*done=*/true, rpc);
+      AppendPeerFrame(out, id, 2, wire::Kind::kMessage, /*done=*/true, "request");
+      AppendPeerFrame(out, id, 3, wire::Kind::kCloseSend, /*done=*/true, "");
+      if (!peer.Write(out.view()).ok()) return;
     }
     // Never reads a reply; goes away once the server is clearly stuck.
     rt::sleep_for(std::chrono::seconds(10));
-    (void)peer->Close();
+    (void)peer.Close();
   });
   caller.join();
-  acceptor.join();
-  (void)server->Close();
-  server.reset();
-  peer.reset();
-  resources.CheckReleased();
+  flood.Finish();
 }
 
 }  // namespace drpc::sim::resources

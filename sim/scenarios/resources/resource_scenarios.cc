@@ -19,56 +19,37 @@
 namespace drpc::sim {
 
 void RegisterResourceScenarios(ScenarioRegistry& registry) {
-  Scenario leak;
-  leak.name = "resources.leak-marshal-accounting.buggy";
-  leak.description =
-      "the manager workload with the plant 'stream.leak-marshal-accounting' (a destroyed "
-      "stream's marshal buffer stays counted): the resource checker's end check finds it";
-  leak.expect = Expectation::kFindsBug;
-  leak.bug_outcome = Outcome::kInvariantFailed;
-  leak.find_within_seeds = 10;
-  leak.options = mgr::ManagerRunOptions({plant::Site::kStreamLeakMarshalAccounting});
-  leak.body = [] { mgr::DrawAndRun(); };
-  registry.Add(std::move(leak));
+  registry.Add(
+      FindsBug("resources.leak-marshal-accounting.buggy",
+               "the manager workload with the plant 'stream.leak-marshal-accounting' (a destroyed "
+               "stream's marshal buffer stays counted): the resource checker's end check finds it",
+               Outcome::kInvariantFailed, /*find_within_seeds=*/10,
+               mgr::ManagerRunOptions({plant::Site::kStreamLeakMarshalAccounting}),
+               [] { mgr::DrawAndRun(); }));
 
-  Scenario flood;
-  flood.name = "resources.slow-handler-flood.known";
-  flood.description =
+  registry.Add(FindsBug(
+      "resources.slow-handler-flood.known",
       "known failure (issue 13): a client sends 20 messages of 1 MiB on each of 4 streams to "
       "handlers that read only after a second; the server's rings queue them with no byte "
-      "bound and the connection passes its 64 MiB budget (pool-lent)";
-  flood.expect = Expectation::kFindsBug;
-  flood.bug_outcome = Outcome::kInvariantFailed;
-  flood.find_within_seeds = 1;
-  flood.options = resources::FloodRunOptions();
-  flood.body = [] { resources::RunSlowHandlerFlood(); };
-  registry.Add(std::move(flood));
+      "bound and the connection passes its 64 MiB budget (pool-lent)",
+      Outcome::kInvariantFailed, /*find_within_seeds=*/1, resources::FloodRunOptions(),
+      [] { resources::RunSlowHandlerFlood(); }));
 
-  Scenario partial;
-  partial.name = "resources.partial-messages.known";
-  partial.description =
+  registry.Add(FindsBug(
+      "resources.partial-messages.known",
       "known failure (issue 13): a raw peer sends ~4 MiB of a Message that never finishes on "
       "each of 20 streams; the assemblers hold every partial packet and the connection passes "
-      "its 64 MiB budget (assembler)";
-  partial.expect = Expectation::kFindsBug;
-  partial.bug_outcome = Outcome::kInvariantFailed;
-  partial.find_within_seeds = 1;
-  partial.options = resources::FloodRunOptions();
-  partial.body = [] { resources::RunPartialMessageFlood(); };
-  registry.Add(std::move(partial));
+      "its 64 MiB budget (assembler)",
+      Outcome::kInvariantFailed, /*find_within_seeds=*/1, resources::FloodRunOptions(),
+      [] { resources::RunPartialMessageFlood(); }));
 
-  Scenario unread;
-  unread.name = "resources.unread-replies.known";
-  unread.description =
+  registry.Add(FindsBug(
+      "resources.unread-replies.known",
       "known failure (issue 13): a raw peer makes 20 unary calls and never reads; each "
       "handler's ~4 MiB reply waits on back-pressure in its stream's marshal buffer and the "
-      "connection passes its 64 MiB budget (marshal)";
-  unread.expect = Expectation::kFindsBug;
-  unread.bug_outcome = Outcome::kInvariantFailed;
-  unread.find_within_seeds = 1;
-  unread.options = resources::FloodRunOptions();
-  unread.body = [] { resources::RunUnreadRepliesFlood(); };
-  registry.Add(std::move(unread));
+      "connection passes its 64 MiB budget (marshal)",
+      Outcome::kInvariantFailed, /*find_within_seeds=*/1, resources::FloodRunOptions(),
+      [] { resources::RunUnreadRepliesFlood(); }));
 }
 
 }  // namespace drpc::sim

@@ -11,6 +11,7 @@
 #include "drpc/rt/rt.h"
 #include "drpc/stream/ring_buffer.h"
 #include "sim/scenarios/ring/message_pattern.h"
+#include "sim/scenarios/scenario.h"
 
 namespace drpc::sim::ring {
 namespace {
@@ -247,11 +248,7 @@ Status TeardownError() { return ClosedError("stream torn down"); }
 void DrawAndRun() { RunRingProgram(DrawProgram()); }
 
 RunOptions RingRunOptions(plant::Set plants) {
-  RunOptions options;
-  options.max_steps = 200'000;
-  options.stack_bytes = 128 * 1024;
-  options.plants = plants;
-  return options;
+  return ScenarioDefaults(/*max_steps=*/200'000, plants);
 }
 
 std::string ScenarioName(Site site) { return std::string(plant::Name(site)) + ".buggy"; }

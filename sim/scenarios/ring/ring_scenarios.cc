@@ -26,15 +26,10 @@ void RegisterRingScenarios(ScenarioRegistry& registry) {
   // Plants exist only in checked builds (drpc/base/plant.h).
   if constexpr (DRPC_CHECKED == 0) return;
   for (plant::Site site : ring::kRingPlants) {
-    Scenario buggy;
-    buggy.name = ring::ScenarioName(site);
-    buggy.description = "ring.fixed with the plant '" + std::string(plant::Name(site)) + "' on";
-    buggy.expect = Expectation::kFindsBug;
-    buggy.bug_outcome = ring::ExpectedOutcome(site);
-    buggy.find_within_seeds = ring::kFindWithinSeeds;
-    buggy.options = ring::RingRunOptions({site});
-    buggy.body = [] { ring::DrawAndRun(); };
-    registry.Add(std::move(buggy));
+    registry.Add(FindsBug(ring::ScenarioName(site),
+                          "ring.fixed with the plant '" + std::string(plant::Name(site)) + "' on",
+                          ring::ExpectedOutcome(site), ring::kFindWithinSeeds,
+                          ring::RingRunOptions({site}), [] { ring::DrawAndRun(); }));
   }
 }
 

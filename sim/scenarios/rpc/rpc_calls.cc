@@ -1,6 +1,10 @@
 #include "sim/scenarios/rpc/rpc_calls.h"
 
+#include <chrono>
+#include <string>
+
 #include "drpc/base/check.h"
+#include "drpc/rt/rt.h"
 #include "sim/scenarios/rpc/rpc_handlers.h"
 
 namespace drpc::sim::rpcsim {
@@ -76,6 +80,23 @@ void Chat(Conn& conn, const CallPlan& plan, const std::string& tag, const CallOp
 }
 
 }  // namespace
+
+CallOptions PlannedCallOptions(const CallPlan& plan, size_t i, rt::TimePoint started,
+                               rt::Task& canceler) {
+  CallOptions options;
+  options.metadata = plan.metadata;
+  if (plan.ending == Ending::kCancel) {
+    rpc::CancelToken token;
+    options.cancel = token;
+    canceler = rt::spawn("cancel " + std::to_string(i), [token, at = plan.end_us] {
+      rt::sleep_for(std::chrono::microseconds(at));
+      token.Cancel();
+    });
+  } else if (plan.ending == Ending::kDeadline) {
+    options.deadline = started + std::chrono::microseconds(plan.end_us);
+  }
+  return options;
+}
 
 CallResult RunCall(Conn& conn, const CallPlan& plan, const std::string& tag,
                    const CallOptions& options) {

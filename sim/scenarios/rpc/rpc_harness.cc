@@ -18,12 +18,12 @@
 #include "sim/scenarios/rpc/rpc_faults.h"
 #include "sim/scenarios/rpc/rpc_oracle.h"
 #include "sim/scenarios/rpc/rpc_workload.h"
+#include "sim/scenarios/scenario.h"
 
 namespace drpc::sim::rpcsim {
 namespace {
 
 using rpc::CallOptions;
-using rpc::CancelToken;
 using rpc::Conn;
 using std::chrono::microseconds;
 
@@ -136,19 +136,8 @@ class WorkloadRun {
     const CallPlan& plan = w_.calls[i];
     rt::sleep_for(microseconds(plan.start_us));
     const rt::TimePoint started = rt::now();
-    CallOptions options;
-    options.metadata = plan.metadata;
     rt::Task canceler;
-    if (plan.ending == Ending::kCancel) {
-      CancelToken token;
-      options.cancel = token;
-      canceler = rt::spawn("cancel " + std::to_string(i), [token, at = plan.end_us] {
-        rt::sleep_for(microseconds(at));
-        token.Cancel();
-      });
-    } else if (plan.ending == Ending::kDeadline) {
-      options.deadline = started + microseconds(plan.end_us);
-    }
+    CallOptions options = PlannedCallOptions(plan, i, started, canceler);
     CallResult result = RunCall(*conns_[plan.conn], plan, CallTag(i), options);
     if (canceler.joinable()) canceler.join();
     liveness_.Settle(owed_[i]);
@@ -245,12 +234,7 @@ std::map<std::string, uint64_t>& OutcomeTally() {
   return tally;
 }
 
-RunOptions RpcRunOptions() {
-  RunOptions options;
-  options.max_steps = 400'000;
-  options.stack_bytes = 128 * 1024;
-  return options;
-}
+RunOptions RpcRunOptions() { return ScenarioDefaults(/*max_steps=*/400'000); }
 
 void DrawAndRun(RpcPlant plant) {
   const Workload w = DrawWorkload();

@@ -26,15 +26,9 @@ void RegisterRpcScenarios(ScenarioRegistry& registry) {
   registry.Add(std::move(fixed));
 
   for (RpcPlant plant : rpcsim::kPlants) {
-    Scenario buggy;
-    buggy.name = rpcsim::ScenarioName(plant);
-    buggy.description = rpcsim::ScenarioDescription(plant);
-    buggy.expect = Expectation::kFindsBug;
-    buggy.bug_outcome = rpcsim::ExpectedOutcome(plant);
-    buggy.find_within_seeds = rpcsim::kFindWithinSeeds;
-    buggy.options = rpcsim::RpcRunOptions();
-    buggy.body = [plant] { rpcsim::DrawAndRun(plant); };
-    registry.Add(std::move(buggy));
+    registry.Add(FindsBug(rpcsim::ScenarioName(plant), rpcsim::ScenarioDescription(plant),
+                          rpcsim::ExpectedOutcome(plant), rpcsim::kFindWithinSeeds,
+                          rpcsim::RpcRunOptions(), [plant] { rpcsim::DrawAndRun(plant); }));
   }
 }
 

@@ -22,6 +22,7 @@
 #include "sim/scenarios/rpc/rpc_calls.h"
 #include "sim/scenarios/rpc/rpc_handlers.h"
 #include "sim/scenarios/rpc/rpc_oracle.h"
+#include "sim/scenarios/scenario.h"
 #include "sim/scenarios/world/world_workload.h"
 #include "sim/sched/fault_config.h"
 
@@ -368,19 +369,8 @@ class WorldRun {
       liveness_.Settle(owed_[i]);
       return;
     }
-    CallOptions options;
-    options.metadata = plan.metadata;
     rt::Task canceler;
-    if (plan.ending == Ending::kCancel) {
-      CancelToken token;
-      options.cancel = token;
-      canceler = rt::spawn("cancel " + std::to_string(i), [token, at = plan.end_us] {
-        rt::sleep_for(microseconds(at));
-        token.Cancel();
-      });
-    } else if (plan.ending == Ending::kDeadline) {
-      options.deadline = started + microseconds(plan.end_us);
-    }
+    CallOptions options = rpcsim::PlannedCallOptions(plan, i, started, canceler);
     if (options.deadline == kNever && PlannedHalfOpenServer(w_.conns[plan.conn])) {
       options.deadline = BackstopDeadline();
     }
@@ -483,12 +473,7 @@ std::map<std::string, uint64_t>& WorldTally() {
   return tally;
 }
 
-RunOptions WorldRunOptions() {
-  RunOptions options;
-  options.max_steps = 4'000'000;
-  options.stack_bytes = 128 * 1024;
-  return options;
-}
+RunOptions WorldRunOptions() { return ScenarioDefaults(/*max_steps=*/4'000'000); }
 
 void DrawAndRun(HalfOpenGuard guard) {
   const WorldWorkload w = DrawWorldWorkload();
