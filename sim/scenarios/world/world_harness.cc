@@ -165,30 +165,51 @@ class WorldRun {
  private:
   void BootServer(net::World& world, size_t s) {
     world.Boot(server_hosts_[s], "server " + std::to_string(s), [this, s](net::Lifetime& life) {
-      const uint32_t incarnation = incarnation_[s];
-      rpcsim::TestService service;
-      rpc::ServerOptions options;
-      options.manager.close_flush_timeout = std::chrono::milliseconds(5);
-      options.manager.max_invoke_bytes = 2048;
-      options.accept_backoff_initial = microseconds(10);
-      options.accept_backoff_max = microseconds(80);
-      ResourceChecker& resources = ServerResources(s, incarnation);
-      options.on_connection = [this, s, incarnation, &resources](manager::Manager& m) {
-        pools_.push_back({m.pool(), s, incarnation});
-        resources.WatchConnection(m);
-      };
-      rpc::Server server(service.mux, options);
-      resources.Watch("server " + std::to_string(s), server.meter(),
-                      {.max_tasks = options.max_tasks, .max_connections = options.max_connections});
-      Result<std::unique_ptr<rt::Listener>> listener = rt::Listen(ServerAddress(s));
-      if (!listener.ok())
-        CheckFailed("server " + std::to_string(s) + ": " + listener.status().ToString());
-      if (Status st = server.Start(std::move(*listener)); !st.ok()) {
+      // A server that cannot start (rt.spawn-failure: no task for its
+      // accept loop) does what a supervised process does: gives up this
+      // Server, waits a little and tries again, until the world ends.
+      while (!ServeOnce(s, life)) {
+        if (life.shutting_down()) return;
+        rt::sleep_for(microseconds(100));
+      }
+    });
+  }
+
+  // One Server on server host `s` until the world shuts down; false if its
+  // Start failed (the only failure the run's faults allow it).
+  bool ServeOnce(size_t s, net::Lifetime& life) {
+    const uint32_t incarnation = incarnation_[s];
+    rpcsim::TestService service;
+    rpc::ServerOptions options;
+    options.manager.close_flush_timeout = std::chrono::milliseconds(5);
+    options.manager.max_invoke_bytes = 2048;
+    options.accept_backoff_initial = microseconds(10);
+    options.accept_backoff_max = microseconds(80);
+    ResourceChecker& resources = ServerResources(s, incarnation);
+    options.on_connection = [this, s, incarnation, &resources](manager::Manager& m) {
+      pools_.push_back({m.pool(), s, incarnation});
+      resources.WatchConnection(m);
+    };
+    rpc::Server server(service.mux, options);
+    resources.Watch("server " + std::to_string(s), server.meter(),
+                    {.max_tasks = options.max_tasks, .max_connections = options.max_connections});
+    Result<std::unique_ptr<rt::Listener>> listener = rt::Listen(ServerAddress(s));
+    if (!listener.ok())
+      CheckFailed("server " + std::to_string(s) + ": " + listener.status().ToString());
+    if (Status st = server.Start(std::move(*listener)); !st.ok()) {
+      if (!Configured("rt.spawn-failure") || !st.is(ErrorKind::kResourceExhausted)) {
         CheckFailed("server " + std::to_string(s) + " Start: " + st.ToString());
       }
-      life.WaitForShutdown();
-      server.Stop(microseconds(w_.stop_grace_us));
-    });
+      // Its listener goes with it: a connect that reached it is dropped,
+      // so from now on its pairs may see connection errors, as after a
+      // crash.
+      ++tally_["server start failed"];
+      for (size_t c = 0; c < w_.clients; ++c) Broke(c, s);
+      return false;
+    }
+    life.WaitForShutdown();
+    server.Stop(microseconds(w_.stop_grace_us));
+    return true;
   }
 
   static bool Configured(std::string_view kind) { return CurrentFaults().OneIn(kind) > 0; }
