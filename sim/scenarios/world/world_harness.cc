@@ -190,11 +190,11 @@ class WorldRun {
       // program ends only by a crash or the world's shutdown).
       const uint32_t boot = ++boots_[s];
       // A server that cannot start (rt.spawn-failure: no task for its
-      // accept loop) does what a supervised process does: gives up this
-      // Server, waits a little and tries again, until the world ends.
+      // accept loop) does what a supervised process does: reports it,
+      // lingers a little, and tries again with a new Server, until the
+      // world ends.
       while (!ServeOnce(s, boot, life)) {
         if (life.shutting_down()) return;
-        rt::sleep_for(microseconds(100));
       }
     });
   }
@@ -225,11 +225,20 @@ class WorldRun {
       if (!Configured("rt.spawn-failure") || !st.is(ErrorKind::kResourceExhausted)) {
         CheckFailed("server " + std::to_string(s) + " Start: " + st.ToString());
       }
-      // Its listener goes with it: a connect that reached it is dropped,
-      // so from now on its pairs may see connection errors, as after a
-      // crash.
+      // The failed Server must have closed its listener, so that no
+      // connect queues at a server that will never accept it (its client
+      // would wait for ever): a connect meanwhile is refused, and Dial
+      // tries again. Checked with the failed Server alive, as a process
+      // that reports the error and lingers before its restart has it.
       ++tally_["server start failed"];
-      for (size_t c = 0; c < w_.clients; ++c) Broke(c, s);
+      Result<std::unique_ptr<rt::Transport>> queued =
+          rt::Connect(ServerAddress(s), rt::now() + microseconds(100));
+      if (queued.ok()) {
+        CheckFailed("server " + std::to_string(s) +
+                    ": a connect succeeded after its Start failed (" + st.ToString() +
+                    "): the failed Server left its listener open");
+      }
+      rt::sleep_for(microseconds(100));
       return false;
     }
     life.WaitForShutdown();
