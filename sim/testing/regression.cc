@@ -27,14 +27,27 @@ std::optional<Outcome> ParseOutcome(const std::string& text, std::string& error)
   return outcome;
 }
 
-// The settings drpc-sim would run the entry's seed with, plants included.
-cli::RunSettings SettingsOf(const Scenario& scenario, const SeedStrategy& strategy,
+// The settings drpc-sim would run the entry's seed with, plants and faults
+// included.
+cli::RunSettings SettingsOf(const Scenario& scenario, const RegressionEntry& entry,
                             plant::Set plants) {
   cli::RunSettings settings = SettingsFor(scenario);
-  settings.strategy = strategy.kind;
-  settings.pct = strategy.pct;
+  settings.strategy = entry.strategy.kind;
+  settings.pct = entry.strategy.pct;
   settings.options.plants = plants;
+  if (entry.faults) settings.options.faults = *entry.faults;
+  if (entry.swarm) settings.options.swarm = true;
   return settings;
+}
+
+// The drpc-sim flags that give a run the entry's faults ("" for none).
+std::string FaultFlags(const RegressionEntry& entry) {
+  std::string flags;
+  if (entry.faults) {
+    flags += " --faults " + (entry.faults->empty() ? "none" : entry.faults->ToString());
+  }
+  if (entry.swarm) flags += " --swarm";
+  return flags;
 }
 
 // The command line that reruns the seed. The plant flag is added here only
@@ -49,7 +62,7 @@ std::string RerunLine(const Scenario& scenario, uint64_t seed, const cli::RunSet
 
 std::string Heading(const RegressionEntry& entry) {
   return entry.path + ": " + entry.scenario + " seed " + std::to_string(entry.seed) + " (" +
-         entry.strategy.ToString() + "), guarding: " + entry.guards;
+         entry.strategy.ToString() + FaultFlags(entry) + "), guarding: " + entry.guards;
 }
 
 }  // namespace
@@ -119,6 +132,21 @@ std::optional<RegressionEntry> ParseRegressionEntry(std::string_view text, std::
     } else if (key == "strategy") {
       if (!ParseStrategy(words, entry.strategy, error)) return fail(error);
       has_strategy = true;
+    } else if (key == "faults") {
+      if (entry.faults) return fail("a second 'faults' line");
+      if (words.size() != 1) {
+        return fail("'faults' takes one comma-separated list without spaces, as --faults does");
+      }
+      std::string why;
+      entry.faults = FaultConfig::Parse(words[0], why);
+      if (!entry.faults) {
+        return fail("'faults' is drpc-sim's --faults list (NAME[:N],... or all[:N] or none): " +
+                    why);
+      }
+    } else if (key == "swarm") {
+      if (words.size() != 1 || words[0] != "on") return fail("'swarm' takes the value 'on'");
+      if (entry.swarm) return fail("a second 'swarm' line");
+      entry.swarm = true;
     } else if (key == "seed" && words.size() == 1) {
       if (!ParseNumber(words[0], entry.seed)) return fail("a seed is a whole number");
       has_seed = true;
@@ -195,7 +223,7 @@ RegressionVerdict CheckRegression(const RegressionEntry& entry) {
   std::ostringstream out;
   out << Heading(entry) << "\n";
 
-  const cli::RunSettings clean = SettingsOf(*scenario, entry.strategy, {});
+  const cli::RunSettings clean = SettingsOf(*scenario, entry, {});
   const RunResult r = cli::RunSeed(*scenario, entry.seed, clean, false).result;
   out << "  without plants: " << OutcomeName(r.outcome) << ", " << r.steps << " steps\n";
   if (r.outcome != entry.expect || (r.ok() && !r.report.empty())) {
@@ -218,7 +246,7 @@ RegressionVerdict CheckRegression(const RegressionEntry& entry) {
     verdict.message = out.str();
     return verdict;
   }
-  const cli::RunSettings planted = SettingsOf(*scenario, entry.strategy, {*entry.plant});
+  const cli::RunSettings planted = SettingsOf(*scenario, entry, {*entry.plant});
   const RunResult p = cli::RunSeed(*scenario, entry.seed, planted, false).result;
   out << "  with plant " << plant_name << ": " << OutcomeName(p.outcome) << ", " << p.steps
       << " steps\n";
@@ -239,8 +267,8 @@ RegressionVerdict CheckRegression(const RegressionEntry& entry) {
                 "bug.\n")
       << "Find a seed that fails with the plant (then check it passes without it) and put it in "
       << "the entry:\n"
-      << "  drpc-sim sweep --scenario " << entry.scenario << entry.strategy.Flags() << " --plant "
-      << plant_name << " --seeds 100000\n"
+      << "  drpc-sim sweep --scenario " << entry.scenario << entry.strategy.Flags()
+      << FaultFlags(entry) << " --plant " << plant_name << " --seeds 100000\n"
       << "(the first failing seed's report names its outcome; it must be "
       << OutcomeName(entry.plant_outcome) << ").\n"
       << "rerun: " << RerunLine(*scenario, entry.seed, planted) << "\n";

@@ -22,6 +22,7 @@
 
 #include "drpc/base/plant.h"
 #include "sim/cli/runner.h"
+#include "sim/sched/fault_config.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim::testing {
@@ -43,6 +44,10 @@ struct RegressionEntry {
   std::string caught;    // the '#' comment: what it caught
   std::string scenario;  // a registered scenario
   SeedStrategy strategy;
+  // The fault configuration the seed ran with, as drpc-sim's --faults and
+  // --swarm: nullopt keeps the scenario's own; `swarm` draws from it.
+  std::optional<FaultConfig> faults;
+  bool swarm = false;
   uint64_t seed = 0;
   Outcome expect = Outcome::kOk;  // the outcome without plants
   std::string guards;             // the invariant it guards, in words

@@ -129,5 +129,24 @@ TEST(RpcFaultSites, ATaskThatCannotStartFailsItsConnectionWithACode) {
   EXPECT_GT(failed_calls, 0u);
 }
 
+// A Server that cannot start its accept task closes the listener it took:
+// nothing will ever accept on it, so a connect must be refused rather than
+// queued at a server that never serves it.
+TEST(RpcFaultSites, AServerThatCannotStartClosesItsListener) {
+  sim::RandomSource decisions(0);
+  const sim::RunResult r = sim::Run(decisions, WithFaults("rt.spawn-failure:1"), [&] {
+    TestService service;
+    Server server(service.mux);
+    auto listener = std::make_unique<sim::net::Listener>();
+    sim::net::Listener& raw = *listener;
+    const Status started = server.Start(std::move(listener));
+    EXPECT_EQ(started.code(), StatusCode::kResourceExhausted) << started;
+    Result<sim::net::Dialed> dialed = raw.Dial();
+    EXPECT_FALSE(dialed.ok()) << "a connect queued at a server that failed to start";
+    EXPECT_EQ(server.Wait().code(), StatusCode::kResourceExhausted);
+  });
+  ASSERT_TRUE(r.ok()) << r.report << r.trace_tail;
+}
+
 }  // namespace
 }  // namespace drpc::rpc::testing

@@ -33,6 +33,22 @@ std::string ServeAfterStop(const std::string& seed) {
          "plant-report the liveness phase did not finish\n";
 }
 
+// An entry found under faults: rpc.fixed with rt::Signal::wait waiting once
+// fails only with spurious wake-ups on (rt.signal-waits-once.buggy).
+std::string SignalWaitsOnce(const std::string& faults_line) {
+  return "# rt: a Signal wait that did not loop on its predicate\n"
+         "drpc-sim regression v1\n"
+         "scenario rpc.fixed\n"
+         "strategy random\n" +
+         faults_line +
+         "seed 8\n"
+         "expect ok\n"
+         "guards a wait loops on its predicate (spurious wake-ups)\n"
+         "plant rt.signal-waits-once\n"
+         "plant-outcome invariant_failed\n"
+         "plant-report received no call's data\n";
+}
+
 RegressionEntry Parsed(const std::string& text) {
   std::string error;
   std::optional<RegressionEntry> entry = ParseRegressionEntry(text, error);
@@ -65,6 +81,35 @@ TEST(RegressionEntry, PlantIsOptional) {
       "strategy random\nseed 0\nexpect ok\nguards frames outlive their spawner\n");
   EXPECT_EQ(entry.strategy.ToString(), "random");
   EXPECT_FALSE(entry.plant.has_value());
+}
+
+TEST(RegressionEntry, ParsesFaultsInTheCliSyntax) {
+  const RegressionEntry entry =
+      Parsed(SignalWaitsOnce("faults rt.spurious-wakeup:4,net.reset\nswarm on\n"));
+  ASSERT_TRUE(entry.faults.has_value());
+  EXPECT_EQ(entry.faults->ToString(), "rt.spurious-wakeup:4,net.reset:8");
+  EXPECT_TRUE(entry.swarm);
+  EXPECT_TRUE(Parsed(SignalWaitsOnce("faults none\n")).faults->empty());
+  const RegressionEntry plain = Parsed(ServeAfterStop("391"));
+  EXPECT_FALSE(plain.faults.has_value()) << "no line: the scenario's own faults";
+  EXPECT_FALSE(plain.swarm);
+}
+
+TEST(RegressionEntry, NamesWhatIsWrongWithFaults) {
+  EXPECT_NE(ParseError(SignalWaitsOnce("faults net.nope\n"))
+                .find("line 5: 'faults' is drpc-sim's --faults list"),
+            std::string::npos);
+  EXPECT_NE(ParseError(SignalWaitsOnce("faults net.nope\n")).find("unknown fault 'net.nope'"),
+            std::string::npos);
+  EXPECT_NE(ParseError(SignalWaitsOnce("faults rt.spurious-wakeup:0\n")).find("needs a rate"),
+            std::string::npos);
+  EXPECT_NE(ParseError(SignalWaitsOnce("faults rt.spurious-wakeup:4, net.reset\n"))
+                .find("one comma-separated list without spaces"),
+            std::string::npos);
+  EXPECT_NE(ParseError(SignalWaitsOnce("faults all\nfaults none\n")).find("a second 'faults'"),
+            std::string::npos);
+  EXPECT_NE(ParseError(SignalWaitsOnce("swarm yes\n")).find("'swarm' takes the value 'on'"),
+            std::string::npos);
 }
 
 TEST(RegressionEntry, NamesWhatIsWrong) {
@@ -126,6 +171,36 @@ TEST(RegressionCheck, FailsWhenThePlantedBugNoLongerReproduces) {
                                  "--pct-steps 4322 --plant rpc.serve-after-stop-keeps-listener"),
             std::string::npos)
       << verdict.message;
+}
+#endif
+
+// The entry's faults reach the run (and its replay line) in every build.
+TEST(RegressionCheck, RunsWithTheEntrysFaults) {
+  RegressionEntry entry = Parsed(SignalWaitsOnce("faults rt.spurious-wakeup:4\n"));
+  entry.plant.reset();
+  entry.expect = Outcome::kDeadlock;  // it passes: the check fails and prints its replay
+  const testing::RegressionVerdict verdict = CheckRegression(entry);
+  EXPECT_FALSE(verdict.holds);
+  EXPECT_NE(verdict.message.find("(random --faults rt.spurious-wakeup:4)"), std::string::npos)
+      << verdict.message;
+  EXPECT_NE(verdict.message.find(
+                "replay: drpc-sim run --scenario rpc.fixed --seed 8 --faults rt.spurious-wakeup:4"),
+            std::string::npos)
+      << verdict.message;
+}
+
+#if DRPC_CHECKED
+// A regression found under faults replays exactly: with its faults the
+// planted bug fails the seed as recorded; without them (the line dropped)
+// the same seed never reaches the bug, and the check says so.
+TEST(RegressionCheck, ARegressionFoundUnderFaultsReplaysWithThem) {
+  const testing::RegressionVerdict with =
+      CheckRegression(Parsed(SignalWaitsOnce("faults rt.spurious-wakeup:4\n")));
+  EXPECT_TRUE(with.holds) << with.message;
+  const testing::RegressionVerdict without = CheckRegression(Parsed(SignalWaitsOnce("")));
+  EXPECT_FALSE(without.holds);
+  EXPECT_NE(without.message.find("no longer reproduces the interleaving"), std::string::npos)
+      << without.message;
 }
 #endif
 

@@ -12,6 +12,7 @@
 #include "sim/cli/runner.h"
 #include "sim/scenarios/world/world_harness.h"
 #include "sim/scenarios/world/world_workload.h"
+#include "sim/sched/fault_config.h"
 #include "sim/testing/run_checks.h"
 #include "sim/testing/scenario_runs.h"
 
@@ -39,9 +40,10 @@ TEST(WorldSim, FixedPassesEverySeedAndReachesEveryFaultAndOutcome) {
         std::string("fault ") + worldsim::FaultName(static_cast<worldsim::FaultKind>(k));
     EXPECT_GT(tally.count(fault) ? tally.at(fault) : 0, 0u) << "no run had a " << fault;
   }
-  for (const char* reached : {"hostile peer", "dial failed", "call echo ok", "call count ok",
-                              "call sum ok", "call chat ok", "call echo closed", "probe ok",
-                              "probe closed", "call block deadline_exceeded"}) {
+  for (const char* reached :
+       {"hostile peer", "dial failed", "call echo ok", "call count ok", "call sum ok",
+        "call chat ok", "call echo closed", "probe ok", "probe closed",
+        "call block deadline_exceeded", "server idle checked"}) {
     EXPECT_GT(tally.count(reached) ? tally.at(reached) : 0, 0u) << "never reached: " << reached;
   }
 }
@@ -67,7 +69,8 @@ TEST(WorldSim, ThePlantsOnlyTheWorldReachesAreFoundAndReplay) {
        {Expected{"rpc.world.linger-unbounded.buggy", "manager: Close lingers until the peer's EOF"},
         Expected{"rpc.world.reset-reply-ok.buggy", "received no call's data: ''"},
         Expected{"world.half-open-call-waits.known",
-                 "the liveness phase did not finish within its bound"}}) {
+                 "the liveness phase did not finish within its bound"},
+        Expected{"world.half-open-server-holds.known", "still runs the handlers of"}}) {
     const Scenario& scenario = FindScenario(e.scenario);
     EXPECT_EQ(scenario.expect, Expectation::kFindsBug) << e.scenario;
     const std::optional<cli::SeedRun> found =
@@ -79,9 +82,25 @@ TEST(WorldSim, ThePlantsOnlyTheWorldReachesAreFoundAndReplay) {
     EXPECT_TRUE(SameRun(RunSeed(scenario, found->seed), found->result)) << e.scenario;
     std::cout << e.scenario << ": seed " << found->seed << "\n";
   }
-  EXPECT_EQ(FindScenario("world.half-open-call-waits.known")
-                .description.rfind("known failure (issue 13): ", 0),
-            0u);
+  for (const char* known :
+       {"world.half-open-call-waits.known", "world.half-open-server-holds.known"}) {
+    EXPECT_EQ(FindScenario(known).description.rfind("known failure (issue 13): ", 0), 0u) << known;
+  }
+}
+
+// With every fault on (--faults all), a server may fail to start (no task
+// for its accept loop, rt.spawn-failure): it retries as a supervised process
+// would, and every seed still passes.
+TEST(WorldSim, FixedPassesWithEveryFaultOnAndAServerThatFailsToStart) {
+  Scenario scenario = FindScenario("rpc.world.fixed");
+  std::string error;
+  std::optional<FaultConfig> all = FaultConfig::Parse("all", error);
+  ASSERT_TRUE(all.has_value()) << error;
+  scenario.options.faults = *all;
+  const uint64_t before = worldsim::WorldTally()["server start failed"];
+  testing::SweepExpectingPass(scenario, SeedCount("WORLD_SIM_SEEDS", 300));
+  EXPECT_GT(worldsim::WorldTally()["server start failed"], before)
+      << "no run had a server whose Start failed";
 }
 
 }  // namespace

@@ -16,14 +16,17 @@
 //   * LIVENESS: World::HealAll, no new faults, within kLivenessBound of
 //     virtual time: every call ends, every Conn serves a fresh probe call or
 //     reports an error (only a broken pair may), the client pools of
-//     unbroken connections are idle, the shutdown (Conns closed, the peer
+//     unbroken connections and the pools of the live servers' connections
+//     are idle (lend no buffer), the shutdown (Conns closed, the peer
 //     released, every server Stop) returns, and no task is left waiting.
 // What today's library cannot do (issue 13) and the fixed scenario
 // therefore leaves out: a call has no timeout of its own, so a Conn whose
 // server's end vanished without a restart (half-open) waits forever; every
 // call and probe on a pair with a planned half-open-server fault gets a
 // backstop deadline (the liveness phase's start plus half its bound). (A
-// crash needs none: the restart resets the old connections.)
+// crash needs none: the restart resets the old connections.) Likewise a
+// server whose client's end vanished keeps that connection's streams, so
+// its pools are not checked idle (HalfOpenGuard).
 //
 //   drpc-sim run --scenario rpc.world.fixed --seed 17
 #pragma once
@@ -42,10 +45,16 @@ inline constexpr rt::Duration kLivenessBound = std::chrono::milliseconds(100);
 
 RunOptions WorldRunOptions();
 
-// What the harness gives a call on a connection the faults may leave
-// half-open: kBackstop (the fixed scenario) a deadline; kNone (the known
-// failure world.half-open-call-waits.known) nothing, as a user would.
-enum class HalfOpenGuard : uint8_t { kBackstop, kNone };
+// What the harness excuses on connections the faults may leave half-open:
+//   kBackstop   (rpc.world.fixed) a call to a server whose end may vanish
+//               gets a deadline, and a server whose client end may vanish is
+//               not asked to get back to idle (it holds the streams of a
+//               client it cannot tell is gone);
+//   kNone       (world.half-open-call-waits.known) such a call gets no
+//               deadline, as a user's would not;
+//   kServerIdle (world.half-open-server-holds.known) the deadline, but every
+//               live server must get back to idle.
+enum class HalfOpenGuard : uint8_t { kBackstop, kNone, kServerIdle };
 
 // Draws a world workload and runs it. Call inside a run, as its body.
 void DrawAndRun(HalfOpenGuard guard = HalfOpenGuard::kBackstop);

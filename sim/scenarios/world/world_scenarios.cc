@@ -12,6 +12,8 @@
 //                                     resource checker finds the leaked count at the end
 //   world.half-open-call-waits.known  known failure (issue 13): without a deadline, a
 //                                     call to a half-open server waits forever
+//   world.half-open-server-holds.known  known failure (issue 13): a server keeps the
+//                                     calls of a client whose end vanished mid-call
 //
 //   drpc-sim run --scenario rpc.world.fixed --seed 17
 #include <utility>
@@ -104,6 +106,21 @@ void RegisterWorldScenarios(ScenarioRegistry& registry) {
   known.options = worldsim::WorldRunOptions();
   known.body = [] { worldsim::DrawAndRun(worldsim::HalfOpenGuard::kNone); };
   registry.Add(std::move(known));
+
+  Scenario holds;
+  holds.name = "world.half-open-server-holds.known";
+  holds.description =
+      "known failure (issue 13): a server whose client's end vanished (half-open: no FIN, no "
+      "RST) mid-call keeps that call for ever, its handler waiting in Recv on a worker task, "
+      "with every call ended and every Conn probed: the library has no idle or read timeout "
+      "(rpc.world with every Conn's client end vanishing early; rpc.world.fixed does not ask "
+      "such a server to get back to idle)";
+  holds.expect = Expectation::kFindsBug;
+  holds.bug_outcome = Outcome::kLivenessFailed;
+  holds.find_within_seeds = kFindWithinSeeds;
+  holds.options = worldsim::WorldRunOptions();
+  holds.body = [] { worldsim::DrawAndRun(worldsim::HalfOpenGuard::kServerIdle); };
+  registry.Add(std::move(holds));
 }
 
 }  // namespace drpc::sim

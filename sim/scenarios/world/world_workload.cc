@@ -69,6 +69,19 @@ WorldWorkload DrawWorldWorkload() {
   return w;
 }
 
+void AddClientVanishings(WorldWorkload& w) {
+  for (const ConnPlan& c : w.conns) {
+    FaultPlan f;
+    f.at_us = static_cast<int64_t>(Draw(10)) * 50;
+    f.kind = FaultKind::kHalfOpenClient;
+    f.client = c.client;
+    f.server = c.server;
+    w.faults.push_back(f);
+  }
+  std::stable_sort(w.faults.begin(), w.faults.end(),
+                   [](const FaultPlan& a, const FaultPlan& b) { return a.at_us < b.at_us; });
+}
+
 std::string DescribeWorld(const WorldWorkload& w) {
   const net::LinkOptions& l = w.world.link;
   auto us = [](rt::Duration d) {

@@ -62,6 +62,12 @@ struct WorldWorkload {
 
 WorldWorkload DrawWorldWorkload();
 
+// Adds, for every Conn, a half-open-client fault on its pair at a drawn time
+// in the first 500us, while calls are likely in flight (drawn after
+// everything else, so the rest of the seed's workload stays as drawn): what
+// world.half-open-server-holds.known needs to find its failure quickly.
+void AddClientVanishings(WorldWorkload& w);
+
 // "clients 3, servers 2, conns [c0>s1 c1>s0 ...], link 10us..1ms tail 1/20 ..., faults [...]".
 std::string DescribeWorld(const WorldWorkload& w);
 

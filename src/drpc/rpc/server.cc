@@ -118,6 +118,9 @@ Status Server::Start(std::unique_ptr<rt::Listener> listener) {
   // Under the lock, so that Stop finds the task to join.
   Result<rt::Task> task = rt::TrySpawn(options_.manager.name + ".accept", [this] { RunStarted(); });
   if (!task.ok()) {
+    // Nothing will ever accept on the listener (Start is once only): close
+    // it, or its connects would queue at a server that never serves them.
+    (void)started_listener_->Close();
     started_result_ = task.status();  // what Wait returns
     return task.status();
   }

@@ -96,7 +96,8 @@ class Server {
 
   // Serves `listener` on a task of the server's own and returns at once.
   // Once only: a second Start is kFailedPrecondition. After Stop it closes
-  // the listener and Wait returns ok.
+  // the listener and Wait returns ok. If it cannot start its task
+  // (kResourceExhausted) it closes the listener and Wait returns the error.
   Status Start(std::unique_ptr<rt::Listener> listener);
   // Blocks until the server started by Start has stopped: the first Stop
   // has finished (returns ok), or the listener failed (returns its error;
