@@ -45,15 +45,21 @@ bool Allowed(const Status& st, const NetFaults& faults) {
 
 // One well-behaved call; empty if it ended as it must. Without world
 // faults: its exact reply within kServeBound. With them (--faults net.*):
-// its exact reply, or an error they allow, by its deadline.
-std::string Call(rpc::Conn& conn, const ClientCall& plan, size_t index, const NetFaults& faults) {
+// its exact reply, or an error they allow (then `faulted` is set), by its
+// deadline.
+std::string Call(rpc::Conn& conn, const ClientCall& plan, size_t index, const NetFaults& faults,
+                 bool& faulted) {
   rt::sleep_for(microseconds(plan.start_us));
   const rt::TimePoint start = rt::now();
   rpc::CallOptions options;
   if (faults.delays) options.deadline = start + kFaultedCallDeadline;
   std::string wrong;
   auto failed = [&](const std::string& what, const Status& st) {
-    if (!Allowed(st, faults)) wrong = what + st.ToString();
+    if (Allowed(st, faults)) {
+      faulted = true;
+    } else {
+      wrong = what + st.ToString();
+    }
     return true;
   };
   if (!plan.chat) {
@@ -105,6 +111,11 @@ std::string Call(rpc::Conn& conn, const ClientCall& plan, size_t index, const Ne
 
 }  // namespace
 
+uint64_t& FixedFaultedCalls() {
+  static uint64_t calls = 0;
+  return calls;
+}
+
 peers::BehaviourCounts& FixedBehaviourTally() {
   static peers::BehaviourCounts tally{};
   return tally;
@@ -149,10 +160,13 @@ void DrawAndRunFixed(rpcsim::RpcPlant plant) {
       plan.chat = Draw(3) == 2;
     }
     std::vector<std::string> wrong(plans.size());
+    std::vector<char> faulted(plans.size(), 0);  // not vector<bool>: one flag per task
     std::vector<rt::Task> callers;
     for (size_t i = 0; i < plans.size(); ++i) {
       callers.push_back(world.SpawnForClient(plans[i].client, "good " + std::to_string(i), [&, i] {
-        wrong[i] = Call(*clients[plans[i].client], plans[i], i, world.net_faults());
+        bool f = false;
+        wrong[i] = Call(*clients[plans[i].client], plans[i], i, world.net_faults(), f);
+        faulted[i] = f;
       }));
     }
     for (rt::Task& t : callers) t.join();
@@ -165,6 +179,7 @@ void DrawAndRunFixed(rpcsim::RpcPlant plant) {
     }
     const bool release_first = Draw(2) == 0;
     world.Shutdown(microseconds(kGraceUs[Draw(3)]), release_first);
+    for (char f : faulted) FixedFaultedCalls() += f;
     for (const peers::HostilePeer* p : peers) {
       for (size_t b = 0; b < peers::kBehaviourCount; ++b) {
         FixedBehaviourTally()[b] += p->report().actions[b];

@@ -42,4 +42,9 @@ void DrawAndRunFixed(rpcsim::RpcPlant plant = rpcsim::RpcPlant::kNone);
 // never influences a run.
 peers::BehaviourCounts& FixedBehaviourTally();
 
+// Well-behaved calls of passing hostile.fixed runs in this process that
+// ended with an error the world's faults allow, so a test can show the
+// faults reached them. Counting never influences a run.
+uint64_t& FixedFaultedCalls();
+
 }  // namespace drpc::sim::hostile
