@@ -23,7 +23,7 @@
 //     "hostile<i>" and each client on a host "client<i>" of its own, each
 //     connecting through rt::Connect over links of `link`. The run's fault
 //     configuration (drpc-sim --faults net.reset,..., --swarm) fires the
-//     world's faults; HostileWorld::NetFaults() says which, for oracles.
+//     world's faults; net_faults() says which, for oracles.
 //     hostile.fixed runs here.
 //   * the first model, without `link`: one sim::net::Listener, every
 //     connection a pipe of pipe_capacity bytes, every task on no host. The
