@@ -117,7 +117,7 @@ void DrawAndRunClient() {
     release.set(OkStatus());
     // A peer whose client end vanished (net.half-open) waits in a write for
     // room that never comes: the closed client's connection resets.
-    if (ConfiguredNetFaults().half_open) world.Reset(mallory, client);
+    if (ConfiguredCallFaults().half_open) world.Reset(mallory, client);
     attacker.join();
     conn.reset();
   }

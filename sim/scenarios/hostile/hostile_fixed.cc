@@ -36,9 +36,9 @@ struct ClientCall {
 
 int64_t Us(rt::Duration d) { return std::chrono::duration_cast<microseconds>(d).count(); }
 
-// What the run's world faults allow a call: an error only if one may have
+// What the run's faults allow a call: an error only if one may have
 // broken or delayed its connection.
-bool Allowed(const Status& st, const NetFaults& faults) {
+bool Allowed(const Status& st, const CallFaults& faults) {
   if (faults.breaks) return true;
   return faults.delays && st.is(ErrorKind::kDeadlineExceeded);
 }
@@ -47,7 +47,7 @@ bool Allowed(const Status& st, const NetFaults& faults) {
 // faults: its exact reply within kServeBound. With them (--faults net.*):
 // its exact reply, or an error they allow (then `faulted` is set), by its
 // deadline.
-std::string Call(rpc::Conn& conn, const ClientCall& plan, size_t index, const NetFaults& faults,
+std::string Call(rpc::Conn& conn, const ClientCall& plan, size_t index, const CallFaults& faults,
                  bool& faulted) {
   rt::sleep_for(microseconds(plan.start_us));
   const rt::TimePoint start = rt::now();
@@ -165,7 +165,7 @@ void DrawAndRunFixed(rpcsim::RpcPlant plant) {
     for (size_t i = 0; i < plans.size(); ++i) {
       callers.push_back(world.SpawnForClient(plans[i].client, "good " + std::to_string(i), [&, i] {
         bool f = false;
-        wrong[i] = Call(*clients[plans[i].client], plans[i], i, world.net_faults(), f);
+        wrong[i] = Call(*clients[plans[i].client], plans[i], i, world.call_faults(), f);
         faulted[i] = f;
       }));
     }

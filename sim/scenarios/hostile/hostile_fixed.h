@@ -8,10 +8,10 @@
 // within kServeBound of virtual time.
 //
 // The world's faults are off unless the run's configuration switches them
-// on (--faults net.reset,net.partition,..., --swarm); then each call has a
-// deadline of kFaultedCallDeadline and may also end with an error the
-// faults allow (HostileWorld::NetFaults), by its deadline plus
-// kFaultedCallLate, but never with a wrong reply.
+// on (--faults net.reset,net.partition,..., --swarm; also rt.spawn-failure,
+// rpc.accept-error); then each call has a deadline of kFaultedCallDeadline
+// and may also end with an error the faults allow (CallFaults), by its
+// deadline plus kFaultedCallLate, but never with a wrong reply.
 //
 //   drpc-sim run --scenario hostile.fixed --seed 17
 //   drpc-sim sweep --scenario hostile.fixed --seeds 500 --faults net.reset,net.half-open

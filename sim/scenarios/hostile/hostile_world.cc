@@ -25,11 +25,13 @@ constexpr rt::Duration kConnectTimeout = milliseconds(5);
 constexpr rt::Duration kConnectRetry = microseconds(200);
 }  // namespace
 
-NetFaults ConfiguredNetFaults() {
-  NetFaults faults;
+CallFaults ConfiguredCallFaults() {
+  CallFaults faults;
   const FaultConfig& config = CurrentFaults();
   faults.half_open = config.OneIn("net.half-open") > 0;
-  faults.breaks = faults.half_open || config.OneIn("net.reset") > 0;
+  faults.breaks =
+      faults.half_open || config.OneIn("net.reset") > 0 || config.OneIn("rt.spawn-failure") > 0;
+  faults.delays = faults.breaks || config.OneIn("rpc.accept-error") > 0;
   for (const FaultConfig::Entry& e : config.entries()) {
     if (e.name.rfind("net.", 0) == 0) faults.delays = true;
   }
@@ -71,7 +73,7 @@ rpc::ServerOptions WorldOptions::DefaultServerOptions() {
 HostileWorld::HostileWorld(PoolLedger& ledger, WorldOptions options)
     : ledger_(ledger),
       options_(std::move(options)),
-      net_faults_(options_.link ? ConfiguredNetFaults() : NetFaults{}),
+      call_faults_(options_.link ? ConfiguredCallFaults() : CallFaults{}),
       service_(options_.plant),
       server_(service_.mux, [this] {
         rpc::ServerOptions server = options_.server;
@@ -212,7 +214,7 @@ rt::Duration HostileWorld::Shutdown(rt::Duration grace, bool release_first) {
   // A peer whose server end vanished (net.half-open) waits in a write for
   // room that never comes. The server is stopped: its connections reset,
   // as the server host's next incarnation would answer them.
-  if (net_faults_.half_open) {
+  if (call_faults_.half_open) {
     for (net::HostId host : peer_hosts_) world_->Reset(host, server_host_);
   }
   for (rt::Task& t : peer_tasks_) t.join();

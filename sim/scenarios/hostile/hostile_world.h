@@ -23,7 +23,7 @@
 //     "hostile<i>" and each client on a host "client<i>" of its own, each
 //     connecting through rt::Connect over links of `link`. The run's fault
 //     configuration (drpc-sim --faults net.reset,..., --swarm) fires the
-//     world's faults; net_faults() says which, for oracles.
+//     world's faults; call_faults() says what they allow, for oracles.
 //     hostile.fixed runs here.
 //   * the first model, without `link`: one sim::net::Listener, every
 //     connection a pipe of pipe_capacity bytes, every task on no host. The
@@ -79,14 +79,18 @@ struct WorldOptions {
   static rpc::ServerOptions DefaultServerOptions();
 };
 
-// The world's faults the run's configuration switches on (--faults,
-// --swarm), by what they may do to a well-behaved call.
-struct NetFaults {
-  bool breaks = false;     // net.reset, net.half-open: a connection may fail
+// What the faults the run's configuration switches on (--faults, --swarm)
+// may do to a well-behaved call. The library's other sites
+// (rt.spurious-wakeup, manager.short-write) change no outcome.
+struct CallFaults {
+  // net.reset, net.half-open, rt.spawn-failure (a connection's task cannot
+  // start: docs/faults.md): a connection may fail.
+  bool breaks = false;
   bool half_open = false;  // net.half-open: a reply may never come
-  bool delays = false;     // any net.* kind: a call may take longer
+  // Any of those, any net.* kind, rpc.accept-error: a call may take longer.
+  bool delays = false;
 };
-NetFaults ConfiguredNetFaults();
+CallFaults ConfiguredCallFaults();
 
 // How often the world's fault task draws in a hostile run: often enough
 // that configured faults land inside it (a few virtual milliseconds), as
@@ -119,8 +123,9 @@ class HostileWorld {
   // plain task with pipes).
   rt::Task SpawnForClient(size_t i, std::string name, UniqueFunction<void()> body);
 
-  // The world's faults the run switches on (all off with pipes).
-  NetFaults net_faults() const { return net_faults_; }
+  // What the run's faults may do to a call (nothing with pipes: their
+  // scenarios do not model faults).
+  CallFaults call_faults() const { return call_faults_; }
 
   rpc::Server& server() { return server_; }
   // The server's limits, for peers that aim at them.
@@ -144,7 +149,7 @@ class HostileWorld {
 
   PoolLedger& ledger_;
   const WorldOptions options_;
-  const NetFaults net_faults_;
+  const CallFaults call_faults_;
   // The world (link set) and its hosts, or the pipes' listener.
   std::unique_ptr<net::World> world_;
   net::HostId server_host_ = 0;
