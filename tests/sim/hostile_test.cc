@@ -1,7 +1,8 @@
 // The hostile world (label sim): the peer's frame builders byte by byte,
 // every mutation class reached by hostile.fixed over seeds, determinism,
-// hostile.fixed and hostile.client.fixed passing sweeps, and every issue-13
-// known failure found within its bound with a replay that reproduces it.
+// hostile.fixed and hostile.client.fixed passing sweeps (also under the
+// world's faults), and every issue-13 known failure found within its bound
+// with a replay that reproduces it.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "sim/peers/frame_mutations.h"
 #include "sim/scenarios/hostile/hostile_fixed.h"
 #include "sim/scenarios/hostile/known_failures.h"
+#include "sim/sched/fault_config.h"
 #include "sim/testing/run_checks.h"
 #include "sim/testing/scenario_runs.h"
 
@@ -149,6 +151,33 @@ TEST(HostileSim, ItsChecksCatchThePlantedHandlerBugs) {
                            : "echo reply";
     EXPECT_NE(found->result.report.find(must), std::string::npos) << found->result.report;
   }
+}
+
+// With the world's faults switched on (as --faults does), the well-behaved
+// calls end as the faults allow, some of them with an error, and a wrong
+// reply is still caught.
+TEST(HostileSim, UnderTheWorldsFaultsCallsEndAsAllowedAndAWrongReplyIsStillCaught) {
+  std::string error;
+  const std::optional<FaultConfig> faults = FaultConfig::Parse(
+      "net.reset:4,net.half-open:4,net.partition:4,net.slow-reader:4,net.refused:4,"
+      "net.accept-error:4",
+      error);
+  ASSERT_TRUE(faults.has_value()) << error;
+  Scenario fixed = FindScenario("hostile.fixed");
+  fixed.options.faults = *faults;
+  const uint64_t before = hostile::FixedFaultedCalls();
+  testing::SweepExpectingPass(fixed, SeedCount("HOSTILE_SIM_SEEDS", 200));
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  EXPECT_GT(hostile::FixedFaultedCalls(), before) << "no fault reached a well-behaved call";
+  std::cout << hostile::FixedFaultedCalls() - before
+            << " well-behaved calls ended with an error the faults allow\n";
+
+  Scenario buggy = FindScenario("hostile.wrong-reply.buggy");
+  buggy.options.faults = *faults;
+  const std::optional<cli::SeedRun> found =
+      testing::FirstFailingSeed(buggy, 0, buggy.find_within_seeds);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_NE(found->result.report.find("echo reply"), std::string::npos) << found->result.report;
 }
 
 // ---- the known failures ---------------------------------------------------------

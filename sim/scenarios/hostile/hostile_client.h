@@ -1,7 +1,10 @@
 // hostile.client.fixed: the other direction. A hostile peer in the server
 // role (sim/peers, PeerRole::kServer) answers a well-behaved rpc::Conn with
-// a drawn program of every behaviour. The client cannot be served well, but
-// it must fail well. Checked: every call returns by its deadline plus
+// a drawn program of every behaviour, on host "mallory" of the simulated
+// world (sim/net/world.h); the Conn and its calls are on host "client", over
+// drawn links (DrawLink), with the world's faults off unless the run's
+// configuration switches them on (--faults net.*). The client cannot be
+// served well, but it must fail well. Checked: every call returns by its deadline plus
 // kClientBound of virtual time (ok or an error), Close returns, the client's
 // pool ledger balances at every step and every buffer is back at the end,
 // and no task is left.

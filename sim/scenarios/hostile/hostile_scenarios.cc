@@ -4,8 +4,11 @@
 //   hostile.client.fixed   a hostile peer in the server role against a Conn: calls end by
 //                          their deadlines
 //   hostile.<what>.known   what today's library does not survive (known_failures.h)
+// The fixed ones and their plants run on the simulated world (sim/net/world.h), every peer
+// and client on a host of its own; the world's faults come on with --faults net.* / --swarm.
 //
 //   drpc-sim run --scenario hostile.fixed --seed 17
+//   drpc-sim sweep --scenario hostile.fixed --seeds 500 --faults net.reset,net.partition
 #include "sim/scenarios/hostile/hostile_client.h"
 #include "sim/scenarios/hostile/hostile_fixed.h"
 #include "sim/scenarios/hostile/known_failures.h"
@@ -20,7 +23,8 @@ void RegisterHostileScenarios(ScenarioRegistry& registry) {
   fixed.description =
       "1-3 hostile peers (garbage, truncated frames, over-long varints, huge lengths, id abuse, "
       "floods, metadata at/over the limit, slowloris, never reading) beside well-behaved "
-      "clients: the server keeps serving them, ledgers balance, shutdown is clean";
+      "clients, each on a host of the simulated world: the server keeps serving them, ledgers "
+      "balance, shutdown is clean";
   fixed.expect = Expectation::kPass;
   fixed.options = hostile::HostileRunOptions();
   fixed.body = [] { hostile::DrawAndRunFixed(); };
@@ -50,8 +54,9 @@ void RegisterHostileScenarios(ScenarioRegistry& registry) {
   Scenario client;
   client.name = "hostile.client.fixed";
   client.description =
-      "a hostile peer in the server role answers a well-behaved Conn with every behaviour: each "
-      "call returns by its deadline, Close returns, the ledger balances, nothing is left";
+      "a hostile peer in the server role, on a host of the simulated world, answers a "
+      "well-behaved Conn with every behaviour: each call returns by its deadline, Close returns, "
+      "the ledger balances, nothing is left";
   client.expect = Expectation::kPass;
   client.options = hostile::HostileRunOptions();
   client.body = [] { hostile::DrawAndRunClient(); };
