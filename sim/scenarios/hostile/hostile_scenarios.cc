@@ -3,12 +3,15 @@
 //                          beside well-behaved clients that must keep being served
 //   hostile.client.fixed   a hostile peer in the server role against a Conn: calls end by
 //                          their deadlines
+//   hostile.slowloris, hostile.idle, hostile.stalled-reader
+//                          the connection timeouts close such peers (timeout_scenarios.h)
 //   hostile.<what>.known   what today's library does not survive (known_failures.h)
 //
 //   drpc-sim run --scenario hostile.fixed --seed 17
 #include "sim/scenarios/hostile/hostile_client.h"
 #include "sim/scenarios/hostile/hostile_fixed.h"
 #include "sim/scenarios/hostile/known_failures.h"
+#include "sim/scenarios/hostile/timeout_scenarios.h"
 #include "sim/scenarios/rpc/rpc_harness.h"
 #include "sim/scenarios/scenario.h"
 
@@ -56,6 +59,8 @@ void RegisterHostileScenarios(ScenarioRegistry& registry) {
   client.options = hostile::HostileRunOptions();
   client.body = [] { hostile::DrawAndRunClient(); };
   registry.Add(std::move(client));
+
+  hostile::RegisterTimeoutScenarios(registry);
 
   for (const hostile::KnownFailure& known : hostile::KnownFailures()) {
     Scenario s;
