@@ -18,12 +18,14 @@
 //     reports an error (only a broken pair may), the client pools of
 //     unbroken connections are idle, the shutdown (Conns closed, the peer
 //     released, every server Stop) returns, and no task is left waiting.
-// What today's library cannot do (issue 13) and the fixed scenario
-// therefore leaves out: a call has no timeout of its own, so a Conn whose
-// server's end vanished without a restart (half-open) waits forever; every
-// call and probe on a pair with a planned half-open-server fault gets a
-// backstop deadline (the liveness phase's start plus half its bound). (A
-// crash needs none: the restart resets the old connections.)
+// A call has no timeout of its own, so a Conn whose server's end vanished
+// without a restart (half-open) waits until TCP keepalive finds the peer
+// gone (the world's links model it, sim/net/world.h; about a minute by
+// default, far past the liveness bound). The fixed scenario therefore gives
+// every call and probe on a pair with a planned half-open-server fault a
+// backstop deadline (the liveness phase's start plus half its bound);
+// world.half-open-call-waits gives none and shortens the links' keepalive
+// instead. (A crash needs neither: the restart resets the old connections.)
 //
 //   drpc-sim run --scenario rpc.world.fixed --seed 17
 #pragma once
@@ -42,10 +44,12 @@ inline constexpr rt::Duration kLivenessBound = std::chrono::milliseconds(100);
 
 RunOptions WorldRunOptions();
 
-// What the harness gives a call on a connection the faults may leave
-// half-open: kBackstop (the fixed scenario) a deadline; kNone (the known
-// failure world.half-open-call-waits.known) nothing, as a user would.
-enum class HalfOpenGuard : uint8_t { kBackstop, kNone };
+// What ends a call on a connection the faults may leave half-open:
+// kBackstop (the fixed scenario) a deadline the harness gives it;
+// kKeepalive (world.half-open-call-waits) nothing but the links' keepalive,
+// shortened to kKeepalive, as a user's call without a deadline would.
+enum class HalfOpenGuard : uint8_t { kBackstop, kKeepalive };
+inline constexpr rt::Duration kKeepalive = kLivenessBound / 4;
 
 // Draws a world workload and runs it. Call inside a run, as its body.
 void DrawAndRun(HalfOpenGuard guard = HalfOpenGuard::kBackstop);
