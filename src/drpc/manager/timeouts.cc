@@ -38,11 +38,25 @@ class TimedTransportImpl final : public rt::Transport {
   Status Write(Bytes data) override {
     timer_.WriteBegins();
     Status st;
-    // Each piece is progress: a slow reader keeps the connection, a
-    // stopped one lets the stall timer run out.
-    for (size_t at = 0; at < data.size() && st.ok(); at += kWriteProgressBytes) {
-      st = inner_->Write(data.subspan(at, std::min(kWriteProgressBytes, data.size() - at)));
-      if (st.ok()) timer_.WriteProgress();
+    // As much as the transport takes at once (one call on a healthy
+    // connection, as an unwrapped Write), then, when it is full, one
+    // blocking piece: each is progress, so a slow reader keeps the
+    // connection and a stopped one lets the stall timer run out. Each round
+    // writes at least a byte or ends.
+    for (size_t at = 0; at < data.size();) {
+      const rt::WriteResult taken = inner_->TryWrite(data.subspan(at));
+      at += taken.n;
+      if (taken.n > 0) timer_.WriteProgress();
+      if (!taken.err.ok()) {
+        st = taken.err;
+        break;
+      }
+      if (at == data.size()) break;
+      const size_t piece = std::min(kWriteProgressBytes, data.size() - at);
+      st = inner_->Write(data.subspan(at, piece));
+      if (!st.ok()) break;
+      at += piece;
+      timer_.WriteProgress();
     }
     timer_.WriteEnds();
     return st;

@@ -46,8 +46,9 @@ struct ConnectionTimeouts {
   rt::Duration write_stall = std::chrono::seconds(30);
 };
 
-// The size of the pieces a blocking transport write is cut into while
-// write_stall is on, so a slow but reading peer shows progress.
+// While write_stall is on, a blocking transport write that finds the
+// transport full goes on in pieces of this size, so a slow but reading peer
+// shows progress (what the transport takes at once is progress too).
 inline constexpr size_t kWriteProgressBytes = 16 * 1024;
 
 // The progress stamps of one connection and the deadlines they give.
@@ -103,8 +104,9 @@ class ConnectionTimer {
 };
 
 // The connection's transport as the manager uses it while write_stall is
-// on: blocking writes are cut into kWriteProgressBytes pieces, each
-// stamped on `timer`. Everything else passes through.
+// on: a blocking write takes what the transport takes at once (TryWrite),
+// then kWriteProgressBytes pieces while it is full, each stamped on
+// `timer`. Everything else passes through.
 std::unique_ptr<rt::Transport> TimedTransport(std::unique_ptr<rt::Transport> inner,
                                               ConnectionTimer& timer);
 
