@@ -83,9 +83,24 @@ void Pipe::Vanish(int end) {
   rt::LockGuard guard(mu_);
   if (vanished_[end]) return;
   vanished_[end] = true;
-  // Only the vanished end's own waiters learn of it; the peer hears nothing.
+  vanished_at_[end] = rt::Clock::now().time_since_epoch().count();
+  // Only the vanished end's own waiters learn of it; the peer hears nothing,
+  // but with keepalive its waits now end by the time it will find out.
   Incoming(end).readable.notify_all();
   Outgoing(end).writable.notify_all();
+  if (options_.keepalive > 0) {
+    Outgoing(end).readable.notify_all();
+    Incoming(end).writable.notify_all();
+  }
+}
+
+Nanos Pipe::KeepaliveDueLocked(int end) const {
+  if (options_.keepalive == 0 || !vanished_[1 - end]) return kNever;
+  return vanished_at_[1 - end] + options_.keepalive;
+}
+
+bool Pipe::KeepaliveExpiredLocked(int end) const {
+  return KeepaliveDueLocked(end) <= rt::Clock::now().time_since_epoch().count();
 }
 
 void Pipe::SetSlowReader(int end, Nanos delay, size_t max_bytes) {
@@ -172,7 +187,10 @@ ReadResult Pipe::Read(int end, MutableBytes buffer) {
     ready = ReadableLocked(end, &next_due);
     if (ready > 0) break;
     if (in.size == 0 && in.sender_closed) return {0, EofError()};
-    // Bytes in flight arrive at their delivery time: wait for that or a wake.
+    if (KeepaliveExpiredLocked(end)) return {0, KeepaliveErrorLocked()};
+    // Bytes in flight arrive at their delivery time (a vanished peer is
+    // found out at the keepalive's): wait for that or a wake.
+    next_due = std::min(next_due, KeepaliveDueLocked(end));
     const rt::TimePoint until =
         next_due == kNever ? rt::kNoDeadline : rt::TimePoint(rt::Duration(next_due));
     (void)in.readable.wait_until(lock, until, label);
@@ -196,8 +214,13 @@ ReadResult Pipe::Read(int end, MutableBytes buffer) {
   return {n, OkStatus()};
 }
 
+Status Pipe::KeepaliveErrorLocked() const {
+  return ConnectionError("pipe: connection timed out (keepalive: the peer is gone)");
+}
+
 Status Pipe::WriteBlockedStatusLocked(int end) const {
   if (closed_[end] || reset_ || vanished_[end]) return ClosedStatusLocked(end);
+  if (KeepaliveExpiredLocked(end)) return KeepaliveErrorLocked();
   if (write_closed_[end]) return ClosedError("pipe: write after CloseWrite");
   const Direction& out = end == 0 ? to_b_ : to_a_;
   if (out.receiver_closed) return ClosedError("pipe: broken pipe (the peer closed)");
@@ -239,8 +262,11 @@ Status Pipe::Write(int end, Bytes data) {
   // Each round moves at least one byte or ends the call: at most
   // data.size() + 1 rounds.
   for (size_t round = 0; round <= data.size(); ++round) {
-    out.writable.wait(
-        lock, [&] { return !WriteBlockedStatusLocked(end).ok() || out.size < capacity; },
+    const Nanos keepalive_due = KeepaliveDueLocked(end);
+    (void)out.writable.wait_until(
+        lock,
+        keepalive_due == kNever ? rt::kNoDeadline : rt::TimePoint(rt::Duration(keepalive_due)),
+        [&] { return !WriteBlockedStatusLocked(end).ok() || out.size < capacity; },
         end == 0 ? "pipe a: write waits for space" : "pipe b: write waits for space");
     if (Status blocked = WriteBlockedStatusLocked(end); !blocked.ok()) return blocked;
     if (sent == data.size()) return OkStatus();

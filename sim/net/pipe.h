@@ -29,6 +29,12 @@
 //     end's operations fail with kClosed; the peer hears nothing: its reads
 //     block once what was sent is drained, its writes fill the buffer and
 //     then block, until the peer gives up (a deadline) or a Reset.
+//   * keepalive > 0 (TCP keepalive with TCP_USER_TIMEOUT, both ends): an end
+//     whose peer vanished learns it `keepalive` after the vanish (the
+//     probes, and any unacknowledged data, go unanswered): once it has read
+//     what had arrived, its pending and later Reads, Writes and TryWrites
+//     fail with kConnection "connection timed out", as ETIMEDOUT does. A
+//     partition is not modelled as a loss: its bytes wait for the heal.
 //   * SetSlowReader(end, ...): every Read of that end first sleeps in
 //     virtual time and takes at most a few bytes (a reader that lags).
 // With a LinkTiming (the world's links, world.h), written bytes become
@@ -77,6 +83,7 @@ struct PipeOptions {
   bool chosen_try_writes = true;       // false: a TryWrite takes all that fits (no kNet choice)
   uint64_t reset_one_in = 0;           // 0: no random resets
   std::shared_ptr<LinkTiming> timing;  // null: bytes are readable once written
+  Nanos keepalive = 0;                 // 0: a vanished peer is never detected
 };
 
 class Pipe;
@@ -149,6 +156,11 @@ class Pipe {
   void MaybeInjectResetLocked();
   void ResetLocked();
   Status ClosedStatusLocked(int end) const;
+  // When `end` learns by keepalive that its peer vanished (kNever: it does
+  // not). mu_ held.
+  Nanos KeepaliveDueLocked(int end) const;
+  bool KeepaliveExpiredLocked(int end) const;
+  Status KeepaliveErrorLocked() const;
   // Why `end` cannot write now (ok if it can). mu_ held.
   Status WriteBlockedStatusLocked(int end) const;
   // Copies `n` bytes of `data` into the ring of `out`. mu_ held, n fits.
@@ -162,6 +174,7 @@ class Pipe {
   bool write_closed_[2] = {false, false};  // CloseWrite was called on that end
   bool reset_ = false;
   bool vanished_[2] = {false, false};
+  Nanos vanished_at_[2] = {0, 0};
   Nanos slow_delay_[2] = {0, 0};
   size_t slow_max_bytes_[2] = {0, 0};
 

@@ -65,6 +65,13 @@ struct LinkOptions {
   uint64_t bytes_per_second = 0;    // per direction; 0: no limit
   size_t buffer_bytes = 64 * 1024;  // per direction, in flight + unread
   bool chosen_reads = true;         // reads return a chosen split (kNet)
+  // TCP keepalive (with TCP_USER_TIMEOUT) on both ends of every connection:
+  // an end learns that its peer vanished (half-open, a crashed host) this
+  // long after, and its reads and writes then fail with kConnection
+  // "connection timed out" (sim/net/pipe.h). 0: off, the end waits
+  // forever. The default is what the OS backend's defaults give
+  // (drpc/rt/os/tcp.h: about a minute).
+  rt::Duration keepalive = std::chrono::seconds(60);
 };
 
 struct FaultOptions {

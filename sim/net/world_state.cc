@@ -175,6 +175,7 @@ Result<std::unique_ptr<rt::Transport>> WorldState::Connect(std::string_view addr
   pipe.capacity_bytes = options.link.buffer_bytes;
   pipe.chosen_reads = options.link.chosen_reads;
   pipe.timing = std::make_shared<Link>(shared_from_this(), me, target);
+  pipe.keepalive = options.link.keepalive.count();
   Result<Dialed> dialed = it->second->inner().Dial(pipe);
   if (!dialed.ok()) {
     ++stats.refused;

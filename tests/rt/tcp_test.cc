@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "drpc/rt/os/socket_transport.h"
 #include "drpc/rt/task.h"
 #include "drpc/rt/time.h"
 #include "tests/rt/transport_test_util.h"
@@ -213,6 +215,73 @@ TEST(RtOsTcpTest, ConnectToAClosedPortIsAClearConnectionError) {
   EXPECT_NE(c.status().message().find("Connection refused"), std::string::npos) << c.status();
   EXPECT_NE(c.status().message().find("127.0.0.1:" + std::to_string(port)), std::string::npos)
       << c.status();
+}
+
+// The keepalive options (TcpOptions) as the kernel reports them, on one end.
+struct Keepalive {
+  int on = -1, idle = -1, interval = -1, count = -1, user_timeout = -1;
+};
+
+Keepalive ReadKeepalive(const Transport& t) {
+  const auto* socket = dynamic_cast<const SocketTransport*>(&t);
+  EXPECT_NE(socket, nullptr);
+  Keepalive k;
+  if (socket == nullptr) return k;
+  auto get = [&](int level, int name, int* out) {
+    socklen_t len = sizeof(*out);
+    EXPECT_EQ(::getsockopt(socket->native_handle(), level, name, out, &len), 0) << name;
+  };
+  get(SOL_SOCKET, SO_KEEPALIVE, &k.on);
+  get(IPPROTO_TCP, TCP_KEEPIDLE, &k.idle);
+  get(IPPROTO_TCP, TCP_KEEPINTVL, &k.interval);
+  get(IPPROTO_TCP, TCP_KEEPCNT, &k.count);
+  get(IPPROTO_TCP, TCP_USER_TIMEOUT, &k.user_timeout);
+  return k;
+}
+
+TEST(TcpKeepalive, DefaultsAreSetOnConnectedAndAcceptedSockets) {
+  std::unique_ptr<TcpListener> listener = ListenLoopback();
+  Connection c = Connect(*listener);
+  const TcpOptions defaults;
+  for (const Transport* end : {c.client.get(), c.server.get()}) {
+    const Keepalive k = ReadKeepalive(*end);
+    EXPECT_NE(k.on, 0);
+    EXPECT_EQ(k.idle, defaults.keepalive_idle.count());
+    EXPECT_EQ(k.interval, defaults.keepalive_interval.count());
+    EXPECT_EQ(k.count, defaults.keepalive_count);
+    EXPECT_EQ(k.user_timeout, defaults.user_timeout.count());
+  }
+}
+
+TEST(TcpKeepalive, OptionsAreTheCallersOwn) {
+  const TcpOptions options{
+      .keepalive_idle = 7s, .keepalive_interval = 3s, .keepalive_count = 2, .user_timeout = 4500ms};
+  Result<std::unique_ptr<TcpListener>> listener = TcpListener::Listen("127.0.0.1", 0, options);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  Result<std::unique_ptr<Transport>> client = TcpConnect("127.0.0.1", (*listener)->Port(), options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  Result<std::unique_ptr<Transport>> server = (*listener)->Accept();
+  ASSERT_TRUE(server.ok()) << server.status();
+  for (const Transport* end : {client->get(), server->get()}) {
+    const Keepalive k = ReadKeepalive(*end);
+    EXPECT_NE(k.on, 0);
+    EXPECT_EQ(k.idle, 7);
+    EXPECT_EQ(k.interval, 3);
+    EXPECT_EQ(k.count, 2);
+    EXPECT_EQ(k.user_timeout, 4500);
+  }
+}
+
+TEST(TcpKeepalive, OffLeavesTheSocketWithoutKeepalive) {
+  const TcpOptions off{.keepalive = false};
+  Result<std::unique_ptr<TcpListener>> listener = TcpListener::Listen("127.0.0.1", 0, off);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  Result<std::unique_ptr<Transport>> client = TcpConnect("127.0.0.1", (*listener)->Port(), off);
+  ASSERT_TRUE(client.ok()) << client.status();
+  Result<std::unique_ptr<Transport>> server = (*listener)->Accept();
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_EQ(ReadKeepalive(**client).on, 0);
+  EXPECT_EQ(ReadKeepalive(**server).on, 0);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 //                          beside well-behaved clients that must keep being served
 //   hostile.client.fixed   a hostile peer in the server role against a Conn: calls end by
 //                          their deadlines
+//   hostile.slowloris, hostile.idle, hostile.stalled-reader
+//                          the connection timeouts close such peers (timeout_scenarios.h)
 //   hostile.<what>.known   what today's library does not survive (known_failures.h)
 // The fixed ones and their plants run on the simulated world (sim/net/world.h), every peer
 // and client on a host of its own; the world's faults come on with --faults net.* / --swarm.
@@ -12,6 +14,7 @@
 #include "sim/scenarios/hostile/hostile_client.h"
 #include "sim/scenarios/hostile/hostile_fixed.h"
 #include "sim/scenarios/hostile/known_failures.h"
+#include "sim/scenarios/hostile/timeout_scenarios.h"
 #include "sim/scenarios/rpc/rpc_harness.h"
 #include "sim/scenarios/scenario.h"
 
@@ -61,6 +64,8 @@ void RegisterHostileScenarios(ScenarioRegistry& registry) {
   client.options = hostile::HostileRunOptions();
   client.body = [] { hostile::DrawAndRunClient(); };
   registry.Add(std::move(client));
+
+  hostile::RegisterTimeoutScenarios(registry);
 
   for (const hostile::KnownFailure& known : hostile::KnownFailures()) {
     Scenario s;

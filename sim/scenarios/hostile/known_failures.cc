@@ -19,7 +19,6 @@ using std::chrono::seconds;
 
 // The bounds issue 13 promises, stated here so each check names its number.
 constexpr rt::Duration kStopBound = milliseconds(100);      // Stop: grace plus this
-constexpr rt::Duration kHeldFor = seconds(600);             // no timeout held this long
 constexpr size_t kConnectionBudgetBytes = size_t{1} << 20;  // one connection's memory
 
 int64_t Ms(rt::Duration d) { return std::chrono::duration_cast<milliseconds>(d).count(); }
@@ -95,67 +94,6 @@ void BurstRefused() {
   ledger.CheckAllReturned();
 }
 
-// Holds `peer` (a reading peer) for kHeldFor and fails if the server never
-// closed its connection.
-void ExpectClosedWithin(const peers::HostilePeer& peer, const std::string& what) {
-  rt::sleep_for(kHeldFor);
-  if (!peer.read_ended()) {
-    Known(what + " is still held after " + std::to_string(Ms(kHeldFor) / 1000) +
-          " s of virtual time: no timeout closes it");
-  }
-}
-
-// One byte of a call per virtual second: the frame never completes.
-void Slowloris() {
-  PoolLedger ledger;
-  {
-    HostileWorld world(ledger, WorldOptions{});
-    peers::PeerOptions options = OnePeer(Behaviour::kSlowloris, Reads::kAlways);
-    options.slowloris_bytes = 1000;
-    ExpectClosedWithin(world.AddPeer(std::move(options)),
-                       "a slowloris connection (one byte per virtual second, a frame that never "
-                       "completes)");
-    world.Shutdown(milliseconds(0));
-  }
-  ledger.CheckAllReturned();
-}
-
-// A connection that never sends a byte.
-void Idle() {
-  PoolLedger ledger;
-  {
-    HostileWorld world(ledger, WorldOptions{});
-    peers::PeerOptions options = OnePeer(Behaviour::kIdle, Reads::kAlways);
-    options.max_idle = seconds(1000);
-    ExpectClosedWithin(world.AddPeer(std::move(options)),
-                       "a connection that never sends its first frame");
-    world.Shutdown(milliseconds(0));
-  }
-  ledger.CheckAllReturned();
-}
-
-// A peer opens a bidi call, sends messages and never reads the replies:
-// the handler's writes stall, and nothing ever gives up on them.
-void StalledReader() {
-  PoolLedger ledger;
-  {
-    HostileWorld world(ledger, WorldOptions{.pipe_capacity = 256});
-    peers::PeerOptions options = OnePeer(Behaviour::kMessageFlood, Reads::kNever);
-    options.rpc = rpcsim::kChatRpc;
-    options.flood_messages = 64;
-    options.flood_message_bytes = 64;
-    world.AddPeer(std::move(options));
-    rt::sleep_for(kHeldFor);
-    if (world.ProbePeerConnection(0).ok()) {
-      Known("a peer that stopped reading while its call sends replies is still held after " +
-            std::to_string(Ms(kHeldFor) / 1000) +
-            " s of virtual time: no write-stall timeout closes it");
-    }
-    world.Shutdown(milliseconds(0));
-  }
-  ledger.CheckAllReturned();
-}
-
 // One stream's receive queue: a call whose handler reads only its request
 // while the peer sends 200 more 8 KiB messages.
 void QueuedBytes() {
@@ -202,18 +140,6 @@ const std::vector<KnownFailure>& KnownFailures() {
        "refusals (code 8) instead of back-pressure; found with --strategy pct --pct-depth 2 "
        "(the random scheduler lets the workers keep up with the reader)",
        &BurstRefused, /*pct_depth=*/2},
-      {"hostile.slowloris.known",
-       "known failure (issue 13): no partial-frame timeout: one byte per virtual second holds a "
-       "connection for 600 s",
-       &Slowloris},
-      {"hostile.idle.known",
-       "known failure (issue 13): no first-frame or idle timeout: a silent connection is held "
-       "for 600 s",
-       &Idle},
-      {"hostile.stalled-reader.known",
-       "known failure (issue 13): no write-stall timeout: a peer that stops reading holds its "
-       "connection and call for 600 s",
-       &StalledReader},
       {"hostile.queued-bytes.known",
        "known failure (issue 13): receive queues have no byte bound: one stream holds 200 x 8 "
        "KiB, over a 1 MiB connection budget",

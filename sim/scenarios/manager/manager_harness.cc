@@ -146,6 +146,14 @@ ManagerOptions OptionsFor(Role role, const Workload& w) {
   if (role == Role::kServer) o.stream.ring.max_bytes = w.server_ring_budget;
   o.writer.high_water_bytes = w.high_water;
   o.close_flush_timeout = std::chrono::milliseconds(5);
+  // The connection timeouts off: this workload's planted deadlocks (both
+  // pipes full, e.g. stream.terminal-holds-mu) must stay deadlocks the
+  // simulator reports, not connections write_stall closes 30 s later.
+  // The timeouts have tests of their own (tests/manager/timeouts_sim_test.cc).
+  o.timeouts = manager::ConnectionTimeouts{.first_frame = rt::Duration::zero(),
+                                           .idle = rt::Duration::zero(),
+                                           .partial_frame = rt::Duration::zero(),
+                                           .write_stall = rt::Duration::zero()};
   return o;
 }
 

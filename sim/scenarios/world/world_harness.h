@@ -19,14 +19,17 @@
 //     unbroken connections and the pools of the live servers' connections
 //     are idle (lend no buffer), the shutdown (Conns closed, the peer
 //     released, every server Stop) returns, and no task is left waiting.
-// What today's library cannot do (issue 13) and the fixed scenario
-// therefore leaves out: a call has no timeout of its own, so a Conn whose
-// server's end vanished without a restart (half-open) waits forever; every
-// call and probe on a pair with a planned half-open-server fault gets a
-// backstop deadline (the liveness phase's start plus half its bound). (A
-// crash needs none: the restart resets the old connections.) Likewise a
-// server whose client's end vanished keeps that connection's streams, so
-// its pools are not checked idle (HalfOpenGuard).
+// A call has no timeout of its own, so a Conn whose server's end vanished
+// without a restart (half-open) waits until TCP keepalive finds the peer
+// gone (the world's links model it, sim/net/world.h; about a minute by
+// default, far past the liveness bound). The fixed scenario therefore gives
+// every call and probe on a pair with a planned half-open-server fault a
+// backstop deadline (the liveness phase's start plus half its bound);
+// world.half-open-call-waits gives none and shortens the links' keepalive
+// instead. (A crash needs neither: the restart resets the old connections.)
+// Likewise a server whose client's end vanished keeps that connection's
+// streams until keepalive finds the peer gone, so the fixed scenario does not
+// ask such a server to get back to idle (HalfOpenGuard::kBackstop).
 //
 //   drpc-sim run --scenario rpc.world.fixed --seed 17
 #pragma once
@@ -49,12 +52,14 @@ RunOptions WorldRunOptions();
 //   kBackstop   (rpc.world.fixed) a call to a server whose end may vanish
 //               gets a deadline, and a server whose client end may vanish is
 //               not asked to get back to idle (it holds the streams of a
-//               client it cannot tell is gone);
-//   kNone       (world.half-open-call-waits.known) such a call gets no
-//               deadline, as a user's would not;
+//               client it cannot tell is gone until keepalive does);
+//   kKeepalive  (world.half-open-call-waits) such a call gets no deadline,
+//               as a user's would not: only the links' keepalive, shortened
+//               to kKeepalive, ends it;
 //   kServerIdle (world.half-open-server-holds.known) the deadline, but every
 //               live server must get back to idle.
-enum class HalfOpenGuard : uint8_t { kBackstop, kNone, kServerIdle };
+enum class HalfOpenGuard : uint8_t { kBackstop, kKeepalive, kServerIdle };
+inline constexpr rt::Duration kKeepalive = kLivenessBound / 4;
 
 // Draws a world workload and runs it. Call inside a run, as its body.
 void DrawAndRun(HalfOpenGuard guard = HalfOpenGuard::kBackstop);

@@ -10,8 +10,8 @@
 //                                     connection fails before the reply succeeds empty
 //   rpc.world.leak-marshal-accounting.buggy  plant stream.leak-marshal-accounting: the
 //                                     resource checker finds the leaked count at the end
-//   world.half-open-call-waits.known  known failure (issue 13): without a deadline, a
-//                                     call to a half-open server waits forever
+//   world.half-open-call-waits        without a deadline, a call to a half-open
+//                                     server ends by the links' keepalive
 //   world.half-open-server-holds.known  known failure (issue 13): a server keeps the
 //                                     calls of a client whose end vanished mid-call
 //
@@ -94,18 +94,16 @@ void RegisterWorldScenarios(ScenarioRegistry& registry) {
                      "checker's end check, clients and uncrashed servers)",
                      plant::Site::kStreamLeakMarshalAccounting, Outcome::kInvariantFailed));
 
-  Scenario known;
-  known.name = "world.half-open-call-waits.known";
-  known.description =
-      "known failure (issue 13): a call without a deadline on a connection whose server end "
-      "vanished (half-open: no FIN, no RST) waits forever, as does the probe of that Conn: the "
-      "library has no keepalive or idle timeout (rpc.world.fixed gives such calls a deadline)";
-  known.expect = Expectation::kFindsBug;
-  known.bug_outcome = Outcome::kLivenessFailed;
-  known.find_within_seeds = kFindWithinSeeds;
-  known.options = worldsim::WorldRunOptions();
-  known.body = [] { worldsim::DrawAndRun(worldsim::HalfOpenGuard::kNone); };
-  registry.Add(std::move(known));
+  Scenario keepalive;
+  keepalive.name = "world.half-open-call-waits";
+  keepalive.description =
+      "rpc.world.fixed without the backstop deadline: a call without a deadline on a connection "
+      "whose server end vanished (half-open: no FIN, no RST) ends with a connection error once "
+      "TCP keepalive (the links', 25 ms here) finds the peer gone, and the Conn reports it";
+  keepalive.expect = Expectation::kPass;
+  keepalive.options = worldsim::WorldRunOptions();
+  keepalive.body = [] { worldsim::DrawAndRun(worldsim::HalfOpenGuard::kKeepalive); };
+  registry.Add(std::move(keepalive));
 
   Scenario holds;
   holds.name = "world.half-open-server-holds.known";

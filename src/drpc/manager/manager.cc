@@ -14,7 +14,10 @@ namespace drpc::manager {
 
 Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions options)
     : options_(std::move(options)),
-      transport_(std::move(transport)),
+      timer_(options_.timeouts, options_.role, [this] { table_->WakeWatcher(); }),
+      transport_(options_.timeouts.write_stall > rt::Duration::zero()
+                     ? TimedTransport(std::move(transport), timer_)
+                     : std::move(transport)),
       pool_([&] {
         stream::BufferPoolOptions pool_options = options_.pool;
         if (pool_options.name == "pool") pool_options.name = options_.name;
@@ -37,6 +40,11 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
                                      .meter = &pool_->meter()}),
       used_ids_(options_.max_ids_above_low_water) {
   DRPC_ASSERT(transport_ != nullptr, "a manager needs a transport");
+  DRPC_ASSERT(options_.timeouts.first_frame >= rt::Duration::zero() &&
+                  options_.timeouts.idle >= rt::Duration::zero() &&
+                  options_.timeouts.partial_frame >= rt::Duration::zero() &&
+                  options_.timeouts.write_stall >= rt::Duration::zero(),
+              "a timeout is positive, or zero for off");
   DRPC_ASSERT(options_.max_concurrent_streams > 0, "max_concurrent_streams must be positive");
   DRPC_ASSERT(options_.accept_queue_capacity > 0, "accept_queue_capacity must be positive");
   MuxWriterOptions writer_options = options_.writer;
@@ -178,8 +186,16 @@ void Manager::WatcherLoop() {
   // Ends when the table closes (terminate).
   for (;;) {
     std::vector<std::shared_ptr<Stream>> expired =
-        table_->WaitExpired("manager: deadline watcher waits for the next deadline");
-    if (expired.empty()) return;
+        table_->WaitExpired("manager: deadline watcher waits for the next deadline", &timer_);
+    if (expired.empty()) {
+      if (table_->closed()) return;
+      // A connection timeout may be due (docs/manager.md, "Timeouts"); the
+      // peer may also have made progress since the watcher woke.
+      if (Status err = timer_.Expired(rt::now(), table_->empty_since()); !err.ok()) {
+        Terminate(std::move(err), Shutdown::kAbort);
+      }
+      continue;
+    }
     {
       rt::LockGuard guard(mu_);
       stats_.deadlines_expired += expired.size();

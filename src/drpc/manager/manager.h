@@ -26,6 +26,7 @@
 #include "drpc/manager/internal/stream_ids.h"
 #include "drpc/manager/mux_writer.h"
 #include "drpc/manager/options.h"
+#include "drpc/manager/timeouts.h"
 #include "drpc/rt/atomic.h"
 #include "drpc/rt/condvar.h"
 #include "drpc/rt/mutex.h"
@@ -157,6 +158,9 @@ class Manager {
   void CheckLedgerIfQuiet();
 
   const ManagerOptions options_;
+  // The connection's timeouts (timeouts.h): stamped by the reader and the
+  // transport, served by the deadline watcher.
+  ConnectionTimer timer_;
   const std::unique_ptr<rt::Transport> transport_;
   const std::shared_ptr<stream::BufferPool> pool_;
   const std::shared_ptr<StreamTable> table_;

@@ -28,9 +28,15 @@ bool LooksLikeReset(const Status& err) {
 }  // namespace
 
 void Manager::ReaderLoop() {
-  // About to read (and perhaps block): nothing held back may wait for it.
-  TransportSource source(*transport_, [this] { WakeDeferredAccept(); });
+  // About to read (and perhaps block): nothing held back may wait for it,
+  // and an unfinished frame's timer runs from here (timeouts.h).
+  const wire::FrameReader* frames = nullptr;
+  TransportSource source(*transport_, [this, &frames] {
+    WakeDeferredAccept();
+    timer_.BeforeRead(frames->buffered());
+  });
   wire::FrameReader reader(source, options_.reader, &pool_->meter());
+  frames = &reader;
   // Ends only through an error: a read error once the transport is closed
   // (by Close or by terminate) if nothing else. Keeps reading after term so
   // a peer flushing its last frames is not blocked by us.
@@ -41,6 +47,7 @@ void Manager::ReaderLoop() {
       end = MapReadError(frame.status());
       break;
     }
+    timer_.FrameRead();
     Status routed = Route(*frame);
     if (!routed.ok()) {
       end = std::move(routed);

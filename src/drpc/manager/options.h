@@ -13,6 +13,7 @@
 
 #include "drpc/base/resource_meter.h"
 #include "drpc/manager/mux_writer.h"
+#include "drpc/manager/timeouts.h"
 #include "drpc/rt/time.h"
 #include "drpc/stream/buffer_pool.h"
 #include "drpc/stream/stream.h"
@@ -60,6 +61,11 @@ struct ManagerOptions {
   // then waits for its deadline (docs/rpc.md, "Servers that do not
   // multiplex"). Off by default: this library's servers multiplex.
   bool legacy_single_stream = false;
+
+  // How long the connection waits on its peer before it closes the
+  // connection: first frame, idle, partial frame, write stall (timeouts.h;
+  // docs/manager.md, "Timeouts"). Zero turns one off.
+  ConnectionTimeouts timeouts;
 
   // Close flushes frames queued before it for at most this long, then
   // closes the transport anyway (a peer that stopped reading).

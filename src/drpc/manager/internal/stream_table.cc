@@ -5,13 +5,15 @@
 
 #include "drpc/base/check.h"
 #include "drpc/base/plant.h"
+#include "drpc/manager/timeouts.h"
 
 namespace drpc::manager {
 
 StreamTable::StreamTable()
     : mu_("stream_table.mu"),
       changed_("stream_table.changed"),
-      watcher_wake_("stream_table.watcher_wake") {}
+      watcher_wake_("stream_table.watcher_wake"),
+      empty_since_(rt::now()) {}
 
 StreamTable::Entry* StreamTable::FindLocked(uint64_t id) {
   auto it = std::lower_bound(streams_.begin(), streams_.end(), id,
@@ -69,6 +71,7 @@ AddResult StreamTable::Add(StreamPtr stream, size_t limit, rt::TimePoint deadlin
   if (at != streams_.end() && at->id == id) return refuse(AddResult::kDuplicate);
   if (streams_.size() >= limit) return refuse(AddResult::kFull);
   Entry& entry = *streams_.insert(at, Entry{.id = id, .stream = std::move(stream)});
+  empty_since_ = rt::kNoDeadline;
   SetDeadlineLocked(entry, id, deadline);
   return AddResult::kAdded;
 }
@@ -110,6 +113,7 @@ StreamTable::StreamPtr StreamTable::OnFinished(uint64_t id) {
   // Its deadline goes without waking the watcher (docs/manager.md).
   if (entry->deadline != rt::kNoDeadline) by_deadline_.erase({entry->deadline, id});
   streams_.erase(streams_.begin() + (entry - streams_.data()));
+  if (streams_.empty()) BecameEmptyLocked();
   changed_.notify_all();
   return stream;
 }
@@ -146,38 +150,70 @@ std::vector<StreamTable::StreamPtr> StreamTable::TakeAll() {
   for (Entry& entry : streams_) all.push_back(std::move(entry.stream));
   streams_.clear();
   by_deadline_.clear();
+  BecameEmptyLocked();
   changed_.notify_all();
   return all;
 }
 
-std::vector<StreamTable::StreamPtr> StreamTable::WaitExpired(const char* label) {
+void StreamTable::BecameEmptyLocked() {
+  empty_since_ = rt::now();
+  // The idle timer starts now; the watcher asked to hear of it.
+  if (wake_on_empty_) {
+    wake_on_empty_ = false;
+    watcher_wake_.notify_one();
+  }
+}
+
+void StreamTable::WakeWatcher() {
+  rt::LockGuard guard(mu_);
+  watcher_wake_.notify_one();
+}
+
+rt::TimePoint StreamTable::empty_since() const {
+  rt::LockGuard guard(mu_);
+  return empty_since_;
+}
+
+std::vector<StreamTable::StreamPtr> StreamTable::WaitExpired(const char* label,
+                                                             ConnectionTimer* timer) {
   rt::Lock lock(mu_);
   for (;;) {
     if (closed_) return {};
-    if (by_deadline_.empty()) {
+    // The connection's timeouts: asked under the lock, so a stream leaving
+    // (the idle timer) or a hook's wake-up cannot slip between the plan and
+    // the wait.
+    rt::TimePoint wake = rt::kNoDeadline;
+    if (timer != nullptr) {
+      const ConnectionTimer::Plan plan = timer->Arm(rt::now(), empty_since_);
+      wake_on_empty_ = plan.wake_on_empty;
+      if (plan.wake != rt::kNoDeadline && rt::now() >= plan.wake) return {};
+      wake = plan.wake;
+    }
+    if (!by_deadline_.empty()) {
+      const rt::TimePoint first = by_deadline_.begin()->first;
+      if (rt::now() >= first) break;
+      wake = std::min(wake, first);
+    }
+    if (wake == rt::kNoDeadline) {
       watcher_wake_.wait(lock, label);
-      ++watcher_wakeups_;
-      continue;
+    } else {
+      (void)watcher_wake_.wait_until(lock, wake, label);
     }
-    const rt::TimePoint first = by_deadline_.begin()->first;
-    if (rt::now() < first) {
-      (void)watcher_wake_.wait_until(lock, first, label);
-      ++watcher_wakeups_;
-      continue;
-    }
-    std::vector<StreamPtr> expired;
-    const rt::TimePoint now = rt::now();
-    // Bounded by the number of deadlines, each removed as it is taken.
-    while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
-      const uint64_t id = by_deadline_.begin()->second;
-      by_deadline_.erase(by_deadline_.begin());
-      Entry* entry = FindLocked(id);
-      DRPC_ASSERT(entry != nullptr, "a deadline without its stream");
-      entry->deadline = rt::kNoDeadline;
-      expired.push_back(entry->stream);
-    }
-    return expired;
+    ++watcher_wakeups_;
   }
+  wake_on_empty_ = false;
+  std::vector<StreamPtr> expired;
+  const rt::TimePoint now = rt::now();
+  // Bounded by the number of deadlines, each removed as it is taken.
+  while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
+    const uint64_t id = by_deadline_.begin()->second;
+    by_deadline_.erase(by_deadline_.begin());
+    Entry* entry = FindLocked(id);
+    DRPC_ASSERT(entry != nullptr, "a deadline without its stream");
+    entry->deadline = rt::kNoDeadline;
+    expired.push_back(entry->stream);
+  }
+  return expired;
 }
 
 size_t StreamTable::size() const {

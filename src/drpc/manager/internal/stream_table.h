@@ -27,6 +27,10 @@
 #include "drpc/stream/stream.h"
 
 namespace drpc::manager {
+class ConnectionTimer;  // manager/timeouts.h
+}
+
+namespace drpc::manager {
 
 enum class ClaimResult : uint8_t {
   kClaimed,
@@ -84,8 +88,15 @@ class StreamTable {
   std::vector<StreamPtr> TakeAll();
 
   // Blocks until a deadline passes (returns the expired streams, removing
-  // their deadlines) or the table is closed (returns an empty vector).
-  std::vector<StreamPtr> WaitExpired(const char* label);
+  // their deadlines), the table is closed, or, with a `timer`, the
+  // connection's next timeout (ConnectionTimer::Arm) is due (both return an
+  // empty vector: tell them apart with closed()).
+  std::vector<StreamPtr> WaitExpired(const char* label, ConnectionTimer* timer = nullptr);
+  // Makes a waiting WaitExpired ask its timer again (a timer started).
+  void WakeWatcher();
+  // When the table last became empty (at construction, or when its last
+  // stream finished); kNoDeadline while streams are registered.
+  rt::TimePoint empty_since() const;
 
   size_t size() const;
   bool closed() const;
@@ -106,6 +117,8 @@ class StreamTable {
   void SetDeadlineLocked(Entry& entry, uint64_t id, rt::TimePoint deadline);
   // The earliest deadline (kNoDeadline: none). mu_ held.
   rt::TimePoint EarliestLocked() const;
+  // The last stream left: the idle timer starts (empty_since_). mu_ held.
+  void BecameEmptyLocked();
 
   mutable rt::Mutex mu_;
   rt::CondVar
@@ -119,6 +132,8 @@ class StreamTable {
   std::set<std::pair<rt::TimePoint, uint64_t>> by_deadline_;  // guarded by mu_
   size_t claimed_ = 0;            // guarded by mu_: rooms claimed by ClaimRoom, not yet Added
   bool closed_ = false;           // guarded by mu_
+  rt::TimePoint empty_since_;     // guarded by mu_
+  bool wake_on_empty_ = false;    // guarded by mu_: the watcher's timer asked for it (Arm)
   bool sealed_ = false;           // guarded by mu_
   uint64_t watcher_wakeups_ = 0;  // guarded by mu_
 };

@@ -39,6 +39,8 @@ class SocketTransport final : public Transport {
   Status CloseWrite() override;
 
   const std::string& peer() const { return peer_; }
+  // The socket, for getsockopt in tests; still owned by the transport.
+  int native_handle() const { return fd_; }
 
  private:
   // Write (blocking: until all is sent or an error) and TryWrite (what

@@ -87,6 +87,43 @@ Status SetNoDelay(int fd, const std::string& peer) {
   return OkStatus();
 }
 
+Status SetIntOption(int fd, int level, int name, int value, const char* what,
+                    const std::string& peer) {
+  if (::setsockopt(fd, level, name, &value, sizeof(value)) != 0) {
+    return ConnectionError(std::string("setsockopt ") + what + " " + peer + ": " +
+                           ErrnoText(errno));
+  }
+  return OkStatus();
+}
+
+// TCP_NODELAY, and keepalive as `options` say (TcpOptions).
+Status SetConnectionOptions(int fd, const std::string& peer, const TcpOptions& options) {
+  if (Status s = SetNoDelay(fd, peer); !s.ok()) return s;
+  if (!options.keepalive) return OkStatus();
+  const int idle = static_cast<int>(options.keepalive_idle.count());
+  const int interval = static_cast<int>(options.keepalive_interval.count());
+  const int user_timeout = static_cast<int>(options.user_timeout.count());
+  if (Status s = SetIntOption(fd, SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE", peer); !s.ok()) {
+    return s;
+  }
+  if (Status s = SetIntOption(fd, IPPROTO_TCP, TCP_KEEPIDLE, idle, "TCP_KEEPIDLE", peer); !s.ok()) {
+    return s;
+  }
+  if (Status s = SetIntOption(fd, IPPROTO_TCP, TCP_KEEPINTVL, interval, "TCP_KEEPINTVL", peer);
+      !s.ok()) {
+    return s;
+  }
+  if (Status s =
+          SetIntOption(fd, IPPROTO_TCP, TCP_KEEPCNT, options.keepalive_count, "TCP_KEEPCNT", peer);
+      !s.ok()) {
+    return s;
+  }
+  if (user_timeout > 0) {
+    return SetIntOption(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, user_timeout, "TCP_USER_TIMEOUT", peer);
+  }
+  return OkStatus();
+}
+
 // connect(2), finishing the handshake with poll if a signal interrupts it
 // (the connection attempt carries on in the kernel; calling connect again
 // would fail with EALREADY).
@@ -106,20 +143,21 @@ int ConnectErrno(int fd, const sockaddr* addr, socklen_t len) {
   return EINTR;
 }
 
-Result<std::unique_ptr<Transport>> ConnectTo(const addrinfo& ai) {
+Result<std::unique_ptr<Transport>> ConnectTo(const addrinfo& ai, const TcpOptions& options) {
   const std::string peer = FormatAddress(ai.ai_addr);
   UniqueFd fd(::socket(ai.ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return ConnectionError("dial tcp " + peer + ": socket: " + ErrnoText(errno));
   if (const int err = ConnectErrno(fd.get(), ai.ai_addr, ai.ai_addrlen); err != 0) {
     return ConnectionError("dial tcp " + peer + ": " + ErrnoText(err));
   }
-  if (Status s = SetNoDelay(fd.get(), peer); !s.ok()) return s;
+  if (Status s = SetConnectionOptions(fd.get(), peer, options); !s.ok()) return s;
   return std::unique_ptr<Transport>(std::make_unique<SocketTransport>(fd.release(), peer));
 }
 
 }  // namespace
 
-Result<std::unique_ptr<Transport>> TcpConnect(const std::string& host, uint16_t port) {
+Result<std::unique_ptr<Transport>> TcpConnect(const std::string& host, uint16_t port,
+                                              const TcpOptions& options) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -134,14 +172,15 @@ Result<std::unique_ptr<Transport>> TcpConnect(const std::string& host, uint16_t 
   int tried = 0;
   for (const addrinfo* ai = list.get(); ai != nullptr && tried < kMaxAddressesTried;
        ai = ai->ai_next, ++tried) {
-    Result<std::unique_ptr<Transport>> conn = ConnectTo(*ai);
+    Result<std::unique_ptr<Transport>> conn = ConnectTo(*ai, options);
     if (conn.ok()) return conn;
     last = conn.status();
   }
   return last;
 }
 
-Result<std::unique_ptr<TcpListener>> TcpListener::Listen(const std::string& host, uint16_t port) {
+Result<std::unique_ptr<TcpListener>> TcpListener::Listen(const std::string& host, uint16_t port,
+                                                         const TcpOptions& options) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -181,11 +220,11 @@ Result<std::unique_ptr<TcpListener>> TcpListener::Listen(const std::string& host
   DRPC_ASSERT(bound_port != 0, "a bound TCP socket has a port");
   DRPC_ASSERT(port == 0 || bound_port == port, "bound a different port than asked for");
   return std::unique_ptr<TcpListener>(
-      new TcpListener(fd.release(), bound_port, FormatAddress(bound_addr)));
+      new TcpListener(fd.release(), bound_port, FormatAddress(bound_addr), options));
 }
 
-TcpListener::TcpListener(int fd, uint16_t port, std::string address)
-    : fd_(fd), port_(port), address_(std::move(address)) {
+TcpListener::TcpListener(int fd, uint16_t port, std::string address, TcpOptions options)
+    : fd_(fd), options_(options), port_(port), address_(std::move(address)) {
   DRPC_ASSERT(fd_ >= 0, "TcpListener needs an open socket");
 }
 
@@ -202,7 +241,7 @@ Result<std::unique_ptr<Transport>> TcpListener::Accept() {
     if (fd >= 0) {
       const std::string peer = FormatAddress(reinterpret_cast<const sockaddr*>(&peer_addr));
       UniqueFd owned(fd);
-      if (Status s = SetNoDelay(fd, peer); !s.ok()) return s;
+      if (Status s = SetConnectionOptions(fd, peer, options_); !s.ok()) return s;
       return std::unique_ptr<Transport>(std::make_unique<SocketTransport>(owned.release(), peer));
     }
     const int err = errno;
