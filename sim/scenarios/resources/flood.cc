@@ -14,6 +14,7 @@
 #include "drpc/wire/kind.h"
 #include "sim/checkers/resource_checker.h"
 #include "sim/net/pipe.h"
+#include "sim/sched/run.h"
 
 namespace drpc::sim::resources {
 namespace {
@@ -71,13 +72,13 @@ void RunSlowHandlerFlood() {
   resources.WatchConnection(*client);
   resources.WatchConnection(*server);
 
+  int delivered = 0;  // tasks run one at a time in the simulator
   rt::Task acceptor = rt::spawn("acceptor", [&] {
-    AcceptAll(*server, [](Stream& s) {
+    AcceptAll(*server, [&delivered](Stream& s) {
       // A slow handler: it reads only after a (virtual) second.
       rt::sleep_for(std::chrono::seconds(1));
       std::string msg;
-      while (s.MsgRecv(msg, BytesCodec{}).ok()) {
-      }
+      while (s.MsgRecv(msg, BytesCodec{}).ok()) ++delivered;
       (void)s.CloseSend();
     });
   });
@@ -106,6 +107,11 @@ void RunSlowHandlerFlood() {
   client.reset();
   server.reset();
   resources.CheckReleased();
+  // Back-pressure, not refusal: a well-behaved sender loses nothing.
+  if (delivered != kStreams * kMessages) {
+    sim::Fail("resources: slow handlers received " + std::to_string(delivered) + " of " +
+              std::to_string(kStreams * kMessages) + " messages: the budget refused some");
+  }
 }
 
 void RunPartialMessageFlood() {
@@ -120,11 +126,14 @@ void RunPartialMessageFlood() {
   ResourceChecker resources;
   resources.WatchConnection(*server);
 
+  int exhausted = 0;  // streams failed for want of budget
   rt::Task acceptor = rt::spawn("acceptor", [&] {
-    AcceptAll(*server, [](Stream& s) {
+    AcceptAll(*server, [&exhausted](Stream& s) {
       std::string msg;
-      while (s.MsgRecv(msg, BytesCodec{}).ok()) {
+      Status received;
+      while ((received = s.MsgRecv(msg, BytesCodec{})).ok()) {
       }
+      if (received.code() == StatusCode::kResourceExhausted) ++exhausted;
     });
   });
   rt::Task flooder = rt::spawn("raw peer", [&peer] {
@@ -158,6 +167,10 @@ void RunPartialMessageFlood() {
   server.reset();
   peer.reset();
   resources.CheckReleased();
+  // 20 x 4 MiB cannot all fit: the streams past the budget failed, with
+  // the code the peer is told (ResourceExhausted).
+  if (exhausted == 0)
+    sim::Fail("resources: no stream failed with ResourceExhausted past the budget");
 }
 
 void RunUnreadRepliesFlood() {
@@ -171,11 +184,18 @@ void RunUnreadRepliesFlood() {
   ResourceChecker resources;
   resources.WatchConnection(*server);
 
+  int refused = 0;  // replies refused for want of budget
   rt::Task acceptor = rt::spawn("acceptor", [&] {
-    AcceptAll(*server, [](Stream& s) {
+    AcceptAll(*server, [&refused](Stream& s) {
       std::string request;
       if (!s.MsgRecv(request, BytesCodec{}).ok()) return;
-      if (s.MsgSend(kReply, BytesCodec{}).ok()) (void)s.CloseSend();
+      const Status sent = s.MsgSend(kReply, BytesCodec{});
+      if (sent.ok()) {
+        (void)s.CloseSend();
+      } else if (sent.code() == StatusCode::kResourceExhausted) {
+        ++refused;
+        (void)s.SendError(sent);
+      }
     });
   });
   rt::Task caller = rt::spawn("raw peer", [&peer] {
@@ -205,6 +225,9 @@ void RunUnreadRepliesFlood() {
   server.reset();
   peer.reset();
   resources.CheckReleased();
+  // 20 x 4 MiB cannot all wait: the sends past the budget were refused.
+  if (refused == 0)
+    sim::Fail("resources: no reply was refused with ResourceExhausted past the budget");
 }
 
 }  // namespace drpc::sim::resources

@@ -324,6 +324,11 @@ class Stream {
   // write_ held. Encodes an Error payload into marshal_buffer_ and sends it.
   Status WriteErrorLocked(uint64_t code, std::string_view text, bool control);
   void TrimMarshalBuffer();
+  // write_ held. Counts marshal_buffer_'s capacity within the connection's
+  // send limit (ResourceMeter::SendLimit), or frees it and returns
+  // ResourceExhausted (nothing was sent). Right after encoding, so a send
+  // waiting on back-pressure is seen holding its message.
+  Status ChargeMarshalBuffer();
   // write_ held. Counts marshal_buffer_'s capacity now (one compare when it
   // did not change): right after encoding, so a send waiting on
   // back-pressure is seen holding its message.
