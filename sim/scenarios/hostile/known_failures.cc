@@ -158,13 +158,13 @@ void StalledReader() {
 }
 
 // One stream's receive queue: a call whose handler reads only its request
-// while the peer sends 200 more 8 KiB messages. Fixed (issue 13): the queue
-// holds at most RingOptions::max_queued_bytes (1 MiB), and the reader waits
+// while the peer sends 200 more 64 KiB messages (12.5 MiB). Fixed (issue
+// 13): the queue holds at most RingOptions::max_queued_bytes (4 MiB), and the reader waits
 // with the next message in hand (back-pressure), so no more than that plus
 // one message is ever lent; the connection stays within its budget.
 void QueuedBytes() {
   constexpr size_t kMessages = 200;
-  constexpr size_t kMessageBytes = 8192;
+  constexpr size_t kMessageBytes = 64 * 1024;
   const size_t queue_bound = stream::RingOptions{}.max_queued_bytes + kMessageBytes;
   PoolLedger ledger;
   {
@@ -226,8 +226,8 @@ const std::vector<KnownFailure>& KnownFailures() {
        "connection and call for 600 s",
        &StalledReader},
       {"hostile.queued-bytes",
-       "a peer floods one call with 200 x 8 KiB messages its handler never reads: the stream's "
-       "receive queue stays within max_queued_bytes (1 MiB) plus the one message the reader "
+       "a peer floods one call with 200 x 64 KiB messages its handler never reads: the stream's "
+       "receive queue stays within max_queued_bytes (4 MiB) plus the one message the reader "
        "waits with (back-pressure), the connection within its budget",
        &QueuedBytes},
   };

@@ -36,7 +36,7 @@ struct RingOptions {
   // Without a byte budget: Enqueue blocks while a message would take the
   // queued bytes past this (an empty ring takes any one message), so a
   // stream's queue is bounded in bytes as well as in slots. 0: slots only.
-  size_t max_queued_bytes = size_t{1} << 20;
+  size_t max_queued_bytes = size_t{4} << 20;
   size_t max_bytes = 0;                // byte budget (refuses, never blocks); 0 = none
   size_t max_slots = size_t{1} << 16;  // under a budget slots double up to this
   std::string name = "ring";           // for reports

@@ -146,7 +146,9 @@ class Stream {
   //     wire::UnknownKindError and returns it.
   //   * stream-level failures (the later era's rule; the connection lives):
   //     a Message packet over options.max_packet_size (kMessageSize), or a
-  //     message the ring refuses under its byte budget (kResourceExhausted):
+  //     message the ring refuses under its byte budget, or a message or
+  //     partial packet the connection's memory budget has no room for
+  //     (kResourceExhausted):
   //     send = EOF, terminate(err), an abortive Error frame (control bit, code
   //     8 = ResourceExhausted, text "rpc error: code = ResourceExhausted desc =
   //     <err>") goes to
