@@ -179,7 +179,7 @@ Status Stream::HandleFrameInFlight(const wire::Frame& frame) {
     // packet the connection's memory budget has no room for fails only
     // this stream, whatever its kind (docs/resources.md).
     if ((err.is(ErrorKind::kMessageSize) && frame.kind == ToRaw(Kind::kMessage)) ||
-        err.code() == StatusCode::kResourceExhausted) {
+        err.is(ErrorKind::kResourceExhausted)) {
       return FailStreamFromPeer(std::move(err));
     }
     return err;

@@ -67,10 +67,11 @@ Result<AssembleStep> PacketAssembler::Append(const Frame& frame) {
   // is handed out without a copy and needs no room.
   const bool copies = !frame.done || data_.size() != 0;
   if (copies && !Grow(data_.size() + frame.data.size())) {
-    return Fail(ResourceExhaustedError(
-        "stream " + std::to_string(frame.stream_id) + ": the connection's memory budget has no " +
-        "room for a partial packet of " + std::to_string(data_.size() + frame.data.size()) +
-        " bytes"));
+    return Fail(Status(ErrorKind::kResourceExhausted,
+                       "stream " + std::to_string(frame.stream_id) +
+                           ": the connection's memory budget has no room for a partial packet "
+                           "of " +
+                           std::to_string(data_.size() + frame.data.size()) + " bytes"));
   }
 
   if (!frame.done) {
