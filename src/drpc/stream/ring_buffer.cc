@@ -79,7 +79,8 @@ EnqueueResult RingBuffer::Commit(PooledBuffer buffer) {
   rt::Lock lock(mu_);
   if (options_.max_bytes == 0) {
     not_full_.wait(
-        lock, [this, n] { return closed_ || HasRoomFor(n); }, "ring Enqueue: queue full");
+        lock, [this, n] { return closed_ || HasRoomFor(n); },
+        "ring Enqueue: slots full (or max_queued_bytes queued)");
   }
   if (closed_) {
     lock.unlock();
