@@ -4,7 +4,9 @@
 #include <string>
 #include <utility>
 
+#include "drpc/manager/options.h"
 #include "drpc/rt/rt.h"
+#include "drpc/stream/ring_buffer.h"
 #include "sim/scenarios/hostile/hostile_world.h"
 #include "sim/scenarios/rpc/rpc_handlers.h"
 
@@ -19,7 +21,6 @@ using std::chrono::seconds;
 
 // The bounds issue 13 promises, stated here so each check names its number.
 constexpr rt::Duration kStopBound = milliseconds(100);      // Stop: grace plus this
-constexpr size_t kConnectionBudgetBytes = size_t{1} << 20;  // one connection's memory
 
 int64_t Ms(rt::Duration d) { return std::chrono::duration_cast<milliseconds>(d).count(); }
 
@@ -95,10 +96,14 @@ void BurstRefused() {
 }
 
 // One stream's receive queue: a call whose handler reads only its request
-// while the peer sends 200 more 8 KiB messages.
+// while the peer sends 200 more 64 KiB messages (12.5 MiB). Fixed (issue
+// 13): the queue holds at most RingOptions::max_queued_bytes (4 MiB), and the reader waits
+// with the next message in hand (back-pressure), so no more than that plus
+// one message is ever lent; the connection stays within its budget.
 void QueuedBytes() {
   constexpr size_t kMessages = 200;
-  constexpr size_t kMessageBytes = 8192;
+  constexpr size_t kMessageBytes = 64 * 1024;
+  const size_t queue_bound = stream::RingOptions{}.max_queued_bytes + kMessageBytes;
   PoolLedger ledger;
   {
     HostileWorld world(ledger, WorldOptions{.pipe_capacity = 65536});
@@ -113,14 +118,20 @@ void QueuedBytes() {
     }
     rt::sleep_for(milliseconds(1));  // the server's reader queues what arrived
     // Each lent buffer holds one whole message of the server connection's
-    // (the first pool watched): a lower bound on the bytes it holds.
-    const uint64_t lent = ledger.pools().at(0)->stats().lent;
-    if (lent * kMessageBytes > kConnectionBudgetBytes) {
-      Known("one stream of one connection holds " + std::to_string(lent) + " queued " +
-            std::to_string(kMessageBytes) + "-byte messages (at least " +
-            std::to_string(lent * kMessageBytes) + " bytes), over a " +
-            std::to_string(kConnectionBudgetBytes) +
-            "-byte connection budget: receive queues have no byte bound");
+    // (the first pool watched).
+    const stream::BufferPool& pool = *ledger.pools().at(0);
+    const uint64_t lent = pool.stats().lent;
+    if (lent * kMessageBytes > queue_bound) {
+      CheckFailed("one stream of one connection holds " + std::to_string(lent) + " queued " +
+                  std::to_string(kMessageBytes) + "-byte messages (at least " +
+                  std::to_string(lent * kMessageBytes) + " bytes), over its queue bound of " +
+                  std::to_string(queue_bound) + " bytes (max_queued_bytes + one message)");
+    }
+    const int64_t held = pool.meter().TotalBytes();
+    const size_t budget = manager::ManagerOptions{}.budget.max_bytes;
+    if (held > static_cast<int64_t>(budget)) {
+      CheckFailed("the connection holds " + std::to_string(held) + " bytes, over its budget of " +
+                  std::to_string(budget));
     }
     world.Shutdown(milliseconds(0));
   }
@@ -140,9 +151,10 @@ const std::vector<KnownFailure>& KnownFailures() {
        "refusals (code 8) instead of back-pressure; found with --strategy pct --pct-depth 2 "
        "(the random scheduler lets the workers keep up with the reader)",
        &BurstRefused, /*pct_depth=*/2},
-      {"hostile.queued-bytes.known",
-       "known failure (issue 13): receive queues have no byte bound: one stream holds 200 x 8 "
-       "KiB, over a 1 MiB connection budget",
+      {"hostile.queued-bytes",
+       "a peer floods one call with 200 x 64 KiB messages its handler never reads: the stream's "
+       "receive queue stays within max_queued_bytes (4 MiB) plus the one message the reader "
+       "waits with (back-pressure), the connection within its budget",
        &QueuedBytes},
   };
   return known;

@@ -118,12 +118,12 @@ void RunSlowHandlerFlood() {
   constexpr int kStreams = 4;
   constexpr int kMessages = 20;
   constexpr size_t kMessageBytes = size_t{1} << 20;
-  FloodedServer flood(FloodedServer::Peer::kClientManager, [](Stream& s) {
+  int delivered = 0;  // tasks run one at a time in the simulator
+  FloodedServer flood(FloodedServer::Peer::kClientManager, [&delivered](Stream& s) {
     // A slow handler: it reads only after a (virtual) second.
     rt::sleep_for(std::chrono::seconds(1));
     std::string msg;
-    while (s.MsgRecv(msg, BytesCodec{}).ok()) {
-    }
+    while (s.MsgRecv(msg, BytesCodec{}).ok()) ++delivered;
     (void)s.CloseSend();
   });
   Manager& client = flood.client();
@@ -148,6 +148,11 @@ void RunSlowHandlerFlood() {
   for (rt::Task& t : callers) t.join();
   (void)client.Close();
   flood.Finish();
+  // Back-pressure, not refusal: a well-behaved sender loses nothing.
+  if (delivered != kStreams * kMessages) {
+    sim::Fail("resources: slow handlers received " + std::to_string(delivered) + " of " +
+              std::to_string(kStreams * kMessages) + " messages: the budget refused some");
+  }
 }
 
 void RunPartialMessageFlood() {
@@ -156,10 +161,13 @@ void RunPartialMessageFlood() {
   constexpr uint64_t kStreams = 20;
   constexpr int kFrames = 63;
   constexpr size_t kFrameBytes = 64 * 1024;
-  FloodedServer flood(FloodedServer::Peer::kRawTransport, [](Stream& s) {
+  int exhausted = 0;  // streams failed for want of budget
+  FloodedServer flood(FloodedServer::Peer::kRawTransport, [&exhausted](Stream& s) {
     std::string msg;
-    while (s.MsgRecv(msg, BytesCodec{}).ok()) {
+    Status received;
+    while ((received = s.MsgRecv(msg, BytesCodec{})).ok()) {
     }
+    if (received.code() == StatusCode::kResourceExhausted) ++exhausted;
   });
   rt::Transport& peer = flood.raw_peer();
   rt::Task flooder = rt::spawn("raw peer", [&peer] {
@@ -181,6 +189,9 @@ void RunPartialMessageFlood() {
   });
   flooder.join();
   flood.Finish();
+  // 20 x 4 MiB cannot all fit: the streams past the budget failed, with
+  // the code the peer is told (ResourceExhausted).
+  if (exhausted == 0) sim::Fail("resources: no stream failed with ResourceExhausted past the budget");
 }
 
 void RunUnreadRepliesFlood() {
@@ -191,7 +202,14 @@ void RunUnreadRepliesFlood() {
   FloodedServer flood(FloodedServer::Peer::kRawTransport, [](Stream& s) {
     std::string request;
     if (!s.MsgRecv(request, BytesCodec{}).ok()) return;
-    if (s.MsgSend(kReply, BytesCodec{}).ok()) (void)s.CloseSend();
+    const Status sent = s.MsgSend(kReply, BytesCodec{});
+    if (sent.ok()) {
+      (void)s.CloseSend();
+    } else if (sent.code() == StatusCode::kResourceExhausted) {
+      // Refused for want of budget (how many depends on the schedule): the
+      // peer is told why.
+      (void)s.SendError(sent);
+    }
   });
   rt::Transport& peer = flood.raw_peer();
   rt::Task caller = rt::spawn("raw peer", [&peer] {

@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -69,15 +70,42 @@ class ResourceMeter {
   ResourceMeter(const ResourceMeter&) = delete;
   ResourceMeter& operator=(const ResourceMeter&) = delete;
 
-  // `delta` more bytes of `kind` (negative: fewer).
+  // `delta` more bytes of `kind` (negative: fewer), whatever the limits:
+  // for what is bounded by construction (docs/resources.md, "The budget").
   void AddBytes(ResourceKind kind, int64_t delta) {
-    // The pool's bytes are stored as held (lent + kept) and kept, so that a
-    // buffer moving between lent and kept, the pool's per-message case, is
-    // one update (MovePoolBytesToKept); more kept bytes are more held ones.
-    if (kind == ResourceKind::kPoolKept)
-      Counter(ResourceKind::kPoolLent).fetch_add(delta, kRelaxed);
-    Counter(kind).fetch_add(delta, kRelaxed);
+    total_.fetch_add(delta, kRelaxed);
+    AddToCategory(kind, delta);
   }
+  // `delta` more bytes of `kind` only if the total stays within `limit`
+  // (ReceiveLimit or SendLimit); false: nothing was counted. The check and
+  // the add are one atomic step, so tasks growing at once never pass the
+  // limit together.
+  [[nodiscard]] bool TryAddBytes(ResourceKind kind, int64_t delta, int64_t limit) {
+    if (delta <= 0) {
+      AddBytes(kind, delta);
+      return true;
+    }
+    int64_t total = total_.load(kRelaxed);
+    do {
+      if (total > limit - delta) return false;
+    } while (!total_.compare_exchange_weak(total, total + delta, kRelaxed));
+    AddToCategory(kind, delta);
+    return true;
+  }
+  // The enforced limits (docs/resources.md, "What happens at the budget"):
+  // what the peer makes the connection hold (partial packets, queued
+  // messages) is refused past ReceiveLimit; what the connection's own
+  // senders hold (marshal buffers) past SendLimit, which is higher, so that
+  // a flood of incoming data never leaves a reply no room. Unlimited until
+  // SetLimits.
+  void SetLimits(int64_t receive_limit, int64_t send_limit) {
+    receive_limit_.store(receive_limit, kRelaxed);
+    send_limit_.store(send_limit, kRelaxed);
+  }
+  int64_t ReceiveLimit() const { return receive_limit_.load(kRelaxed); }
+  int64_t SendLimit() const { return send_limit_.load(kRelaxed); }
+  // Every category together, as counted now.
+  int64_t TotalBytes() const { return total_.load(kRelaxed); }
   // `delta` bytes stop being lent and are kept (negative: the reverse).
   void MovePoolBytesToKept(int64_t delta) {
     Counter(ResourceKind::kPoolKept).fetch_add(delta, kRelaxed);
@@ -98,9 +126,21 @@ class ResourceMeter {
 
  private:
   static constexpr std::memory_order kRelaxed = std::memory_order_relaxed;
+  static constexpr int64_t kUnlimited = std::numeric_limits<int64_t>::max();
   std::atomic<int64_t>& Counter(ResourceKind kind) { return bytes_[static_cast<size_t>(kind)]; }
+  void AddToCategory(ResourceKind kind, int64_t delta) {
+    // The pool's bytes are stored as held (lent + kept) and kept, so that a
+    // buffer moving between lent and kept, the pool's per-message case, is
+    // one update (MovePoolBytesToKept); more kept bytes are more held ones.
+    if (kind == ResourceKind::kPoolKept)
+      Counter(ResourceKind::kPoolLent).fetch_add(delta, kRelaxed);
+    Counter(kind).fetch_add(delta, kRelaxed);
+  }
 
   std::array<std::atomic<int64_t>, kResourceKindCount> bytes_{};
+  std::atomic<int64_t> total_{0};  // every category (a move lent <-> kept changes nothing)
+  std::atomic<int64_t> receive_limit_{kUnlimited};
+  std::atomic<int64_t> send_limit_{kUnlimited};
   std::atomic<int64_t> tasks_{0};
   std::atomic<int64_t> connections_{0};
 };
@@ -135,6 +175,19 @@ class MeteredBytes {
     }
     counted_ = bytes;
   }
+  // Grows the count to `bytes` only if the meter's total stays within
+  // `limit` (ResourceMeter::TryAddBytes); shrinking always succeeds. A null
+  // meter always succeeds.
+  [[nodiscard]] bool TrySet(size_t bytes, int64_t limit) {
+    if (bytes <= counted_ || meter_ == nullptr) {
+      Set(bytes);
+      return true;
+    }
+    if (!meter_->TryAddBytes(kind_, static_cast<int64_t>(bytes - counted_), limit)) return false;
+    counted_ = bytes;
+    return true;
+  }
+  ResourceMeter* meter() const { return meter_; }
   // Planted bugs only: drops the count without giving it back to the meter.
   void Forget() { counted_ = 0; }
   size_t counted() const { return counted_; }
@@ -147,8 +200,9 @@ class MeteredBytes {
 
 // The limits a connection is checked against (ManagerOptions::budget).
 // Checked at every step by the simulator's resource checker
-// (sim/checkers/resource_checker.h); the library enforces them from issue 13
-// on. docs/resources.md explains the defaults.
+// (sim/checkers/resource_checker.h); the manager enforces max_bytes
+// (ResourceMeter::SetLimits). docs/resources.md explains the defaults and
+// what a peer sees at the budget.
 struct ConnectionBudget {
   // Every category of ResourceKind together.
   size_t max_bytes = size_t{64} << 20;

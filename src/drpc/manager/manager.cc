@@ -11,6 +11,43 @@
 #include "drpc/manager/internal/stream_table.h"
 
 namespace drpc::manager {
+namespace {
+
+// What a connection can hold whatever the peer does, bounded by its
+// options rather than by the budget: the frame reader's buffer, the
+// writer's queue and batch, the receive rings' slot arrays and the invokes
+// being assembled. The budget's enforced limits leave room for it, so that
+// the total never passes max_bytes (docs/resources.md, "The budget").
+int64_t StructuralBytes(const ManagerOptions& o) {
+  const size_t frame_reader =
+      o.reader.max_frame_size + wire::kMaxFrameOverhead + o.reader.read_size;
+  const int64_t split = o.stream.split_size;
+  const size_t frame = (split > 0    ? static_cast<size_t>(split)
+                        : split == 0 ? size_t{64} << 10
+                                     : o.stream.max_packet_size) +
+                       wire::kMaxFrameOverhead;
+  // The queue holds below the mark plus one batch (at most four frames);
+  // its capacity at most doubles that, and the batch in flight is a
+  // swapped queue.
+  const size_t writer = 4 * (o.writer.high_water_bytes + 4 * frame);
+  const size_t slots = o.max_concurrent_streams * o.stream.ring.capacity * sizeof(void*);
+  const size_t invokes = o.max_pending_invokes * o.max_invoke_bytes;
+  return static_cast<int64_t>(frame_reader + writer + slots + invokes);
+}
+
+// The enforced limits of o.budget.max_bytes (ResourceMeter::SetLimits):
+// what is left after the structural bytes, a quarter of it kept for this
+// side's own senders.
+void SetBudgetLimits(ResourceMeter& meter, const ManagerOptions& o) {
+  const auto max = static_cast<int64_t>(o.budget.max_bytes);
+  const int64_t structural = StructuralBytes(o);
+  // A budget below the structural bytes cannot be kept: the rest is shared
+  // as if half of it were left.
+  const int64_t send = structural < max / 2 ? max - structural : max / 2;
+  meter.SetLimits(/*receive_limit=*/send - send / 4, /*send_limit=*/send);
+}
+
+}  // namespace
 
 Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions options)
     : options_(std::move(options)),
@@ -47,6 +84,7 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
               "a timeout is positive, or zero for off");
   DRPC_ASSERT(options_.max_concurrent_streams > 0, "max_concurrent_streams must be positive");
   DRPC_ASSERT(options_.accept_queue_capacity > 0, "accept_queue_capacity must be positive");
+  SetBudgetLimits(pool_->meter(), options_);
   MuxWriterOptions writer_options = options_.writer;
   writer_options.name = options_.name + ".writer";
   writer_ = std::make_unique<MuxWriter>(

@@ -29,8 +29,7 @@ BufferPool::~BufferPool() {
   meter_->AddBytes(ResourceKind::kPoolKept, -static_cast<int64_t>(stats_.kept_bytes));
 }
 
-PooledBuffer BufferPool::Get() {
-  rt::LockGuard lock(mu_);
+BufferPool::Block* BufferPool::TakeFreeLocked() {
   Block* block = nullptr;
   if (!kept_.empty()) {
     block = kept_.back();
@@ -43,22 +42,41 @@ PooledBuffer BufferPool::Get() {
     if constexpr (kCheckedBuild) {
       internal::UnpoisonLent(block->bytes.data(), block->bytes.capacity());
     }
-  } else {
-    if (!spare_.empty()) {
-      block = spare_.back();
-      spare_.pop_back();
-    } else {
-      DRPC_ASSERT(blocks_.size() < UINT32_MAX, "buffer identities exhausted");
-      blocks_.push_back(std::make_unique<Block>());
-      block = blocks_.back().get();
-      block->index = static_cast<uint32_t>(blocks_.size() - 1);
-    }
-    DRPC_ASSERT(block->bytes.capacity() == 0, "a spare block still has bytes");
-    block->bytes.Reserve(options_.initial_capacity_bytes);
-    ++stats_.created;
+    return block;
   }
+  if (!spare_.empty()) {
+    block = spare_.back();
+    spare_.pop_back();
+  } else {
+    DRPC_ASSERT(blocks_.size() < UINT32_MAX, "buffer identities exhausted");
+    blocks_.push_back(std::make_unique<Block>());
+    block = blocks_.back().get();
+    block->index = static_cast<uint32_t>(blocks_.size() - 1);
+  }
+  DRPC_ASSERT(block->bytes.capacity() == 0, "a spare block still has bytes");
+  block->metered = 0;
+  ++stats_.created;
+  return block;
+}
+
+void BufferPool::UntakeLocked(Block* block) {
+  const size_t capacity = block->bytes.capacity();
+  if (capacity == 0) {
+    --stats_.created;
+    spare_.push_back(block);
+    return;
+  }
+  --stats_.reused;
+  if constexpr (kCheckedBuild) internal::PoisonReleased(block->bytes.data(), 0, capacity);
+  block->metered = 0;
+  kept_.push_back(block);
+  ++stats_.kept;
+  stats_.kept_bytes += capacity;
+  meter_->MovePoolBytesToKept(static_cast<int64_t>(capacity));
+}
+
+PooledBuffer BufferPool::LendLocked(Block* block) {
   DRPC_ASSERT(block->bytes.empty(), "a free buffer was not cleared");
-  Remeter(block);  // a new buffer's capacity (a kept one moved to lent above)
   ++stats_.lent;
 #if DRPC_CHECKED
   DRPC_ASSERT(!IsLent(block->record.place()), "Get of a buffer that is still lent");
@@ -66,6 +84,58 @@ PooledBuffer BufferPool::Get() {
   block->record.Move("get", Place::kOwned, block->generation);
 #endif
   return PooledBuffer(this, block);
+}
+
+PooledBuffer BufferPool::Get() {
+  rt::LockGuard lock(mu_);
+  Block* block = TakeFreeLocked();
+  if (block->bytes.capacity() == 0) block->bytes.Reserve(options_.initial_capacity_bytes);
+  Remeter(block);  // a new buffer's capacity (a kept one moved to lent above)
+  return LendLocked(block);
+}
+
+PooledBuffer BufferPool::TryGet(size_t size) {
+  rt::LockGuard lock(mu_);
+  Block* block = TakeFreeLocked();
+  const size_t capacity = block->bytes.capacity();
+  if (capacity < size || capacity == 0) {
+    // Grown as a fresh buffer of exactly what is needed (an empty Buffer
+    // reserves what it is asked for, from 64 bytes), so the bytes counted
+    // before the allocation are the bytes allocated.
+    const size_t wanted = std::max({size, options_.initial_capacity_bytes, size_t{64}});
+    const auto more = static_cast<int64_t>(wanted - capacity);
+    const int64_t limit = meter_->ReceiveLimit();
+    bool counted = meter_->TryAddBytes(ResourceKind::kPoolLent, more, limit);
+    if (!counted && !kept_.empty()) {
+      DropKeptLocked();  // buffers kept for reuse give way to a message
+      counted = meter_->TryAddBytes(ResourceKind::kPoolLent, more, limit);
+    }
+    if (!counted) {
+      UntakeLocked(block);
+      return PooledBuffer();
+    }
+    block->bytes.Release();
+    block->bytes.Reserve(wanted);
+    DRPC_ASSERT(block->bytes.capacity() == wanted, "a fresh buffer reserved more than asked");
+    block->metered = wanted;
+  }
+  return LendLocked(block);
+}
+
+void BufferPool::DropKeptLocked() {
+  for (Block* block : kept_) {
+    const size_t capacity = block->bytes.capacity();
+    internal::UnpoisonLent(block->bytes.data(), capacity);
+    meter_->AddBytes(ResourceKind::kPoolKept, -static_cast<int64_t>(capacity));
+    block->bytes.Release();
+    block->Record("dropped: the connection is short of budget", Place::kFreed, block->generation);
+    spare_.push_back(block);
+    ++stats_.dropped;
+    stats_.dropped_bytes += capacity;
+  }
+  kept_.clear();
+  stats_.kept = 0;
+  stats_.kept_bytes = 0;
 }
 
 void BufferPool::Put(PooledBuffer buffer) {

@@ -110,6 +110,11 @@ class BufferPool {
   // A buffer of size 0 and whatever capacity it kept (at least
   // initial_capacity_bytes when new). Allocates only when nothing is kept.
   PooledBuffer Get();
+  // A buffer with capacity for `size` bytes, counted in the meter only if
+  // the connection stays within its receive limit (ResourceMeter::
+  // ReceiveLimit); empty if it would not, even after the pool freed the
+  // buffers it keeps for reuse. What a ring fills with a peer's message.
+  PooledBuffer TryGet(size_t size);
   // Takes a buffer back; an empty one does nothing. A buffer of another pool
   // is a contract violation, reported.
   void Put(PooledBuffer buffer);
@@ -174,6 +179,14 @@ class BufferPool {
                      static_cast<int64_t>(capacity) - static_cast<int64_t>(block->metered));
     block->metered = capacity;
   }
+  // mu_ held. A free block, its capacity counted as lent (0 if it has none).
+  Block* TakeFreeLocked();
+  // mu_ held. The block TakeFreeLocked gave, not lent after all.
+  void UntakeLocked(Block* block);
+  // mu_ held. Lends a taken block: the ledger and the stats.
+  PooledBuffer LendLocked(Block* block);
+  // mu_ held. Frees every kept buffer (the connection is short of budget).
+  void DropKeptLocked();
   bool Owns(const Block* block) const;
   std::string NameOf(const Block& block) const;
   void KeepOrDrop(Block* block);

@@ -42,7 +42,8 @@ RingBuffer::~RingBuffer() {
 // ---- producer -----------------------------------------------------------
 
 EnqueueResult RingBuffer::Enqueue(Bytes message) {
-  PooledBuffer buffer = pool_->Get();
+  PooledBuffer buffer = pool_->TryGet(message.size());
+  if (!buffer.has_value()) return EnqueueResult::kOverConnectionBudget;
   BeginProducing(buffer, "enqueue");
   // The copy happens outside the ring's lock: the consumer can dequeue
   // meanwhile.
@@ -78,7 +79,8 @@ EnqueueResult RingBuffer::Commit(PooledBuffer buffer) {
   rt::Lock lock(mu_);
   if (options_.max_bytes == 0) {
     not_full_.wait(
-        lock, [this] { return closed_ || count_ < slots_.size(); }, "ring Enqueue: slots full");
+        lock, [this, n] { return closed_ || HasRoomFor(n); },
+        "ring Enqueue: slots full (or max_queued_bytes queued)");
   }
   if (closed_) {
     lock.unlock();
@@ -121,6 +123,12 @@ EnqueueResult RingBuffer::Refuse(PooledBuffer buffer, EnqueueResult why) {
   ledger_.producing = false;
 #endif
   return why;
+}
+
+bool RingBuffer::HasRoomFor(size_t n) const {
+  if (count_ == 0) return true;  // any one message, however large
+  if (count_ == slots_.size()) return false;
+  return options_.max_queued_bytes == 0 || bytes_ + n <= options_.max_queued_bytes;
 }
 
 bool RingBuffer::AdmitUnderBudget(size_t n) {

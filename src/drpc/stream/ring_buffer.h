@@ -32,8 +32,12 @@
 namespace drpc::stream {
 
 struct RingOptions {
-  size_t capacity = 256;               // slots; Enqueue blocks while all are full (no budget)
-  size_t max_bytes = 0;                // byte budget; 0 = none
+  size_t capacity = 256;  // slots; Enqueue blocks while all are full (no budget)
+  // Without a byte budget: Enqueue blocks while a message would take the
+  // queued bytes past this (an empty ring takes any one message), so a
+  // stream's queue is bounded in bytes as well as in slots. 0: slots only.
+  size_t max_queued_bytes = size_t{4} << 20;
+  size_t max_bytes = 0;                // byte budget (refuses, never blocks); 0 = none
   size_t max_slots = size_t{1} << 16;  // under a budget slots double up to this
   std::string name = "ring";           // for reports
 };
@@ -42,6 +46,9 @@ enum class EnqueueResult : uint8_t {
   kQueued,      // in a slot; the consumer will see it
   kClosed,      // the ring was closed: nothing queued, the buffer went back
   kOverBudget,  // byte budget exceeded (or max_slots reached): nothing queued
+  // The connection's memory budget has no room for the message
+  // (BufferPool::TryGet): nothing queued.
+  kOverConnectionBudget,
 };
 
 class RingBuffer {
@@ -53,7 +60,8 @@ class RingBuffer {
   RingBuffer& operator=(const RingBuffer&) = delete;
 
   // Producer. Copies `message` into a pooled buffer (outside the lock) and
-  // queues it.
+  // queues it; kOverConnectionBudget if the connection's budget has no room
+  // for the buffer.
   [[nodiscard]] EnqueueResult Enqueue(Bytes message);
   // Producer. Queues a buffer someone already filled. It must come from this
   // ring's pool; it goes back to the pool if not queued.
@@ -94,6 +102,7 @@ class RingBuffer {
   EnqueueResult Commit(PooledBuffer buffer);
   EnqueueResult Refuse(PooledBuffer buffer, EnqueueResult why);
   bool AdmitUnderBudget(size_t n);  // mu_ held
+  bool HasRoomFor(size_t n) const;  // mu_ held; no byte budget
   bool Grow();                      // mu_ held
   void ReturnQueued(const char* op);
   void CheckSingleConsumer() const;  // without mu_ (it takes the pool's lock)

@@ -77,7 +77,8 @@ Stream::Stream(StreamConfig config)
       soft_canceled_(false, "stream.soft_canceled"),
       ring_(std::move(config.pool), RingOptionsFor(config.id, options_.ring)),
       assembler_(config.id, wire::AssemblerOptions{.max_packet_size = options_.max_packet_size,
-                                                   .meter = &ring_.pool()->meter()}),
+                                                   .meter = &ring_.pool()->meter(),
+                                                   .enforce_budget = true}),
       marshal_meter_(&ring_.pool()->meter(), ResourceKind::kMarshal),
       on_finished_(std::move(config.on_finished)),
       finish_observer_(config.finish_observer),
@@ -174,8 +175,11 @@ Status Stream::HandleFrameInFlight(const wire::Frame& frame) {
   if (!step.ok()) {
     Status err = step.status();
     // The later era fails only the stream for an oversized Message; an
-    // oversized packet of any other kind is the connection's problem.
-    if (err.is(ErrorKind::kMessageSize) && frame.kind == ToRaw(Kind::kMessage)) {
+    // oversized packet of any other kind is the connection's problem. A
+    // packet the connection's memory budget has no room for fails only
+    // this stream, whatever its kind (docs/resources.md).
+    if ((err.is(ErrorKind::kMessageSize) && frame.kind == ToRaw(Kind::kMessage)) ||
+        err.is(ErrorKind::kResourceExhausted)) {
       return FailStreamFromPeer(std::move(err));
     }
     return err;
@@ -205,6 +209,10 @@ Status Stream::HandlePacket(const wire::Packet& packet) {
     case EnqueueResult::kOverBudget:
       return FailStreamFromPeer(ResourceExhaustedError(
           "stream " + std::to_string(id_) + ": the peer overran the receive queue's byte budget"));
+    case EnqueueResult::kOverConnectionBudget:
+      return FailStreamFromPeer(ResourceExhaustedError(
+          "stream " + std::to_string(id_) + ": the connection's memory budget has no room for a " +
+          "message of " + std::to_string(packet.data.size()) + " bytes"));
   }
   DRPC_ASSERT(false, "unknown EnqueueResult");
   return OkStatus();
@@ -422,7 +430,7 @@ Status Stream::SendMarshaled(MarshalFn marshal, const void* ctx) {
   OpScope op(*this, write_);
   marshal_buffer_.clear();
   Status result = marshal(ctx, marshal_buffer_);
-  MeterMarshalBuffer();  // held while the packet waits for the writer
+  if (result.ok()) result = ChargeMarshalBuffer();  // held while the packet waits for the writer
   if (result.ok()) result = WritePacketLocked(ToRaw(Kind::kMessage), marshal_buffer_.view());
   TrimMarshalBuffer();
   return result;
@@ -433,8 +441,8 @@ Status Stream::WriteInvoke(std::string_view rpc, const wire::Metadata& metadata)
   if (!metadata.empty()) {
     marshal_buffer_.clear();
     wire::EncodeMetadata(marshal_buffer_, metadata);
-    MeterMarshalBuffer();
-    Status sent = WritePacketLocked(ToRaw(Kind::kInvokeMetadata), marshal_buffer_.view());
+    Status sent = ChargeMarshalBuffer();
+    if (sent.ok()) sent = WritePacketLocked(ToRaw(Kind::kInvokeMetadata), marshal_buffer_.view());
     TrimMarshalBuffer();
     if (!sent.ok()) return sent;
   }
@@ -463,7 +471,10 @@ Status Stream::SendSequence(const std::string_view* rpc, const wire::Metadata* m
           TrimMarshalBuffer();
           return marshaled;  // nothing sent, nothing changed (as MsgSend)
         }
-        MeterMarshalBuffer();
+        if (Status charged = ChargeMarshalBuffer(); !charged.ok()) {
+          TrimMarshalBuffer();
+          return charged;  // nothing sent, nothing changed (as MsgSend)
+        }
         const Bytes metadata_bytes = marshal_buffer_.view().first(metadata_size);
         const Bytes message = marshal_buffer_.view().subspan(metadata_size);
         const int64_t split = options_.split_size;
@@ -596,6 +607,18 @@ Status Stream::WriteFramesToSink(std::span<const wire::Frame> frames, rt::Signal
 Status Stream::CheckCancelError(Status err) const {
   if (err.ok() || !cancel_.is_set()) return err;
   return cancel_.err();
+}
+
+Status Stream::ChargeMarshalBuffer() {
+  const int64_t limit = ring_.pool()->meter().SendLimit();
+  if (marshal_meter_.TrySet(marshal_buffer_.capacity(), limit)) return OkStatus();
+  // Never counted: the message goes, and with it the memory it took.
+  const size_t size = marshal_buffer_.size();
+  marshal_buffer_.Release();
+  MeterMarshalBuffer();
+  return ResourceExhaustedError("stream " + std::to_string(id_) + ": a message of " +
+                                std::to_string(size) +
+                                " bytes does not fit in the connection's memory budget");
 }
 
 void Stream::TrimMarshalBuffer() {

@@ -146,7 +146,9 @@ class Stream {
   //     wire::UnknownKindError and returns it.
   //   * stream-level failures (the later era's rule; the connection lives):
   //     a Message packet over options.max_packet_size (kMessageSize), or a
-  //     message the ring refuses under its byte budget (kResourceExhausted):
+  //     message the ring refuses under its byte budget, or a message or
+  //     partial packet the connection's memory budget has no room for
+  //     (kResourceExhausted):
   //     send = EOF, terminate(err), an abortive Error frame (control bit, code
   //     8 = ResourceExhausted, text "rpc error: code = ResourceExhausted desc =
   //     <err>") goes to
@@ -324,6 +326,11 @@ class Stream {
   // write_ held. Encodes an Error payload into marshal_buffer_ and sends it.
   Status WriteErrorLocked(uint64_t code, std::string_view text, bool control);
   void TrimMarshalBuffer();
+  // write_ held. Counts marshal_buffer_'s capacity within the connection's
+  // send limit (ResourceMeter::SendLimit), or frees it and returns
+  // ResourceExhausted (nothing was sent). Right after encoding, so a send
+  // waiting on back-pressure is seen holding its message.
+  Status ChargeMarshalBuffer();
   // write_ held. Counts marshal_buffer_'s capacity now (one compare when it
   // did not change): right after encoding, so a send waiting on
   // back-pressure is seen holding its message.

@@ -18,7 +18,8 @@ PacketAssembler::PacketAssembler(std::optional<uint64_t> stream_id, AssemblerOpt
     : stream_id_(stream_id),
       max_packet_size_(options.max_packet_size),
       data_(options.max_packet_size),
-      metered_(options.meter, ResourceKind::kAssembler) {
+      metered_(options.meter, ResourceKind::kAssembler),
+      enforce_budget_(options.enforce_budget) {
   DRPC_ASSERT(options.max_packet_size > 0, "max_packet_size must be positive");
 }
 
@@ -62,6 +63,16 @@ Result<AssembleStep> PacketAssembler::Append(const Frame& frame) {
                                             ", message " + std::to_string(frame.message_id) + ")"));
   }
   control_ = frame.control;
+  // The one-frame packet (nothing assembled yet, the frame completes it)
+  // is handed out without a copy and needs no room.
+  const bool copies = !frame.done || data_.size() != 0;
+  if (copies && !Grow(data_.size() + frame.data.size())) {
+    return Fail(Status(ErrorKind::kResourceExhausted,
+                       "stream " + std::to_string(frame.stream_id) +
+                           ": the connection's memory budget has no room for a partial packet "
+                           "of " +
+                           std::to_string(data_.size() + frame.data.size()) + " bytes"));
+  }
 
   if (!frame.done) {
     data_.Append(frame.data);
@@ -121,8 +132,25 @@ size_t PacketAssembler::StartOver() {
 Status PacketAssembler::Fail(Status status) {
   DRPC_ASSERT(!status.ok(), "PacketAssembler::Fail with an ok status");
   StartOver();
+  // A failed assembler never assembles again: its memory goes now, not
+  // with the stream.
+  data_.Release();
+  metered_.Set(0);
   failed_ = status;
   return status;
+}
+
+bool PacketAssembler::Grow(size_t size) {
+  if (size <= data_.capacity()) return true;
+  const size_t capacity = data_.CapacityAfterReserve(size);
+  if (enforce_budget_ && metered_.meter() != nullptr) {
+    if (!metered_.TrySet(capacity, metered_.meter()->ReceiveLimit())) return false;
+  } else {
+    metered_.Set(capacity);
+  }
+  data_.Reserve(size);
+  DRPC_ASSERT(data_.capacity() == capacity, "the assembler grew by more than it counted");
+  return true;
 }
 
 }  // namespace drpc::wire

@@ -30,6 +30,10 @@ struct AssemblerOptions {
   // Counts the partial packet's buffer (kAssembler); null: not counted. Must
   // outlive the assembler.
   ResourceMeter* meter = nullptr;
+  // The buffer grows only while the meter's total stays within its
+  // ReceiveLimit: a frame that would take it past fails the assembler with
+  // kResourceExhausted (the stream fails, docs/resources.md).
+  bool enforce_budget = false;
 };
 
 // What one Append did.
@@ -51,8 +55,9 @@ class PacketAssembler {
   PacketAssembler(PacketAssembler&&) noexcept = default;
   PacketAssembler& operator=(PacketAssembler&&) noexcept = default;
 
-  // Checks `frame` against the rules and adds it. An error (ProtocolError, or
-  // kMessageSize past max_packet_size) is final: later calls return it. A
+  // Checks `frame` against the rules and adds it. An error (ProtocolError,
+  // kMessageSize past max_packet_size, or ResourceExhausted when the
+  // connection's budget has no room for it) is final: later calls return it. A
   // completed packet's data is valid until the next Append or Reset, and
   // never longer than the data of the frame that completed it.
   Result<AssembleStep> Append(const Frame& frame);
@@ -77,6 +82,9 @@ class PacketAssembler {
   // Forgets the packet being assembled; returns its size.
   size_t StartOver();
   Status Fail(Status status);
+  // Room for `size` bytes in data_, counted in the meter first; false if the
+  // budget (enforce_budget) has none.
+  bool Grow(size_t size);
 
   std::optional<uint64_t> stream_id_;
   size_t max_packet_size_;
@@ -87,6 +95,7 @@ class PacketAssembler {
   bool control_ = false;
   internal::CappedBuffer data_;
   MeteredBytes metered_;  // data_'s capacity
+  bool enforce_budget_;
   Status failed_;
 };
 

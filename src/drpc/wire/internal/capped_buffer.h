@@ -31,14 +31,22 @@ class CappedBuffer {
   // The free space after the contents.
   MutableBytes tail() { return MutableBytes(data_.get() + size_, capacity_ - size_); }
 
+  // The capacity Reserve(capacity) leaves (what a caller counting memory
+  // must count before it grows the buffer).
+  size_t CapacityAfterReserve(size_t capacity) const {
+    if (capacity <= capacity_) return capacity_;
+    size_t grown = capacity_ < kMinCapacity ? kMinCapacity : capacity_ * 2;
+    if (grown < capacity) grown = capacity;
+    if (grown > limit_) grown = limit_;
+    return grown;
+  }
+
   // Makes the capacity at least `capacity` (<= limit), keeping the contents.
   // Grows geometrically so appends stay amortised O(1), but never past limit.
   void Reserve(size_t capacity) {
     DRPC_ASSERT(capacity <= limit_, "CappedBuffer::Reserve past its limit");
     if (capacity <= capacity_) return;
-    size_t grown = capacity_ < kMinCapacity ? kMinCapacity : capacity_ * 2;
-    if (grown < capacity) grown = capacity;
-    if (grown > limit_) grown = limit_;
+    const size_t grown = CapacityAfterReserve(capacity);
     std::unique_ptr<uint8_t[]> fresh(new uint8_t[grown]);
     if (size_ != 0) std::memcpy(fresh.get(), data_.get(), size_);
     data_ = std::move(fresh);
