@@ -485,8 +485,15 @@ void Server::Stop(rt::Duration grace) {
   stopping_.set(OkStatus());
   // 2-3. Calls in flight finish until the deadline, then are canceled.
   for (const std::shared_ptr<Connection>& conn : conns) DrainConnection(*conn, deadline);
-  // 4. Close the connections: each serving task then joins its handlers.
-  for (const std::shared_ptr<Connection>& conn : conns) (void)conn->manager->Close();
+  // 4. Close the connections, all at once: each flushes its last frames
+  // (refusals, replies) until a shared deadline, then closes abortively, so
+  // a peer that stopped reading holds Stop up for that long at most, however
+  // many there are. Each serving task then joins its handlers.
+  for (const std::shared_ptr<Connection>& conn : conns) conn->manager->StartClose();
+  const rt::TimePoint close_deadline = rt::now() + options_.stop_close_timeout;
+  for (const std::shared_ptr<Connection>& conn : conns) {
+    (void)conn->manager->Close(close_deadline);
+  }
   // Each task with its connection (null: Start's task), for the counts.
   std::vector<std::pair<rt::Task, Connection*>> tasks;
   {

@@ -57,6 +57,13 @@ struct ServerOptions {
   // Temporary accept errors in a row before Serve gives up and returns the
   // last one.
   uint32_t max_accept_retries = 10'000;
+  // Stop: once the grace is spent (or every call ended), every connection,
+  // all at once, has at most this long to flush its last frames and see
+  // its peer's FIN; then it is closed abortively (queued frames are lost).
+  // So Stop(grace) returns within grace + stop_close_timeout whatever the
+  // clients do (peers that stopped reading, never close), unless a handler
+  // ignores its cancellation (docs/rpc.md, "Stop").
+  rt::Duration stop_close_timeout = std::chrono::milliseconds(50);
   // Connections served at once; a connection accepted over it is closed at
   // once. Also checked at every step by the simulator's resource checker.
   size_t max_connections = 10'000;
