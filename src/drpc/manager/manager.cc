@@ -72,6 +72,7 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
       terminated_("manager.terminated"),
       mu_("manager.mu"),
       accept_ready_("manager.accept_ready"),
+      accept_room_("manager.accept_room"),
       pending_(PendingInvokesOptions{.max_entries = options_.max_pending_invokes,
                                      .max_packet_bytes = options_.max_invoke_bytes,
                                      .meter = &pool_->meter()}),
@@ -200,7 +201,30 @@ Result<ServerStream> Manager::NewServerStream(rt::TimePoint deadline) {
   if (!ready) return DeadlineExceededError();
   ServerStream next = std::move(accepted_.front());
   accepted_.pop_front();
+  // Only when the reader waits: a wake-up per call would cost a context
+  // switch each.
+  if (reader_waits_for_room_) accept_room_.notify_one();
   return next;
+}
+
+Manager::AcceptRoom Manager::WaitForAcceptRoom() {
+  {
+    rt::LockGuard guard(mu_);
+    if (terminating_) return AcceptRoom::kTerminating;
+    if (accepted_.size() < options_.accept_queue_capacity) return AcceptRoom::kRoom;
+  }
+  // The streams already queued must reach their acceptors before the
+  // reader waits for those to take them.
+  WakeDeferredAccept();
+  rt::Lock lock(mu_);
+  reader_waits_for_room_ = true;
+  const bool room = accept_room_.wait_until(
+      lock, rt::now() + options_.accept_queue_wait,
+      [&] { return terminating_ || accepted_.size() < options_.accept_queue_capacity; },
+      "manager: the reader waits for room in the accept queue");
+  reader_waits_for_room_ = false;
+  if (terminating_) return AcceptRoom::kTerminating;
+  return room ? AcceptRoom::kRoom : AcceptRoom::kFull;
 }
 
 Status Manager::Cancel(Stream& stream, Status err) {

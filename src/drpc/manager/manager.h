@@ -118,7 +118,17 @@ class Manager {
   // Idempotent; call it from any task but the connection's own (a fin
   // callback, the writer's error callback). Every caller gets the first
   // call's result: the transport's close error.
-  Status Close();
+  Status Close() { return Close(rt::kNoDeadline); }
+  // Close whose flush and linger end by `deadline` at the latest (each also
+  // by close_flush_timeout); then the connection is closed abortively
+  // (queued frames are lost). A Close already running on another task is cut
+  // short the same way at `deadline`. Returns by the deadline unless a call
+  // in flight ignores its cancellation.
+  Status Close(rt::TimePoint deadline);
+  // Begins a graceful Close without waiting: new streams are refused, every
+  // stream is canceled, the writer flushes. Lets a server close many
+  // connections in parallel; Close then waits for the end.
+  void StartClose();
 
   // Set once the connection is terminating, with the (mapped) error.
   rt::Signal& term() { return term_; }
@@ -143,6 +153,11 @@ class Manager {
   Status Route(const wire::Frame& frame);
   Status HandleInvokeFrame(const wire::Frame& frame);
   Status Admit(uint64_t stream_id, std::string rpc, wire::Metadata metadata);
+  // The reader's back-pressure on the accept queue: waits (at most
+  // accept_queue_wait) until it has room. kRoom, kFull (the wait ran out) or
+  // kTerminating.
+  enum class AcceptRoom : uint8_t { kRoom, kFull, kTerminating };
+  AcceptRoom WaitForAcceptRoom();
   // The deferred accept wake-up (docs/manager.md, "The reader"): whether
   // `frame` may still be routed before it, and sending it.
   bool KeepsAcceptDeferred(const wire::Frame& frame) const;
@@ -151,6 +166,8 @@ class Manager {
   std::shared_ptr<Stream> MakeStream(uint64_t id);
   void Terminate(Status err, Shutdown how);
   void CloseTransport();
+  // Drops what the writer has queued and closes the transport.
+  void CloseAbortively(const char* why);
   Status MapReadError(Status err) const;
   // Plant kManagerDropInterleavedFrame: a non-final Message frame that
   // follows another stream's frame is to be lost.
@@ -172,11 +189,13 @@ class Manager {
   rt::Signal terminated_;        // the first Terminate has closed the table and canceled all
 
   mutable rt::Mutex mu_;
-  rt::CondVar accept_ready_;           // NewServerStream waits here
-  bool terminating_ = false;           // guarded by mu_
-  bool close_started_ = false;         // guarded by mu_
-  std::deque<ServerStream> accepted_;  // guarded by mu_; at most accept_queue_capacity
-  ManagerStats stats_;                 // guarded by mu_ (but live_streams)
+  rt::CondVar accept_ready_;            // NewServerStream waits here
+  rt::CondVar accept_room_;             // the reader waits here for room in accepted_
+  bool reader_waits_for_room_ = false;  // guarded by mu_
+  bool terminating_ = false;            // guarded by mu_
+  bool close_started_ = false;          // guarded by mu_
+  std::deque<ServerStream> accepted_;   // guarded by mu_; at most accept_queue_capacity
+  ManagerStats stats_;                  // guarded by mu_ (but live_streams)
 
   uint64_t last_routed_stream_ = 0;  // the reader task's; PlantedDropsInterleaved only
   PendingInvokes pending_;           // the reader task's

@@ -1,5 +1,6 @@
 // Manager: termination (the first error wins) and Close (graceful: flush,
 // half-close, linger); docs/manager.md, "Closing".
+#include <algorithm>
 #include <deque>
 #include <utility>
 
@@ -25,6 +26,7 @@ void Manager::Terminate(Status err, Shutdown how) {
     terminating_ = true;
     unaccepted.swap(accepted_);
     accept_ready_.notify_all();
+    accept_room_.notify_all();
   }
   term_.set(err);
   if (how == Shutdown::kGraceful) {
@@ -46,7 +48,16 @@ void Manager::CloseTransport() {
   transport_closed_.set(std::move(closed));
 }
 
-Status Manager::Close() {
+void Manager::StartClose() {
+  Terminate(ClosedError("manager closed: Close called"), Shutdown::kGraceful);
+}
+
+void Manager::CloseAbortively(const char* why) {
+  writer_->Stop(ClosedError(why));
+  CloseTransport();  // wakes a writer stuck in a write, and the reader
+}
+
+Status Manager::Close(rt::TimePoint deadline) {
   bool first = false;
   {
     rt::LockGuard guard(mu_);
@@ -54,21 +65,25 @@ Status Manager::Close() {
     close_started_ = true;
   }
   if (!first) {
-    // Another caller does the work; everyone returns its result.
-    close_done_.wait("manager: Close waits for the first Close");
+    // Another caller does the work; everyone returns its result. Past this
+    // caller's deadline the first one's flush and linger are cut short.
+    if (!close_done_.wait_until(deadline, "manager: Close waits for the first Close")) {
+      CloseAbortively("manager closed: flush cut short by a Close deadline");
+      close_done_.wait("manager: Close waits for the first Close");
+    }
     return transport_closed_.err();
   }
-  Terminate(ClosedError("manager closed: Close called"), Shutdown::kGraceful);
+  StartClose();
   // A terminate that began earlier on another task (a read error) may still
   // be closing the table and canceling the streams.
   terminated_.wait("manager: Close waits for the terminate in progress");
-  const bool flushed = writer_->WaitExited(rt::now() + options_.close_flush_timeout);
+  const rt::TimePoint flush_until = std::min(deadline, rt::now() + options_.close_flush_timeout);
+  const bool flushed = writer_->WaitExited(flush_until);
   if (flushed) {
     // FIN after the last frame; the linger below waits for the peer's.
     (void)transport_->CloseWrite();
   } else {
-    writer_->Stop(ClosedError("manager closed: flush timed out"));
-    CloseTransport();  // wakes a writer stuck in a write
+    CloseAbortively("manager closed: flush timed out");
   }
   // Terminate canceled every stream, so each finishes as soon as the calls
   // in it return (none waits for the transport).
@@ -87,7 +102,7 @@ Status Manager::Close() {
     if (DRPC_PLANT(kManagerLingerUnbounded)) {
       reader_done_.wait("manager: Close lingers until the peer's EOF");
     } else {
-      (void)reader_done_.wait_until(rt::now() + options_.close_flush_timeout,
+      (void)reader_done_.wait_until(std::min(deadline, rt::now() + options_.close_flush_timeout),
                                     "manager: Close lingers until the peer's EOF");
     }
   }

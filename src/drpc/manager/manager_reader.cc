@@ -129,16 +129,16 @@ Status Manager::HandleInvokeFrame(const wire::Frame& frame) {
 }
 
 Status Manager::Admit(uint64_t stream_id, std::string rpc, wire::Metadata metadata) {
-  bool queue_full = false;
-  {
-    rt::LockGuard guard(mu_);
-    if (terminating_) return OkStatus();
-    // Only this task adds to the queue, so it cannot fill up before the push.
-    queue_full = accepted_.size() >= options_.accept_queue_capacity;
-  }
-  if (queue_full) {
-    return Refuse(stream_id, "drpc: server busy: too many streams waiting to be accepted (limit " +
-                                 std::to_string(options_.accept_queue_capacity) + ")");
+  // Only this task adds to the queue, so it cannot fill up before the push.
+  switch (WaitForAcceptRoom()) {
+    case AcceptRoom::kRoom:
+      break;
+    case AcceptRoom::kTerminating:
+      return OkStatus();
+    case AcceptRoom::kFull:
+      return Refuse(stream_id,
+                    "drpc: server busy: too many streams waiting to be accepted (limit " +
+                        std::to_string(options_.accept_queue_capacity) + ")");
   }
   std::shared_ptr<Stream> stream = MakeStream(stream_id);
   switch (table_->Add(stream, options_.max_concurrent_streams, rt::kNoDeadline,

@@ -41,9 +41,16 @@ struct ManagerOptions {
   // packet (rpc name or metadata). Over either: the stream is refused.
   size_t max_pending_invokes = 64;
   size_t max_invoke_bytes = 64 * 1024;
-  // Server: streams registered and waiting for NewServerStream. Over it: the
-  // stream is refused, so the reader never waits for the application.
+  // Server: streams registered and waiting for NewServerStream. When it is
+  // full the reader waits (back-pressure: it stops reading the transport, so
+  // a burst is admitted as the application accepts) for at most
+  // accept_queue_wait; a stream still without room then is refused
+  // (ResourceExhausted). The bound keeps an application that stopped
+  // accepting (no task to run a call) from stalling the streams already
+  // running, whose frames the same reader delivers (§4.10). Zero: refuse at
+  // once. docs/manager.md, "The accept queue".
   size_t accept_queue_capacity = 128;
+  rt::Duration accept_queue_wait = std::chrono::seconds(1);
   // What the connection may hold (bytes of every ResourceKind, tasks):
   // measured by Manager::resources(), checked at every step by the
   // simulator's resource checker, enforced from issue 13 on

@@ -92,6 +92,35 @@ void Server::CountTasks(Connection* conn, int64_t delta) {
   if (conn != nullptr) conn->manager->meter()->AddTasks(delta);
 }
 
+Status Server::ReserveTasks(Connection* conn, int64_t n, int64_t headroom) {
+  // Counted first, then compared: two tasks racing for the last slot may
+  // both be refused, never both admitted.
+  meter_->AddTasks(n);
+  if (meter_->Snapshot().tasks + headroom > static_cast<int64_t>(options_.max_tasks)) {
+    meter_->AddTasks(-n);
+    return ResourceExhaustedError("drpc: the server's task limit is reached (max_tasks " +
+                                  std::to_string(options_.max_tasks) + ")");
+  }
+  if (conn == nullptr) return OkStatus();
+  const std::shared_ptr<ResourceMeter>& meter = conn->manager->meter();
+  meter->AddTasks(n);
+  const size_t limit = conn->manager->options().budget.max_tasks;
+  if (meter->Snapshot().tasks + headroom > static_cast<int64_t>(limit)) {
+    CountTasks(conn, -n);
+    return ResourceExhaustedError("drpc: the connection's task limit is reached (max_tasks " +
+                                  std::to_string(limit) + ")");
+  }
+  return OkStatus();
+}
+
+Result<rt::Task> Server::SpawnCounted(Connection* conn, std::string name,
+                                      UniqueFunction<void()> body) {
+  if (Status reserved = ReserveTasks(conn, 1, 0); !reserved.ok()) return reserved;
+  Result<rt::Task> task = rt::TrySpawn(std::move(name), std::move(body));
+  if (!task.ok()) CountTasks(conn, -1);
+  return task;
+}
+
 void Server::DropConnectionCounts() {
   meter_->AddConnections(-1);
   meter_->AddTasks(-manager::kManagerTasks);
@@ -116,7 +145,8 @@ Status Server::Start(std::unique_ptr<rt::Listener> listener) {
   started_ = true;
   started_listener_ = std::move(listener);
   // Under the lock, so that Stop finds the task to join.
-  Result<rt::Task> task = rt::TrySpawn(options_.manager.name + ".accept", [this] { RunStarted(); });
+  Result<rt::Task> task =
+      SpawnCounted(nullptr, options_.manager.name + ".accept", [this] { RunStarted(); });
   if (!task.ok()) {
     // Nothing will ever accept on the listener (Start is once only): close
     // it, or its connects would queue at a server that never serves them.
@@ -125,7 +155,6 @@ Status Server::Start(std::unique_ptr<rt::Listener> listener) {
     return task.status();
   }
   started_task_ = std::move(*task);
-  CountTasks(nullptr, +1);
   return OkStatus();
 }
 
@@ -184,8 +213,6 @@ Status Server::AcceptLoop(rt::Listener& listener) {
         DRPC_FAULT(kAcceptError) ? Result<std::unique_ptr<rt::Transport>>(ResourceExhaustedError(
                                        "accept: too many open files (fault site rpc.accept-error)"))
                                  : listener.Accept();
-    // Connections that ended while Accept waited no longer count.
-    ReapConnections();
     if (accepted.ok()) {
       retries = 0;
       backoff = rt::Duration::zero();
@@ -216,6 +243,12 @@ std::shared_ptr<Server::Connection> Server::AddConnection(std::unique_ptr<rt::Tr
       ++stats_.connections_refused;
     }
   }
+  // The connection's manager tasks, with room left for its supervisor and
+  // a worker: a connection that could not run a call is not taken.
+  if (id != 0 && !ReserveTasks(nullptr, manager::kManagerTasks, /*headroom=*/2).ok()) {
+    id = 0;
+    CountStat(&ServerStats::connections_refused);
+  }
   if (id == 0) {
     (void)transport->Close();
     return nullptr;
@@ -229,7 +262,6 @@ std::shared_ptr<Server::Connection> Server::AddConnection(std::unique_ptr<rt::Tr
   conn->worker_name = manager_options.name + ".worker";
   conn->manager = std::make_unique<manager::Manager>(std::move(transport), manager_options);
   meter_->AddConnections(1);
-  meter_->AddTasks(manager::kManagerTasks);
   if (options_.on_connection) options_.on_connection(*conn->manager);
   bool refused = false;
   {
@@ -239,18 +271,16 @@ std::shared_ptr<Server::Connection> Server::AddConnection(std::unique_ptr<rt::Tr
       ++stats_.connections_refused;
     } else {
       if (spawn_task) {
-        // The connection outlives its task: Serve's reaping and Stop join
-        // the task before dropping the connection. The task reports its end
-        // under mu_, so it cannot finish before the connection is listed.
+        // The task drops its own connection when it ends (FinishConnection),
+        // or Stop does. It takes mu_ first, so it cannot finish before the
+        // connection is listed.
         Result<rt::Task> task =
-            rt::TrySpawn(manager_options.name + ".serve", [this, c = conn.get()] {
+            SpawnCounted(conn.get(), manager_options.name + ".serve", [this, c = conn.get()] {
               (void)ServeConnection(*c);
-              rt::LockGuard done(mu_);
-              finished_connections_.push_back(c->id);
+              FinishConnection(c->id);
             });
         if (task.ok()) {
           conn->task = std::move(*task);
-          CountTasks(conn.get(), +1);
         } else {
           // No task to serve it: refused like a connection over the limit.
           refused = true;
@@ -271,30 +301,27 @@ std::shared_ptr<Server::Connection> Server::AddConnection(std::unique_ptr<rt::Tr
   return conn;
 }
 
-void Server::ReapConnections() {
-  std::vector<std::shared_ptr<Connection>> done;
+void Server::FinishConnection(uint64_t id) {
+  std::shared_ptr<Connection> conn;
+  rt::Task previous;
   {
     rt::LockGuard guard(mu_);
-    for (uint64_t id : finished_connections_) {
-      auto it = connections_.find(id);
-      if (it == connections_.end()) continue;  // Stop took it
-      done.push_back(std::move(it->second));
-      connections_.erase(it);
-    }
-    finished_connections_.clear();
+    // Once Stop began it joins and drops every connection itself.
+    if (stopping_flag_) return;
+    auto it = connections_.find(id);
+    DRPC_ASSERT(it != connections_.end(), "a served connection is not listed");
+    conn = std::move(it->second);
+    connections_.erase(it);
+    // A task cannot join itself: the next connection to finish (or Stop)
+    // joins this one, whose body is about to return.
+    previous = std::move(finished_task_);
+    finished_task_ = std::move(conn->task);
   }
-  for (const std::shared_ptr<Connection>& conn : done) {
-    rt::Task task;
-    {
-      rt::LockGuard guard(mu_);
-      task = std::move(conn->task);
-    }
-    if (task.joinable()) {
-      task.join();
-      CountTasks(conn.get(), -1);
-    }
-    DropConnectionCounts();
-  }
+  if (previous.joinable()) previous.join();
+  // This task counts no more: what is left of it is returning.
+  CountTasks(conn.get(), -1);
+  DropConnectionCounts();
+  // `conn` (its manager, closed by ServeConnection) is destroyed here.
 }
 
 // ---- one connection ----------------------------------------------------------
@@ -372,11 +399,10 @@ Status Server::StartWorker(Connection& conn) {
   const uint64_t id = conn.next_worker++;
   // Under the lock, so the worker's exit (which takes it) finds its task.
   Result<rt::Task> task =
-      rt::TrySpawn(conn.worker_name, [this, &conn, id] { RunWorker(conn, id); });
+      SpawnCounted(&conn, conn.worker_name, [this, &conn, id] { RunWorker(conn, id); });
   if (!task.ok()) return task.status();
   ++conn.alive;
   conn.workers.emplace(id, std::move(*task));
-  CountTasks(&conn, +1);
   return OkStatus();
 }
 
@@ -411,11 +437,22 @@ void Server::RunWorker(Connection& conn, uint64_t worker_id) {
                                            static_cast<uint64_t>(StatusCode::kUnavailable)));
       continue;
     }
+    // Someone must wait for the next call while this one runs. If no task
+    // can be started for it (a task limit, no threads), this worker stays
+    // the one waiting and the call is refused instead: the caller gets
+    // ResourceExhausted at once, the next call is served, and no call ever
+    // waits in the accept queue with no worker to take it.
+    if (start_another) {
+      if (Status started = StartWorker(conn); !started.ok()) {
+        FinishRefused(conn, call_id);
+        CountStat(&ServerStats::calls_refused_no_task);
+        (void)next->stream->SendError(Status(
+            ErrorKind::kResourceExhausted, "drpc: no task to run the call: " + started.message(),
+            static_cast<uint64_t>(StatusCode::kResourceExhausted)));
+        continue;
+      }
+    }
     CountStat(&ServerStats::calls_started);
-    // Someone must wait for the next call while this one runs.
-    // If it cannot be started, the next call waits until this worker (or
-    // another) is free again: fewer tasks, not an error.
-    if (start_another) (void)StartWorker(conn);
     RunCall(conn, call_id, *next);
   }
   rt::LockGuard guard(conn.mu);
@@ -423,6 +460,15 @@ void Server::RunWorker(Connection& conn, uint64_t worker_id) {
   --conn.alive;
   conn.exited.push_back(worker_id);
   conn.worker_exited.notify_all();
+}
+
+void Server::FinishRefused(Connection& conn, uint64_t call_id) {
+  rt::LockGuard guard(conn.mu);
+  auto it = std::find_if(conn.running.begin(), conn.running.end(),
+                         [&](const auto& call) { return call.first == call_id; });
+  DRPC_ASSERT(it != conn.running.end(), "a refused call is not listed");
+  conn.running.erase(it);
+  if (conn.draining) conn.call_finished.notify_all();
 }
 
 void Server::RunCall(Connection& conn, uint64_t call_id, manager::ServerStream& accepted) {
@@ -488,10 +534,18 @@ void Server::Stop(rt::Duration grace) {
   stopping_.set(OkStatus());
   // 2-3. Calls in flight finish until the deadline, then are canceled.
   for (const std::shared_ptr<Connection>& conn : conns) DrainConnection(*conn, deadline);
-  // 4. Close the connections: each serving task then joins its handlers.
-  for (const std::shared_ptr<Connection>& conn : conns) (void)conn->manager->Close();
+  // 4. Close the connections, all at once: each flushes its last frames
+  // (refusals, replies) until a shared deadline, then closes abortively, so
+  // a peer that stopped reading holds Stop up for that long at most, however
+  // many there are. Each serving task then joins its handlers.
+  for (const std::shared_ptr<Connection>& conn : conns) conn->manager->StartClose();
+  const rt::TimePoint close_deadline = rt::now() + options_.stop_close_timeout;
+  for (const std::shared_ptr<Connection>& conn : conns) {
+    (void)conn->manager->Close(close_deadline);
+  }
   // Each task with its connection (null: Start's task), for the counts.
   std::vector<std::pair<rt::Task, Connection*>> tasks;
+  rt::Task finished;
   {
     rt::Lock lock(mu_);
     serving_done_.wait(
@@ -503,15 +557,17 @@ void Server::Stop(rt::Duration grace) {
     // Start's task: its Serve has returned (serving_ is 0), or it sees
     // stopping_flag_ and returns at once.
     if (started_task_.joinable()) tasks.emplace_back(std::move(started_task_), nullptr);
+    finished = std::move(finished_task_);
   }
   for (auto& [task, conn] : tasks) {
     task.join();
     CountTasks(conn, -1);
   }
+  // Already uncounted (FinishConnection).
+  if (finished.joinable()) finished.join();
   rt::LockGuard guard(mu_);
   for (size_t i = 0; i < connections_.size(); ++i) DropConnectionCounts();
   connections_.clear();
-  finished_connections_.clear();
   stopped_ = true;
   // Only Wait waits here, and only after a Start: a server that never
   // started adds no scheduling point to the simulator's traces.

@@ -57,6 +57,13 @@ struct ServerOptions {
   // Temporary accept errors in a row before Serve gives up and returns the
   // last one.
   uint32_t max_accept_retries = 10'000;
+  // Stop: once the grace is spent (or every call ended), every connection,
+  // all at once, has at most this long to flush its last frames and see
+  // its peer's FIN; then it is closed abortively (queued frames are lost).
+  // So Stop(grace) returns within grace + stop_close_timeout whatever the
+  // clients do (peers that stopped reading, never close), unless a handler
+  // ignores its cancellation (docs/rpc.md, "Stop").
+  rt::Duration stop_close_timeout = std::chrono::milliseconds(100);
   // Connections served at once; a connection accepted over it is closed at
   // once. Also checked at every step by the simulator's resource checker.
   size_t max_connections = 10'000;
@@ -75,10 +82,11 @@ struct ServerOptions {
 
 struct ServerStats {
   uint64_t connections_accepted = 0;
-  uint64_t connections_refused = 0;  // over max_connections or while stopping
-  uint64_t accept_retries = 0;       // temporary accept errors retried
-  uint64_t calls_started = 0;        // handler tasks started
-  uint64_t calls_refused = 0;        // calls answered "server is stopping"
+  uint64_t connections_refused = 0;    // over max_connections or while stopping
+  uint64_t accept_retries = 0;         // temporary accept errors retried
+  uint64_t calls_started = 0;          // handler tasks started
+  uint64_t calls_refused = 0;          // calls answered "server is stopping"
+  uint64_t calls_refused_no_task = 0;  // no task to run them (a task limit, no threads)
   uint64_t calls_canceled_at_stop = 0;
 };
 
@@ -153,12 +161,24 @@ class Server {
   Status StartWorker(Connection& conn);
   void RunWorker(Connection& conn, uint64_t worker_id);
   void RunCall(Connection& conn, uint64_t call_id, manager::ServerStream& accepted);
-  void ReapConnections();
+  // The end of a connection's serving task: drops the connection at once
+  // (its counts, its manager and transport), so a finished connection
+  // holds nothing until the next accept; joins the previous such task.
+  void FinishConnection(uint64_t id);
+  // A call taken off `conn.running` without running its handler.
+  void FinishRefused(Connection& conn, uint64_t call_id);
   // Stop's steps 2 and 3 for one connection.
   void DrainConnection(Connection& conn, rt::TimePoint deadline);
   void CountStat(uint64_t ServerStats::*field);
   // A task of `conn` (null: the server's own) started (+1) or was joined (-1).
   void CountTasks(Connection* conn, int64_t delta);
+  // Counts `n` more tasks of the server (and of `conn`) if that leaves
+  // `headroom` more under ServerOptions::max_tasks (and the connection's
+  // budget.max_tasks); ResourceExhausted otherwise, counting nothing.
+  Status ReserveTasks(Connection* conn, int64_t n, int64_t headroom);
+  // rt::TrySpawn within the task limits, counted (ResourceExhausted over a
+  // limit or when no task can be started).
+  Result<rt::Task> SpawnCounted(Connection* conn, std::string name, UniqueFunction<void()> body);
   // A connection (and its manager's tasks) no longer counted.
   void DropConnectionCounts();
   void RunStarted();
@@ -176,8 +196,10 @@ class Server {
   std::vector<rt::Listener*> listeners_;                         // guarded by mu_
   uint64_t next_connection_id_ = 1;                              // guarded by mu_
   std::map<uint64_t, std::shared_ptr<Connection>> connections_;  // guarded by mu_
-  std::vector<uint64_t> finished_connections_;                   // guarded by mu_
-  ServerStats stats_;                                            // guarded by mu_
+  // The last connection task that finished, to be joined by the next one
+  // (or Stop): a task cannot join itself.
+  rt::Task finished_task_;  // guarded by mu_
+  ServerStats stats_;       // guarded by mu_
   // Connections and tasks (a connection's manager tasks count from its
   // manager's construction until the connection is dropped).
   const std::shared_ptr<ResourceMeter> meter_ = std::make_shared<ResourceMeter>();
