@@ -52,9 +52,16 @@ void AppendUnaryCall(Buffer& out, uint64_t stream_id, std::string_view rpc,
 }
 
 AttackClient AttackClient::Connect(uint16_t port, Options options) {
+  std::string error;
+  AttackClient client = TryConnect(port, options, &error);
+  if (!client.connected()) ADD_FAILURE() << error;
+  return client;
+}
+
+AttackClient AttackClient::TryConnect(uint16_t port, Options options, std::string* error) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    ADD_FAILURE() << "socket: " << std::strerror(errno);
+    if (error != nullptr) *error = std::string("socket: ") + std::strerror(errno);
     return AttackClient(-1);
   }
   if (options.receive_buffer > 0) {
@@ -67,7 +74,9 @@ AttackClient AttackClient::Connect(uint16_t port, Options options) {
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ADD_FAILURE() << "connect to 127.0.0.1:" << port << ": " << std::strerror(errno);
+    if (error != nullptr) {
+      *error = "connect to 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno);
+    }
     close(fd);
     return AttackClient(-1);
   }

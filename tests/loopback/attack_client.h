@@ -64,6 +64,10 @@ class AttackClient {
   // client) if it cannot.
   static AttackClient Connect(uint16_t port, Options options);
   static AttackClient Connect(uint16_t port) { return Connect(port, Options{}); }
+  // As Connect, but a failure is not a test failure: the client is then
+  // not connected() and `error` (if given) says why.
+  static AttackClient TryConnect(uint16_t port, Options options, std::string* error = nullptr);
+  bool connected() const { return fd_ >= 0; }
 
   AttackClient() = default;  // not connected: writes fail, reads see nothing
   AttackClient(AttackClient&& other) noexcept;

@@ -7,8 +7,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace drpc::loopback {
 namespace {
@@ -18,9 +21,11 @@ template <class Fn>
 void ForEachNumericEntry(const char* dir, Fn fn) {
   DIR* d = opendir(dir);
   if (d == nullptr) return;
+  const int own = dirfd(d);  // listing /proc/self/fd shows this one too
   while (dirent* entry = readdir(d)) {
     if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
-    fn(std::atoi(entry->d_name));
+    const int n = std::atoi(entry->d_name);
+    if (n != own || std::string_view(dir) != "/proc/self/fd") fn(n);
   }
   closedir(d);
 }
@@ -65,7 +70,23 @@ KeepaliveSettings ReadKeepalive(int fd) {
 int CountOpenFds() {
   int n = 0;
   ForEachNumericEntry("/proc/self/fd", [&](int) { ++n; });
-  return n - 1;  // the directory's own descriptor
+  return n;
+}
+
+int DescriptorLimitLeaving(int free_slots) {
+  std::vector<int> open;
+  ForEachNumericEntry("/proc/self/fd", [&](int fd) { open.push_back(fd); });
+  std::sort(open.begin(), open.end());
+  // Just below the (free_slots + 1)th free number.
+  int free_seen = 0;
+  size_t next_open = 0;
+  for (int n = 0;; ++n) {
+    while (next_open < open.size() && open[next_open] < n) ++next_open;
+    const bool taken = next_open < open.size() && open[next_open] == n;
+    if (taken) continue;
+    if (free_seen == free_slots) return n;
+    ++free_seen;
+  }
 }
 
 int CountThreads() {

@@ -20,6 +20,10 @@ KeepaliveSettings ReadKeepalive(int fd);
 
 // Open descriptors and threads of this process now.
 int CountOpenFds();
+// An RLIMIT_NOFILE soft limit that leaves this process exactly
+// `free_slots` more descriptors: a new descriptor takes the lowest free
+// number, which must be below the limit (open ones above it stay valid).
+int DescriptorLimitLeaving(int free_slots);
 int CountThreads();
 
 }  // namespace drpc::loopback

@@ -3,7 +3,12 @@
 // finished connections reaped without another accept, and task limits that
 // refuse calls with a code instead of aborting, while a healthy client on
 // another connection is served.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <string>
 #include <thread>
@@ -132,6 +137,56 @@ TEST(LoopbackServer, ClosedConnectionIsReapedWithoutAnotherAccept) {
   EXPECT_EQ(closed->Snapshot().tasks, 0) << "the closed connection's tasks are still counted";
   EXPECT_LE(CountOpenFds(), fds_before) << "the closed connection's descriptor is still open";
   EXPECT_EQ(server.server().stats().connections_accepted, 2u);
+  healthy.ExpectServed();
+}
+
+// Finding: no abort when accept fails with EMFILE. Sockets made first, then
+// the process's descriptor limit lowered to leave none free, then the
+// sockets connected: every accept of the server fails with EMFILE. It
+// retries instead of dying, keeps serving the healthy client, and accepts
+// again once descriptors are free.
+TEST(LoopbackServer, AcceptOutOfDescriptorsIsRetried) {
+  LoopbackServer server;
+  HealthyClient healthy(server.port());
+  ASSERT_TRUE(healthy.WaitCalls(1, Clock::now() + seconds(5)));
+  constexpr int kSockets = 8;
+  std::vector<int> sockets;
+  for (int i = 0; i < kSockets; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockets.push_back(fd);
+  }
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit tight = saved;
+  tight.rlim_cur = static_cast<rlim_t>(DescriptorLimitLeaving(0));
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(server.port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int fd : sockets) {
+    // Completes in the listener's backlog, whether or not it is accepted.
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  }
+  const auto deadline = Clock::now() + seconds(5);
+  while (server.server().stats().accept_retries == 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  const uint64_t retries = server.server().stats().accept_retries;
+  EXPECT_TRUE(healthy.WaitCalls(2, Clock::now() + seconds(5)))
+      << "the healthy client was not served while accept failed";
+  for (int fd : sockets) close(fd);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_GT(retries, 0u) << "no accept failed: the test did not exhaust descriptors";
+
+  // Accepting again: a new client is served.
+  AttackClient late = AttackClient::Connect(server.port());
+  Buffer call;
+  AppendUnaryCall(call, 1, kEcho, "late");
+  ASSERT_EQ(late.Write(call.view(), milliseconds(1000)), AttackClient::WriteOutcome::kWritten);
+  EXPECT_TRUE(late.ReadUntil(Clock::now() + seconds(5), [&] { return late.ok() == 1; }))
+      << "the server did not accept again once descriptors were free";
   healthy.ExpectServed();
 }
 
