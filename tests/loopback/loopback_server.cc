@@ -5,18 +5,10 @@
 #include <charconv>
 #include <utility>
 
+#include "drpc/manager/timeouts.h"
 #include "drpc/rpc/conn.h"
 #include "drpc/rt/os/tcp.h"
 #include "drpc/rt/time.h"
-
-// ConnectionTimeouts arrive with issue 13's timeouts (src/drpc/manager/
-// timeouts.h); until then SetTimeouts has nothing to set.
-#if __has_include("drpc/manager/timeouts.h")
-#include "drpc/manager/timeouts.h"
-#define DRPC_LOOPBACK_HAS_TIMEOUTS 1
-#else
-#define DRPC_LOOPBACK_HAS_TIMEOUTS 0
-#endif
 
 namespace drpc::loopback {
 namespace {
@@ -183,17 +175,11 @@ void PeakBytes::Stop() {
 }
 
 bool SetTimeouts(rpc::ServerOptions& options, const TimeoutSettings& timeouts) {
-#if DRPC_LOOPBACK_HAS_TIMEOUTS
   options.manager.timeouts.first_frame = timeouts.first_frame;
   options.manager.timeouts.idle = timeouts.idle;
   options.manager.timeouts.partial_frame = timeouts.partial_frame;
   options.manager.timeouts.write_stall = timeouts.write_stall;
   return true;
-#else
-  (void)options;
-  (void)timeouts;
-  return false;
-#endif
 }
 
 rpc::ServerOptions SmallBudgetOptions(size_t max_bytes) {
