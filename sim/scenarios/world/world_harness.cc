@@ -87,7 +87,9 @@ class WorldRun {
       }
       // A vanished peer is found out well inside the liveness bound: a call
       // without a deadline on a half-open connection ends by itself.
-      if (guard_ == HalfOpenGuard::kKeepalive) options.link.keepalive = kKeepalive;
+      if (guard_ == HalfOpenGuard::kKeepalive || guard_ == HalfOpenGuard::kServerKeepalive) {
+        options.link.keepalive = kKeepalive;
+      }
       net::World world(options);
       world_ = &world;
       for (size_t c = 0; c < w_.clients; ++c) {
@@ -499,7 +501,7 @@ class WorldRun {
   void UntilServersIdle() {
     for (size_t s = 0; s < w_.servers; ++s) {
       if (w_.hostile && s == w_.hostile_server) continue;
-      if (guard_ != HalfOpenGuard::kServerIdle &&
+      if (guard_ != HalfOpenGuard::kServerIdle && guard_ != HalfOpenGuard::kServerKeepalive &&
           (any_half_open_ || client_vanished_.count(s) > 0)) {
         continue;
       }
@@ -578,7 +580,9 @@ RunOptions WorldRunOptions() { return ScenarioDefaults(/*max_steps=*/4'000'000);
 
 void DrawAndRun(HalfOpenGuard guard) {
   WorldWorkload w = DrawWorldWorkload();
-  if (guard == HalfOpenGuard::kServerIdle) AddClientVanishings(w);
+  if (guard == HalfOpenGuard::kServerIdle || guard == HalfOpenGuard::kServerKeepalive) {
+    AddClientVanishings(w);
+  }
   WorldRun(w, guard).Run();
 }
 

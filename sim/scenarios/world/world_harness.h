@@ -56,9 +56,14 @@ RunOptions WorldRunOptions();
 //   kKeepalive  (world.half-open-call-waits) such a call gets no deadline,
 //               as a user's would not: only the links' keepalive, shortened
 //               to kKeepalive, ends it;
-//   kServerIdle (world.half-open-server-holds.known) the deadline, but every
-//               live server must get back to idle.
-enum class HalfOpenGuard : uint8_t { kBackstop, kKeepalive, kServerIdle };
+//   kServerKeepalive (world.half-open-server-releases) every Conn's client
+//               end vanishes early; the calls keep their deadline, every live
+//               server must get back to idle, and only the links' keepalive,
+//               shortened to kKeepalive, tells a server its client is gone;
+//   kServerIdle the same with the links' default keepalive (60 s, past the
+//               liveness bound): the server idle check fails (a test shows
+//               the check can fail).
+enum class HalfOpenGuard : uint8_t { kBackstop, kKeepalive, kServerKeepalive, kServerIdle };
 inline constexpr rt::Duration kKeepalive = kLivenessBound / 4;
 
 // Draws a world workload and runs it. Call inside a run, as its body.

@@ -65,7 +65,8 @@ WorldWorkload DrawWorldWorkload();
 // Adds, for every Conn, a half-open-client fault on its pair at a drawn time
 // in the first 500us, while calls are likely in flight (drawn after
 // everything else, so the rest of the seed's workload stays as drawn): what
-// world.half-open-server-holds.known needs to find its failure quickly.
+// world.half-open-server-releases needs to reach the server idle check
+// with calls cut off by a vanished client.
 void AddClientVanishings(WorldWorkload& w);
 
 // "clients 3, servers 2, conns [c0>s1 c1>s0 ...], link 10us..1ms tail 1/20 ..., faults [...]".
