@@ -614,8 +614,13 @@ void Scheduler::Block(WaitQueue* queue, const char* label, Nanos deadline) {
 WakeReason Scheduler::SwitchAway() {
   Fiber& me = Running();
   DRPC_ASSERT(me.state == FiberState::kBlocked, "SwitchAway without Block");
-  if (me.doomed && me.locks_held == 0) [[unlikely]] {
-    DieNow(me);  // parked (a condition wait released its lock): it dies here
+  // A doomed task (its host crashed while it held a lock) that now parks on
+  // a condition or a timer dies here, even with locks still held: KillHost
+  // kills such a parked task at once for the same reason (what it holds
+  // guards only its host's own state); left parked, nothing would ever kill
+  // it. Blocked acquiring a mutex, it lives on until it lets go of the last.
+  if (me.doomed && (me.locks_held == 0 || !AcquiringMutex(me))) [[unlikely]] {
+    DieNow(me);
   }
   running_ = kNoFiber;
   const FiberId next = PickNext();
@@ -761,9 +766,8 @@ uint32_t Scheduler::KillHost(uint32_t host) {
     // holds guards only its host's own state, which the crash freezes;
     // dooming it instead would leave it parked for ever (a handler waiting
     // in Recv under its stream's read lock).
-    const bool acquiring = f.state == FiberState::kBlocked && f.waiting_on != nullptr &&
-                           f.waiting_on->owner != kNoFiber;
-    if (id == running_ || (f.locks_held > 0 && (f.state == FiberState::kRunnable || acquiring))) {
+    if (id == running_ ||
+        (f.locks_held > 0 && (f.state == FiberState::kRunnable || AcquiringMutex(f)))) {
       f.doomed = true;
       continue;
     }
@@ -791,8 +795,14 @@ void Scheduler::Kill(Fiber& f) {
   WakeAll(f.exit_waiters);
 }
 
+bool Scheduler::AcquiringMutex(const Fiber& f) {
+  return f.state == FiberState::kBlocked && f.waiting_on != nullptr &&
+         f.waiting_on->owner != kNoFiber;
+}
+
 void Scheduler::DieNow(Fiber& me) {
-  DRPC_ASSERT(me.locks_held == 0, "a fiber died holding an rt mutex");
+  DRPC_ASSERT(me.locks_held == 0 || (me.state == FiberState::kBlocked && !AcquiringMutex(me)),
+              "a fiber died holding an rt mutex outside a park");
   running_ = kNoFiber;
   Kill(me);
   const FiberId next = PickNext();

@@ -204,7 +204,10 @@ class Scheduler {
   static const void* LiveFrom(const internal::Fiber& f);
   // Takes a blocked or runnable fiber that is not running out of the run.
   void Kill(internal::Fiber& f);
-  // The running fiber, doomed and holding no lock, dies here.
+  // Blocked waiting to take a mutex another fiber owns.
+  static bool AcquiringMutex(const internal::Fiber& f);
+  // The running fiber dies here: doomed and holding no lock, or doomed and
+  // parking (not on a mutex).
   [[noreturn]] void DieNow(internal::Fiber& me);
   void RecordFailure(Outcome outcome, std::string report);
   void FailDeadlock();

@@ -114,6 +114,37 @@ TEST(HostKillTest, ATaskParkedOnAConditionWithALockHeldIsKilled) {
   }
 }
 
+// A task doomed while it ran with a lock held (its host crashed under it)
+// that then parks on a condition, the lock still held, dies as it parks,
+// like a task parked when the crash came. Found by rpc.world.swarm.fixed
+// (a server worker doomed at its condvar-wait step parked in "ring
+// Dequeue" and was never killed: the liveness phase found a task left);
+// before the fix this run deadlocks in reader.join().
+TEST(HostKillTest, ADoomedTaskThatParksWithALockHeldDies) {
+  for (uint64_t seed = 0; seed < 30; ++seed) {
+    const RunResult r = RunSeed(seed, [] {
+      static rt::Mutex outer("outer");  // held for ever by the killed task (see above)
+      rt::Mutex inner("inner");
+      rt::CondVar cv("cv");
+      bool woke = false;
+      rt::Task reader = OnHost(5, [&] {
+        return rt::spawn("reader", [&] {
+          rt::LockGuard read_lock(outer);
+          (void)KillHost(5);  // running with a lock held: doomed, not killed
+          rt::Lock lock(inner);
+          cv.wait(
+              lock, [] { return false; }, "never");
+          woke = true;
+        });
+      });
+      reader.join();
+      DRPC_ASSERT(!woke, "a killed task ran on");
+      DRPC_ASSERT(LiveTasks() == 1, "a killed task still counts as live");
+    });
+    ASSERT_TRUE(r.ok()) << "seed " << seed << "\n" << Describe(r);
+  }
+}
+
 // A task a doomed task starts (before it lets go of its lock) is part of the
 // crash: it dies at its first scheduling point.
 TEST(HostKillTest, ATaskStartedByADoomedTaskDies) {
