@@ -30,6 +30,16 @@ Scenario FindsBug(std::string name, std::string description, Outcome bug_outcome
   return s;
 }
 
+Scenario Passes(std::string name, std::string description, RunOptions options,
+                std::function<void()> body) {
+  Scenario s;
+  s.name = std::move(name);
+  s.description = std::move(description);
+  s.options = std::move(options);
+  s.body = std::move(body);
+  return s;
+}
+
 void ScenarioRegistry::Add(Scenario scenario) {
   DRPC_ASSERT(!scenario.name.empty() && scenario.name.find_first_of(" \t\n") == std::string::npos,
               "scenario names are single words: '" + scenario.name + "'");

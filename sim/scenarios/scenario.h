@@ -48,6 +48,11 @@ struct Scenario {
 //                         worldsim::WorldRunOptions(), [] { worldsim::DrawAndRun(); }));
 Scenario FindsBug(std::string name, std::string description, Outcome bug_outcome,
                   uint64_t find_within_seeds, RunOptions options, std::function<void()> body);
+// A scenario every seed must pass (swept by scripts/sim):
+//   registry.Add(Passes("world.half-open-call-waits", "...", worldsim::WorldRunOptions(),
+//                       [] { worldsim::DrawAndRun(worldsim::HalfOpenGuard::kKeepalive); }));
+Scenario Passes(std::string name, std::string description, RunOptions options,
+                std::function<void()> body);
 
 class ScenarioRegistry {
  public:

@@ -21,67 +21,41 @@
 namespace drpc::sim {
 
 void RegisterHostileScenarios(ScenarioRegistry& registry) {
-  Scenario fixed;
-  fixed.name = "hostile.fixed";
-  fixed.description =
+  registry.Add(Passes(
+      "hostile.fixed",
       "1-3 hostile peers (garbage, truncated frames, over-long varints, huge lengths, id abuse, "
       "floods, metadata at/over the limit, slowloris, never reading) beside well-behaved "
       "clients, each on a host of the simulated world: the server keeps serving them, ledgers "
-      "balance, shutdown is clean";
-  fixed.expect = Expectation::kPass;
-  fixed.options = hostile::HostileRunOptions();
-  fixed.body = [] { hostile::DrawAndRunFixed(); };
-  registry.Add(std::move(fixed));
+      "balance, shutdown is clean",
+      hostile::HostileRunOptions(), [] { hostile::DrawAndRunFixed(); }));
 
   // The rpc family's plants that hostile.fixed's checks exist for: the reply
   // check and the shutdown check (it has no liveness phase, so a stuck
   // handler shows as a deadlock of Stop).
   for (rpcsim::RpcPlant plant : {rpcsim::RpcPlant::kWrongReply, rpcsim::RpcPlant::kStuckHandler}) {
-    Scenario buggy;
-    buggy.name = plant == rpcsim::RpcPlant::kWrongReply ? "hostile.wrong-reply.buggy"
-                                                        : "hostile.stuck-handler.buggy";
-    buggy.description = plant == rpcsim::RpcPlant::kWrongReply
-                            ? "hostile.fixed with an echo handler that corrupts its second reply: "
-                              "the well-behaved clients' reply check finds it"
-                            : "hostile.fixed with a handler that ignores its call's end: the "
-                              "shutdown check reports Stop stuck";
-    buggy.expect = Expectation::kFindsBug;
-    buggy.bug_outcome =
-        plant == rpcsim::RpcPlant::kWrongReply ? Outcome::kInvariantFailed : Outcome::kDeadlock;
-    buggy.find_within_seeds = 200;
-    buggy.options = hostile::HostileRunOptions();
-    buggy.body = [plant] { hostile::DrawAndRunFixed(plant); };
-    registry.Add(std::move(buggy));
+    const bool wrong_reply = plant == rpcsim::RpcPlant::kWrongReply;
+    registry.Add(FindsBug(
+        wrong_reply ? "hostile.wrong-reply.buggy" : "hostile.stuck-handler.buggy",
+        wrong_reply ? "hostile.fixed with an echo handler that corrupts its second reply: the "
+                      "well-behaved clients' reply check finds it"
+                    : "hostile.fixed with a handler that ignores its call's end: the shutdown "
+                      "check reports Stop stuck",
+        wrong_reply ? Outcome::kInvariantFailed : Outcome::kDeadlock, /*find_within_seeds=*/200,
+        hostile::HostileRunOptions(), [plant] { hostile::DrawAndRunFixed(plant); }));
   }
 
-  Scenario client;
-  client.name = "hostile.client.fixed";
-  client.description =
+  registry.Add(Passes(
+      "hostile.client.fixed",
       "a hostile peer in the server role, on a host of the simulated world, answers a "
       "well-behaved Conn with every behaviour: each call returns by its deadline, Close returns, "
-      "the ledger balances, nothing is left";
-  client.expect = Expectation::kPass;
-  client.options = hostile::HostileRunOptions();
-  client.body = [] { hostile::DrawAndRunClient(); };
-  registry.Add(std::move(client));
+      "the ledger balances, nothing is left",
+      hostile::HostileRunOptions(), [] { hostile::DrawAndRunClient(); }));
 
   hostile::RegisterTimeoutScenarios(registry);
 
+  // Issue 13's fixed known failures, each now a passing scenario.
   for (const hostile::KnownFailure& known : hostile::KnownFailures()) {
-    Scenario s;
-    s.name = known.name;
-    s.description = known.description;
-    // Fixed ones lose the ".known" and pass (issue 13).
-    if (known.name.ends_with(".known")) {
-      s.expect = Expectation::kFindsBug;
-      s.bug_outcome = Outcome::kInvariantFailed;
-      s.find_within_seeds = 20;
-    } else {
-      s.expect = Expectation::kPass;
-    }
-    s.options = hostile::HostileRunOptions();
-    s.body = known.body;
-    registry.Add(std::move(s));
+    registry.Add(Passes(known.name, known.description, hostile::HostileRunOptions(), known.body));
   }
 }
 

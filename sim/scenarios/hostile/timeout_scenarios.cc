@@ -125,13 +125,7 @@ void StalledReader() {
 }
 
 void Add(ScenarioRegistry& registry, std::string name, std::string description, void (*body)()) {
-  Scenario s;
-  s.name = std::move(name);
-  s.description = std::move(description);
-  s.expect = Expectation::kPass;
-  s.options = HostileRunOptions();
-  s.body = body;
-  registry.Add(std::move(s));
+  registry.Add(Passes(std::move(name), std::move(description), HostileRunOptions(), body));
 }
 
 }  // namespace

@@ -191,7 +191,8 @@ void RunPartialMessageFlood() {
   flood.Finish();
   // 20 x 4 MiB cannot all fit: the streams past the budget failed, with
   // the code the peer is told (ResourceExhausted).
-  if (exhausted == 0) sim::Fail("resources: no stream failed with ResourceExhausted past the budget");
+  if (exhausted == 0)
+    sim::Fail("resources: no stream failed with ResourceExhausted past the budget");
 }
 
 void RunUnreadRepliesFlood() {

@@ -27,38 +27,26 @@ void RegisterResourceScenarios(ScenarioRegistry& registry) {
                mgr::ManagerRunOptions({plant::Site::kStreamLeakMarshalAccounting}),
                [] { mgr::DrawAndRun(); }));
 
-  Scenario flood;
-  flood.name = "resources.slow-handler-flood";
-  flood.description =
-      "a client sends 20 messages of 1 MiB on each of 4 streams to handlers that read only "
-      "after a second: each stream's queue stops at max_queued_bytes and the reader waits "
-      "(back-pressure), so the connection stays within its budget and every message arrives";
-  flood.expect = Expectation::kPass;
-  flood.options = resources::FloodRunOptions();
-  flood.body = [] { resources::RunSlowHandlerFlood(); };
-  registry.Add(std::move(flood));
+  registry.Add(
+      Passes("resources.slow-handler-flood",
+             "a client sends 20 messages of 1 MiB on each of 4 streams to handlers that read only "
+             "after a second: each stream's queue stops at max_queued_bytes and the reader waits "
+             "(back-pressure), so the connection stays within its budget and every message arrives",
+             resources::FloodRunOptions(), [] { resources::RunSlowHandlerFlood(); }));
 
-  Scenario partial;
-  partial.name = "resources.partial-messages";
-  partial.description =
-      "a raw peer sends ~4 MiB of a Message that never finishes on each of 20 streams: the "
-      "partial packets past the connection's receive limit fail their streams with "
-      "ResourceExhausted, and the connection stays within its budget";
-  partial.expect = Expectation::kPass;
-  partial.options = resources::FloodRunOptions();
-  partial.body = [] { resources::RunPartialMessageFlood(); };
-  registry.Add(std::move(partial));
+  registry.Add(
+      Passes("resources.partial-messages",
+             "a raw peer sends ~4 MiB of a Message that never finishes on each of 20 streams: the "
+             "partial packets past the connection's receive limit fail their streams with "
+             "ResourceExhausted, and the connection stays within its budget",
+             resources::FloodRunOptions(), [] { resources::RunPartialMessageFlood(); }));
 
-  Scenario unread;
-  unread.name = "resources.unread-replies";
-  unread.description =
-      "a raw peer makes 20 unary calls and never reads: the ~4 MiB replies that fit wait on "
-      "back-pressure, one copy each; the sends past the connection's send limit return "
-      "ResourceExhausted, and the connection stays within its budget";
-  unread.expect = Expectation::kPass;
-  unread.options = resources::FloodRunOptions();
-  unread.body = [] { resources::RunUnreadRepliesFlood(); };
-  registry.Add(std::move(unread));
+  registry.Add(
+      Passes("resources.unread-replies",
+             "a raw peer makes 20 unary calls and never reads: the ~4 MiB replies that fit wait on "
+             "back-pressure, one copy each; the sends past the connection's send limit return "
+             "ResourceExhausted, and the connection stays within its budget",
+             resources::FloodRunOptions(), [] { resources::RunUnreadRepliesFlood(); }));
 }
 
 }  // namespace drpc::sim

@@ -31,51 +31,38 @@ namespace {
 constexpr uint64_t kFindWithinSeeds = 200;
 
 Scenario Buggy(std::string name, std::string description, plant::Site site, Outcome outcome) {
-  Scenario s;
-  s.name = std::move(name);
-  s.description = std::move(description);
-  s.expect = Expectation::kFindsBug;
-  s.bug_outcome = outcome;
-  s.find_within_seeds = kFindWithinSeeds;
-  s.options = worldsim::WorldRunOptions();
-  s.options.plants = plant::Set{site};
-  s.body = [] { worldsim::DrawAndRun(); };
-  return s;
+  RunOptions options = worldsim::WorldRunOptions();
+  options.plants = plant::Set{site};
+  return FindsBug(std::move(name), std::move(description), outcome, kFindWithinSeeds,
+                  std::move(options), [] { worldsim::DrawAndRun(); });
 }
 
 }  // namespace
 
 void RegisterWorldScenarios(ScenarioRegistry& registry) {
-  Scenario fixed;
-  fixed.name = "rpc.world.fixed";
-  fixed.description =
+  registry.Add(Passes(
+      "rpc.world.fixed",
       "rpc Conns on 2-4 client hosts call 1-2 servers (World::Boot) over a simulated world: drawn "
       "links (latency, tail, bandwidth, buffer), refused connects, backlog, accept errors, and "
       "timed resets, half-opens, partitions, crashes and slow readers, with 0-1 hostile peer; "
       "a safety phase (per-call oracle told which faults hit each connection, pool ledgers), "
-      "then HealAll and a liveness phase (calls end, Conns serve a probe, shutdown)";
-  fixed.expect = Expectation::kPass;
-  fixed.options = worldsim::WorldRunOptions();
-  fixed.body = [] { worldsim::DrawAndRun(); };
-  registry.Add(std::move(fixed));
+      "then HealAll and a liveness phase (calls end, Conns serve a probe, shutdown)",
+      worldsim::WorldRunOptions(), [] { worldsim::DrawAndRun(); }));
 
   // The same workload with a swarm of the world's fault kinds on top: each
   // seed first draws which of them the World draws too, and how often
   // (fault_config.h; the oracle is told, world_harness.cc).
-  Scenario swarm;
-  swarm.name = "rpc.world.swarm.fixed";
-  swarm.description =
+  RunOptions swarm = worldsim::WorldRunOptions();
+  for (std::string_view kind : FaultKinds()) {
+    if (kind.starts_with("net.")) swarm.faults.Set(kind, kDefaultFaultOneIn);
+  }
+  swarm.swarm = true;
+  registry.Add(Passes(
+      "rpc.world.swarm.fixed",
       "rpc.world.fixed with a swarm draw of the world's fault kinds (net.reset, net.half-open, "
       "net.partition, net.crash, net.refused, net.slow-reader, net.accept-error) that the World "
-      "then draws at their rates on top of the harness's timed faults";
-  swarm.expect = Expectation::kPass;
-  swarm.options = worldsim::WorldRunOptions();
-  for (std::string_view kind : FaultKinds()) {
-    if (kind.starts_with("net.")) swarm.options.faults.Set(kind, kDefaultFaultOneIn);
-  }
-  swarm.options.swarm = true;
-  swarm.body = [] { worldsim::DrawAndRun(); };
-  registry.Add(std::move(swarm));
+      "then draws at their rates on top of the harness's timed faults",
+      std::move(swarm), [] { worldsim::DrawAndRun(); }));
 
   registry.Add(Buggy("rpc.world.linger-unbounded.buggy",
                      "rpc.world with manager.linger-unbounded: Close waits for the peer's EOF "
@@ -94,29 +81,23 @@ void RegisterWorldScenarios(ScenarioRegistry& registry) {
                      "checker's end check, clients and uncrashed servers)",
                      plant::Site::kStreamLeakMarshalAccounting, Outcome::kInvariantFailed));
 
-  Scenario keepalive;
-  keepalive.name = "world.half-open-call-waits";
-  keepalive.description =
+  registry.Add(Passes(
+      "world.half-open-call-waits",
       "rpc.world.fixed without the backstop deadline: a call without a deadline on a connection "
       "whose server end vanished (half-open: no FIN, no RST) ends with a connection error once "
-      "TCP keepalive (the links', 25 ms here) finds the peer gone, and the Conn reports it";
-  keepalive.expect = Expectation::kPass;
-  keepalive.options = worldsim::WorldRunOptions();
-  keepalive.body = [] { worldsim::DrawAndRun(worldsim::HalfOpenGuard::kKeepalive); };
-  registry.Add(std::move(keepalive));
+      "TCP keepalive (the links', 25 ms here) finds the peer gone, and the Conn reports it",
+      worldsim::WorldRunOptions(),
+      [] { worldsim::DrawAndRun(worldsim::HalfOpenGuard::kKeepalive); }));
 
-  Scenario releases;
-  releases.name = "world.half-open-server-releases";
-  releases.description =
-      "rpc.world with every Conn's client end vanishing early (half-open: no FIN, no RST), "
-      "mid-call: the server's end finds its client gone by TCP keepalive (the links', 25 ms "
-      "here), its calls end and every live server gets back to idle (no handler running, no "
-      "buffer lent) inside the liveness bound (issue 12's known failure "
-      "world.half-open-server-holds.known before keepalive)";
-  releases.expect = Expectation::kPass;
-  releases.options = worldsim::WorldRunOptions();
-  releases.body = [] { worldsim::DrawAndRun(worldsim::HalfOpenGuard::kServerKeepalive); };
-  registry.Add(std::move(releases));
+  registry.Add(
+      Passes("world.half-open-server-releases",
+             "rpc.world with every Conn's client end vanishing early (half-open: no FIN, no RST), "
+             "mid-call: the server's end finds its client gone by TCP keepalive (the links', 25 ms "
+             "here), its calls end and every live server gets back to idle (no handler running, no "
+             "buffer lent) inside the liveness bound (issue 12's known failure "
+             "world.half-open-server-holds.known before keepalive)",
+             worldsim::WorldRunOptions(),
+             [] { worldsim::DrawAndRun(worldsim::HalfOpenGuard::kServerKeepalive); }));
 }
 
 }  // namespace drpc::sim
