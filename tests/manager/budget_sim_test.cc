@@ -124,15 +124,18 @@ TEST(BudgetSim, AStreamPastTheBudgetFailsWithResourceExhaustedAndTheConnectionLi
   }
 }
 
-// The largest total a meter reached, looked at after every step.
+// The largest total a meter reached, looked at after every step. It shares
+// the meter: the hook still runs while the manager (the meter's other
+// owner) is being destroyed.
 class PeakBytes {
  public:
-  explicit PeakBytes(const ResourceMeter& meter)
-      : meter_(meter), hook_([this] { peak_ = std::max(peak_, meter_.TotalBytes()); }) {}
+  explicit PeakBytes(std::shared_ptr<const ResourceMeter> meter)
+      : meter_(std::move(meter)),
+        hook_([this] { peak_ = std::max(peak_, meter_->TotalBytes()); }) {}
   int64_t peak() const { return peak_; }
 
  private:
-  const ResourceMeter& meter_;
+  std::shared_ptr<const ResourceMeter> meter_;
   int64_t peak_ = 0;
   sim::StepHook hook_;
 };
@@ -156,7 +159,7 @@ TEST(BudgetSim, AReplyWaitingOnAPeerThatDoesNotReadHoldsOneExtraCopy) {
         idle = server->meter()->TotalBytes();  // the request read, the reply not yet made
         sent = in->stream->MsgSend(reply, BytesCodec{});
       });
-      PeakBytes held(*server->meter());
+      PeakBytes held(server->meter());
       Buffer out;
       const auto frame = [&](uint64_t message, wire::Kind kind, std::string_view data) {
         wire::AppendFrame(out, wire::Frame{.stream_id = 1,
