@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "drpc/base/result.h"
-#include "sim/sched/function_ref.h"
+#include "drpc/base/function_ref.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim {

@@ -32,7 +32,7 @@
 #include <string>
 
 #include "sim/gtest/seed_plan.h"
-#include "sim/sched/function_ref.h"
+#include "drpc/base/function_ref.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim {

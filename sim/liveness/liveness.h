@@ -39,7 +39,7 @@
 #include "drpc/rt/signal.h"
 #include "drpc/rt/task.h"
 #include "drpc/rt/time.h"
-#include "sim/sched/function_ref.h"
+#include "drpc/base/function_ref.h"
 
 namespace drpc::sim {
 

@@ -37,7 +37,7 @@
 #include <string>
 
 #include "sim/sched/decision.h"
-#include "sim/sched/function_ref.h"
+#include "drpc/base/function_ref.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim {

@@ -58,7 +58,7 @@
 #include "sim/sched/choice_log.h"
 #include "sim/sched/decision.h"
 #include "sim/sched/fault_config.h"
-#include "sim/sched/function_ref.h"
+#include "drpc/base/function_ref.h"
 
 namespace drpc::sim {
 

@@ -47,7 +47,7 @@
 #include "drpc/sim/wait_queue.h"
 #include "sim/sched/choice_log.h"
 #include "sim/sched/decision.h"
-#include "sim/sched/function_ref.h"
+#include "drpc/base/function_ref.h"
 #include "sim/sched/run.h"
 #include "sim/sched/stack_pool.h"
 #include "sim/sched/trace.h"

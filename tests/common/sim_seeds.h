@@ -17,7 +17,7 @@
 
 #include "drpc/base/check.h"
 #include "drpc/rt/time.h"
-#include "sim/sched/function_ref.h"
+#include "drpc/base/function_ref.h"
 #include "sim/sched/random_source.h"
 #include "sim/sched/run.h"
 #include "sim/testing/run_checks.h"
@@ -37,7 +37,7 @@ inline void UntilEveryOtherTaskParks() {
 // 0..seeds-1 (sim::RandomSource: each seed is another interleaving). The
 // first run that fails (its outcome, or a test failure inside it) fails
 // the test, names its seed and ends the sweep.
-inline void ForEachSeed(uint64_t seeds, sim::FunctionRef<void(uint64_t)> body,
+inline void ForEachSeed(uint64_t seeds, FunctionRef<void(uint64_t)> body,
                         sim::RunOptions options = {}) {
   const bool failed_before = ::testing::Test::HasFailure();
   for (uint64_t seed = 0; seed < seeds; ++seed) {

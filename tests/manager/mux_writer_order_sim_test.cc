@@ -97,7 +97,7 @@ TEST(MuxWriter, FlushThatCannotFinishEndsWhenTheTransportCloses) {
 // the frame's cancel signal or a stop releases the waiter. `body` runs with
 // a writer whose frame 1 is stuck at the gate and whose queue (frame 2) is
 // above the mark; the writer is stopped and joined after it.
-void AboveTheMark(uint64_t seeds, sim::FunctionRef<void(GatedTransport&, MuxWriter&)> body) {
+void AboveTheMark(uint64_t seeds, FunctionRef<void(GatedTransport&, MuxWriter&)> body) {
   ForEachSeed(seeds, [&](uint64_t) {
     GatedTransport transport;
     transport.SetOpen(false);

@@ -1,6 +1,6 @@
 // FunctionRef<R(Args...)>: a non-owning reference to a callable (a lambda, a
 // functor or a plain function), for parameters that are called during the
-// call only (sim::Run's body). Unlike std::function it never allocates. The
+// call only (sim::Run's body, rt::fiber::Park's arm). Unlike std::function it never allocates. The
 // callable must outlive the call.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace drpc::sim {
+namespace drpc {
 
 template <class Signature>
 class FunctionRef;
@@ -45,4 +45,4 @@ class FunctionRef<R(Args...)> {
   R (*call_)(Storage, Args...);
 };
 
-}  // namespace drpc::sim
+}  // namespace drpc

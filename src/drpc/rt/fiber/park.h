@@ -1,0 +1,55 @@
+// The seam between the fiber OS backend's scheduler and everything in it
+// that waits for the outside world (sockets, timers, the blocking pool).
+// Internal to the fiber backend (src/drpc/rt/fiber): library code uses the
+// rt headers.
+//
+//   fiber::Park([&](fiber::Waker waker) {
+//     socket.async_wait(readable, [waker](auto) { waker.Wake(); });
+//   });
+//
+// A task parks; whoever holds its Waker wakes it, from any thread, at most
+// once per Park. The runtime's reactor is one Boost.Asio io_context that the
+// worker threads run; handlers posted to it run on a worker thread, never on
+// a fiber's stack.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+
+#include "drpc/base/function_ref.h"
+
+namespace drpc::rt::fiber {
+
+// The runtime's reactor (started on first use with the configured number of
+// worker threads). Completion handlers registered on it run on a worker
+// thread; they must not block and must not park.
+boost::asio::io_context& Io();
+
+struct Parker;  // the scheduler's record of one parked task (a fiber or a plain thread)
+
+// Wakes one parked task. Copyable and cheap; only the first Wake after a
+// Park has an effect, later ones (or ones after the task resumed) do nothing
+// harmful as long as the Waker is not used after the Park it came from has
+// returned AND a new Park began (the caller's protocol must guarantee one
+// Wake per Park, as a completion handler does).
+class Waker {
+ public:
+  Waker() = default;
+  explicit Waker(Parker* parker) : parker_(parker) {}
+  void Wake() const;  // any thread; may run before Park has finished parking
+
+ private:
+  Parker* parker_ = nullptr;
+};
+
+// Parks the calling task until the Waker handed to `arm` is woken. `arm` runs
+// on the calling task, before it parks; it registers the waker with whatever
+// will complete (an asio operation, another task's queue). On a fiber the
+// worker thread runs other fibers meanwhile; on a thread the runtime did not
+// start (main, a test's thread) the thread blocks.
+void Park(FunctionRef<void(Waker)> arm);
+
+// True when the caller runs on one of the runtime's fibers.
+bool OnFiber();
+
+}  // namespace drpc::rt::fiber
