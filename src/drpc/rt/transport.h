@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 
 #include "drpc/base/bytes.h"
 #include "drpc/base/read_result.h"
@@ -44,6 +45,28 @@ class Transport {
   virtual WriteResult TryWrite(Bytes data) {
     (void)data;
     return {};
+  }
+  // Gathered forms of Write and TryWrite: `parts` are written in order as
+  // one run of bytes (a frame header and its payload without joining them
+  // first). The defaults go part by part; socket transports override them
+  // with one writev. TryWriteV's n counts bytes across all parts.
+  virtual Status WriteV(std::span<const Bytes> parts) {
+    for (Bytes part : parts) {
+      if (Status err = Write(part); !err.ok()) return err;
+    }
+    return OkStatus();
+  }
+  virtual WriteResult TryWriteV(std::span<const Bytes> parts) {
+    WriteResult total;
+    for (Bytes part : parts) {
+      WriteResult r = TryWrite(part);
+      total.n += r.n;
+      if (!r.err.ok() || r.n < part.size()) {
+        total.err = r.err;
+        break;
+      }
+    }
+    return total;
   }
   // Idempotent. Unblocks a pending Read or Write, which then fail.
   virtual Status Close() = 0;
