@@ -9,8 +9,10 @@
 
 #include "drpc/base/plant.h"
 #include "sim/cli/jsonl.h"
+#include "sim/cli/merge.h"
 #include "sim/cli/runner.h"
 #include "sim/cli/search.h"
+#include "sim/cli/shard.h"
 #include "sim/scenarios/scenario.h"
 #include "sim/sched/trace.h"
 
@@ -29,7 +31,10 @@ constexpr char kUsage[] =
     "  sweep  (--scenario NAME | --all-fixed) seeds S..S+N-1 of one scenario, or of every\n"
     "         --seeds N [--from S]            scenario expected to pass; progress on stderr\n"
     "         [--check-determinism]           (--jsonl: a JSON line per failing seed and a\n"
-    "         [--jsonl FILE]                  summary line, sim/cli/jsonl.h)\n"
+    "         [--jsonl FILE]                  summary line, sim/cli/jsonl.h; --shard I/N:\n"
+    "         [--shard I/N]                   only the seeds whose offset is I modulo N)\n"
+    "  merge  FILE...                         one report from the --jsonl files of the N\n"
+    "                                         shards of a sweep (docs/sharded-sweeps.md)\n"
     "  replay FILE [--trace FILE]             rerun a saved choice log; --expect-recorded:\n"
     "         [--expect-recorded]             succeed only if it reproduces the logged result\n"
     "  check  --scenario NAME --seed S        determinism self-check: run twice, compare\n"
@@ -113,7 +118,9 @@ const std::map<std::string, std::map<std::string, bool>> kCommandFlags = {
       {"--seeds", true},
       {"--from", true},
       {"--check-determinism", false},
-      {"--jsonl", true}}},
+      {"--jsonl", true},
+      {"--shard", true}}},
+    {"merge", {}},
     {"replay", {{"--trace", true}, {"--expect-recorded", false}}},
     {"check", {{"--scenario", true}, {"--seed", true}}},
     {"hunt", {{"--scenario", true}, {"--trials", true}, {"--max-seeds", true}}},
@@ -167,6 +174,7 @@ class Cli {
   };
   int SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool check, bool& failed,
                JsonlWriter& jsonl, SweepTotals& totals);
+  int Merge();
   int Replay();
   int Hunt();
   int ExploreCommand();
@@ -178,6 +186,7 @@ class Cli {
   const Environment& env_;
   const bool err_is_terminal_;
   Parsed parsed_;
+  Shard shard_;  // sweep --shard
 };
 
 int Cli::Main() {
@@ -193,6 +202,7 @@ int Cli::Main() {
   if (c == "run") return RunCommand(parsed_.switches.count("--check-determinism") > 0);
   if (c == "check") return RunCommand(true);
   if (c == "sweep") return Sweep();
+  if (c == "merge") return Merge();
   if (c == "replay") return Replay();
   if (c == "hunt") return Hunt();
   if (c == "explore") return ExploreCommand();
@@ -249,7 +259,12 @@ bool Cli::Parse(std::string& problem) {
     parsed_.values[arg] = args_[++i];
   }
   const bool wants_file = parsed_.command == "replay" || parsed_.command == "shrink";
-  if (parsed_.positional.size() != (wants_file ? 1u : 0u)) {
+  if (parsed_.command == "merge") {
+    if (parsed_.positional.empty()) {
+      problem = "merge takes the --jsonl files of a sweep's shards";
+      return false;
+    }
+  } else if (parsed_.positional.size() != (wants_file ? 1u : 0u)) {
     problem = wants_file ? parsed_.command + " takes exactly one choice log file"
                          : "unexpected argument '" + parsed_.positional.front() + "'";
     return false;
@@ -520,6 +535,11 @@ int Cli::Sweep() {
     if (s == nullptr) return Usage(problem);
     scenarios.push_back(s);
   }
+  if (auto it = parsed_.values.find("--shard"); it != parsed_.values.end()) {
+    std::optional<Shard> shard = ParseShard(it->second, problem);
+    if (!shard) return Usage(problem);
+    shard_ = *shard;
+  }
   const bool check = parsed_.switches.count("--check-determinism") > 0;
   JsonlWriter jsonl;
   if (auto it = parsed_.values.find("--jsonl"); it != parsed_.values.end()) {
@@ -537,13 +557,16 @@ int Cli::Sweep() {
     failed_scenarios += failed;
   }
   if (jsonl.is_open()) {
-    jsonl.Summary(from, seeds, *totals.settings, totals.scenarios, totals.by_outcome);
+    jsonl.Summary(from, seeds, shard_, *totals.settings, totals.scenarios, totals.by_outcome);
     if (!jsonl.Close(problem)) {
       err_ << "drpc-sim: " << problem << "\n";
       return kExitUsage;
     }
   }
   out_ << "sweep: " << scenarios.size() << " scenario(s) x " << seeds << " seeds (from " << from
+       << (shard_.count > 1
+               ? ", shard " + std::to_string(shard_.index) + "/" + std::to_string(shard_.count)
+               : "")
        << (check ? ", each run twice for determinism" : "") << "): "
        << (failed_scenarios == 0 ? "all passed"
                                  : std::to_string(failed_scenarios) + " scenario(s) FAILED")
@@ -562,8 +585,13 @@ int Cli::SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool 
   uint64_t failures = 0;
   // A terminal gets one line redrawn about a hundred times; a log (CI) gets
   // a plain line every tenth of the sweep.
-  const uint64_t progress_every = std::max<uint64_t>(1, seeds / (err_is_terminal_ ? 100 : 10));
+  const uint64_t progress_every =
+      std::max<uint64_t>(1, shard_.SeedsOf(seeds) / (err_is_terminal_ ? 100 : 10));
+  const uint64_t runs = shard_.SeedsOf(seeds);
+  uint64_t done = 0;
   for (uint64_t i = 0; i < seeds; ++i) {
+    if (!shard_.Owns(i)) continue;
+    ++done;
     const uint64_t seed = from + i;
     SeedRun run = RunSeed(scenario, seed, settings, check);
     if (run.failed()) {
@@ -580,13 +608,13 @@ int Cli::SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool 
       ++totals.by_outcome[outcome];
       if (failing_seeds.size() < kFailingSeedsListed) failing_seeds.push_back(seed);
     }
-    if ((i + 1) % progress_every == 0 || i + 1 == seeds) {
-      err_ << (err_is_terminal_ ? "\r" : "") << "sweep " << scenario.name << ": " << (i + 1) << "/"
-           << seeds << " seeds, " << failures << " failed"
-           << (err_is_terminal_ && i + 1 < seeds ? "" : "\n") << std::flush;
+    if (done % progress_every == 0 || done == runs) {
+      err_ << (err_is_terminal_ ? "\r" : "") << "sweep " << scenario.name << ": " << done << "/"
+           << runs << " seeds, " << failures << " failed"
+           << (err_is_terminal_ && done < runs ? "" : "\n") << std::flush;
     }
   }
-  out_ << scenario.name << ": " << seeds << " seeds, ";
+  out_ << scenario.name << ": " << runs << " seeds, ";
   if (failures == 0) {
     out_ << "all passed\n";
   } else {
@@ -601,7 +629,7 @@ int Cli::SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool 
     out_ << (failures > failing_seeds.size() ? " ..." : "") << "\n";
   }
   failed = failures > 0;
-  totals.scenarios.push_back({scenario.name, seeds, failures});
+  totals.scenarios.push_back({scenario.name, runs, failures});
   return failed ? kExitFailureFound : kExitOk;
 }
 
@@ -627,6 +655,23 @@ bool Cli::LoadLog(const std::string& path, ChoiceLogFile& log, std::string& prob
   }
   log = std::move(*parsed);
   return true;
+}
+
+int Cli::Merge() {
+  std::vector<SweepReportFile> files;
+  for (const std::string& path : parsed_.positional) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) return Usage("cannot read sweep report '" + path + "'");
+    std::ostringstream text;
+    text << file.rdbuf();
+    if (text.str().size() > kMaxLogFileBytes)
+      return Usage("sweep report '" + path + "' is too large");
+    files.push_back({path, text.str()});
+  }
+  Result<MergedSweep> merged = MergeSweepReports(files);
+  if (!merged.ok()) return Usage(merged.status().message());
+  out_ << FormatMergedSweep(*merged);
+  return merged->failures.empty() ? kExitOk : kExitFailureFound;
 }
 
 int Cli::Replay() {

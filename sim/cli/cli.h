@@ -5,6 +5,8 @@
 //   drpc-sim run    --scenario NAME --seed S [--trace FILE] [--check-determinism]
 //   drpc-sim sweep  (--scenario NAME | --all-fixed) --seeds N [--from S] [--check-determinism]
 //                   [--jsonl FILE]   (a JSON line per failing seed, then a summary: jsonl.h)
+//                   [--shard I/N]    (the seeds whose offset is I mod N: shard.h)
+//   drpc-sim merge  FILE...          (one report from all shards' --jsonl files: merge.h)
 //   drpc-sim replay FILE [--trace FILE] [--expect-recorded]
 //   drpc-sim check  --scenario NAME --seed S          (determinism self-check)
 //   drpc-sim hunt   --scenario NAME [--trials T] [--max-seeds N]

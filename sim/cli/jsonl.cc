@@ -129,8 +129,8 @@ void JsonlWriter::Failure(const Scenario& scenario, const SeedRun& run, const Ru
   file_ << line << std::flush;
 }
 
-void JsonlWriter::Summary(uint64_t from, uint64_t seeds, const RunSettings& settings,
-                          const std::vector<ScenarioTotals>& scenarios,
+void JsonlWriter::Summary(uint64_t from, uint64_t seeds, const Shard& shard,
+                          const RunSettings& settings, const std::vector<ScenarioTotals>& scenarios,
                           const std::map<std::string, uint64_t>& by_outcome) {
   uint64_t runs = 0, failed = 0;
   for (const ScenarioTotals& s : scenarios) {
@@ -139,6 +139,10 @@ void JsonlWriter::Summary(uint64_t from, uint64_t seeds, const RunSettings& sett
   }
   std::string line = "{\"record\":\"summary\",\"seeds\":" + std::to_string(seeds) +
                      ",\"from\":" + std::to_string(from);
+  if (shard.count > 1) {
+    line += ",\"shard\":{\"index\":" + std::to_string(shard.index) +
+            ",\"count\":" + std::to_string(shard.count) + "}";
+  }
   // PCT's steps are learned per scenario: they are in the failure records.
   AppendStrategy(line, settings, false);
   line += ",\"runs\":" + std::to_string(runs) + ",\"failed\":" + std::to_string(failed) +

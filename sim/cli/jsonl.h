@@ -5,7 +5,8 @@
 //    "options":{"max_steps":"400000",...,"plants":"none"},"outcome":"invariant_failed",
 //    "invariant":"rpc workload: call 2 (echo ...) received call 0's data: ...",
 //    "replay":"drpc-sim run --scenario rpc.crossed-reply.buggy --seed 1","choice_log":"..."}
-//   {"record":"summary","seeds":100,"from":0,"strategy":"random","runs":100,"failed":3,
+//   {"record":"summary","seeds":100,"from":0,"shard":{"index":1,"count":4},
+//    "strategy":"random","runs":25,"failed":3,
 //    "by_outcome":{"invariant_failed":3},"scenarios":[{"scenario":"...","runs":100,"failed":3}]}
 //
 // A failure record per failing seed (with PCT, "strategy":"pct" and
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "sim/cli/runner.h"
+#include "sim/cli/shard.h"
 #include "sim/scenarios/scenario.h"
 
 namespace drpc::sim::cli {
@@ -46,7 +48,8 @@ class JsonlWriter {
     uint64_t runs = 0;
     uint64_t failed = 0;
   };
-  void Summary(uint64_t from, uint64_t seeds, const RunSettings& settings,
+  // `shard` is written when the sweep ran one shard of several.
+  void Summary(uint64_t from, uint64_t seeds, const Shard& shard, const RunSettings& settings,
                const std::vector<ScenarioTotals>& scenarios,
                const std::map<std::string, uint64_t>& by_outcome);
 
