@@ -15,7 +15,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(DRPC_OS_LIBRARIES drpc_base drpc_wire drpc_rt_os drpc_stream_os drpc_manager_os drpc_rpc_os)
+set(DRPC_OS_LIBRARIES drpc_base drpc_fiber drpc_wire drpc_rt_os drpc_stream_os drpc_manager_os drpc_rpc_os)
 set(DRPC_SIM_LIBRARIES
     drpc_sim_ids drpc_sim_sched drpc_rt_sim drpc_stream_sim drpc_manager_sim drpc_rpc_sim
     drpc_sim_net drpc_sim_listener drpc_sim_world drpc_sim_search drpc_sim_seeds)
