@@ -36,11 +36,15 @@ size_t PageBytes() {
   return page;
 }
 
-std::optional<FiberStack> MapStack() {
+bool InjectedFailure() {
   int fail = g_fail_maps.load(std::memory_order_relaxed);
   while (fail > 0) {
-    if (g_fail_maps.compare_exchange_weak(fail, fail - 1)) return std::nullopt;
+    if (g_fail_maps.compare_exchange_weak(fail, fail - 1)) return true;
   }
+  return false;
+}
+
+std::optional<FiberStack> MapStack() {
   const size_t guard = PageBytes();
   FiberStack stack;
   stack.mapping_bytes = kStackBytes + guard;
@@ -59,6 +63,7 @@ std::optional<FiberStack> MapStack() {
 }  // namespace
 
 std::optional<FiberStack> AcquireStack() {
+  if (InjectedFailure()) return std::nullopt;
   Pool& pool = ThePool();
   {
     std::lock_guard<std::mutex> guard(pool.mu);

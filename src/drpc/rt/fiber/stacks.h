@@ -18,8 +18,8 @@ inline constexpr size_t kStackBytes = 256 * 1024;
 std::optional<drpc::fiber::FiberStack> AcquireStack();
 void ReleaseStack(const drpc::fiber::FiberStack& stack);
 
-// Tests: the next `count` stack mappings fail as if the address space ran
-// out (0 turns it off).
+// Tests: the next `count` stack acquisitions fail as if no stack could be
+// mapped (address space or map count exhausted); 0 turns it off.
 void FailStackMapsForTesting(int count);
 
 // For the fork handler: holds the pool's lock across fork().
