@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 
+#include <boost/asio/defer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -251,8 +252,19 @@ DRPC_FIBER_NO_ASAN void Resume(TaskRecord* task) {
   }
 }
 
+// From a reactor handler on a worker (an I/O completion, a timer) the fiber
+// is deferred: queued on this worker's private queue, which it runs as soon
+// as the handler returns, on the same warm thread and without waking
+// another. From a fiber (which may run on for long) or a plain thread it is
+// posted, where any idle worker takes it.
 void Schedule(TaskRecord* task) {
-  boost::asio::post(TheRuntime().io, [task] { Resume(task); });
+  Runtime& runtime = TheRuntime();
+  const ThreadState& s = This();
+  if (s.worker && s.running == nullptr) {
+    boost::asio::defer(runtime.io, [task] { Resume(task); });
+  } else {
+    boost::asio::post(runtime.io, [task] { Resume(task); });
+  }
 }
 
 }  // namespace
