@@ -6,13 +6,14 @@
 // registration and wait on their reads and writes (socket_transport.cc).
 #include "drpc/rt/fiber/fd_wait.h"
 
-#include <errno.h>
+#include <errno.h>  // E* constants
 #include <poll.h>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <optional>
 
+#include "drpc/rt/fiber/last_errno.h"
 #include "drpc/rt/fiber/park.h"
 #include "drpc/rt/fiber/timer_wake.h"
 
@@ -36,7 +37,7 @@ bool PollUntil(int fd, short events, TimePoint deadline) {
     pollfd p{fd, events, 0};
     const int rc = ::poll(&p, 1, timeout_ms);
     if (rc > 0) return true;
-    if (rc < 0 && errno != EINTR) return true;  // let the caller's call report it
+    if (rc < 0 && LastErrno() != EINTR) return true;  // let the caller's call report it
   }
 }
 

@@ -7,7 +7,7 @@
 // closed_, and fails with kClosed.
 #include "drpc/rt/fiber/socket_transport.h"
 
-#include <errno.h>
+#include <errno.h>  // E* constants
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "drpc/base/check.h"
+#include "drpc/rt/fiber/last_errno.h"
 #include "drpc/rt/fiber/park.h"
 #include "drpc/rt/internal/errno_text.h"
 
@@ -63,7 +64,7 @@ ReadResult SocketTransport::Read(MutableBytes buffer) {
   for (int interrupts = 0;;) {
     if (closed_.load()) return {0, ClosedError(peer_ + ": read after Close")};
     ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
-    int err = n < 0 ? errno : 0;
+    int err = n < 0 ? LastErrno() : 0;
     if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
       boost::system::error_code ec;
       size_t got = 0;
@@ -119,7 +120,7 @@ long SocketTransport::SendOnce(std::span<const Bytes> parts, size_t skip, int& e
   msg.msg_iov = iov;
   msg.msg_iovlen = count;
   const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (n < 0) err = errno;
+  if (n < 0) err = LastErrno();
   return n;
 }
 
@@ -196,8 +197,8 @@ WriteResult SocketTransport::TryWriteV(std::span<const Bytes> parts) {
 
 Status SocketTransport::CloseWrite() {
   if (closed_.load() || write_closed_.exchange(true)) return OkStatus();
-  if (::shutdown(fd_, SHUT_WR) != 0 && errno != ENOTCONN) {
-    return ErrorFromErrno("close write side", errno);
+  if (::shutdown(fd_, SHUT_WR) != 0 && LastErrno() != ENOTCONN) {
+    return ErrorFromErrno("close write side", LastErrno());
   }
   return OkStatus();
 }
@@ -207,8 +208,8 @@ Status SocketTransport::Close() {
   // shutdown, not close: the descriptor stays ours (and registered) until
   // the destructor, and a parked Read or Write wakes as the socket turns
   // readable and writable (hung up).
-  if (::shutdown(fd_, SHUT_RDWR) != 0 && errno != ENOTCONN) {
-    return ErrorFromErrno("close", errno);
+  if (::shutdown(fd_, SHUT_RDWR) != 0 && LastErrno() != ENOTCONN) {
+    return ErrorFromErrno("close", LastErrno());
   }
   return OkStatus();
 }

@@ -5,7 +5,7 @@
 #include "drpc/rt/os/tcp.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
+#include <errno.h>  // E* constants
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -19,6 +19,7 @@
 #include "drpc/base/check.h"
 #include "drpc/rt/blocking.h"
 #include "drpc/rt/fiber/fd_wait.h"
+#include "drpc/rt/fiber/last_errno.h"
 #include "drpc/rt/fiber/socket_transport.h"
 #include "drpc/rt/fiber/tcp_connect.h"
 #include "drpc/rt/internal/errno_text.h"
@@ -44,16 +45,17 @@ Result<std::unique_ptr<Transport>> ConnectTo(const addrinfo& ai, const os::TcpOp
                                              TimePoint deadline) {
   const std::string peer = FormatAddress(ai.ai_addr);
   UniqueFd fd(::socket(ai.ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (fd.get() < 0) return ConnectionError("dial tcp " + peer + ": socket: " + ErrnoText(errno));
+  if (fd.get() < 0)
+    return ConnectionError("dial tcp " + peer + ": socket: " + ErrnoText(fiber::LastErrno()));
   int err = 0;
-  if (::connect(fd.get(), ai.ai_addr, ai.ai_addrlen) != 0) err = errno;
+  if (::connect(fd.get(), ai.ai_addr, ai.ai_addrlen) != 0) err = fiber::LastErrno();
   if (err == EINPROGRESS || err == EINTR) {
     if (!WaitFd(fd.get(), POLLOUT, deadline, "io.connect")) {
       return DeadlineExceededError("dial tcp " + peer +
                                    ": connect did not complete by the deadline");
     }
     socklen_t len = sizeof(err);
-    if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = fiber::LastErrno();
     // Still in progress after a wake that was not for us: wait on.
     while (err == 0) {
       pollfd p{fd.get(), POLLOUT, 0};
@@ -62,7 +64,7 @@ Result<std::unique_ptr<Transport>> ConnectTo(const addrinfo& ai, const os::TcpOp
         return DeadlineExceededError("dial tcp " + peer +
                                      ": connect did not complete by the deadline");
       }
-      if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+      if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = fiber::LastErrno();
     }
   }
   if (err != 0) return ConnectionError("dial tcp " + peer + ": " + ErrnoText(err));
@@ -133,22 +135,26 @@ Result<std::unique_ptr<TcpListener>> TcpListener::Listen(const std::string& host
   const addrinfo& ai = *list;
   internal::UniqueFd fd(::socket(ai.ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (fd.get() < 0) {
-    return ConnectionError("listen tcp " + where + ": socket: " + internal::ErrnoText(errno));
+    return ConnectionError("listen tcp " + where +
+                           ": socket: " + internal::ErrnoText(fiber::LastErrno()));
   }
   const int on = 1;
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0) {
-    return ConnectionError("listen tcp " + where + ": SO_REUSEADDR: " + internal::ErrnoText(errno));
+    return ConnectionError("listen tcp " + where +
+                           ": SO_REUSEADDR: " + internal::ErrnoText(fiber::LastErrno()));
   }
   if (::bind(fd.get(), ai.ai_addr, ai.ai_addrlen) != 0) {
-    return ConnectionError("listen tcp " + where + ": bind: " + internal::ErrnoText(errno));
+    return ConnectionError("listen tcp " + where +
+                           ": bind: " + internal::ErrnoText(fiber::LastErrno()));
   }
   if (::listen(fd.get(), SOMAXCONN) != 0) {
-    return ConnectionError("listen tcp " + where + ": " + internal::ErrnoText(errno));
+    return ConnectionError("listen tcp " + where + ": " + internal::ErrnoText(fiber::LastErrno()));
   }
   sockaddr_storage bound{};
   socklen_t bound_len = sizeof(bound);
   if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &bound_len) != 0) {
-    return ConnectionError("listen tcp " + where + ": getsockname: " + internal::ErrnoText(errno));
+    return ConnectionError("listen tcp " + where +
+                           ": getsockname: " + internal::ErrnoText(fiber::LastErrno()));
   }
   const sockaddr* bound_addr = reinterpret_cast<const sockaddr*>(&bound);
   const uint16_t bound_port =
@@ -184,7 +190,7 @@ Result<std::unique_ptr<Transport>> TcpListener::Accept() {
       return std::unique_ptr<Transport>(
           std::make_unique<fiber::SocketTransport>(owned.release(), peer));
     }
-    const int err = errno;
+    const int err = fiber::LastErrno();
     // Close shuts the socket down, which fails accept (EINVAL on Linux).
     if (closed_.load()) return ClosedError("accept " + address_ + ": listener closed");
     if (err == EAGAIN || err == EWOULDBLOCK) {
@@ -204,8 +210,8 @@ Status TcpListener::Close() {
   if (closed_.exchange(true)) return OkStatus();
   // shutdown wakes an accept parked on the socket (it hangs up); the
   // descriptor stays open until the destructor.
-  if (::shutdown(fd_, SHUT_RDWR) != 0 && errno != ENOTCONN) {
-    return ConnectionError("close " + address_ + ": " + internal::ErrnoText(errno));
+  if (::shutdown(fd_, SHUT_RDWR) != 0 && fiber::LastErrno() != ENOTCONN) {
+    return ConnectionError("close " + address_ + ": " + internal::ErrnoText(fiber::LastErrno()));
   }
   return OkStatus();
 }

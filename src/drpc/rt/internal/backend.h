@@ -1,8 +1,7 @@
 // Selects the runtime backend: includes the state the rt types embed, from
-// the OS backend (DRPC_RT_SIM=0: on fibers, or on threads with
-// DRPC_RT_THREADS=1) or the simulator's (DRPC_RT_SIM=1, found on the include
-// path drpc_rt_sim exports). The build sets both; this is the only file
-// outside the backends that reads them. Internal to rt: include
+// the OS backend (DRPC_RT_SIM=0) or the simulator's (DRPC_RT_SIM=1, found on
+// the include path drpc_rt_sim exports). The build sets DRPC_RT_SIM; this is
+// the only file outside the backends that reads it. Internal to rt: include
 // the rt headers instead. See docs/rt.md, "Two backends, one API".
 #pragma once
 
@@ -12,10 +11,8 @@
 
 #if DRPC_RT_SIM
 #include "drpc/rt/internal/sim_state.h"  // sim/rt/include
-#elif defined(DRPC_RT_THREADS) && DRPC_RT_THREADS
-#include "drpc/rt/internal/os_state.h"
 #else
-#include "drpc/rt/internal/fiber_state.h"
+#include "drpc/rt/internal/os_state.h"
 #endif
 
 namespace drpc::rt {
