@@ -4,8 +4,10 @@
 #   find_package(drpc CONFIG REQUIRED COMPONENTS sim)   also drpc::sim
 #   pkg-config --cflags --libs drpc                     the OS backend too
 #
-# drpc::drpc is the library on the OS backend: base, wire and the *_os
-# flavours. It needs Threads and Protobuf, never Boost or anything of sim/.
+# drpc::drpc is the library on the OS backend: base, fiber, wire and the
+# *_os flavours (tasks on fibers). It needs Threads, Protobuf and
+# Boost.Context, never anything of sim/. The *_threads variants are for
+# in-tree benchmarks and are not installed.
 # drpc::sim is what a program needs to run its code in the simulator: the
 # *_sim flavours, sim/sched, sim/net and the rt backend on fibers; it adds
 # Boost.Context. The two flavours must never be linked into one binary.
@@ -15,7 +17,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(DRPC_OS_LIBRARIES drpc_base drpc_wire drpc_rt_os drpc_stream_os drpc_manager_os drpc_rpc_os)
+set(DRPC_OS_LIBRARIES drpc_base drpc_fiber drpc_wire drpc_rt_os drpc_stream_os drpc_manager_os drpc_rpc_os)
 set(DRPC_SIM_LIBRARIES
     drpc_sim_ids drpc_sim_sched drpc_rt_sim drpc_stream_sim drpc_manager_sim drpc_rpc_sim
     drpc_sim_net drpc_sim_listener drpc_sim_world drpc_sim_search drpc_sim_seeds)

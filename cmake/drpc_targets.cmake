@@ -1,9 +1,11 @@
 # Helpers that keep the per-folder CMakeLists short.
 #
-# Backends: library code above `rt` is compiled twice from the same sources,
-# once against the OS backend (<name>_os) and once against the simulator
-# backend (<name>_sim), the way loom compiles a crate with and without
-# cfg(loom). The two flavours must never be linked into one binary.
+# Backends: library code above `rt` is compiled once per backend from the
+# same sources: against the OS backend on fibers (<name>_os), the simulator
+# backend (<name>_sim) and, with DRPC_BUILD_THREADS_BACKEND, the thread
+# backend (<name>_threads, for benchmarks that compare the two OS backends),
+# the way loom compiles a crate with and without cfg(loom). Two flavours
+# must never be linked into one binary.
 #
 # Include paths: src/ never includes sim/ (docs/rt.md). A library built from
 # src/ has only src/ as its include root, so `#include "sim/..."` does not
@@ -48,12 +50,17 @@ function(drpc_library name)
 endfunction()
 
 # drpc_backend_library(<name> SOURCES ... [DEPS ...] [BACKEND_DEPS ...])
-# Creates <name>_os and <name>_sim. BACKEND_DEPS are base names of other
+# Creates <name>_os and <name>_sim (and <name>_threads when
+# DRPC_BUILD_THREADS_BACKEND is ON). BACKEND_DEPS are base names of other
 # backend libraries (drpc_rt, drpc_stream, ...); each flavour links the
 # matching flavour of them. DEPS are linked as given.
 function(drpc_backend_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;BACKEND_DEPS" ${ARGN})
-  foreach(backend os sim)
+  set(backends os sim)
+  if(DRPC_BUILD_THREADS_BACKEND)
+    list(APPEND backends threads)
+  endif()
+  foreach(backend ${backends})
     set(deps ${ARG_DEPS})
     foreach(dep ${ARG_BACKEND_DEPS})
       list(APPEND deps ${dep}_${backend})
@@ -85,10 +92,16 @@ function(drpc_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main GTest::gmock rapidcheck_gtest)
   # PRE_TEST: list the tests when ctest runs, not at build time, so a build
   # never depends on a sanitizer runtime starting on the build host.
+  # The OS-backend concurrency tests (label tsan) run the fiber runtime on
+  # 4 workers whatever the machine's cores, so wakes race across threads.
+  set(environment "")
+  if(ARG_LABEL STREQUAL "tsan")
+    set(environment ENVIRONMENT DRPC_RT_WORKERS=4)
+  endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT})
+    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT} ${environment})
 endfunction()
 
 # drpc_fuzz_target(<name> SOURCES ... [DEPS ...] CORPUS <dir>)

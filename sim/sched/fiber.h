@@ -14,7 +14,7 @@
 #include "drpc/base/unique_function.h"
 #include "drpc/sim/ids.h"
 #include "drpc/sim/wait_queue.h"
-#include "sim/sched/stack_pool.h"
+#include "drpc/fiber/stack_pool.h"
 
 namespace drpc::sim::internal {
 

@@ -4,8 +4,8 @@
 #include <cstdlib>
 
 #include "drpc/base/check.h"
+#include "drpc/fiber/stack_pool.h"
 #include "sim/sched/scheduler.h"
-#include "sim/sched/stack_pool.h"
 
 namespace drpc::sim {
 
@@ -112,6 +112,6 @@ StepHook::~StepHook() {
   if (scheduler != nullptr && scheduler->run_serial() == run_serial_) scheduler->RemoveHook(this);
 }
 
-uint64_t QuarantinedStacks() { return StackPool::QuarantinedTotal(); }
+uint64_t QuarantinedStacks() { return fiber::StackPool::QuarantinedTotal(); }
 
 }  // namespace drpc::sim

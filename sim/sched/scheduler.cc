@@ -9,10 +9,12 @@
 #include <utility>
 
 #include "drpc/base/check.h"
+#include "drpc/fiber/sanitizers.h"
 #include "sim/sched/fiber.h"
-#include "sim/sched/sanitizers.h"
 
 namespace drpc::sim {
+
+namespace sanitizer = ::drpc::fiber::sanitizer;
 
 using internal::Fiber;
 using internal::FiberState;
@@ -279,7 +281,7 @@ bool Scheduler::FireNextTimers() {
 //
 // Not instrumented by ASan: at a fiber's final switch no fake frame may be
 // live on its stack (FiberMain explains why), and this is the frame on top.
-DRPC_SIM_NO_ASAN void Scheduler::Transfer(Fiber* from, Fiber* to, bool from_finished) {
+DRPC_FIBER_NO_ASAN void Scheduler::Transfer(Fiber* from, Fiber* to, bool from_finished) {
   DRPC_ASSERT(from != to, "a fiber cannot switch to itself");
   const void* to_bottom = scheduler_stack_bottom_;
   size_t to_bytes = scheduler_stack_bytes_;
@@ -407,7 +409,7 @@ void Scheduler::MakeContext(Fiber& f) {
 // that, no fake frame may still be live at the final switch: this function
 // and Transfer are not instrumented, and the frames below (Boost's entry)
 // were made during an annotated switch, where ASan hands out no fake frames.
-DRPC_SIM_NO_ASAN void Scheduler::FiberMain(Fiber& f, boost::context::fiber& previous) {
+DRPC_FIBER_NO_ASAN void Scheduler::FiberMain(Fiber& f, boost::context::fiber& previous) {
   // First the sanitizers learn where we are; only then may instrumented code
   // run. A run's first switch comes from the scheduler: learn its stack.
   const bool from_scheduler = switched_from_ == nullptr;

@@ -42,18 +42,22 @@
 #include <string>
 #include <vector>
 
+#include "drpc/base/function_ref.h"
 #include "drpc/base/unique_function.h"
+#include "drpc/fiber/stack_pool.h"
 #include "drpc/sim/ids.h"
 #include "drpc/sim/wait_queue.h"
 #include "sim/sched/choice_log.h"
 #include "sim/sched/decision.h"
-#include "drpc/base/function_ref.h"
 #include "sim/sched/run.h"
-#include "sim/sched/stack_pool.h"
 #include "sim/sched/trace.h"
 #include "sim/sched/waiting.h"
 
 namespace drpc::sim {
+
+// The stack pool is shared with the fiber OS backend (src/drpc/fiber).
+using ::drpc::fiber::FiberStack;
+using ::drpc::fiber::StackPool;
 
 namespace internal {
 struct Fiber;

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "drpc/fiber/stack_pool.h"
 #include "drpc/rt/condvar.h"
 #include "drpc/rt/mutex.h"
 #include "sim/sched/host_tag.h"
-#include "sim/sched/stack_pool.h"
 #include "sim/sched/waiting.h"
 #include "tests/net/world_test_util.h"
 
@@ -261,7 +261,7 @@ TEST(HostKillTest, KilledTasksStacksAreReused) {
     const RunResult r = RunSeed(seed, body);
     ASSERT_TRUE(r.ok()) << Describe(r);
   }
-  const uint64_t mapped = StackPool::ForThisThread().mapped_total();
+  const uint64_t mapped = fiber::StackPool::ForThisThread().mapped_total();
   const uint64_t quarantined = QuarantinedStacks();
   uint64_t killed = 0;
   for (uint64_t seed = 0; seed < 2000; ++seed) {
@@ -271,7 +271,7 @@ TEST(HostKillTest, KilledTasksStacksAreReused) {
     killed += r.fibers - 1;
   }
   EXPECT_GE(killed, 2000u);
-  EXPECT_EQ(StackPool::ForThisThread().mapped_total(), mapped);
+  EXPECT_EQ(fiber::StackPool::ForThisThread().mapped_total(), mapped);
   EXPECT_EQ(QuarantinedStacks(), quarantined);
 }
 

@@ -1,6 +1,6 @@
-// rt::os::SocketTransport over AF_UNIX socketpairs: data, ends (EOF, reset,
+// rt::fiber::SocketTransport (the OS backend's) over AF_UNIX socketpairs: data, ends (EOF, reset,
 // local Close) and Close from another task.
-#include "drpc/rt/os/socket_transport.h"
+#include "drpc/rt/fiber/socket_transport.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -17,6 +17,7 @@ namespace drpc::rt::os {
 namespace {
 
 using namespace std::chrono_literals;
+using fiber::SocketTransport;
 using rt::testing::Drained;
 using rt::testing::Pattern;
 using rt::testing::ReadExactly;

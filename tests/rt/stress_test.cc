@@ -22,6 +22,7 @@
 #include "drpc/rt/signal.h"
 #include "drpc/rt/task.h"
 #include "drpc/rt/time.h"
+#include "tests/rt/four_workers.h"
 #include "tests/rt/wakeup_deadline.h"
 
 namespace drpc::rt {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "drpc/rt/os/socket_transport.h"
+#include "drpc/rt/fiber/socket_transport.h"
 #include "drpc/rt/task.h"
 #include "drpc/rt/time.h"
 #include "tests/rt/transport_test_util.h"
@@ -21,6 +21,7 @@ namespace drpc::rt::os {
 namespace {
 
 using namespace std::chrono_literals;
+using fiber::SocketTransport;
 using rt::testing::Drained;
 using rt::testing::Pattern;
 using rt::testing::ReadExactly;

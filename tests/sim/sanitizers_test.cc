@@ -2,7 +2,7 @@
 // reports (exceptions across switches, reused stacks and fake stacks) and
 // still let real bugs inside fibers be caught. The checks that need a
 // sanitizer skip themselves in other builds.
-#include "sim/sched/sanitizers.h"
+#include "drpc/fiber/sanitizers.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include "sim/sched/run.h"
 #include "tests/sim/sim_test_util.h"
 
-#if DRPC_SIM_ASAN
+#if DRPC_FIBER_ASAN
 extern "C" int __asan_option_detect_stack_use_after_return;
 #endif
 
@@ -24,7 +24,7 @@ namespace {
 using testing::Describe;
 
 bool DetectsStackUseAfterReturn() {
-#if DRPC_SIM_ASAN
+#if DRPC_FIBER_ASAN
   return __asan_option_detect_stack_use_after_return != 0;
 #else
   return false;
@@ -94,7 +94,7 @@ TEST(SanitizersDeathTest, StackUseAfterReturnInAFiberIsStillCaught) {
 }
 
 TEST(SanitizersDeathTest, StackBufferOverflowInAFiberIsStillCaught) {
-  if (!sanitizer::kAsan) GTEST_SKIP() << "needs ASan";
+  if (!fiber::sanitizer::kAsan) GTEST_SKIP() << "needs ASan";
   EXPECT_DEATH(
       {
         RandomSource random(1);

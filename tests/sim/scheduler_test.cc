@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "drpc/fiber/stack_pool.h"
 #include "drpc/rt/rt.h"
 #include "sim/sched/input_source.h"
 #include "sim/sched/random_source.h"
 #include "sim/sched/replay_source.h"
 #include "sim/sched/run.h"
-#include "sim/sched/stack_pool.h"
 #include "tests/sim/sim_test_util.h"
 
 namespace drpc::sim {
@@ -255,14 +255,14 @@ TEST(Stacks, AreReusedAcrossRuns) {
     RandomSource random(seed);
     ASSERT_TRUE(TwoWriters(random, log).ok());
   }
-  const uint64_t mapped = StackPool::ForThisThread().mapped_total();
-  EXPECT_LE(mapped, 3u + StackPool::kMaxFree);  // bounded by fibers alive at once
+  const uint64_t mapped = fiber::StackPool::ForThisThread().mapped_total();
+  EXPECT_LE(mapped, 3u + fiber::StackPool::kMaxFree);  // bounded by fibers alive at once
   for (int i = 0; i < 1000; ++i) {
     RandomSource random(static_cast<uint64_t>(i));
     RunResult r = TwoWriters(random, log);
     ASSERT_TRUE(r.ok()) << Describe(r);
   }
-  EXPECT_EQ(StackPool::ForThisThread().mapped_total(), mapped);
+  EXPECT_EQ(fiber::StackPool::ForThisThread().mapped_total(), mapped);
 }
 
 TEST(Stacks, SizeIsConfigurable) {

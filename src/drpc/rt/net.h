@@ -12,8 +12,8 @@
 //
 // Errors: a malformed address is kInvalidArgument; a refused connection is
 // kConnection; a connect that has not completed by `deadline` fails with
-// kDeadlineExceeded (the OS backend ignores the deadline: the kernel's own
-// connect timeout applies); listening on an address in use is kConnection.
+// kDeadlineExceeded (the thread backend ignores the deadline: the kernel's
+// own connect timeout applies); listening on an address in use is kConnection.
 #pragma once
 
 #include <cstdint>

@@ -32,14 +32,21 @@ struct Parker;  // the scheduler's record of one parked task (a fiber or a plain
 // harmful as long as the Waker is not used after the Park it came from has
 // returned AND a new Park began (the caller's protocol must guarantee one
 // Wake per Park, as a completion handler does).
+//
+// A Waker also carries the number of the Park it came from (`epoch`), so a
+// late Wake (a timer's after a notify won, an asio handler after the wait
+// it served ended) finds its Park gone and does nothing: parkers are never
+// freed, only reused, and their epochs only grow.
 class Waker {
  public:
   Waker() = default;
-  explicit Waker(Parker* parker) : parker_(parker) {}
+  Waker(Parker* parker, uint64_t epoch) : parker_(parker), epoch_(epoch) {}
   void Wake() const;  // any thread; may run before Park has finished parking
+  explicit operator bool() const { return parker_ != nullptr; }
 
  private:
   Parker* parker_ = nullptr;
+  uint64_t epoch_ = 0;
 };
 
 // Parks the calling task until the Waker handed to `arm` is woken. `arm` runs
@@ -51,5 +58,9 @@ void Park(FunctionRef<void(Waker)> arm);
 
 // True when the caller runs on one of the runtime's fibers.
 bool OnFiber();
+
+// Park, recording what the task waits on for rt::WaitingTasks (`label` and
+// `object` are string literals or names that outlive the wait).
+void ParkLabeled(const char* label, const char* object, FunctionRef<void(Waker)> arm);
 
 }  // namespace drpc::rt::fiber

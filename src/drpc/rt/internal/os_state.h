@@ -1,7 +1,12 @@
-// OS backend state behind the rt types: the standard library's primitives.
-// Internal: included by rt/internal/backend.h (docs/rt.md, "Two backends,
-// one API").
+// OS backend state behind the rt types: the fiber backend's
+// (fiber_state.h), or with DRPC_RT_THREADS=1 (drpc_rt_threads) the thread
+// backend's, the standard library's primitives. Internal: included by
+// rt/internal/backend.h (docs/rt.md, "Three backends, one API").
 #pragma once
+
+#if !defined(DRPC_RT_THREADS) || !DRPC_RT_THREADS
+#include "drpc/rt/internal/fiber_state.h"
+#else
 
 #include <atomic>
 #include <condition_variable>
@@ -52,3 +57,5 @@ class AtomicCell {
 };
 
 }  // namespace drpc::rt::detail
+
+#endif  // DRPC_RT_THREADS

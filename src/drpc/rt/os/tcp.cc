@@ -15,12 +15,17 @@
 
 #include "drpc/base/check.h"
 #include "drpc/rt/internal/errno_text.h"
+#include "drpc/rt/internal/tcp_setup.h"
 #include "drpc/rt/os/socket_transport.h"
 
 namespace drpc::rt::os {
 namespace {
 
+using internal::AddrInfoList;
 using internal::ErrnoText;
+using internal::FormatAddress;
+using internal::SetConnectionOptions;
+using internal::UniqueFd;
 
 // Retry bounds for calls that a signal or a vanished peer can interrupt; no
 // real program comes near them.
@@ -28,101 +33,6 @@ constexpr int kMaxInterruptsInARow = 1000;
 constexpr int kMaxAbortedAcceptsInARow = 1000;
 // getaddrinfo can return several addresses per name; we try a few.
 constexpr int kMaxAddressesTried = 16;
-
-// Owns a descriptor on the error paths of setup code.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
-// Frees a getaddrinfo list.
-struct AddrInfoFree {
-  void operator()(addrinfo* list) const { ::freeaddrinfo(list); }
-};
-using AddrInfoList = std::unique_ptr<addrinfo, AddrInfoFree>;
-
-// "1.2.3.4:80" or "[::1]:80".
-std::string FormatAddress(const sockaddr* addr) {
-  char host[INET6_ADDRSTRLEN] = "?";
-  uint16_t port = 0;
-  bool bracket = false;
-  if (addr->sa_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(addr);
-    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-    port = ntohs(in->sin_port);
-  } else if (addr->sa_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(addr);
-    ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-    port = ntohs(in6->sin6_port);
-    bracket = true;
-  } else {
-    return "address family " + std::to_string(addr->sa_family);
-  }
-  // Appended piece by piece: g++ 12 -O3 warns (-Wrestrict, a known false
-  // positive) on `"[" + std::string(host) + ...`.
-  std::string out;
-  if (bracket) out += '[';
-  out += host;
-  if (bracket) out += ']';
-  out += ':';
-  out += std::to_string(port);
-  return out;
-}
-
-Status SetNoDelay(int fd, const std::string& peer) {
-  const int on = 1;
-  if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0) {
-    return ConnectionError("setsockopt TCP_NODELAY " + peer + ": " + ErrnoText(errno));
-  }
-  return OkStatus();
-}
-
-Status SetIntOption(int fd, int level, int name, int value, const char* what,
-                    const std::string& peer) {
-  if (::setsockopt(fd, level, name, &value, sizeof(value)) != 0) {
-    return ConnectionError(std::string("setsockopt ") + what + " " + peer + ": " +
-                           ErrnoText(errno));
-  }
-  return OkStatus();
-}
-
-// TCP_NODELAY, and keepalive as `options` say (TcpOptions).
-Status SetConnectionOptions(int fd, const std::string& peer, const TcpOptions& options) {
-  if (Status s = SetNoDelay(fd, peer); !s.ok()) return s;
-  if (!options.keepalive) return OkStatus();
-  const int idle = static_cast<int>(options.keepalive_idle.count());
-  const int interval = static_cast<int>(options.keepalive_interval.count());
-  const int user_timeout = static_cast<int>(options.user_timeout.count());
-  if (Status s = SetIntOption(fd, SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE", peer); !s.ok()) {
-    return s;
-  }
-  if (Status s = SetIntOption(fd, IPPROTO_TCP, TCP_KEEPIDLE, idle, "TCP_KEEPIDLE", peer); !s.ok()) {
-    return s;
-  }
-  if (Status s = SetIntOption(fd, IPPROTO_TCP, TCP_KEEPINTVL, interval, "TCP_KEEPINTVL", peer);
-      !s.ok()) {
-    return s;
-  }
-  if (Status s =
-          SetIntOption(fd, IPPROTO_TCP, TCP_KEEPCNT, options.keepalive_count, "TCP_KEEPCNT", peer);
-      !s.ok()) {
-    return s;
-  }
-  if (user_timeout > 0) {
-    return SetIntOption(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, user_timeout, "TCP_USER_TIMEOUT", peer);
-  }
-  return OkStatus();
-}
 
 // connect(2), finishing the handshake with poll if a signal interrupts it
 // (the connection attempt carries on in the kernel; calling connect again

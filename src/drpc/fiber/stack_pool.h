@@ -30,7 +30,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace drpc::sim {
+namespace drpc::fiber {
 
 struct FiberStack {
   void* mapping = nullptr;  // start of the mapping (the guard page)
@@ -81,4 +81,4 @@ class StackPool {
   uint64_t mapped_total_ = 0;
 };
 
-}  // namespace drpc::sim
+}  // namespace drpc::fiber

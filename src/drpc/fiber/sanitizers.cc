@@ -1,10 +1,10 @@
-#include "sim/sched/sanitizers.h"
+#include "drpc/fiber/sanitizers.h"
 
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
 
-namespace drpc::sim::sanitizer {
+namespace drpc::fiber::sanitizer {
 
 namespace {
 
@@ -36,7 +36,7 @@ bool FindMapping(uintptr_t address, uintptr_t& begin, uintptr_t& end) {
 // /proc/self/maps is no substitute: the kernel merges adjacent anonymous
 // mappings, so the extent ran on over later fake stacks, heaps and at last
 // [vvar], whose pages fault with SIGBUS when LSan scanned the root.
-DRPC_SIM_NO_ASAN size_t FakeStackBytes(const void* fake_stack) {
+DRPC_FIBER_NO_ASAN size_t FakeStackBytes(const void* fake_stack) {
   constexpr size_t kHeaderBytes = 4096;
   constexpr size_t kSizeClasses = 11;
   constexpr size_t kMinFrameLog = 6;
@@ -84,4 +84,4 @@ void RegisterFakeStackRoot(void* fake_stack) {
   RegisterRootRegion(fake_stack, bytes);
 }
 
-}  // namespace drpc::sim::sanitizer
+}  // namespace drpc::fiber::sanitizer

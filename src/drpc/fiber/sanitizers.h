@@ -13,50 +13,50 @@
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define DRPC_SIM_ASAN 1
+#define DRPC_FIBER_ASAN 1
 #endif
 #if __has_feature(thread_sanitizer)
-#define DRPC_SIM_TSAN 1
+#define DRPC_FIBER_TSAN 1
 #endif
 #endif
-#if defined(__SANITIZE_ADDRESS__) && !defined(DRPC_SIM_ASAN)
-#define DRPC_SIM_ASAN 1
+#if defined(__SANITIZE_ADDRESS__) && !defined(DRPC_FIBER_ASAN)
+#define DRPC_FIBER_ASAN 1
 #endif
-#if defined(__SANITIZE_THREAD__) && !defined(DRPC_SIM_TSAN)
-#define DRPC_SIM_TSAN 1
+#if defined(__SANITIZE_THREAD__) && !defined(DRPC_FIBER_TSAN)
+#define DRPC_FIBER_TSAN 1
 #endif
-#ifndef DRPC_SIM_ASAN
-#define DRPC_SIM_ASAN 0
+#ifndef DRPC_FIBER_ASAN
+#define DRPC_FIBER_ASAN 0
 #endif
-#ifndef DRPC_SIM_TSAN
-#define DRPC_SIM_TSAN 0
+#ifndef DRPC_FIBER_TSAN
+#define DRPC_FIBER_TSAN 0
 #endif
 
-#if DRPC_SIM_ASAN
+#if DRPC_FIBER_ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #include <sanitizer/lsan_interface.h>
 #endif
-#if DRPC_SIM_TSAN
+#if DRPC_FIBER_TSAN
 #include <sanitizer/tsan_interface.h>
 #endif
 
 // Leaves a function uninstrumented by ASan (no fake frame, no checks).
-#if DRPC_SIM_ASAN
-#define DRPC_SIM_NO_ASAN __attribute__((no_sanitize("address")))
+#if DRPC_FIBER_ASAN
+#define DRPC_FIBER_NO_ASAN __attribute__((no_sanitize("address")))
 #else
-#define DRPC_SIM_NO_ASAN
+#define DRPC_FIBER_NO_ASAN
 #endif
 
-namespace drpc::sim::sanitizer {
+namespace drpc::fiber::sanitizer {
 
-inline constexpr bool kAsan = DRPC_SIM_ASAN != 0;
-inline constexpr bool kTsan = DRPC_SIM_TSAN != 0;
+inline constexpr bool kAsan = DRPC_FIBER_ASAN != 0;
+inline constexpr bool kTsan = DRPC_FIBER_TSAN != 0;
 
 // ASan: called on the stack being left. `fake_stack_save` is null when the
 // stack being left is finished for good (its fake frames are released).
 inline void StartSwitch(void** fake_stack_save, const void* target_bottom, size_t target_size) {
-#if DRPC_SIM_ASAN
+#if DRPC_FIBER_ASAN
   __sanitizer_start_switch_fiber(fake_stack_save, target_bottom, target_size);
 #else
   (void)fake_stack_save, (void)target_bottom, (void)target_size;
@@ -66,7 +66,7 @@ inline void StartSwitch(void** fake_stack_save, const void* target_bottom, size_
 // ASan: called first thing on the stack just entered; reports the bounds of
 // the stack we came from when asked.
 inline void FinishSwitch(void* fake_stack_save, const void** from_bottom, size_t* from_size) {
-#if DRPC_SIM_ASAN
+#if DRPC_FIBER_ASAN
   __sanitizer_finish_switch_fiber(fake_stack_save, from_bottom, from_size);
 #else
   (void)fake_stack_save, (void)from_bottom, (void)from_size;
@@ -76,7 +76,7 @@ inline void FinishSwitch(void* fake_stack_save, const void** from_bottom, size_t
 // ASan: clears stale poisoning (redzones of frames that never returned) from
 // a stack about to be reused by a new fiber.
 inline void UnpoisonStack(void* bottom, size_t size) {
-#if DRPC_SIM_ASAN
+#if DRPC_FIBER_ASAN
   __asan_unpoison_memory_region(bottom, size);
 #else
   (void)bottom, (void)size;
@@ -86,7 +86,7 @@ inline void UnpoisonStack(void* bottom, size_t size) {
 // LSan: makes a quarantined stack a root, so objects referenced only by an
 // abandoned fiber's frames are not reported as leaks.
 inline void RegisterRootRegion(const void* begin, size_t size) {
-#if DRPC_SIM_ASAN
+#if DRPC_FIBER_ASAN
   __lsan_register_root_region(begin, size);
 #else
   (void)begin, (void)size;
@@ -103,32 +103,32 @@ void RegisterFakeStackRoot(void* fake_stack);
 // TSan: every fiber gets its own TSan context; switching with flags 0 makes
 // each switch a happens-before edge, so fibers of one thread never "race".
 inline void* TsanCurrentFiber() {
-#if DRPC_SIM_TSAN
+#if DRPC_FIBER_TSAN
   return __tsan_get_current_fiber();
 #else
   return nullptr;
 #endif
 }
 inline void* TsanCreateFiber() {
-#if DRPC_SIM_TSAN
+#if DRPC_FIBER_TSAN
   return __tsan_create_fiber(0);
 #else
   return nullptr;
 #endif
 }
 inline void TsanDestroyFiber(void* fiber) {
-#if DRPC_SIM_TSAN
+#if DRPC_FIBER_TSAN
   if (fiber != nullptr) __tsan_destroy_fiber(fiber);
 #else
   (void)fiber;
 #endif
 }
 inline void TsanSwitchTo(void* fiber) {
-#if DRPC_SIM_TSAN
+#if DRPC_FIBER_TSAN
   __tsan_switch_to_fiber(fiber, 0);
 #else
   (void)fiber;
 #endif
 }
 
-}  // namespace drpc::sim::sanitizer
+}  // namespace drpc::fiber::sanitizer

@@ -1,4 +1,4 @@
-#include "sim/sched/stack_pool.h"
+#include "drpc/fiber/stack_pool.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -10,9 +10,9 @@
 #include <string>
 
 #include "drpc/base/check.h"
-#include "sim/sched/sanitizers.h"
+#include "drpc/fiber/sanitizers.h"
 
-namespace drpc::sim {
+namespace drpc::fiber {
 namespace {
 
 std::atomic<uint64_t> g_quarantined{0};
@@ -135,4 +135,4 @@ void StackPool::Reclaim(const FiberStack& stack, const void* live_from) {
 
 uint64_t StackPool::QuarantinedTotal() { return g_quarantined.load(std::memory_order_relaxed); }
 
-}  // namespace drpc::sim
+}  // namespace drpc::fiber

@@ -1,0 +1,371 @@
+// The fiber backend's scheduler (scheduler.h): a fixed set of worker threads
+// run one Boost.Asio io_context, which is both the reactor (sockets, timers)
+// and the run queue: a ready fiber is a handler posted to it that switches
+// to the fiber and returns when the fiber parks, yields or ends. Why one
+// queue and not per-worker ones: docs/rt.md, "The fiber backend".
+#include "drpc/rt/fiber/scheduler.h"
+
+#include <pthread.h>
+
+#include <boost/asio/defer.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "drpc/base/check.h"
+#include "drpc/fiber/sanitizers.h"
+#include "drpc/rt/fiber/registry.h"
+#include "drpc/rt/fiber/stacks.h"
+
+namespace drpc::rt::fiber {
+namespace sanitizer = ::drpc::fiber::sanitizer;
+namespace {
+
+constexpr size_t kMaxWorkers = 1024;
+
+struct Runtime {
+  explicit Runtime(size_t n) : io(static_cast<int>(n)), workers(n) {}
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{io.get_executor()};
+  size_t workers;
+};
+
+std::atomic<Runtime*> g_runtime{nullptr};
+std::mutex g_start_mu;  // guards starting the runtime
+
+// Per-thread state. Read only through the noinline accessors below: a fiber
+// may resume on another thread, and a compiler may otherwise keep the
+// address of a thread_local from before a switch.
+struct ThreadState {
+  bool worker = false;
+  TaskRecord* running = nullptr;  // the fiber this worker runs now
+  void* asan_fake_stack = nullptr;
+  void* tsan_fiber = nullptr;
+};
+thread_local ThreadState t_state;
+
+[[gnu::noinline]] ThreadState& This() {
+  ThreadState* s = &t_state;
+  asm volatile("" : "+r"(s));  // no caching of the address across calls
+  return *s;
+}
+
+size_t ConfiguredWorkers() {
+  if (const char* env = std::getenv("DRPC_RT_WORKERS"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(env, &end, 10);
+    if (end != nullptr && *end == '\0' && n >= 1 && n <= kMaxWorkers) return n;
+    std::fprintf(stderr, "drpc rt: DRPC_RT_WORKERS=%s is not a count in 1..%zu; using cores\n", env,
+                 kMaxWorkers);
+  }
+  const size_t cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : std::min(cores, kMaxWorkers);
+}
+
+void WorkerMain(Runtime* runtime) {
+  ThreadState& s = This();
+  s.worker = true;
+  s.tsan_fiber = sanitizer::TsanCurrentFiber();
+  runtime->io.run();  // never returns: the work guard is never reset
+}
+
+void ForkPrepare();
+void ForkParent();
+void ForkChild();
+
+Runtime& Start() {
+  std::lock_guard<std::mutex> guard(g_start_mu);
+  if (Runtime* r = g_runtime.load(std::memory_order_acquire)) return *r;
+  static const bool fork_handlers = [] {
+    return ::pthread_atfork(&ForkPrepare, &ForkParent, &ForkChild) == 0;
+  }();
+  DRPC_ASSERT(fork_handlers, "pthread_atfork failed");
+  // Never destroyed: the workers run until the process exits, and a test
+  // returns from main with them parked in the reactor.
+  auto* runtime = new Runtime(ConfiguredWorkers());
+  for (size_t i = 0; i < runtime->workers; ++i) {
+    try {
+      std::thread(WorkerMain, runtime).detach();
+    } catch (const std::system_error& e) {
+      DRPC_ASSERT(i > 0, std::string("rt: cannot start a worker thread: ") + e.what());
+      runtime->workers = i;  // run with fewer
+      break;
+    }
+  }
+  g_runtime.store(runtime, std::memory_order_release);
+  return *runtime;
+}
+
+Runtime& TheRuntime() {
+  if (Runtime* r = g_runtime.load(std::memory_order_acquire)) return *r;
+  return Start();
+}
+
+// The fork handlers keep every lock a child could need consistent (held
+// across fork, released on both sides). The child has none of the parent's
+// threads, so it forgets the parent's runtime (leaked, never touched again:
+// its reactor's descriptors are shared with the parent) and starts its own
+// on first use, as the thread backend's child empties its thread cache.
+void ForkPrepare() {
+  g_start_mu.lock();
+  LockRegistryForFork();
+  LockStacksForFork();
+}
+void ForkParent() {
+  UnlockStacksAfterFork();
+  UnlockRegistryAfterFork();
+  g_start_mu.unlock();
+}
+void ForkChild() {
+  UnlockStacksAfterFork();
+  UnlockRegistryAfterFork();
+  g_runtime.store(nullptr, std::memory_order_relaxed);
+  This().worker = false;
+  This().running = nullptr;
+  g_start_mu.unlock();
+}
+
+// Boost.Context's stack allocator for one of our stacks: the scheduler
+// recycles stacks itself (a fiber never returns into Boost).
+class PooledStack {
+ public:
+  explicit PooledStack(const drpc::fiber::FiberStack& stack) : stack_(stack) {}
+  boost::context::stack_context allocate() {
+    boost::context::stack_context context;
+    context.size = stack_.usable_bytes;
+    context.sp = stack_.top();
+    return context;
+  }
+  void deallocate(boost::context::stack_context&) noexcept {
+    std::fprintf(stderr, "drpc rt: Boost tried to free a fiber stack the runtime owns\n");
+    std::abort();
+  }
+
+ private:
+  drpc::fiber::FiberStack stack_;
+};
+
+// Drops a finished fiber's context without unwinding it (it is parked for
+// good in its final switch; nothing is left to unwind).
+void Forget(boost::context::fiber&& context) {
+  union Holder {
+    Holder() {}
+    ~Holder() {}
+    boost::context::fiber fiber;
+  } holder;
+  new (&holder.fiber) boost::context::fiber(std::move(context));
+}
+
+void Schedule(TaskRecord* task);
+
+// On the fiber: hands control back to the worker that resumed it. Returns
+// when some worker resumes it again.
+DRPC_FIBER_NO_ASAN void SwitchOut(TaskRecord* task, bool finished) {
+  ThreadState& s = This();
+  sanitizer::StartSwitch(finished ? nullptr : &task->asan_fake_stack, task->return_bottom,
+                         task->return_bytes);
+  sanitizer::TsanSwitchTo(s.tsan_fiber);
+  task->caller = std::move(task->caller).resume();
+  sanitizer::FinishSwitch(task->asan_fake_stack, &task->return_bottom, &task->return_bytes);
+}
+
+// A fiber's whole life on its own stack; it never returns into Boost.
+DRPC_FIBER_NO_ASAN void FiberMain(TaskRecord* task, boost::context::fiber&& caller) {
+  sanitizer::FinishSwitch(nullptr, &task->return_bottom, &task->return_bytes);
+  task->caller = std::move(caller);
+  {
+    // The body lives on the fiber's stack; its captures die before the
+    // task counts as finished, as a std::thread's callable does.
+    UniqueFunction<void()> body = std::move(task->body);
+    body();
+  }
+  task->reason = SwitchReason::kDone;
+  SwitchOut(task, /*finished=*/true);
+  std::fprintf(stderr, "drpc rt: a finished fiber was resumed\n");
+  std::abort();
+}
+
+void Finish(TaskRecord* task) {
+  Forget(std::move(task->context));
+  ReleaseStack(task->stack);
+  task->stack = drpc::fiber::FiberStack{};
+  sanitizer::TsanDestroyFiber(task->tsan_fiber);
+  task->tsan_fiber = nullptr;
+  Waker joiner;
+  {
+    std::lock_guard<detail::SpinLock> guard(task->join_lock);
+    task->done = true;
+    joiner = task->joiner;
+  }
+  joiner.Wake();
+  ReleaseTask(task);
+}
+
+// On a worker: runs `task` until it parks, yields or ends.
+DRPC_FIBER_NO_ASAN void Resume(TaskRecord* task) {
+  ThreadState& s = This();
+  for (;;) {
+    s.running = task;
+    const bool first_run = !task->context;
+    if (first_run) task->tsan_fiber = sanitizer::TsanCreateFiber();
+    sanitizer::StartSwitch(&s.asan_fake_stack, task->stack.bottom, task->stack.usable_bytes);
+    sanitizer::TsanSwitchTo(task->tsan_fiber);
+    if (first_run) {
+      // Made inside the annotated switch: creating a Boost fiber already
+      // runs the start of its entry on the new stack.
+      task->context =
+          boost::context::fiber(std::allocator_arg, PooledStack(task->stack),
+                                [task](boost::context::fiber&& caller) -> boost::context::fiber {
+                                  FiberMain(task, std::move(caller));
+                                  return {};
+                                });
+    }
+    task->context = std::move(task->context).resume();
+    sanitizer::FinishSwitch(s.asan_fake_stack, nullptr, nullptr);
+    s.running = nullptr;
+    switch (task->reason) {
+      case SwitchReason::kPark: {
+        uint64_t expected = (task->park_epoch << 2) | kArming;
+        if (task->word.compare_exchange_strong(expected, (task->park_epoch << 2) | kParked,
+                                               std::memory_order_acq_rel,
+                                               std::memory_order_acquire)) {
+          return;  // parked: its Waker schedules it (possibly already, elsewhere)
+        }
+        continue;  // woken before it got off its stack: run it again now
+      }
+      case SwitchReason::kYield:
+        Schedule(task);
+        return;
+      case SwitchReason::kDone:
+        Finish(task);
+        return;
+    }
+  }
+}
+
+// From a reactor handler on a worker (an I/O completion, a timer) the fiber
+// is deferred: queued on this worker's private queue, which it runs as soon
+// as the handler returns, on the same warm thread and without waking
+// another. From a fiber (which may run on for long) or a plain thread it is
+// posted, where any idle worker takes it.
+void Schedule(TaskRecord* task) {
+  Runtime& runtime = TheRuntime();
+  const ThreadState& s = This();
+  if (s.worker && s.running == nullptr) {
+    boost::asio::defer(runtime.io, [task] { Resume(task); });
+  } else {
+    boost::asio::post(runtime.io, [task] { Resume(task); });
+  }
+}
+
+}  // namespace
+
+boost::asio::io_context& Io() { return TheRuntime().io; }
+
+size_t WorkerCount() { return TheRuntime().workers; }
+
+TaskRecord* CurrentTask() { return This().running; }
+
+bool OnFiber() { return CurrentTask() != nullptr; }
+
+const void* OwnerToken() {
+  if (TaskRecord* task = CurrentTask()) return task;
+  return ThreadParker();
+}
+
+void Waker::Wake() const {
+  if (parker_ == nullptr) return;
+  uint64_t word = parker_->word.load(std::memory_order_acquire);
+  for (;;) {
+    if ((word >> 2) != epoch_) return;  // a Park that has ended
+    const uint64_t phase = word & 3;
+    if (phase == kWoken || phase == kIdle) return;
+    if (parker_->word.compare_exchange_weak(word, (epoch_ << 2) | kWoken, std::memory_order_acq_rel,
+                                            std::memory_order_acquire)) {
+      if (parker_->task == nullptr) {
+        parker_->word.notify_all();
+      } else if (phase == kParked) {
+        Schedule(parker_->task);
+      }
+      return;
+    }
+  }
+}
+
+void Park(FunctionRef<void(Waker)> arm) {
+  TaskRecord* task = CurrentTask();
+  if (task == nullptr) {
+    DRPC_ASSERT(!This().worker,
+                "rt: a reactor handler parked (handlers run on a worker and must not block)");
+    Parker* parker = ThreadParker();
+    const uint64_t epoch = (parker->word.load(std::memory_order_relaxed) >> 2) + 1;
+    parker->word.store((epoch << 2) | kArming, std::memory_order_release);
+    arm(Waker(parker, epoch));
+    for (;;) {
+      const uint64_t word = parker->word.load(std::memory_order_acquire);
+      if ((word & 3) == kWoken) break;
+      parker->word.wait(word, std::memory_order_acquire);
+    }
+    return;
+  }
+  const uint64_t epoch = (task->word.load(std::memory_order_relaxed) >> 2) + 1;
+  task->park_epoch = epoch;
+  task->word.store((epoch << 2) | kArming, std::memory_order_release);
+  arm(Waker(task, epoch));
+  task->reason = SwitchReason::kPark;
+  SwitchOut(task, /*finished=*/false);
+}
+
+void ParkLabeled(const char* label, const char* object, FunctionRef<void(Waker)> arm) {
+  Parker* parker = CurrentTask();
+  if (parker == nullptr) parker = ThreadParker();
+  parker->wait_object.store(object, std::memory_order_relaxed);
+  parker->wait_label.store(label, std::memory_order_relaxed);
+  Park(arm);
+  parker->wait_label.store(nullptr, std::memory_order_relaxed);
+}
+
+void YieldFiber() {
+  TaskRecord* task = CurrentTask();
+  if (task == nullptr) {
+    std::this_thread::yield();
+    return;
+  }
+  task->reason = SwitchReason::kYield;
+  SwitchOut(task, /*finished=*/false);
+}
+
+TaskRecord* StartTask(uint64_t id, std::string name, UniqueFunction<void()> body,
+                      std::string& error) {
+  std::optional<drpc::fiber::FiberStack> stack = AcquireStack();
+  if (!stack) {
+    error = "cannot map a fiber stack for task '" + name + "'";
+    return nullptr;
+  }
+  Runtime& runtime = TheRuntime();  // before the record: a child after fork starts fresh
+  TaskRecord* task = NewTaskRecord(id, std::move(name));
+  task->body = std::move(body);
+  task->stack = *stack;
+  task->reason = SwitchReason::kPark;
+  task->done = false;
+  task->joiner = Waker();
+  task->asan_fake_stack = nullptr;
+  task->refs.store(2, std::memory_order_relaxed);  // the handle and the run
+  boost::asio::post(runtime.io, [task] { Resume(task); });
+  return task;
+}
+
+void ReleaseTask(TaskRecord* task) {
+  if (task->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) RecycleTaskRecord(task);
+}
+
+}  // namespace drpc::rt::fiber
