@@ -213,8 +213,9 @@ class Parser {
       std::string key;
       if (!String(key)) return false;
       if (!Eat(':')) return Fail("expected ':'");
-      out.members.emplace_back(std::move(key), JsonValue{});
-      if (!Value(out.members.back().second, depth + 1)) return false;
+      out.keys.push_back(std::move(key));
+      out.items.emplace_back();
+      if (!Value(out.items.back(), depth + 1)) return false;
     } while (Eat(','));
     return Eat('}') || Fail("expected ',' or '}'");
   }
@@ -228,8 +229,8 @@ class Parser {
 
 const JsonValue* JsonValue::Find(std::string_view key) const {
   if (kind != Kind::kObject) return nullptr;
-  for (const auto& [name, value] : members) {
-    if (name == key) return &value;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i] == key) return &items[i];
   }
   return nullptr;
 }

@@ -11,7 +11,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "drpc/base/result.h"
@@ -23,8 +22,11 @@ struct JsonValue {
   Kind kind = Kind::kNull;
   bool boolean = false;
   std::string text;  // a string's value, or a number's digits as written
+  // An array's elements, or an object's member values (keys[i] names items[i]).
+  // Parallel vectors rather than pair<string, JsonValue>: a pair needs a
+  // complete JsonValue, which libstdc++ refuses under clang inside the class.
   std::vector<JsonValue> items;
-  std::vector<std::pair<std::string, JsonValue>> members;
+  std::vector<std::string> keys;
 
   // The member named `key` of an object (null if absent or not an object).
   const JsonValue* Find(std::string_view key) const;
