@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "drpc/base/copy_count.h"
 #include "drpc/stream/internal/memory_poison.h"
 #include "drpc/stream/ring_buffer.h"
 
@@ -120,6 +121,31 @@ PooledBuffer BufferPool::TryGet(size_t size) {
     block->metered = wanted;
   }
   return LendLocked(block);
+}
+
+bool BufferPool::TryGrow(Block* block, size_t size, size_t max_size) {
+  Buffer& bytes = block->bytes;
+  if (size <= bytes.capacity()) return true;
+  // Twofold (Buffer's own growth), so a packet of many frames moves its
+  // bytes O(1) times per byte, but not past what a packet may hold.
+  const size_t capacity =
+      std::max({size, std::min(bytes.capacity() * 2, std::max(max_size, size)), size_t{64}});
+  Remeter(block);
+  const auto more = static_cast<int64_t>(capacity - block->metered);
+  if (!meter_->TryAddBytes(ResourceKind::kPoolLent, more, meter_->ReceiveLimit())) return false;
+  block->metered = capacity;
+  CountCopy(CopyPath::kReceive, bytes.size());  // Reallocate moves them
+  if (bytes.capacity() < 64 || capacity < bytes.capacity() * 2) {
+    // Buffer grows to exactly `capacity` only from an empty buffer or when
+    // asked for at least twice its capacity.
+    Buffer fresh(capacity);
+    fresh.Append(bytes.view());
+    bytes = std::move(fresh);
+  } else {
+    bytes.Reserve(capacity);
+  }
+  DRPC_ASSERT(bytes.capacity() == capacity, "an assembly buffer grew by more than it counted");
+  return true;
 }
 
 void BufferPool::DropKeptLocked() {
@@ -312,6 +338,7 @@ void BufferPool::CheckConservation() const {
       case Place::kOwned:
         ++lent;
         continue;
+      case Place::kAssembling:
       case Place::kProducer:
       case Place::kQueued:
       case Place::kHeld:
@@ -326,6 +353,10 @@ void BufferPool::CheckConservation() const {
       LedgerViolation(
           "leak: a buffer is in a ring that no longer exists", NameOf(block), record,
           "ring " + std::to_string(record.ring()) + " was destroyed without returning it");
+    }
+    if (record.place() == Place::kAssembling) {
+      ++tally->assembling;
+      tally->assembling_block = &block;
     }
     if (record.place() == Place::kProducer) {
       ++tally->producer;

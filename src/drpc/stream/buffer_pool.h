@@ -179,6 +179,10 @@ class BufferPool {
                      static_cast<int64_t>(capacity) - static_cast<int64_t>(block->metered));
     block->metered = capacity;
   }
+  // Room for `size` bytes in a lent block (its owner calls), growing it at
+  // least twofold up to `max_size` if the meter's receive limit allows;
+  // false (nothing changed) if it does not. Counts a move of its bytes.
+  bool TryGrow(Block* block, size_t size, size_t max_size);
   // mu_ held. A free block, its capacity counted as lent (0 if it has none).
   Block* TakeFreeLocked();
   // mu_ held. The block TakeFreeLocked gave, not lent after all.
