@@ -30,11 +30,33 @@ BufferPool::~BufferPool() {
   meter_->AddBytes(ResourceKind::kPoolKept, -static_cast<int64_t>(stats_.kept_bytes));
 }
 
-BufferPool::Block* BufferPool::TakeFreeLocked() {
+size_t BufferPool::PickKeptLocked(size_t wanted, bool largest) const {
+  // Newest first, so among equals the warmest wins; bounded by
+  // max_kept_buffers. A buffer at most twice what is wanted (or the
+  // initial size) is good enough to stop at.
+  const size_t enough = std::max(wanted, options_.initial_capacity_bytes) * 2;
+  size_t pick = kept_.size() - 1;
+  for (size_t i = kept_.size(); i-- > 0;) {
+    const size_t capacity = kept_[i]->bytes.capacity();
+    const size_t best = kept_[pick]->bytes.capacity();
+    if (largest) {
+      if (capacity > best) pick = i;
+      continue;
+    }
+    // The smallest that fits.
+    if (capacity >= wanted && (best < wanted || capacity < best)) pick = i;
+    if (kept_[pick]->bytes.capacity() >= wanted && kept_[pick]->bytes.capacity() <= enough) break;
+  }
+  return pick;
+}
+
+BufferPool::Block* BufferPool::TakeFreeLocked(size_t wanted, bool largest) {
   Block* block = nullptr;
   if (!kept_.empty()) {
-    block = kept_.back();
-    kept_.pop_back();
+    size_t pick = kept_.size() - 1;  // the warmest
+    if (options_.reuse_by_size) pick = PickKeptLocked(wanted, largest);
+    block = kept_[pick];
+    kept_.erase(kept_.begin() + static_cast<std::ptrdiff_t>(pick));
     --stats_.kept;
     stats_.kept_bytes -= block->bytes.capacity();
     meter_->MovePoolBytesToKept(-static_cast<int64_t>(block->bytes.capacity()));
@@ -97,7 +119,16 @@ PooledBuffer BufferPool::Get() {
 
 PooledBuffer BufferPool::TryGet(size_t size) {
   rt::LockGuard lock(mu_);
-  Block* block = TakeFreeLocked();
+  return TryGetLocked(size, /*largest=*/false);
+}
+
+PooledBuffer BufferPool::TryGetLargest(size_t size) {
+  rt::LockGuard lock(mu_);
+  return TryGetLocked(size, /*largest=*/true);
+}
+
+PooledBuffer BufferPool::TryGetLocked(size_t size, bool largest) {
+  Block* block = TakeFreeLocked(size, largest);
   const size_t capacity = block->bytes.capacity();
   if (capacity < size || capacity == 0) {
     // Grown as a fresh buffer of exactly what is needed (an empty Buffer

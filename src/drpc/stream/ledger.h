@@ -21,9 +21,9 @@ namespace drpc::stream {
 
 // Where a pooled buffer is. Every buffer is in exactly one place.
 enum class Place : uint8_t {
-  kFreed,     // not lent and its bytes were freed (a capped return, or never filled)
-  kInPool,    // not lent, kept in the pool's free list
-  kOwned,     // lent by Get to a task, not (yet) given to a ring
+  kFreed,   // not lent and its bytes were freed (a capped return, or never filled)
+  kInPool,  // not lent, kept in the pool's free list
+  kOwned,   // lent by Get to a task, not (yet) given to a ring
   // Lent to a stream's reader side for the packet it is assembling: frame
   // payloads are read into it in place, then it goes to the ring (or is
   // abandoned: stream canceled, connection torn down, replaced by a frame

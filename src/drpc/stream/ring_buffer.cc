@@ -55,8 +55,8 @@ EnqueueResult RingBuffer::Enqueue(Bytes message) {
 
 // ---- assembly (the producer's task) -------------------------------------
 
-PooledBuffer RingBuffer::TryStartAssembly(size_t size) {
-  PooledBuffer buffer = pool_->TryGet(size);
+PooledBuffer RingBuffer::TryStartAssembly(size_t size, bool more_frames) {
+  PooledBuffer buffer = more_frames ? pool_->TryGetLargest(size) : pool_->TryGet(size);
   if (buffer.has_value()) {
     buffer.block_->Record("assemble", Place::kAssembling, buffer.lending_.generation(),
                           ledger_id());

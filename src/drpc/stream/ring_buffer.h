@@ -72,7 +72,9 @@ class RingBuffer {
   // bytes are copied once; docs/stream.md). A buffer with room for `size`
   // bytes, in the assembling state of the ledger; empty if the connection's
   // budget has no room for it.
-  [[nodiscard]] PooledBuffer TryStartAssembly(size_t size);
+  // `more_frames`: the packet does not end with this frame, so its size is
+  // not known: the pool's largest kept buffer (BufferPool::TryGetLargest).
+  [[nodiscard]] PooledBuffer TryStartAssembly(size_t size, bool more_frames);
   // Room for `size` bytes in all in an assembly buffer, growing it at least
   // twofold (capped at `max_size`) under the connection's budget; false if
   // the budget has no room. A move of the bytes already in it is counted as

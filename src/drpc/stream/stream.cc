@@ -680,6 +680,9 @@ Result<Buffer> Stream::RawRecv() {
         Buffer& copy = *static_cast<Buffer*>(ctx);
         copy.Reserve(data.size());
         copy.Append(data);
+        // The caller's own copy, out of the pooled buffer (MsgRecv decodes
+        // from it without one).
+        CountCopy(CopyPath::kReceive, data.size());
         return OkStatus();
       },
       &out);

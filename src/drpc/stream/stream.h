@@ -380,7 +380,7 @@ class Stream {
   rt::Atomic<bool> soft_canceled_;
 
   RingBuffer ring_;
-  wire::PacketAssembler assembler_;     // the reader task's (inside HandleFrame)
+  wire::PacketAssembler assembler_;  // the reader task's (inside HandleFrame)
   // The reader task's: the pooled buffer of the packet being assembled
   // (assembler_ checks the rules, this holds the bytes). Declared after
   // ring_, so it goes first.

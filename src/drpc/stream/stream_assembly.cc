@@ -20,7 +20,7 @@ MutableBytes Stream::PayloadDestination(const wire::FrameHeader& header) {
   const size_t size = static_cast<size_t>(header.data_size);
   const size_t total = held + size;
   if (!partial_.has_value()) {
-    partial_ = ring_.TryStartAssembly(total);
+    partial_ = ring_.TryStartAssembly(total, !header.done);
     if (!partial_.has_value()) return {};  // HandleFrame reports it
   } else if (!ring_.TryGrowAssembly(partial_, total, options_.max_packet_size)) {
     return {};
@@ -47,12 +47,12 @@ Status Stream::PlaceFrameData(const wire::Frame& frame) {
   const size_t total = held + data.size();
   const bool room = partial_.has_value()
                         ? ring_.TryGrowAssembly(partial_, total, options_.max_packet_size)
-                        : (partial_ = ring_.TryStartAssembly(total)).has_value();
+                        : (partial_ = ring_.TryStartAssembly(total, !frame.done)).has_value();
   if (!room) {
-    return ResourceExhaustedError(
-        "stream " + std::to_string(id_) + ": the connection's memory budget has no room for a " +
-        (frame.done && held == 0 ? "message of " : "partial packet of ") + std::to_string(total) +
-        " bytes");
+    return ResourceExhaustedError("stream " + std::to_string(id_) +
+                                  ": the connection's memory budget has no room for a " +
+                                  (frame.done && held == 0 ? "message of " : "partial packet of ") +
+                                  std::to_string(total) + " bytes");
   }
   partial_.bytes().Append(data);
   CountCopy(CopyPath::kReceive, data.size());

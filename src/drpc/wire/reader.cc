@@ -1,10 +1,10 @@
 #include "drpc/wire/reader.h"
 
-#include "drpc/base/copy_count.h"
-
 #include <algorithm>
 #include <cstring>
 #include <string>
+
+#include "drpc/base/copy_count.h"
 
 namespace drpc::wire {
 
@@ -28,8 +28,8 @@ Result<Frame> FrameReader::ReadFrame() {
   Result<FrameHeader> header = BufferFrame(/*header_only=*/false);
   if (!header.ok()) return header.status();
   last_frame_size_ = header->header_size + static_cast<size_t>(header->data_size);
-  return FrameOf(*header, Pending().subspan(header->header_size,
-                                            static_cast<size_t>(header->data_size)));
+  return FrameOf(*header,
+                 Pending().subspan(header->header_size, static_cast<size_t>(header->data_size)));
 }
 
 Result<FrameHeader> FrameReader::PeekHeader() { return BufferFrame(/*header_only=*/true); }
@@ -39,7 +39,8 @@ Result<Frame> FrameReader::ReadFrameInto(MutableBytes destination) {
   if (!peeked.ok()) return peeked.status();
   const FrameHeader& header = *peeked;
   const size_t size = static_cast<size_t>(header.data_size);
-  DRPC_ASSERT(destination.size() == size, "ReadFrameInto: the destination is not the payload's size");
+  DRPC_ASSERT(destination.size() == size,
+              "ReadFrameInto: the destination is not the payload's size");
   // What the read-ahead holds of the payload is copied out of it; the rest
   // comes from the source into place.
   const Bytes buffered = Pending().subspan(header.header_size);
@@ -57,12 +58,12 @@ Result<Frame> FrameReader::ReadFrameInto(MutableBytes destination) {
     DRPC_ASSERT(round <= max_rounds, "FrameReader::ReadFrameInto loop bound exceeded");
     if (!source_err_.ok()) {
       // The input ended inside this frame (EndOfInput's rule).
-      Status err = source_err_.is(ErrorKind::kEof)
-                       ? Status(ErrorKind::kUnexpectedEof,
-                                "unexpected EOF: the input ended " +
-                                    std::to_string(header.header_size + got) +
-                                    " bytes into a frame")
-                       : source_err_;
+      Status err =
+          source_err_.is(ErrorKind::kEof)
+              ? Status(ErrorKind::kUnexpectedEof, "unexpected EOF: the input ended " +
+                                                      std::to_string(header.header_size + got) +
+                                                      " bytes into a frame")
+              : source_err_;
       direct_ = 0;
       return Fail(std::move(err));
     }

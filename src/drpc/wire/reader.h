@@ -16,8 +16,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "drpc/base/resource_meter.h"
 #include "drpc/base/bytes.h"
+#include "drpc/base/resource_meter.h"
 #include "drpc/base/result.h"
 #include "drpc/base/status.h"
 #include "drpc/wire/byte_io.h"
