@@ -270,6 +270,11 @@ void RingBuffer::ReturnQueued(const char* op) {
 
 // ---- planted bugs (drpc/base/plant.h) -----------------------------------
 
+// assembly.leak-on-cancel, assembly.leak-over-limit.
+void RingBuffer::LeakAssembly(PooledBuffer buffer) {
+  if (buffer.has_value()) (void)buffer.TakeBlock();
+}
+
 // ring.close-releases-held, ring.prefix-89d4b63: Close returns the buffer
 // the consumer still reads.
 void RingBuffer::TakeBackHeld() {

@@ -83,6 +83,9 @@ class RingBuffer {
   // The assembly buffer goes back to the pool; `reason` (a string literal
   // starting with "abandoned" or "handled") is what the ledger records.
   void EndAssembly(PooledBuffer buffer, const char* reason);
+  // Planted bugs only (the assembly.* sites): the buffer is let go without
+  // going back to the pool, a leak the ledger must report.
+  void LeakAssembly(PooledBuffer buffer);
 
   // Consumer. The next message, or once closed and drained, the close error.
   // One lease at a time: call Done before the next Dequeue.

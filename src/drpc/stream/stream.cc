@@ -192,7 +192,9 @@ Status Stream::HandleFrameInFlight(const wire::Frame& frame) {
     }
     return err;
   }
-  if (step->dropped) EndPartial("abandoned: replaced by a higher message id");
+  if (step->dropped && !DRPC_PLANT(kAssemblyKeepsReplaced)) {
+    EndPartial("abandoned: replaced by a higher message id");
+  }
   if (Status placed = PlaceFrameData(frame); !placed.ok()) {
     EndPartial("abandoned: over the connection's budget");
     return FailStreamFromPeer(std::move(placed));

@@ -3,6 +3,7 @@
 // transport (or the frame reader's read-ahead) into that buffer
 // (docs/stream.md, "Receiving in place"). Reader task only.
 #include <string>
+#include <string_view>
 
 #include "drpc/base/copy_count.h"
 #include "drpc/base/plant.h"
@@ -28,7 +29,13 @@ MutableBytes Stream::PayloadDestination(const wire::FrameHeader& header) {
   return MutableBytes(partial_.bytes().data() + held, size);
 }
 
-void Stream::PayloadReadFailed() { EndPartial("abandoned: connection torn down"); }
+void Stream::PayloadReadFailed() {
+  if (DRPC_PLANT(kAssemblyPutOnTeardown) && partial_.has_value()) {
+    partial_.Reset();  // a plain "put": the ledger wants the reason
+    return;
+  }
+  EndPartial("abandoned: connection torn down");
+}
 
 Status Stream::PlaceFrameData(const wire::Frame& frame) {
   const Bytes data = frame.data;
@@ -61,6 +68,13 @@ Status Stream::PlaceFrameData(const wire::Frame& frame) {
 
 void Stream::EndPartial(const char* reason) {
   if (!partial_.has_value()) return;
+  const std::string_view why(reason);
+  if ((DRPC_PLANT(kAssemblyLeakOnCancel) && (why.starts_with("abandoned: stream canceled") ||
+                                             why.starts_with("abandoned: stream destroyed"))) ||
+      (DRPC_PLANT(kAssemblyLeakOverLimit) && why.starts_with("abandoned: packet over"))) {
+    ring_.LeakAssembly(std::move(partial_));
+    return;
+  }
   ring_.EndAssembly(std::move(partial_), reason);
 }
 
