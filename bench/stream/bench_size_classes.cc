@@ -15,7 +15,7 @@
 // only), held_peak_KiB / held_end_KiB (the pool's lent + kept capacity).
 // The ratios after the table compare time per message with OneClass.
 //
-//   build/default/bench/stream/bench_stream_sizes --benchmark_min_time=0.5s
+//   build/default/bench/stream/bench_stream_sizes --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
