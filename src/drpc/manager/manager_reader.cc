@@ -6,6 +6,7 @@
 #include "drpc/base/buffer.h"
 #include "drpc/base/check.h"
 #include "drpc/base/plant.h"
+#include "drpc/manager/internal/open_order.h"
 #include "drpc/manager/internal/stream_table.h"
 #include "drpc/manager/internal/transport_source.h"
 #include "drpc/manager/manager.h"
@@ -25,6 +26,20 @@ bool LooksLikeReset(const Status& err) {
          text.find("forcibly closed by the remote host") != std::string::npos;
 }
 
+// The stream a frame's payload may be read into in place: the lookup Route
+// makes for it (Route may still drop the frame).
+std::shared_ptr<Stream> PayloadTarget(const StreamTable& table, const OpenOrder* open_order,
+                                      const wire::FrameHeader& header) {
+  // Only a Message with bytes goes in place; the rest is not worth a lookup.
+  if (header.kind != wire::ToRaw(wire::Kind::kMessage) || header.data_size == 0) return nullptr;
+  if (header.stream_id == 0) return nullptr;
+  if (open_order != nullptr) {
+    const uint64_t local = open_order->LocalId(header.stream_id);
+    return local != 0 ? table.Get(local) : nullptr;
+  }
+  return table.Get(header.stream_id);
+}
+
 }  // namespace
 
 void Manager::ReaderLoop() {
@@ -42,8 +57,21 @@ void Manager::ReaderLoop() {
   // a peer flushing its last frames is not blocked by us.
   Status end;
   for (;;) {
-    Result<wire::Frame> frame = reader.ReadFrame();
+    // The header first: a Message's payload is read straight into the
+    // pooled buffer of the packet it belongs to (docs/stream.md,
+    // "Receiving in place").
+    Result<wire::FrameHeader> header = reader.PeekHeader();
+    if (!header.ok()) {
+      end = MapReadError(header.status());
+      break;
+    }
+    std::shared_ptr<Stream> target = PayloadTarget(*table_, open_order_.get(), *header);
+    const MutableBytes destination =
+        target != nullptr ? target->PayloadDestination(*header) : MutableBytes();
+    Result<wire::Frame> frame =
+        destination.empty() ? reader.ReadFrame() : reader.ReadFrameInto(destination);
     if (!frame.ok()) {
+      if (!destination.empty()) target->PayloadReadFailed();
       end = MapReadError(frame.status());
       break;
     }

@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "drpc/base/copy_count.h"
 #include "drpc/stream/internal/memory_poison.h"
 #include "drpc/stream/ring_buffer.h"
 
@@ -29,11 +30,33 @@ BufferPool::~BufferPool() {
   meter_->AddBytes(ResourceKind::kPoolKept, -static_cast<int64_t>(stats_.kept_bytes));
 }
 
-BufferPool::Block* BufferPool::TakeFreeLocked() {
+size_t BufferPool::PickKeptLocked(size_t wanted, bool largest) const {
+  // Newest first, so among equals the warmest wins; bounded by
+  // max_kept_buffers. A buffer at most twice what is wanted (or the
+  // initial size) is good enough to stop at.
+  const size_t enough = std::max(wanted, options_.initial_capacity_bytes) * 2;
+  size_t pick = kept_.size() - 1;
+  for (size_t i = kept_.size(); i-- > 0;) {
+    const size_t capacity = kept_[i]->bytes.capacity();
+    const size_t best = kept_[pick]->bytes.capacity();
+    if (largest) {
+      if (capacity > best) pick = i;
+      continue;
+    }
+    // The smallest that fits.
+    if (capacity >= wanted && (best < wanted || capacity < best)) pick = i;
+    if (kept_[pick]->bytes.capacity() >= wanted && kept_[pick]->bytes.capacity() <= enough) break;
+  }
+  return pick;
+}
+
+BufferPool::Block* BufferPool::TakeFreeLocked(size_t wanted, bool largest) {
   Block* block = nullptr;
   if (!kept_.empty()) {
-    block = kept_.back();
-    kept_.pop_back();
+    size_t pick = kept_.size() - 1;  // the warmest
+    if (options_.reuse_by_size) pick = PickKeptLocked(wanted, largest);
+    block = kept_[pick];
+    kept_.erase(kept_.begin() + static_cast<std::ptrdiff_t>(pick));
     --stats_.kept;
     stats_.kept_bytes -= block->bytes.capacity();
     meter_->MovePoolBytesToKept(-static_cast<int64_t>(block->bytes.capacity()));
@@ -96,7 +119,16 @@ PooledBuffer BufferPool::Get() {
 
 PooledBuffer BufferPool::TryGet(size_t size) {
   rt::LockGuard lock(mu_);
-  Block* block = TakeFreeLocked();
+  return TryGetLocked(size, /*largest=*/false);
+}
+
+PooledBuffer BufferPool::TryGetLargest(size_t size) {
+  rt::LockGuard lock(mu_);
+  return TryGetLocked(size, /*largest=*/true);
+}
+
+PooledBuffer BufferPool::TryGetLocked(size_t size, bool largest) {
+  Block* block = TakeFreeLocked(size, largest);
   const size_t capacity = block->bytes.capacity();
   if (capacity < size || capacity == 0) {
     // Grown as a fresh buffer of exactly what is needed (an empty Buffer
@@ -120,6 +152,31 @@ PooledBuffer BufferPool::TryGet(size_t size) {
     block->metered = wanted;
   }
   return LendLocked(block);
+}
+
+bool BufferPool::TryGrow(Block* block, size_t size, size_t max_size) {
+  Buffer& bytes = block->bytes;
+  if (size <= bytes.capacity()) return true;
+  // Twofold (Buffer's own growth), so a packet of many frames moves its
+  // bytes O(1) times per byte, but not past what a packet may hold.
+  const size_t capacity =
+      std::max({size, std::min(bytes.capacity() * 2, std::max(max_size, size)), size_t{64}});
+  Remeter(block);
+  const auto more = static_cast<int64_t>(capacity - block->metered);
+  if (!meter_->TryAddBytes(ResourceKind::kPoolLent, more, meter_->ReceiveLimit())) return false;
+  block->metered = capacity;
+  CountCopy(CopyPath::kReceive, bytes.size());  // Reallocate moves them
+  if (bytes.capacity() < 64 || capacity < bytes.capacity() * 2) {
+    // Buffer grows to exactly `capacity` only from an empty buffer or when
+    // asked for at least twice its capacity.
+    Buffer fresh(capacity);
+    fresh.Append(bytes.view());
+    bytes = std::move(fresh);
+  } else {
+    bytes.Reserve(capacity);
+  }
+  DRPC_ASSERT(bytes.capacity() == capacity, "an assembly buffer grew by more than it counted");
+  return true;
 }
 
 void BufferPool::DropKeptLocked() {
@@ -312,6 +369,7 @@ void BufferPool::CheckConservation() const {
       case Place::kOwned:
         ++lent;
         continue;
+      case Place::kAssembling:
       case Place::kProducer:
       case Place::kQueued:
       case Place::kHeld:
@@ -326,6 +384,10 @@ void BufferPool::CheckConservation() const {
       LedgerViolation(
           "leak: a buffer is in a ring that no longer exists", NameOf(block), record,
           "ring " + std::to_string(record.ring()) + " was destroyed without returning it");
+    }
+    if (record.place() == Place::kAssembling) {
+      ++tally->assembling;
+      tally->assembling_block = &block;
     }
     if (record.place() == Place::kProducer) {
       ++tally->producer;

@@ -39,6 +39,10 @@ struct BufferPoolOptions {
   size_t max_kept_buffer_bytes = 256 * 1024;  // a returned buffer with more capacity is freed
   size_t max_kept_buffers = 1024;             // free buffers kept at most
   size_t max_kept_bytes = size_t{8} << 20;    // total capacity of the free buffers kept
+  // TryGet picks a kept buffer big enough for the message (false: the most
+  // recently kept, whatever its size; the measured alternative in
+  // bench/stream, docs/stream.md "Size classes").
+  bool reuse_by_size = true;
   // Where the pool counts the capacity it lends (kPoolLent) and keeps
   // (kPoolKept): the connection's meter. Null: a meter of the pool's own.
   std::shared_ptr<ResourceMeter> meter = nullptr;
@@ -115,6 +119,10 @@ class BufferPool {
   // ReceiveLimit); empty if it would not, even after the pool freed the
   // buffers it keeps for reuse. What a ring fills with a peer's message.
   PooledBuffer TryGet(size_t size);
+  // The same for the first frame of a packet that has more to come (its
+  // size is not known yet): the kept buffer with the most capacity, so the
+  // packet grows (and moves its bytes) as rarely as possible.
+  PooledBuffer TryGetLargest(size_t size);
   // Takes a buffer back; an empty one does nothing. A buffer of another pool
   // is a contract violation, reported.
   void Put(PooledBuffer buffer);
@@ -179,8 +187,18 @@ class BufferPool {
                      static_cast<int64_t>(capacity) - static_cast<int64_t>(block->metered));
     block->metered = capacity;
   }
-  // mu_ held. A free block, its capacity counted as lent (0 if it has none).
-  Block* TakeFreeLocked();
+  // Room for `size` bytes in a lent block (its owner calls), growing it at
+  // least twofold up to `max_size` if the meter's receive limit allows;
+  // false (nothing changed) if it does not. Counts a move of its bytes.
+  bool TryGrow(Block* block, size_t size, size_t max_size);
+  // mu_ held. A free block, its capacity counted as lent (0 if it has none):
+  // with options_.reuse_by_size, the most recently kept one with at least
+  // `wanted` capacity if there is one (`largest`: the one with the most);
+  // otherwise the most recently kept.
+  Block* TakeFreeLocked(size_t wanted = 0, bool largest = false);
+  PooledBuffer TryGetLocked(size_t size, bool largest);
+  // mu_ held, kept_ not empty: the index TakeFreeLocked takes (reuse_by_size).
+  size_t PickKeptLocked(size_t wanted, bool largest) const;
   // mu_ held. The block TakeFreeLocked gave, not lent after all.
   void UntakeLocked(Block* block);
   // mu_ held. Lends a taken block: the ledger and the stats.

@@ -26,6 +26,8 @@ std::string PlaceText(Place place, uint32_t ring, uint32_t slot) {
       return "in the pool";
     case Place::kOwned:
       return "owned by a task (lent, in no ring)";
+    case Place::kAssembling:
+      return "being assembled for ring " + std::to_string(ring);
     case Place::kProducer:
       return "with the producer of ring " + std::to_string(ring);
     case Place::kQueued:
@@ -42,8 +44,27 @@ std::string PlaceText(Place place, uint32_t ring, uint32_t slot) {
 
 }  // namespace
 
+const char* AssemblingMoveError(Place from, Place to, const char* op) {
+  const bool freed = to == Place::kInPool || to == Place::kFreed;
+  if (to == Place::kAssembling) {
+    // kOwned: just lent by the pool's TryGet, as the ring's TryStartAssembly does.
+    if (from == Place::kAssembling || from == Place::kOwned) return nullptr;
+    return "a buffer entered the assembling state from a place other than a fresh lending";
+  }
+  if (from != Place::kAssembling) return nullptr;
+  if (to == Place::kProducer) return nullptr;
+  const std::string_view why(op);
+  if (freed && (why.starts_with("abandoned") || why.starts_with("handled"))) return nullptr;
+  if (freed) return "a buffer being assembled went back to the pool without an abandonment reason";
+  return "a buffer being assembled went somewhere other than its ring's producer or the pool";
+}
+
 void LedgerRecord::Move(const char* op, Place to, uint64_t generation, uint32_t ring,
                         uint32_t slot) {
+  if (const char* wrong = AssemblingMoveError(place_, to, op)) {
+    LedgerViolation(wrong, "(buffer named in the history below)", *this,
+                    std::string("the move: ") + op + " -> " + PlaceText(to, ring, slot));
+  }
   const rt::TaskInfo task = rt::current_task();
   LedgerEvent& event = history_[moves_ % kHistory];
   event.step = task.step;

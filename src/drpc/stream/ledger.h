@@ -21,9 +21,14 @@ namespace drpc::stream {
 
 // Where a pooled buffer is. Every buffer is in exactly one place.
 enum class Place : uint8_t {
-  kFreed,     // not lent and its bytes were freed (a capped return, or never filled)
-  kInPool,    // not lent, kept in the pool's free list
-  kOwned,     // lent by Get to a task, not (yet) given to a ring
+  kFreed,   // not lent and its bytes were freed (a capped return, or never filled)
+  kInPool,  // not lent, kept in the pool's free list
+  kOwned,   // lent by Get to a task, not (yet) given to a ring
+  // Lent to a stream's reader side for the packet it is assembling: frame
+  // payloads are read into it in place, then it goes to the ring (or is
+  // abandoned: stream canceled, connection torn down, replaced by a frame
+  // with a higher message id, over the packet limit).
+  kAssembling,
   kProducer,  // inside a ring's Enqueue (copying, or waiting for a slot)
   kQueued,    // in a ring slot
   kHeld,      // dequeued: held by the consumer's lease
@@ -53,6 +58,8 @@ class LedgerRecord {
   uint64_t moves() const { return moves_; }
 
   // Moves the buffer to `to` and remembers who did it (rt::current_task()).
+  // A move into or out of kAssembling that the rules do not allow (see
+  // CheckAssemblingMove) is a ledger violation.
   void Move(const char* op, Place to, uint64_t generation, uint32_t ring = 0, uint32_t slot = 0);
 
   // "queued in ring 2 slot 5", "held by the consumer of ring 2", ...
@@ -67,6 +74,15 @@ class LedgerRecord {
   uint64_t moves_ = 0;
   std::array<LedgerEvent, kHistory> history_{};
 };
+
+// The rules of the assembling state: a buffer enters it only right after
+// the pool lent it (kOwned -> "assemble") or while it stays in it (it
+// grew); it leaves it only for its ring's producer ("enqueue owned") or back
+// to the pool with a reason: an op starting with "abandoned" (stream
+// canceled, connection torn down, replaced by a higher message id, over the
+// packet limit) or "handled" (a packet other than a Message, used in place).
+// Returns what is wrong, or null.
+const char* AssemblingMoveError(Place from, Place to, const char* op);
 
 // "pool "conn" #3 (generation 7)".
 std::string BufferName(std::string_view pool_name, uint32_t index, uint64_t generation);

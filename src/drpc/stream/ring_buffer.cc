@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "drpc/base/check.h"
+#include "drpc/base/copy_count.h"
 #include "drpc/base/plant.h"
 #include "drpc/stream/ledger.h"
 
@@ -48,7 +49,37 @@ EnqueueResult RingBuffer::Enqueue(Bytes message) {
   // The copy happens outside the ring's lock: the consumer can dequeue
   // meanwhile.
   buffer.block_->bytes.Append(message);
+  CountCopy(CopyPath::kReceive, message.size());
   return Commit(std::move(buffer));
+}
+
+// ---- assembly (the producer's task) -------------------------------------
+
+PooledBuffer RingBuffer::TryStartAssembly(size_t size, bool more_frames) {
+  PooledBuffer buffer = more_frames ? pool_->TryGetLargest(size) : pool_->TryGet(size);
+  if (buffer.has_value()) {
+    buffer.block_->Record("assemble", Place::kAssembling, buffer.lending_.generation(),
+                          ledger_id());
+  }
+  return buffer;
+}
+
+bool RingBuffer::TryGrowAssembly(PooledBuffer& buffer, size_t size, size_t max_size) {
+  DRPC_ASSERT(buffer.has_value() && buffer.pool() == pool_.get(),
+              "TryGrowAssembly of a buffer that is not this ring's");
+  if constexpr (kCheckedBuild) {
+    pool_->CheckStillLent(buffer.block_, buffer.lending_.generation(), "TryGrowAssembly");
+  }
+  if (!pool_->TryGrow(buffer.block_, size, max_size)) return false;
+  buffer.block_->Record("assembly grew", Place::kAssembling, buffer.lending_.generation(),
+                        ledger_id());
+  return true;
+}
+
+void RingBuffer::EndAssembly(PooledBuffer buffer, const char* reason) {
+  if (!buffer.has_value()) return;
+  const uint64_t generation = buffer.lending_.generation();
+  pool_->Return(buffer.TakeBlock(), generation, reason);
 }
 
 EnqueueResult RingBuffer::EnqueueOwned(PooledBuffer message) {
@@ -239,6 +270,11 @@ void RingBuffer::ReturnQueued(const char* op) {
 
 // ---- planted bugs (drpc/base/plant.h) -----------------------------------
 
+// assembly.leak-on-cancel, assembly.leak-over-limit.
+void RingBuffer::LeakAssembly(PooledBuffer buffer) {
+  if (buffer.has_value()) (void)buffer.TakeBlock();
+}
+
 // ring.close-releases-held, ring.prefix-89d4b63: Close returns the buffer
 // the consumer still reads.
 void RingBuffer::TakeBackHeld() {
@@ -343,6 +379,14 @@ void RingBuffer::AuditAgainst(const internal::RingTally& tally) const {
                     where() + ": " + std::to_string(tally.producer) +
                         " buffer(s) recorded with its producer, which is " +
                         (ledger_.producing ? "inside Enqueue" : "not inside Enqueue"));
+  }
+  if (tally.assembling > 1) {
+    const Block& block = *tally.assembling_block;
+    LedgerViolation("conservation: two buffers being assembled for one stream",
+                    pool_->NameOf(block), block.record,
+                    where() + ": " + std::to_string(tally.assembling) +
+                        " buffers recorded as being assembled for it (a stream assembles one "
+                        "packet at a time)");
   }
   if (tally.held > 1 || (tally.held == 1 && tally.held_block != ledger_.last_held)) {
     const Block& block = *tally.held_block;

@@ -67,6 +67,26 @@ class RingBuffer {
   // ring's pool; it goes back to the pool if not queued.
   [[nodiscard]] EnqueueResult EnqueueOwned(PooledBuffer message);
 
+  // The producer's task, for the packet its stream is assembling (the
+  // frames' payloads are read into the buffer in place, so a message's
+  // bytes are copied once; docs/stream.md). A buffer with room for `size`
+  // bytes, in the assembling state of the ledger; empty if the connection's
+  // budget has no room for it.
+  // `more_frames`: the packet does not end with this frame, so its size is
+  // not known: the pool's largest kept buffer (BufferPool::TryGetLargest).
+  [[nodiscard]] PooledBuffer TryStartAssembly(size_t size, bool more_frames);
+  // Room for `size` bytes in all in an assembly buffer, growing it at least
+  // twofold (capped at `max_size`) under the connection's budget; false if
+  // the budget has no room. A move of the bytes already in it is counted as
+  // a receive copy.
+  [[nodiscard]] bool TryGrowAssembly(PooledBuffer& buffer, size_t size, size_t max_size);
+  // The assembly buffer goes back to the pool; `reason` (a string literal
+  // starting with "abandoned" or "handled") is what the ledger records.
+  void EndAssembly(PooledBuffer buffer, const char* reason);
+  // Planted bugs only (the assembly.* sites): the buffer is let go without
+  // going back to the pool, a leak the ledger must report.
+  void LeakAssembly(PooledBuffer buffer);
+
   // Consumer. The next message, or once closed and drained, the close error.
   // One lease at a time: call Done before the next Dequeue.
   [[nodiscard]] Result<Lease> Dequeue();
@@ -98,6 +118,13 @@ class RingBuffer {
     uint64_t last_held_generation = 0;
   };
 
+  uint32_t ledger_id() const {
+#if DRPC_CHECKED
+    return ledger_.id;
+#else
+    return 0;
+#endif
+  }
   void BeginProducing(PooledBuffer& buffer, const char* op);
   EnqueueResult Commit(PooledBuffer buffer);
   EnqueueResult Refuse(PooledBuffer buffer, EnqueueResult why);

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "drpc/base/check.h"
+#include "drpc/base/copy_count.h"
 #include "drpc/base/plant.h"
 #include "drpc/wire/error_payload.h"
 #include "drpc/wire/split.h"
@@ -78,7 +79,8 @@ Stream::Stream(StreamConfig config)
       ring_(std::move(config.pool), RingOptionsFor(config.id, options_.ring)),
       assembler_(config.id, wire::AssemblerOptions{.max_packet_size = options_.max_packet_size,
                                                    .meter = &ring_.pool()->meter(),
-                                                   .enforce_budget = true}),
+                                                   .enforce_budget = true,
+                                                   .store_data = false}),
       marshal_meter_(&ring_.pool()->meter(), ResourceKind::kMarshal),
       on_finished_(std::move(config.on_finished)),
       finish_observer_(config.finish_observer),
@@ -90,6 +92,7 @@ Stream::~Stream() {
   DRPC_ASSERT(!read_.held(), "stream destroyed during a receive");
   DRPC_ASSERT(!write_.held(), "stream destroyed during a send");
   DRPC_ASSERT(!handling_.load(), "stream destroyed during HandleFrame");
+  EndPartial("abandoned: stream destroyed (canceled, or its connection torn down)");
   if (DRPC_PLANT(kStreamLeakMarshalAccounting)) marshal_meter_.Forget();
 }
 
@@ -170,10 +173,15 @@ Status Stream::HandleFrame(const wire::Frame& frame) {
 }
 
 Status Stream::HandleFrameInFlight(const wire::Frame& frame) {
-  if (term_.is_set()) return OkStatus();  // anything after termination is dropped
+  if (term_.is_set()) {  // anything after termination is dropped
+    EndPartial("abandoned: stream canceled");
+    return OkStatus();
+  }
   Result<wire::AssembleStep> step = assembler_.Append(frame);
   if (!step.ok()) {
     Status err = step.status();
+    EndPartial(err.is(ErrorKind::kMessageSize) ? "abandoned: packet over its limit"
+                                               : "abandoned: the peer broke the protocol");
     // The later era fails only the stream for an oversized Message; an
     // oversized packet of any other kind is the connection's problem. A
     // packet the connection's memory budget has no room for fails only
@@ -184,10 +192,20 @@ Status Stream::HandleFrameInFlight(const wire::Frame& frame) {
     }
     return err;
   }
+  if (step->dropped && !DRPC_PLANT(kAssemblyKeepsReplaced)) {
+    EndPartial("abandoned: replaced by a higher message id");
+  }
+  if (Status placed = PlaceFrameData(frame); !placed.ok()) {
+    EndPartial("abandoned: over the connection's budget");
+    return FailStreamFromPeer(std::move(placed));
+  }
   if (!step->packet.has_value()) return OkStatus();
-  const wire::Packet& packet = *step->packet;
+  wire::Packet packet = *step->packet;
   DRPC_ASSERT(packet.stream_id == id_, "the assembler completed another stream's packet");
-  return HandlePacket(packet);
+  packet.data = partial_.has_value() ? partial_.view() : frame.data;
+  Status handled = HandlePacket(packet);
+  EndPartial("handled: a packet other than a Message, used in place");
+  return handled;
 }
 
 Status Stream::HandlePacket(const wire::Packet& packet) {
@@ -202,7 +220,8 @@ Status Stream::HandlePacket(const wire::Packet& packet) {
 
   DRPC_CHECKED_ASSERT(!fin_.is_set(), "stream " + std::to_string(id_) + ": enqueue after fin");
   peer_message_since_send_.store(true);
-  switch (ring_.Enqueue(packet.data)) {
+  DRPC_ASSERT(partial_.has_value(), "a Message packet without its buffer");
+  switch (ring_.EnqueueOwned(std::move(partial_))) {
     case EnqueueResult::kQueued:
     case EnqueueResult::kClosed:  // terminated meanwhile: dropped (§2.2)
       return OkStatus();
@@ -663,6 +682,9 @@ Result<Buffer> Stream::RawRecv() {
         Buffer& copy = *static_cast<Buffer*>(ctx);
         copy.Reserve(data.size());
         copy.Append(data);
+        // The caller's own copy, out of the pooled buffer (MsgRecv decodes
+        // from it without one).
+        CountCopy(CopyPath::kReceive, data.size());
         return OkStatus();
       },
       &out);

@@ -155,6 +155,21 @@ class Stream {
   //     the peer, and HandleFrame returns ok.
   Status HandleFrame(const wire::Frame& frame);
 
+  // The reader task, before it reads a frame's payload: where to read it
+  // so the bytes land in the pooled buffer of the packet they belong to
+  // (one copy per received message, docs/stream.md "Receiving in place").
+  // Non-empty (exactly header.data_size bytes) only for a Message frame
+  // that the assembler takes as it is and the connection's budget has room
+  // for; empty: read it the usual way and pass it to HandleFrame, which
+  // copies. Either way HandleFrame(frame) follows with the frame read (or
+  // PayloadReadFailed if reading it failed); a frame read into the
+  // destination is taken without a copy.
+  MutableBytes PayloadDestination(const wire::FrameHeader& header);
+  // The reader task: the payload PayloadDestination asked for could not be
+  // read (the connection is going down): the packet being assembled is
+  // abandoned.
+  void PayloadReadFailed();
+
   // Local cancel, no wire (§2.3): true if the stream had already finished;
   // otherwise cancel = err, send = EOF, terminate(err), false. `err` must
   // not be ok. The manager calls it when the call's context ends and, with
@@ -284,6 +299,12 @@ class Stream {
   Status ReceiveDecoded(UnmarshalFn unmarshal, void* ctx);
   Status HandleFrameInFlight(const wire::Frame& frame);
   Status HandlePacket(const wire::Packet& packet);
+  // The reader task. The frame's data into partial_ (none if it was read
+  // there in place); ResourceExhausted if the budget has no room.
+  Status PlaceFrameData(const wire::Frame& frame);
+  // The reader task (or the destructor): partial_ goes back to the pool;
+  // `reason` is what the ledger records (RingBuffer::EndAssembly).
+  void EndPartial(const char* reason);
   Status HandleRemoteTerminal(const wire::Packet& packet);
   Status FailStreamFromPeer(Status err);
 
@@ -359,7 +380,11 @@ class Stream {
   rt::Atomic<bool> soft_canceled_;
 
   RingBuffer ring_;
-  wire::PacketAssembler assembler_;     // the reader task's (inside HandleFrame)
+  wire::PacketAssembler assembler_;  // the reader task's (inside HandleFrame)
+  // The reader task's: the pooled buffer of the packet being assembled
+  // (assembler_ checks the rules, this holds the bytes). Declared after
+  // ring_, so it goes first.
+  PooledBuffer partial_;
   uint64_t send_message_id_ = 0;        // guarded by write_
   Buffer marshal_buffer_;               // guarded by write_
   MeteredBytes marshal_meter_;          // guarded by write_: its capacity, in the pool's meter

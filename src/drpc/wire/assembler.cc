@@ -19,7 +19,8 @@ PacketAssembler::PacketAssembler(std::optional<uint64_t> stream_id, AssemblerOpt
       max_packet_size_(options.max_packet_size),
       data_(options.max_packet_size),
       metered_(options.meter, ResourceKind::kAssembler),
-      enforce_budget_(options.enforce_budget) {
+      enforce_budget_(options.enforce_budget),
+      store_data_(options.store_data) {
   DRPC_ASSERT(options.max_packet_size > 0, "max_packet_size must be positive");
 }
 
@@ -55,14 +56,30 @@ Result<AssembleStep> PacketAssembler::Append(const Frame& frame) {
                               std::to_string(frame.kind) + "), expected " +
                               std::string(KindName(kind_)) + " (" + std::to_string(kind_) + ")"));
   }
-  DRPC_CHECKED_ASSERT(data_.size() <= max_packet_size_, "assembled data over its bound");
-  if (frame.data.size() > max_packet_size_ - data_.size()) {
+  const size_t held = Held();
+  DRPC_CHECKED_ASSERT(held <= max_packet_size_, "assembled data over its bound");
+  if (frame.data.size() > max_packet_size_ - held) {
     return Fail(
         Status(ErrorKind::kMessageSize, "packet exceeds " + std::to_string(max_packet_size_) +
                                             " bytes (stream " + std::to_string(frame.stream_id) +
                                             ", message " + std::to_string(frame.message_id) + ")"));
   }
   control_ = frame.control;
+  if (!store_data_) {
+    held_ += frame.data.size();
+    if (!frame.done) {
+      assembling_ = true;
+      return step;
+    }
+    Packet packet;
+    packet.stream_id = frame.stream_id;
+    packet.message_id = frame.message_id;
+    packet.kind = kind_;
+    packet.control = control_;
+    Complete(frame.message_id);
+    step.packet = packet;
+    return step;
+  }
   // The one-frame packet (nothing assembled yet, the frame completes it)
   // is handed out without a copy and needs no room.
   const bool copies = !frame.done || data_.size() != 0;
@@ -95,25 +112,41 @@ Result<AssembleStep> PacketAssembler::Append(const Frame& frame) {
     metered_.Set(data_.capacity());
     packet.data = data_.view();
   }
-  assembling_ = false;
-  if (frame.message_id == std::numeric_limits<uint64_t>::max()) {
-    ids_exhausted_ = true;
-  } else {
-    expected_ = frame.message_id + 1;
-  }
+  Complete(frame.message_id);
   step.packet = packet;
   return step;
 }
 
+void PacketAssembler::Complete(uint64_t message_id) {
+  assembling_ = false;
+  held_ = 0;
+  if (message_id == std::numeric_limits<uint64_t>::max()) {
+    ids_exhausted_ = true;
+  } else {
+    expected_ = message_id + 1;
+  }
+}
+
+bool PacketAssembler::AppendsCleanly(const FrameHeader& header) const {
+  if (!failed_.ok() || ids_exhausted_ || header.message_id < expected_) return false;
+  if (stream_id_.has_value() && *stream_id_ != header.stream_id) return false;
+  const bool continues = assembling_ && header.message_id == expected_;
+  if (assembling_ && !continues) return false;  // it would drop the partial packet
+  if (continues && header.kind != kind_) return false;
+  const size_t held = continues ? Held() : 0;
+  return header.data_size <= max_packet_size_ - held;
+}
+
 size_t PacketAssembler::Reset() {
-  const size_t dropped = assembling_ ? data_.size() : 0;
+  const size_t dropped = assembling_ ? Held() : 0;
   StartOver();
   return dropped;
 }
 
 size_t PacketAssembler::StartOver() {
-  const size_t dropped = assembling_ ? data_.size() : 0;
+  const size_t dropped = assembling_ ? Held() : 0;
   assembling_ = false;
+  held_ = 0;
   // The buffer may still back the packet the previous Append returned; that
   // packet's lifetime ends with this call, so the memory is free to go. A
   // large buffer is kept while packets keep filling at least half of it (a

@@ -34,6 +34,12 @@ struct AssemblerOptions {
   // ReceiveLimit: a frame that would take it past fails the assembler with
   // kResourceExhausted (the stream fails, docs/resources.md).
   bool enforce_budget = false;
+  // False: the assembler checks the rules and counts the packet's size but
+  // keeps no bytes; the caller keeps them (a stream assembles into a pooled
+  // buffer, so a packet's bytes are copied once, docs/stream.md). A
+  // completed packet's data is then empty. meter and enforce_budget are
+  // unused.
+  bool store_data = true;
 };
 
 // What one Append did.
@@ -62,6 +68,11 @@ class PacketAssembler {
   // never longer than the data of the frame that completed it.
   Result<AssembleStep> Append(const Frame& frame);
 
+  // Whether Append of a frame with this header would add its data to a
+  // packet (a new one or the one being assembled) without failing and
+  // without dropping a partial packet. Changes nothing.
+  bool AppendsCleanly(const FrameHeader& header) const;
+
   // Drops an unfinished packet and returns how many bytes it held. Keeps the
   // stream id and the expected message id.
   size_t Reset();
@@ -70,6 +81,8 @@ class PacketAssembler {
   // The lowest message id the next frame may carry.
   uint64_t expected_message_id() const { return expected_; }
   bool assembling() const { return assembling_; }
+  // The data bytes of the packet being assembled (0 when none).
+  size_t assembled_size() const { return assembling_ ? Held() : 0; }
   size_t buffer_capacity() const { return data_.capacity(); }
 
  private:
@@ -82,6 +95,9 @@ class PacketAssembler {
   // Forgets the packet being assembled; returns its size.
   size_t StartOver();
   Status Fail(Status status);
+  size_t Held() const { return store_data_ ? data_.size() : held_; }
+  // A packet completed with `message_id`: the next must carry a higher one.
+  void Complete(uint64_t message_id);
   // Room for `size` bytes in data_, counted in the meter first; false if the
   // budget (enforce_budget) has none.
   bool Grow(size_t size);
@@ -96,6 +112,8 @@ class PacketAssembler {
   internal::CappedBuffer data_;
   MeteredBytes metered_;  // data_'s capacity
   bool enforce_budget_;
+  bool store_data_;
+  size_t held_ = 0;  // the packet's bytes so far when !store_data_
   Status failed_;
 };
 

@@ -1,7 +1,10 @@
 #include "drpc/wire/reader.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
+
+#include "drpc/base/copy_count.h"
 
 namespace drpc::wire {
 
@@ -22,6 +25,80 @@ size_t FrameReader::MaxBufferCapacity(const ReaderOptions& options) {
 }
 
 Result<Frame> FrameReader::ReadFrame() {
+  Result<FrameHeader> header = BufferFrame(/*header_only=*/false);
+  if (!header.ok()) return header.status();
+  last_frame_size_ = header->header_size + static_cast<size_t>(header->data_size);
+  return FrameOf(*header,
+                 Pending().subspan(header->header_size, static_cast<size_t>(header->data_size)));
+}
+
+Result<FrameHeader> FrameReader::PeekHeader() { return BufferFrame(/*header_only=*/true); }
+
+Result<Frame> FrameReader::ReadFrameInto(MutableBytes destination) {
+  Result<FrameHeader> peeked = BufferFrame(/*header_only=*/true);
+  if (!peeked.ok()) return peeked.status();
+  const FrameHeader& header = *peeked;
+  const size_t size = static_cast<size_t>(header.data_size);
+  DRPC_ASSERT(destination.size() == size,
+              "ReadFrameInto: the destination is not the payload's size");
+  // What the read-ahead holds of the payload is copied out of it; the rest
+  // comes from the source into place.
+  const Bytes buffered = Pending().subspan(header.header_size);
+  const size_t from_buffer = std::min(buffered.size(), size);
+  if (from_buffer != 0) std::memcpy(destination.data(), buffered.data(), from_buffer);
+  CountCopy(CopyPath::kReceive, from_buffer);
+  begin_ += header.header_size + from_buffer;
+  size_t got = from_buffer;
+  direct_ = header.header_size + got;
+  // As in BufferFrame: each round brings at least one byte or is one of at
+  // most kMaxEmptyReads empty reads in a row.
+  const size_t max_rounds = (size + 1) * (kMaxEmptyReads + 1);
+  int empty_reads = 0;
+  for (size_t round = 0; got < size; ++round) {
+    DRPC_ASSERT(round <= max_rounds, "FrameReader::ReadFrameInto loop bound exceeded");
+    if (!source_err_.ok()) {
+      // The input ended inside this frame (EndOfInput's rule).
+      Status err =
+          source_err_.is(ErrorKind::kEof)
+              ? Status(ErrorKind::kUnexpectedEof, "unexpected EOF: the input ended " +
+                                                      std::to_string(header.header_size + got) +
+                                                      " bytes into a frame")
+              : source_err_;
+      direct_ = 0;
+      return Fail(std::move(err));
+    }
+    const MutableBytes room = destination.subspan(got);
+    ReadResult read = source_.Read(room);
+    DRPC_ASSERT(read.n <= room.size(), "ByteSource::Read returned more bytes than asked for");
+    CountCopy(CopyPath::kReceive, read.n);
+    got += read.n;
+    direct_ = header.header_size + got;
+    if (!read.err.ok()) {
+      source_err_ = std::move(read.err);  // used once the frame's bytes are (§1.8)
+    } else if (read.n > 0) {
+      empty_reads = 0;
+    } else if (++empty_reads >= kMaxEmptyReads) {
+      direct_ = 0;
+      return Fail(InternalError("no progress: " + std::to_string(kMaxEmptyReads) +
+                                " reads in a row returned no data and no error"));
+    }
+  }
+  direct_ = 0;
+  return FrameOf(header, destination);
+}
+
+Frame FrameReader::FrameOf(const FrameHeader& header, Bytes data) {
+  Frame frame;
+  frame.stream_id = header.stream_id;
+  frame.message_id = header.message_id;
+  frame.kind = header.kind;
+  frame.done = header.done;
+  frame.control = header.control;
+  frame.data = data;
+  return frame;
+}
+
+Result<FrameHeader> FrameReader::BufferFrame(bool header_only) {
   begin_ += last_frame_size_;
   last_frame_size_ = 0;
   if (!failed_.ok()) return failed_;
@@ -36,7 +113,7 @@ Result<Frame> FrameReader::ReadFrame() {
       (options_.max_frame_size + kMaxFrameOverhead + 1) * (kMaxEmptyReads + 1);
   int empty_reads = 0;
   for (size_t round = 0;; ++round) {
-    DRPC_ASSERT(round <= max_rounds, "FrameReader::ReadFrame loop bound exceeded");
+    DRPC_ASSERT(round <= max_rounds, "FrameReader::BufferFrame loop bound exceeded");
     const Bytes pending = Pending();
     const HeaderParse head = ParseFrameHeader(pending);
     if (head.status == ParseStatus::kMalformed) return Fail(MalformedFrameError(head.error));
@@ -49,17 +126,7 @@ Result<Frame> FrameReader::ReadFrame() {
             " data bytes, the maximum is " + std::to_string(options_.max_frame_size)));
       }
       needed = header.header_size + static_cast<size_t>(header.data_size);
-      if (pending.size() >= needed) {
-        last_frame_size_ = needed;
-        Frame frame;
-        frame.stream_id = header.stream_id;
-        frame.message_id = header.message_id;
-        frame.kind = header.kind;
-        frame.done = header.done;
-        frame.control = header.control;
-        frame.data = pending.subspan(header.header_size, static_cast<size_t>(header.data_size));
-        return frame;
-      }
+      if (header_only || pending.size() >= needed) return header;
     }
     if (!source_err_.ok()) return Fail(EndOfInput());
     Status read = Fill(needed, &empty_reads);

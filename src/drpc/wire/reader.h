@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "drpc/base/bytes.h"
 #include "drpc/base/resource_meter.h"
 #include "drpc/base/result.h"
 #include "drpc/base/status.h"
@@ -52,8 +53,23 @@ class FrameReader {
   // source's own error otherwise (docs/wire.md, "Frame reader").
   Result<Frame> ReadFrame();
 
+  // The next frame's header, its payload not yet consumed: the caller picks
+  // where the payload goes. Then ReadFrame() (the payload in the reader's
+  // buffer, as usual) or ReadFrameInto(). Errors are ReadFrame's, for the
+  // bytes up to the end of the header; every error is final either way.
+  Result<FrameHeader> PeekHeader();
+
+  // The peeked frame (PeekHeader first), its payload written to
+  // `destination` (exactly data_size bytes): the bytes the read-ahead
+  // already holds are copied from it, the rest are read from the source
+  // straight into `destination`, so each payload byte is copied once
+  // (counted as a receive copy, base/copy_count.h). The frame's data is
+  // `destination`. Errors as ReadFrame's for the rest of the frame.
+  Result<Frame> ReadFrameInto(MutableBytes destination);
+
   // Bytes read from the source but not yet returned as frames.
-  size_t buffered() const { return buffer_.size() - begin_; }
+  // A frame being read into a caller's destination counts as buffered.
+  size_t buffered() const { return buffer_.size() - begin_ + direct_; }
   size_t buffer_capacity() const { return buffer_.capacity(); }
   // The bound buffer_capacity() never exceeds.
   static size_t MaxBufferCapacity(const ReaderOptions& options);
@@ -67,6 +83,10 @@ class FrameReader {
   // The error for "no whole frame left and the source has ended with err_".
   Status EndOfInput() const;
   Status Fail(Status status);
+  // The parse loop of ReadFrame: returns once the header (and, unless
+  // `header_only`, the whole frame) is buffered.
+  Result<FrameHeader> BufferFrame(bool header_only);
+  static Frame FrameOf(const FrameHeader& header, Bytes data);
 
   ByteSource& source_;
   const ReaderOptions options_;
@@ -74,6 +94,7 @@ class FrameReader {
   MeteredBytes metered_;        // buffer_'s capacity
   size_t begin_ = 0;            // first byte not yet returned as a frame
   size_t last_frame_size_ = 0;  // bytes of the frame the last call returned
+  size_t direct_ = 0;           // frame bytes read so far by ReadFrameInto (for buffered())
   Status source_err_;           // the source's error, used once the buffer runs dry
   Status failed_;               // the final error, once one was returned
 };

@@ -71,9 +71,11 @@ class Lending {
 // counts the records that name the ring, the ring checks them against its
 // own slots.
 struct RingTally {
-  uint32_t producer = 0;                  // records with the ring's producer
-  uint32_t queued = 0;                    // records queued in the ring
-  uint32_t held = 0;                      // records held by the ring's consumer
+  uint32_t producer = 0;    // records with the ring's producer
+  uint32_t queued = 0;      // records queued in the ring
+  uint32_t held = 0;        // records held by the ring's consumer
+  uint32_t assembling = 0;  // records being assembled for the ring's stream
+  const Block* assembling_block = nullptr;
   const Block* held_block = nullptr;      // one of the held ones
   const Block* producer_block = nullptr;  // one of the producer's ones
 };
