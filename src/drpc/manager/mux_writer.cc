@@ -104,13 +104,20 @@ Buffer MuxWriter::PopSpareLocked() {
   Buffer spare = std::move(spares_.back());
   spares_.pop_back();
   taken_capacity_ -= spare.capacity();
+  spare_capacity_ -= spare.capacity();
   return spare;
 }
 
 void MuxWriter::RecycleInFlightLocked() {
+  // Spares are kept up to the high-water mark's worth of bytes (memory the
+  // writer holds at the mark anyway), so a sender that keeps the queue at
+  // any depth below the mark always gets recycled memory back.
+  const size_t max_spare_bytes =
+      options_.high_water_bytes != 0 ? options_.high_water_bytes : options_.max_kept_buffer_bytes;
   for (TakenPayload& part : in_flight_taken_) {
-    if (spares_.size() < kMaxSparePayloads &&
+    if (spare_capacity_ + part.buffer.capacity() <= max_spare_bytes &&
         part.buffer.capacity() <= options_.max_kept_buffer_bytes) {
+      spare_capacity_ += part.buffer.capacity();
       part.buffer.clear();
       spares_.push_back(std::move(part.buffer));
     } else {

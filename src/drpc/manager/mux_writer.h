@@ -78,9 +78,6 @@ class MuxWriter final : public stream::FrameSink {
   // A payload offered with WriteFramesTaking is taken (not copied) from
   // this size on; smaller ones are copied, so they batch with other frames.
   static constexpr size_t kMinTakenPayloadBytes = 8 * 1024;
-  // Written payload buffers kept to hand back to the next takings (so a
-  // streaming sender marshals into recycled memory: no allocation).
-  static constexpr size_t kMaxSparePayloads = 4;
 
   // Starts the writer task. `meter` (may be null; must outlive the writer)
   // counts the capacity of the queue and the in-flight buffer as
@@ -186,7 +183,11 @@ class MuxWriter final : public stream::FrameSink {
   MeteredBytes queued_meter_;               // guarded by mu_: queued_'s capacity
   std::vector<TakenPayload> queued_taken_;  // guarded by mu_: their taken payloads
   size_t queued_taken_bytes_ = 0;           // guarded by mu_: data bytes of queued_taken_
-  std::vector<Buffer> spares_;              // guarded by mu_: written payload buffers
+  // guarded by mu_: written payload buffers, handed back to the next
+  // takings (a streaming sender marshals into recycled memory), and their
+  // capacity.
+  std::vector<Buffer> spares_;
+  size_t spare_capacity_ = 0;
   // guarded by mu_: the capacity of every taken buffer the writer holds
   // (queued, in flight, spare), counted as kWriterQueue.
   size_t taken_capacity_ = 0;
