@@ -24,6 +24,10 @@ class PipeEnd final : public rt::Transport {
   ReadResult Read(MutableBytes buffer) override { return pipe_->Read(end_, buffer); }
   Status Write(Bytes data) override { return pipe_->Write(end_, data); }
   rt::WriteResult TryWrite(Bytes data) override { return pipe_->TryWrite(end_, data); }
+  Status WriteV(std::span<const Bytes> parts) override { return pipe_->WriteV(end_, parts); }
+  rt::WriteResult TryWriteV(std::span<const Bytes> parts) override {
+    return pipe_->TryWriteV(end_, parts);
+  }
   Status Close() override { return pipe_->Close(end_); }
   Status CloseWrite() override { return pipe_->CloseWrite(end_); }
 
@@ -227,7 +231,8 @@ Status Pipe::WriteBlockedStatusLocked(int end) const {
   return OkStatus();
 }
 
-void Pipe::CopyInLocked(int from_end, Direction& out, const uint8_t* data, size_t n) {
+void Pipe::CopyInLocked(int from_end, Direction& out, std::span<const Bytes> parts, size_t from,
+                        size_t n) {
   const size_t capacity = options_.capacity_bytes;
   if (options_.timing != nullptr && n > 0) {
     // The link sends after what it was already given (bandwidth), then the
@@ -241,27 +246,56 @@ void Pipe::CopyInLocked(int from_end, Direction& out, const uint8_t* data, size_
     out.segments.push_back(Direction::Segment{n, out.last_due});
   }
   DRPC_ASSERT(n <= capacity - out.size, "copying more than fits");
+  size_t part = 0;
+  // Find the part that byte `from` of the run is in.
+  while (part < parts.size() && from >= parts[part].size()) from -= parts[part++].size();
   for (size_t copied = 0; copied < n;) {
+    DRPC_ASSERT(part < parts.size(), "copying past the end of the parts");
     size_t tail = (out.head + out.size) % capacity;
-    size_t piece = std::min(n - copied, capacity - tail);
-    std::memcpy(out.bytes.get() + tail, data + copied, piece);
+    size_t piece = std::min({n - copied, capacity - tail, parts[part].size() - from});
+    std::memcpy(out.bytes.get() + tail, parts[part].data() + from, piece);
     out.size += piece;
     copied += piece;
+    from += piece;
+    if (from == parts[part].size()) {
+      ++part;
+      from = 0;
+    }
   }
   if (n > 0) out.readable.notify_all();
 }
 
-Status Pipe::Write(int end, Bytes data) {
+Status Pipe::Write(int end, Bytes data) { return WriteV(end, std::span<const Bytes>(&data, 1)); }
+
+rt::WriteResult Pipe::TryWrite(int end, Bytes data) {
+  return TryWriteV(end, std::span<const Bytes>(&data, 1));
+}
+
+namespace {
+
+size_t TotalSize(std::span<const Bytes> parts) {
+  size_t total = 0;
+  for (Bytes part : parts) total += part.size();
+  return total;
+}
+
+}  // namespace
+
+// The gathered forms behave exactly as the plain ones given the parts
+// joined: the same waits and the same choices, so a writer that gathers
+// explores (and replays) the same schedules.
+Status Pipe::WriteV(int end, std::span<const Bytes> parts) {
   DRPC_ASSERT(end == 0 || end == 1, "a pipe has ends 0 and 1");
   rt::Lock lock(mu_);
   MaybeInjectResetLocked();
   Direction& out = Outgoing(end);
-  if (data.empty()) return WriteBlockedStatusLocked(end);
+  const size_t size = TotalSize(parts);
+  if (size == 0) return WriteBlockedStatusLocked(end);
   const size_t capacity = options_.capacity_bytes;
   size_t sent = 0;
   // Each round moves at least one byte or ends the call: at most
   // data.size() + 1 rounds.
-  for (size_t round = 0; round <= data.size(); ++round) {
+  for (size_t round = 0; round <= size; ++round) {
     const Nanos keepalive_due = KeepaliveDueLocked(end);
     (void)out.writable.wait_until(
         lock,
@@ -269,28 +303,28 @@ Status Pipe::Write(int end, Bytes data) {
         [&] { return !WriteBlockedStatusLocked(end).ok() || out.size < capacity; },
         end == 0 ? "pipe a: write waits for space" : "pipe b: write waits for space");
     if (Status blocked = WriteBlockedStatusLocked(end); !blocked.ok()) return blocked;
-    if (sent == data.size()) return OkStatus();
-    size_t chunk = std::min(data.size() - sent, capacity - out.size);
-    CopyInLocked(end, out, data.data() + sent, chunk);
+    if (sent == size) return OkStatus();
+    size_t chunk = std::min(size - sent, capacity - out.size);
+    CopyInLocked(end, out, parts, sent, chunk);
     sent += chunk;
-    if (sent == data.size()) return OkStatus();
+    if (sent == size) return OkStatus();
   }
   DRPC_ASSERT(false, "pipe write made no progress");
 }
 
-rt::WriteResult Pipe::TryWrite(int end, Bytes data) {
+rt::WriteResult Pipe::TryWriteV(int end, std::span<const Bytes> parts) {
   DRPC_ASSERT(end == 0 || end == 1, "a pipe has ends 0 and 1");
   rt::Lock lock(mu_);
   MaybeInjectResetLocked();
   if (Status blocked = WriteBlockedStatusLocked(end); !blocked.ok()) return {0, blocked};
   Direction& out = Outgoing(end);
-  const size_t room = std::min(data.size(), options_.capacity_bytes - out.size);
+  const size_t room = std::min(TotalSize(parts), options_.capacity_bytes - out.size);
   // Choice 0 takes all that fits: the default schedule behaves like a
   // socket with room; other choices find the transport (partly) full.
   size_t n = room;
   if (options_.chosen_try_writes && room > 0) n = room - sim::Choose(room + 1, ChoiceKind::kNet);
   DRPC_ASSERT(n <= room, "a try-write takes at most what fits");
-  CopyInLocked(end, out, data.data(), n);
+  CopyInLocked(end, out, parts, 0, n);
   return {n, OkStatus()};
 }
 

@@ -121,6 +121,9 @@ class Pipe {
   ReadResult Read(int end, MutableBytes buffer);
   Status Write(int end, Bytes data);
   rt::WriteResult TryWrite(int end, Bytes data);
+  // As Write and TryWrite for `parts` joined (one run of bytes, one choice).
+  Status WriteV(int end, std::span<const Bytes> parts);
+  rt::WriteResult TryWriteV(int end, std::span<const Bytes> parts);
   Status Close(int end);
   Status CloseWrite(int end);
 
@@ -163,8 +166,10 @@ class Pipe {
   Status KeepaliveErrorLocked() const;
   // Why `end` cannot write now (ok if it can). mu_ held.
   Status WriteBlockedStatusLocked(int end) const;
-  // Copies `n` bytes of `data` into the ring of `out`. mu_ held, n fits.
-  void CopyInLocked(int from_end, Direction& out, const uint8_t* data, size_t n);
+  // Copies bytes [from, from + n) of `parts` joined into the ring of `out`.
+  // mu_ held, n fits.
+  void CopyInLocked(int from_end, Direction& out, std::span<const Bytes> parts, size_t from,
+                    size_t n);
 
   const PipeOptions options_;
   mutable rt::Mutex mu_;

@@ -5,6 +5,7 @@
 
 #include "drpc/base/check.h"
 #include "drpc/rt/fault.h"
+#include "drpc/wire/writer.h"
 
 namespace drpc::manager {
 
@@ -16,6 +17,7 @@ MuxWriter::MuxWriter(rt::Transport& transport, ErrorHandler on_error, MuxWriterO
       mu_("mux_writer.mu"),
       has_work_("mux_writer.has_work"),
       queued_meter_(meter, ResourceKind::kWriterQueue),
+      taken_meter_(meter, ResourceKind::kWriterQueue),
       in_flight_meter_(meter, ResourceKind::kWriterQueue),
       stopped_("mux_writer.stopped"),
       exited_("mux_writer.exited") {
@@ -35,7 +37,7 @@ MuxWriter::~MuxWriter() {
 }
 
 bool MuxWriter::OverMarkLocked() const {
-  return options_.high_water_bytes != 0 && queued_.size() >= options_.high_water_bytes;
+  return options_.high_water_bytes != 0 && QueuedSizeLocked() >= options_.high_water_bytes;
 }
 
 std::shared_ptr<rt::Signal> MuxWriter::DrainSignalLocked() {
@@ -45,9 +47,11 @@ std::shared_ptr<rt::Signal> MuxWriter::DrainSignalLocked() {
 
 std::shared_ptr<rt::Signal> MuxWriter::TakeQueueLocked() {
   DRPC_ASSERT(role_ != Role::kNone, "the queue is taken by the holder of the writing role");
-  DRPC_ASSERT(in_flight_.empty() && in_flight_offset_ == 0,
+  DRPC_ASSERT(in_flight_.empty() && in_flight_taken_.empty() && in_flight_offset_ == 0,
               "the spare buffer must be empty when the queue is taken");
   std::swap(queued_, in_flight_);
+  std::swap(queued_taken_, in_flight_taken_);
+  in_flight_taken_bytes_ = std::exchange(queued_taken_bytes_, 0);
   queued_meter_.Set(queued_.capacity());
   in_flight_meter_.Set(in_flight_.capacity());
   DRPC_ASSERT(queued_.empty(), "the spare buffer must be empty at a swap");
@@ -63,7 +67,7 @@ bool MuxWriter::TaskHasWorkLocked() const {
   DRPC_ASSERT(role_ == Role::kNone, "the task waits only while it does not write");
   // Stopped: an aborted writer exits; a flushing one writes the rest first.
   if (mode_ != Mode::kRunning) return true;
-  return !queued_.empty();
+  return QueuedSizeLocked() != 0;
 }
 
 void MuxWriter::WakeTaskLocked() {
@@ -84,8 +88,93 @@ Status MuxWriter::WriteFrames(std::span<const wire::Frame> frames, rt::Signal* c
   return Submit(frames, cancel, /*may_write_inline=*/true);
 }
 
+Status MuxWriter::WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken,
+                                    Buffer& payload, rt::Signal* cancel, bool burst) {
+  DRPC_ASSERT(taken < frames.size(), "the taken frame is one of the frames");
+  const Bytes data = frames[taken].data;
+  DRPC_ASSERT(data.empty() || (data.data() >= payload.data() &&
+                               data.data() + data.size() <= payload.data() + payload.size()),
+              "a taken frame's data lie inside the payload buffer");
+  Buffer* const take = data.size() >= kMinTakenPayloadBytes ? &payload : nullptr;
+  return Submit(frames, cancel, /*may_write_inline=*/!burst, taken, take);
+}
+
+Buffer MuxWriter::PopSpareLocked() {
+  if (spares_.empty()) return Buffer();
+  Buffer spare = std::move(spares_.back());
+  spares_.pop_back();
+  taken_capacity_ -= spare.capacity();
+  spare_capacity_ -= spare.capacity();
+  return spare;
+}
+
+void MuxWriter::RecycleInFlightLocked() {
+  // Spares are kept up to the high-water mark's worth of bytes (memory the
+  // writer holds at the mark anyway), so a sender that keeps the queue at
+  // any depth below the mark always gets recycled memory back.
+  const size_t max_spare_bytes =
+      options_.high_water_bytes != 0 ? options_.high_water_bytes : options_.max_kept_buffer_bytes;
+  for (TakenPayload& part : in_flight_taken_) {
+    if (spare_capacity_ + part.buffer.capacity() <= max_spare_bytes &&
+        part.buffer.capacity() <= options_.max_kept_buffer_bytes) {
+      spare_capacity_ += part.buffer.capacity();
+      part.buffer.clear();
+      spares_.push_back(std::move(part.buffer));
+    } else {
+      taken_capacity_ -= part.buffer.capacity();
+    }
+  }
+  in_flight_taken_.clear();  // frees what did not become a spare
+  in_flight_taken_bytes_ = 0;
+  MeterTakenLocked();
+}
+
+void MuxWriter::EncodeFrames(std::span<const wire::Frame> frames, Buffer& bytes,
+                             std::vector<TakenPayload>& taken_to, size_t taken, Buffer* payload,
+                             Buffer* spare) {
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (spare == nullptr || i != taken) {
+      wire::AppendFrameCopied(bytes, frames[i]);
+      continue;
+    }
+    wire::AppendFrameHeader(bytes, frames[i]);
+    // Moving the buffer moves no bytes: the frame's data stay where they are.
+    taken_to.push_back(
+        TakenPayload{.at = bytes.size(), .buffer = std::move(*payload), .data = frames[i].data});
+    *payload = std::move(*spare);
+  }
+}
+
+size_t MuxWriter::InFlightSize() const { return in_flight_.size() + in_flight_taken_bytes_; }
+
+std::span<const Bytes> MuxWriter::GatherInFlight(size_t limit) {
+  gather_.clear();
+  size_t skip = in_flight_offset_;
+  size_t room = limit;
+  auto add = [&](Bytes part) {
+    if (skip >= part.size()) {
+      skip -= part.size();
+      return;
+    }
+    part = part.subspan(skip);
+    skip = 0;
+    if (part.size() > room) part = part.first(room);
+    room -= part.size();
+    if (!part.empty()) gather_.push_back(part);
+  };
+  const Bytes bytes = in_flight_.view();
+  size_t at = 0;
+  for (const TakenPayload& part : in_flight_taken_) {
+    add(bytes.subspan(at, part.at - at));
+    add(part.data);
+    at = part.at;
+  }
+  add(bytes.subspan(at));
+  return gather_;
+}
+
 Status MuxWriter::Submit(std::span<const wire::Frame> frames, rt::Signal* cancel,
-                         bool may_write_inline) {
+                         bool may_write_inline, size_t taken, Buffer* payload) {
   DRPC_ASSERT(!frames.empty(), "WriteFrames needs at least one frame");
   bool data = false;
   for (const wire::Frame& frame : frames) {
@@ -115,26 +204,40 @@ Status MuxWriter::Submit(std::span<const wire::Frame> frames, rt::Signal* cancel
     lock.lock();
   }
   if (mode_ != Mode::kRunning) return stop_error_;
+  // Taken: the caller gets a spare back for its payload buffer, now or
+  // never (the writer holds both only while it has the frames).
+  Buffer spare;
+  if (payload != nullptr) {
+    spare = PopSpareLocked();
+    taken_capacity_ += payload->capacity();
+    MeterTakenLocked();
+    ++stats_.payloads_taken;
+  }
+  Buffer* const spare_out = payload != nullptr ? &spare : nullptr;
   if (OverMarkLocked()) {
     for (const wire::Frame& frame : frames) stats_.control_over_mark += frame.control ? 1 : 0;
   }
   stats_.frames_queued += frames.size();
   if (!may_write_inline) stats_.burst_frames += frames.size();
-  if (may_write_inline && options_.inline_writes && role_ == Role::kNone && queued_.empty()) {
+  if (may_write_inline && options_.inline_writes && role_ == Role::kNone &&
+      QueuedSizeLocked() == 0) {
     // Nothing is queued or being written: nothing can go before these
     // frames, so this caller writes them itself.
-    DRPC_ASSERT(!handed_off_ && in_flight_.empty(), "nobody writes, yet bytes are in flight");
+    DRPC_ASSERT(!handed_off_ && in_flight_.empty() && in_flight_taken_.empty(),
+                "nobody writes, yet bytes are in flight");
     role_ = Role::kInline;
     lock.unlock();
     // The role makes in_flight_ ours: encode outside the lock.
-    for (const wire::Frame& frame : frames) wire::AppendFrame(in_flight_, frame);
+    EncodeFrames(frames, in_flight_, in_flight_taken_, taken, payload, spare_out);
+    if (spare_out != nullptr) in_flight_taken_bytes_ = frames[taken].data.size();
     in_flight_meter_.Set(in_flight_.capacity());
     WriteInline(lock);
     return OkStatus();
   }
-  for (const wire::Frame& frame : frames) wire::AppendFrame(queued_, frame);
+  EncodeFrames(frames, queued_, queued_taken_, taken, payload, spare_out);
+  if (spare_out != nullptr) queued_taken_bytes_ += frames[taken].data.size();
   queued_meter_.Set(queued_.capacity());
-  stats_.max_queued_bytes = std::max(stats_.max_queued_bytes, queued_.size());
+  stats_.max_queued_bytes = std::max(stats_.max_queued_bytes, QueuedSizeLocked());
   // A holder of the role takes the queue before it lets go (or wakes the
   // task then); otherwise the task must.
   if (role_ == Role::kNone) WakeTaskLocked();
@@ -149,22 +252,21 @@ void MuxWriter::WriteInline(rt::Lock& lock) {
     // Waiters for a drain go now: the queue was emptied into in_flight_.
     if (drained != nullptr) drained->set(OkStatus());
     drained = nullptr;
-    const Bytes rest = in_flight_.view().subspan(in_flight_offset_);
+    const size_t rest = InFlightSize() - in_flight_offset_;
     // A transport may take any prefix, a partial frame included: the fault
     // offers it a chosen one, so the hand-off of a torn frame is exercised.
-    Bytes offered = rest;
-    if (rest.size() > 1 && DRPC_FAULT(kShortWrite)) {
-      offered = rest.first(rt::FaultPick(rest.size()));
-    }
-    const rt::WriteResult result = transport_.TryWrite(offered);
-    DRPC_ASSERT(result.n <= offered.size(), "TryWrite took more than it was given");
+    size_t offered = rest;
+    if (rest > 1 && DRPC_FAULT(kShortWrite)) offered = rt::FaultPick(rest);
+    const rt::WriteResult result = transport_.TryWriteV(GatherInFlight(offered));
+    DRPC_ASSERT(result.n <= offered, "TryWrite took more than it was given");
     in_flight_offset_ += result.n;
-    const bool all_written = in_flight_offset_ == in_flight_.size();
+    const bool all_written = in_flight_offset_ == InFlightSize();
     if (all_written) {
       in_flight_.clear();
       in_flight_offset_ = 0;
     }
     lock.lock();
+    if (all_written) RecycleInFlightLocked();
     ++stats_.writes;
     ++stats_.inline_writes;
     stats_.bytes_written += result.n;
@@ -179,7 +281,7 @@ void MuxWriter::WriteInline(rt::Lock& lock) {
       WakeTaskLocked();
       return;
     }
-    if (mode_ == Mode::kAborted || queued_.empty() || round >= kMaxInlineRounds) break;
+    if (mode_ == Mode::kAborted || QueuedSizeLocked() == 0 || round >= kMaxInlineRounds) break;
     // Frames others queued while we wrote: ours to write too (the queue
     // goes out in order, after what we wrote).
     drained = TakeQueueLocked();
@@ -189,8 +291,17 @@ void MuxWriter::WriteInline(rt::Lock& lock) {
   in_flight_meter_.Set(in_flight_.capacity());
   role_ = Role::kNone;
   // Frames left queued (rounds ran out), or a stop that waits for us.
-  if (!queued_.empty() || mode_ != Mode::kRunning) WakeTaskLocked();
+  if (QueuedSizeLocked() != 0 || mode_ != Mode::kRunning) WakeTaskLocked();
   lock.unlock();
+}
+
+void MuxWriter::DropQueueLocked() {
+  stats_.bytes_dropped += QueuedSizeLocked();
+  queued_.clear();
+  for (const TakenPayload& part : queued_taken_) taken_capacity_ -= part.buffer.capacity();
+  queued_taken_.clear();
+  queued_taken_bytes_ = 0;
+  MeterTakenLocked();
 }
 
 bool MuxWriter::StopLocked(Status err, Mode mode) {
@@ -201,8 +312,7 @@ bool MuxWriter::StopLocked(Status err, Mode mode) {
     // deadline passed, or the connection broke meanwhile); never the reverse.
     if (mode == Mode::kAborted && mode_ == Mode::kFlushing) {
       mode_ = Mode::kAborted;
-      stats_.bytes_dropped += queued_.size();
-      queued_.clear();
+      DropQueueLocked();
       writer_idle_ = false;
       has_work_.notify_all();
     }
@@ -211,8 +321,7 @@ bool MuxWriter::StopLocked(Status err, Mode mode) {
   mode_ = mode;
   stop_error_ = std::move(err);
   if (mode == Mode::kAborted) {
-    stats_.bytes_dropped += queued_.size();
-    queued_.clear();
+    DropQueueLocked();
   }
   writer_idle_ = false;
   has_work_.notify_all();
@@ -257,7 +366,7 @@ void MuxWriter::Run() {
         handed_off_ = false;
       } else if (mode_ == Mode::kAborted) {
         break;
-      } else if (queued_.empty()) {
+      } else if (QueuedSizeLocked() == 0) {
         DRPC_ASSERT(mode_ == Mode::kFlushing, "an empty queue ends only a flushing writer");
         break;
       } else {
@@ -267,9 +376,8 @@ void MuxWriter::Run() {
     }
     // Waiters for a drain go now: the queue is empty again.
     if (drained != nullptr) drained->set(OkStatus());
-    const Bytes rest = in_flight_.view().subspan(in_flight_offset_);
-    Status written = transport_.Write(rest);
-    const size_t bytes = rest.size();
+    const size_t bytes = InFlightSize() - in_flight_offset_;
+    Status written = transport_.WriteV(GatherInFlight(bytes));
     in_flight_.clear();
     in_flight_offset_ = 0;
     if (in_flight_.capacity() > options_.max_kept_buffer_bytes) in_flight_.Release();
@@ -277,6 +385,7 @@ void MuxWriter::Run() {
     bool first_error = false;
     {
       rt::LockGuard guard(mu_);
+      RecycleInFlightLocked();
       ++stats_.writes;
       if (written.ok()) stats_.bytes_written += bytes;
       role_ = Role::kNone;
@@ -320,7 +429,7 @@ MuxWriterStats MuxWriter::stats() const {
 
 size_t MuxWriter::queued_bytes() const {
   rt::LockGuard guard(mu_);
-  return queued_.size();
+  return QueuedSizeLocked();
 }
 
 }  // namespace drpc::manager

@@ -2,8 +2,11 @@
 // hand it whole encoded frames; one caller's frames reach the wire in call
 // order and are never torn. A caller that finds nobody writing writes its
 // frames itself (non-blocking); otherwise a writer task does. Data frames
-// wait while high_water_bytes are queued; control frames never wait. How
-// and why: docs/manager.md, "MuxWriter".
+// wait while high_water_bytes are queued; control frames never wait. Small
+// frames are copied into one buffer (batched); a large payload offered with
+// WriteFramesTaking is taken by ownership and written from its own buffer
+// with the headers in one gathered write (no copy). How and why:
+// docs/manager.md, "MuxWriter".
 //
 //   MuxWriter writer(transport, [&](Status err) { /* terminate the connection */ });
 //   writer.WriteFrame(frame, &cancel_signal);  // any task
@@ -21,6 +24,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "drpc/base/buffer.h"
 #include "drpc/base/resource_meter.h"
@@ -60,6 +64,7 @@ struct MuxWriterStats {
   uint64_t burst_frames = 0;       // frames given with QueueFrame (never inline)
   uint64_t bytes_written = 0;      // bytes the transport took
   uint64_t bytes_dropped = 0;      // queued bytes thrown away by an abortive stop
+  uint64_t payloads_taken = 0;     // frame payloads taken by ownership (not copied)
   size_t max_queued_bytes = 0;     // high-water of the queue actually reached
 };
 
@@ -70,6 +75,9 @@ class MuxWriter final : public stream::FrameSink {
   // Rounds an inline writer makes at most: its own frames, then up to
   // kMaxInlineRounds - 1 rounds of frames others queued meanwhile.
   static constexpr int kMaxInlineRounds = 4;
+  // A payload offered with WriteFramesTaking is taken (not copied) from
+  // this size on; smaller ones are copied, so they batch with other frames.
+  static constexpr size_t kMinTakenPayloadBytes = 8 * 1024;
 
   // Starts the writer task. `meter` (may be null; must outlive the writer)
   // counts the capacity of the queue and the in-flight buffer as
@@ -86,6 +94,10 @@ class MuxWriter final : public stream::FrameSink {
   Status WriteFrames(std::span<const wire::Frame> frames, rt::Signal* cancel) override;
   // Never written inline: the frame goes to the queue for the task.
   Status QueueFrame(const wire::Frame& frame, rt::Signal* cancel) override;
+  // As WriteFrames (QueueFrame if `burst`), taking `payload` with
+  // frames[taken] when its data are large (FrameSink::WriteFramesTaking).
+  Status WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken, Buffer& payload,
+                           rt::Signal* cancel, bool burst) override;
 
   void Stop(Status err);            // abortive: queued frames are dropped
   void StopAfterFlush(Status err);  // graceful: queued frames are written first
@@ -113,15 +125,45 @@ class MuxWriter final : public stream::FrameSink {
   enum class Role : uint8_t { kNone, kInline, kTask };
 
   void Run();
+  // A frame's payload the writer took by ownership: written, from its own
+  // buffer, right after the first `at` bytes of the byte buffer it belongs
+  // to (queued_ or in_flight_) and before the rest of them.
+  struct TakenPayload {
+    size_t at = 0;
+    Buffer buffer;  // owns the bytes
+    Bytes data;     // the frame's data, inside `buffer`
+  };
+
   // WriteFrames and QueueFrame: `may_write_inline` lets the caller take
-  // the role when nobody writes and nothing is queued.
-  Status Submit(std::span<const wire::Frame> frames, rt::Signal* cancel, bool may_write_inline);
+  // the role when nobody writes and nothing is queued. `payload` (may be
+  // null) holds frames[taken]'s data and is taken if they are large.
+  Status Submit(std::span<const wire::Frame> frames, rt::Signal* cancel, bool may_write_inline,
+                size_t taken = 0, Buffer* payload = nullptr);
+  // Appends `frames` to `bytes`, copying their data, except frames[taken]'s
+  // when `spare` is set: then its header only, and `payload` goes to
+  // `taken_to`, `spare` to the caller.
+  void EncodeFrames(std::span<const wire::Frame> frames, Buffer& bytes,
+                    std::vector<TakenPayload>& taken_to, size_t taken, Buffer* payload,
+                    Buffer* spare);
+  // A buffer to hand back for a taken payload (a spare, or empty). mu_ held.
+  Buffer PopSpareLocked();
+  // The written in-flight payloads become spares (or are freed). mu_ held,
+  // role held.
+  void RecycleInFlightLocked();
+  // The rest of the in-flight bytes, at most `limit` of them, as parts for
+  // a gathered write (into gather_). Role held.
+  std::span<const Bytes> GatherInFlight(size_t limit);
+  size_t InFlightSize() const;  // bytes and taken payloads; role held
+  size_t QueuedSizeLocked() const { return queued_.size() + queued_taken_bytes_; }
+  void MeterTakenLocked() { taken_meter_.Set(taken_capacity_); }
   // The caller holds the inline role with its frames in in_flight_; writes
   // them (and frames queued meanwhile) and lets go of the role.
   void WriteInline(rt::Lock& lock);
   // The task has something to do: write a hand-off or the queue, or exit.
   bool TaskHasWorkLocked() const;
   void WakeTaskLocked();
+  // An abortive stop throws the queue away. mu_ held.
+  void DropQueueLocked();
   // Marks the writer stopped (first call wins). mu_ held.
   bool StopLocked(Status err, Mode mode);
   // The drain signal the next swap will set, made on first need. mu_ held.
@@ -136,9 +178,20 @@ class MuxWriter final : public stream::FrameSink {
   const MuxWriterOptions options_;
 
   mutable rt::Mutex mu_;
-  rt::CondVar has_work_;        // the writer task waits here for work or a stop
-  Buffer queued_;               // guarded by mu_: encoded frames waiting for a writer
-  MeteredBytes queued_meter_;   // guarded by mu_: queued_'s capacity
+  rt::CondVar has_work_;                    // the writer task waits here for work or a stop
+  Buffer queued_;                           // guarded by mu_: encoded frames waiting for a writer
+  MeteredBytes queued_meter_;               // guarded by mu_: queued_'s capacity
+  std::vector<TakenPayload> queued_taken_;  // guarded by mu_: their taken payloads
+  size_t queued_taken_bytes_ = 0;           // guarded by mu_: data bytes of queued_taken_
+  // guarded by mu_: written payload buffers, handed back to the next
+  // takings (a streaming sender marshals into recycled memory), and their
+  // capacity.
+  std::vector<Buffer> spares_;
+  size_t spare_capacity_ = 0;
+  // guarded by mu_: the capacity of every taken buffer the writer holds
+  // (queued, in flight, spare), counted as kWriterQueue.
+  size_t taken_capacity_ = 0;
+  MeteredBytes taken_meter_;
   Mode mode_ = Mode::kRunning;  // guarded by mu_
   Role role_ = Role::kNone;     // guarded by mu_
   // The inline writer left in_flight_[in_flight_offset_..] to the task,
@@ -147,7 +200,12 @@ class MuxWriter final : public stream::FrameSink {
   // Owned by the holder of the role (read and written without mu_ while
   // it holds it): the bytes being written and how many were written.
   Buffer in_flight_;
+  std::vector<TakenPayload> in_flight_taken_;
+  size_t in_flight_taken_bytes_ = 0;
+  std::vector<Bytes> gather_;     // the parts of one gathered write
   MeteredBytes in_flight_meter_;  // in_flight_'s capacity (the role holder's)
+  // Bytes of in_flight_ and its taken payloads written, counted in wire
+  // order.
   size_t in_flight_offset_ = 0;
   Status stop_error_;                       // guarded by mu_
   bool writer_idle_ = false;                // guarded by mu_: the task waits on has_work_

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace drpc::manager {
 namespace {
@@ -35,25 +36,31 @@ class TimedTransportImpl final : public rt::Transport {
   TimedTransportImpl(std::unique_ptr<rt::Transport> inner, ConnectionTimer& timer)
       : inner_(std::move(inner)), timer_(timer) {}
   ReadResult Read(MutableBytes buffer) override { return inner_->Read(buffer); }
-  Status Write(Bytes data) override {
+  Status Write(Bytes data) override { return WriteV(std::span<const Bytes>(&data, 1)); }
+  // Never blocks: not a stall.
+  rt::WriteResult TryWrite(Bytes data) override { return inner_->TryWrite(data); }
+  Status WriteV(std::span<const Bytes> parts) override {
     timer_.WriteBegins();
     Status st;
+    size_t size = 0;
+    for (Bytes part : parts) size += part.size();
     // As much as the transport takes at once (one call on a healthy
     // connection, as an unwrapped Write), then, when it is full, one
     // blocking piece: each is progress, so a slow reader keeps the
     // connection and a stopped one lets the stall timer run out. Each round
-    // writes at least a byte or ends.
-    for (size_t at = 0; at < data.size();) {
-      const rt::WriteResult taken = inner_->TryWrite(data.subspan(at));
+    // writes at least a byte or ends. Gathered parts stay gathered (the
+    // pieces are the same as for the parts joined).
+    for (size_t at = 0; at < size;) {
+      const rt::WriteResult taken = inner_->TryWriteV(Slice(parts, at, size - at));
       at += taken.n;
       if (taken.n > 0) timer_.WriteProgress();
       if (!taken.err.ok()) {
         st = taken.err;
         break;
       }
-      if (at == data.size()) break;
-      const size_t piece = std::min(kWriteProgressBytes, data.size() - at);
-      st = inner_->Write(data.subspan(at, piece));
+      if (at == size) break;
+      const size_t piece = std::min(kWriteProgressBytes, size - at);
+      st = inner_->WriteV(Slice(parts, at, piece));
       if (!st.ok()) break;
       at += piece;
       timer_.WriteProgress();
@@ -61,14 +68,34 @@ class TimedTransportImpl final : public rt::Transport {
     timer_.WriteEnds();
     return st;
   }
-  // Never blocks: not a stall.
-  rt::WriteResult TryWrite(Bytes data) override { return inner_->TryWrite(data); }
+  rt::WriteResult TryWriteV(std::span<const Bytes> parts) override {
+    return inner_->TryWriteV(parts);
+  }
   Status Close() override { return inner_->Close(); }
   Status CloseWrite() override { return inner_->CloseWrite(); }
 
  private:
+  // Bytes [at, at + n) of `parts` joined, as parts (in slice_: one writer
+  // at a time, so one scratch list; it keeps its capacity).
+  std::span<const Bytes> Slice(std::span<const Bytes> parts, size_t at, size_t n) {
+    slice_.clear();
+    for (Bytes part : parts) {
+      if (n == 0) break;
+      if (at >= part.size()) {
+        at -= part.size();
+        continue;
+      }
+      const Bytes piece = part.subspan(at, std::min(n, part.size() - at));
+      at = 0;
+      n -= piece.size();
+      slice_.push_back(piece);
+    }
+    return slice_;
+  }
+
   const std::unique_ptr<rt::Transport> inner_;
   ConnectionTimer& timer_;
+  std::vector<Bytes> slice_;
 };
 
 }  // namespace

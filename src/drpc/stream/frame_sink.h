@@ -5,6 +5,7 @@
 
 #include <span>
 
+#include "drpc/base/buffer.h"
 #include "drpc/base/status.h"
 #include "drpc/rt/signal.h"
 #include "drpc/wire/frame.h"
@@ -50,6 +51,22 @@ class FrameSink {
       if (Status written = WriteFrame(frame, cancel); !written.ok()) return written;
     }
     return OkStatus();
+  }
+
+  // As WriteFrames (or QueueFrame, for one frame, when `burst`), for frames
+  // of which frames[taken] has its data inside `payload` (the caller's
+  // marshal buffer): the sink may TAKE that buffer instead of copying the
+  // data (the MuxWriter does for large payloads and writes them from it).
+  // If it takes it, `payload` comes back holding another buffer (empty,
+  // with any capacity: recycled memory for the caller's next message);
+  // otherwise it is left as it was. Either way the caller may reuse
+  // `payload` at once. The default copies, as WriteFrames does.
+  virtual Status WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken,
+                                   Buffer& payload, rt::Signal* cancel, bool burst) {
+    (void)taken;
+    (void)payload;
+    if (burst && frames.size() == 1) return QueueFrame(frames.front(), cancel);
+    return WriteFrames(frames, cancel);
   }
 };
 

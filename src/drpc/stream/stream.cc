@@ -450,7 +450,11 @@ Status Stream::SendMarshaled(MarshalFn marshal, const void* ctx) {
   marshal_buffer_.clear();
   Status result = marshal(ctx, marshal_buffer_);
   if (result.ok()) result = ChargeMarshalBuffer();  // held while the packet waits for the writer
-  if (result.ok()) result = WritePacketLocked(ToRaw(Kind::kMessage), marshal_buffer_.view());
+  if (result.ok()) {
+    // Offered to the sink with its buffer: a large message is written from
+    // it, not copied (marshal_buffer_ may come back as another buffer).
+    result = WritePacketLocked(ToRaw(Kind::kMessage), marshal_buffer_.view(), &marshal_buffer_);
+  }
   TrimMarshalBuffer();
   return result;
 }
@@ -532,7 +536,10 @@ Status Stream::SendSequence(const std::string_view* rpc, const wire::Metadata* m
         return kGoOn;
       },
       [&] {
-        Status sent = CheckCancelError(WriteFramesToSink(std::span(frames.data(), count), nullptr));
+        // The message's frame (count - 2: CloseSend is last) is offered
+        // with its buffer, as in SendMarshaled.
+        Status sent = CheckCancelError(
+            WriteFramesToSink(std::span(frames.data(), count), nullptr, count - 2));
         TrimMarshalBuffer();
         return sent;
       });
@@ -549,7 +556,7 @@ Status Stream::SendSequenceUnbatched(const std::string_view* rpc, const wire::Me
   return CloseSend();
 }
 
-Status Stream::WritePacketLocked(uint8_t kind, Bytes data) {
+Status Stream::WritePacketLocked(uint8_t kind, Bytes data, Buffer* owner) {
   DRPC_ASSERT(write_.held(), "a data packet is written under the write lock");
   DRPC_ASSERT(kind <= wire::kMaxKind, "packet kind out of range");
   DRPC_ASSERT(send_message_id_ < std::numeric_limits<uint64_t>::max(),
@@ -574,7 +581,12 @@ Status Stream::WritePacketLocked(uint8_t kind, Bytes data) {
     // packet half-way, which the peer's assembler drops (§1.7 rule 3).
     if (send_.is_set()) return send_.err();
     if (term_.is_set()) return term_.err();
-    Status written = WriteFrameToSink(split.Next(), &send_, burst);
+    const wire::Frame frame = split.Next();
+    // A one-frame packet may give the sink its buffer. A longer one is
+    // copied frame by frame: the buffer must outlive all of its frames.
+    Status written = frames == 1 && owner != nullptr
+                         ? WriteFramesToSink(std::span(&frame, 1), &send_, 0, burst, owner)
+                         : WriteFrameToSink(frame, &send_, burst);
     if (!written.ok()) return CheckCancelError(std::move(written));
   }
   DRPC_ASSERT(split.finished(), "the splitter has frames left past its frame count");
@@ -613,13 +625,18 @@ Status Stream::WriteFrameToSink(const wire::Frame& frame, rt::Signal* cancel, bo
   return burst ? sink_.QueueFrame(frame, cancel) : sink_.WriteFrame(frame, cancel);
 }
 
-Status Stream::WriteFramesToSink(std::span<const wire::Frame> frames, rt::Signal* cancel) {
+Status Stream::WriteFramesToSink(std::span<const wire::Frame> frames, rt::Signal* cancel,
+                                 size_t taken, bool burst, Buffer* owner) {
   DRPC_ASSERT(write_.held(), "frames go to the sink under the write lock");
   for (const wire::Frame& frame : frames) {
     DRPC_ASSERT(frame.stream_id == id_, "a stream writes only its own frames");
   }
   DRPC_CHECKED_ASSERT(!fin_.is_set(),
                       "stream " + std::to_string(id_) + ": a frame went to the sink after fin");
+  if (taken < frames.size()) {
+    return sink_.WriteFramesTaking(frames, taken, owner != nullptr ? *owner : marshal_buffer_,
+                                   cancel, burst);
+  }
   return sink_.WriteFrames(frames, cancel);
 }
 

@@ -1,14 +1,31 @@
 #include "drpc/wire/writer.h"
 
+#include "drpc/base/copy_count.h"
+#include "drpc/wire/kind.h"
 #include "drpc/wire/split.h"
+#include "drpc/wire/varint.h"
 
 namespace drpc::wire {
+
+void AppendFrameHeader(Buffer& out, const Frame& frame) {
+  DRPC_ASSERT(frame.kind <= kMaxKind, "frame kind does not fit in 6 bits");
+  out.PushBack(static_cast<uint8_t>((frame.kind << kKindShift) | (frame.done ? kDoneBit : 0) |
+                                    (frame.control ? kControlBit : 0)));
+  AppendVarint(out, frame.stream_id);
+  AppendVarint(out, frame.message_id);
+  AppendVarint(out, frame.data.size());
+}
+
+void AppendFrameCopied(Buffer& out, const Frame& frame) {
+  AppendFrame(out, frame);
+  CountCopy(CopyPath::kSend, frame.data.size());
+}
 
 FrameWriter::FrameWriter(ByteSink& sink, WriterOptions options) : sink_(sink), options_(options) {}
 
 Status FrameWriter::WriteFrame(const Frame& frame) {
   if (!failed_.ok()) return failed_;
-  AppendFrame(buffer_, frame);
+  AppendFrameCopied(buffer_, frame);
   if (buffer_.size() >= options_.buffer_size) return Flush();
   return Status();
 }

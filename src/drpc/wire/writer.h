@@ -23,6 +23,15 @@ namespace drpc::wire {
 
 inline constexpr size_t kDefaultWriteBufferSize = 4096;  // as Go's Writer
 
+// Appends the header of `frame` only (the bytes AppendFrame writes before
+// the data): a writer that sends the data from where they are, in a
+// gathered write after this header, copies nothing.
+void AppendFrameHeader(Buffer& out, const Frame& frame);
+
+// AppendFrame that counts the copy of the frame's data as a send-path copy
+// (base/copy_count.h): every writer that copies a payload uses it.
+void AppendFrameCopied(Buffer& out, const Frame& frame);
+
 struct WriterOptions {
   size_t buffer_size = kDefaultWriteBufferSize;
   int64_t split_size = 0;  // Go semantics: 0 = 64 KiB, < 0 = never split

@@ -87,6 +87,16 @@ Status OpenOrder::QueueFrame(const wire::Frame& frame, rt::Signal* cancel) {
 }
 
 Status OpenOrder::WriteFrames(std::span<const wire::Frame> frames, rt::Signal* cancel) {
+  return SubmitFrames(frames, 0, /*payload=*/nullptr, cancel, /*burst=*/false);
+}
+
+Status OpenOrder::WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken,
+                                    Buffer& payload, rt::Signal* cancel, bool burst) {
+  return SubmitFrames(frames, taken, &payload, cancel, burst);
+}
+
+Status OpenOrder::SubmitFrames(std::span<const wire::Frame> frames, size_t taken, Buffer* payload,
+                               rt::Signal* cancel, bool burst) {
   DRPC_ASSERT(!frames.empty(), "WriteFrames needs at least one frame");
   return OnTheWire(frames.front().stream_id, [&](uint64_t wire_id) {
     // A call's batches are short (invoke, message, CloseSend): no allocation.
@@ -105,6 +115,7 @@ Status OpenOrder::WriteFrames(std::span<const wire::Frame> frames, rt::Signal* c
                   "one WriteFrames call carries one stream's frames");
       out[i] = WithId(frames[i], wire_id);
     }
+    if (payload != nullptr) return writer_.WriteFramesTaking(out, taken, *payload, cancel, burst);
     return writer_.WriteFrames(out, cancel);
   });
 }

@@ -46,10 +46,15 @@ class OpenOrder final : public stream::FrameSink {
   Status WriteFrame(const wire::Frame& frame, rt::Signal* cancel) override;
   Status QueueFrame(const wire::Frame& frame, rt::Signal* cancel) override;
   Status WriteFrames(std::span<const wire::Frame> frames, rt::Signal* cancel) override;
+  Status WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken, Buffer& payload,
+                           rt::Signal* cancel, bool burst) override;
 
  private:
   // Runs `submit(wire_id)` (a write to the writer) once the stream of local
   // id `id` may reach the wire as `wire_id`.
+  // WriteFrames, or WriteFramesTaking when `payload` is set.
+  Status SubmitFrames(std::span<const wire::Frame> frames, size_t taken, Buffer* payload,
+                      rt::Signal* cancel, bool burst);
   template <class Submit>
   Status OnTheWire(uint64_t id, const Submit& submit);
 

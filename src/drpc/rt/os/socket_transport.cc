@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <array>
 #include <string>
 #include <utility>
 
@@ -16,6 +18,8 @@ namespace {
 // A blocking call interrupted this many times in a row by signals gives up
 // rather than spin forever; no real program comes near it.
 constexpr int kMaxInterruptsInARow = 1000;
+// Parts given to one sendmsg (well under IOV_MAX); more go in later rounds.
+constexpr size_t kMaxPartsPerSend = 64;
 
 }  // namespace
 
@@ -48,28 +52,60 @@ ReadResult SocketTransport::Read(MutableBytes buffer) {
   }
 }
 
-Status SocketTransport::Write(Bytes data) {
-  WriteResult r = Send(data, /*blocking=*/true);
-  DRPC_ASSERT(!r.err.ok() || r.n == data.size(),
+Status SocketTransport::Write(Bytes data) { return WriteV(std::span<const Bytes>(&data, 1)); }
+
+WriteResult SocketTransport::TryWrite(Bytes data) {
+  return Send(std::span<const Bytes>(&data, 1), /*blocking=*/false);
+}
+
+Status SocketTransport::WriteV(std::span<const Bytes> parts) {
+  WriteResult r = Send(parts, /*blocking=*/true);
+  DRPC_ASSERT(!r.err.ok() || r.n == TotalSize(parts),
               "a blocking write ends with all bytes or an error");
   return std::move(r.err);
 }
 
-WriteResult SocketTransport::TryWrite(Bytes data) { return Send(data, /*blocking=*/false); }
+WriteResult SocketTransport::TryWriteV(std::span<const Bytes> parts) {
+  return Send(parts, /*blocking=*/false);
+}
 
-WriteResult SocketTransport::Send(Bytes data, bool blocking) {
+WriteResult SocketTransport::Send(std::span<const Bytes> parts, bool blocking) {
   if (closed_.load()) return {0, ClosedError(peer_ + ": write after Close")};
   if (write_closed_.load()) return {0, ClosedError(peer_ + ": write after CloseWrite")};
   const int flags = MSG_NOSIGNAL | (blocking ? 0 : MSG_DONTWAIT);
+  const size_t total = TotalSize(parts);
   size_t written = 0;
+  size_t part = 0;        // the first part not wholly written
+  size_t part_start = 0;  // bytes of parts[part] already written
   int interrupts = 0;
+  std::array<iovec, kMaxPartsPerSend> iov;
   // Every round writes at least one byte, counts an interrupt (at most
   // kMaxInterruptsInARow between two writes) or returns, which bounds it.
-  while (written < data.size()) {
-    const ssize_t n = ::send(fd_, data.data() + written, data.size() - written, flags);
+  while (written < total) {
+    size_t count = 0;
+    for (size_t p = part, skip = part_start; p < parts.size() && count < iov.size();
+         ++p, skip = 0) {
+      if (parts[p].size() == skip) continue;
+      iov[count++] = iovec{const_cast<uint8_t*>(parts[p].data()) + skip, parts[p].size() - skip};
+    }
+    msghdr message{};
+    message.msg_iov = iov.data();
+    message.msg_iovlen = count;
+    const ssize_t n = ::sendmsg(fd_, &message, flags);
     if (n > 0) {
       written += static_cast<size_t>(n);
-      DRPC_ASSERT(written <= data.size(), "send wrote more than it was given");
+      DRPC_ASSERT(written <= total, "sendmsg wrote more than it was given");
+      // Step past what went out: whole parts, then into the next one.
+      for (size_t sent = static_cast<size_t>(n); sent > 0;) {
+        const size_t left = parts[part].size() - part_start;
+        if (sent < left) {
+          part_start += sent;
+          break;
+        }
+        sent -= left;
+        ++part;
+        part_start = 0;
+      }
       interrupts = 0;
       continue;
     }
@@ -82,6 +118,12 @@ WriteResult SocketTransport::Send(Bytes data, bool blocking) {
     return {written, ErrorFromErrno("write", err)};
   }
   return {written, OkStatus()};
+}
+
+size_t SocketTransport::TotalSize(std::span<const Bytes> parts) {
+  size_t total = 0;
+  for (Bytes part : parts) total += part.size();
+  return total;
 }
 
 Status SocketTransport::CloseWrite() {

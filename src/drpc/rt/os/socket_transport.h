@@ -33,6 +33,10 @@ class SocketTransport final : public Transport {
   // What the socket's send buffer takes now (send with MSG_DONTWAIT): a
   // full buffer is n < size with an ok status, not an error.
   WriteResult TryWrite(Bytes data) override;
+  // The gathered forms: one sendmsg for all parts (a frame header and the
+  // payload it precedes go out together, not joined first).
+  Status WriteV(std::span<const Bytes> parts) override;
+  WriteResult TryWriteV(std::span<const Bytes> parts) override;
   Status Close() override;
   // shutdown(SHUT_WR): the peer reads the rest, then EOF; reads go on.
   // Later writes fail with kClosed.
@@ -44,9 +48,10 @@ class SocketTransport final : public Transport {
 
  private:
   // Write (blocking: until all is sent or an error) and TryWrite (what
-  // fits now) share this loop.
-  WriteResult Send(Bytes data, bool blocking);
+  // fits now), plain and gathered, share this loop.
+  WriteResult Send(std::span<const Bytes> parts, bool blocking);
   Status ErrorFromErrno(const char* op, int err) const;
+  static size_t TotalSize(std::span<const Bytes> parts);
 
   const int fd_;
   const std::string peer_;
