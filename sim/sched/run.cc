@@ -5,7 +5,6 @@
 
 #include "drpc/base/check.h"
 #include "sim/sched/scheduler.h"
-#include "sim/sched/stack_pool.h"
 
 namespace drpc::sim {
 
@@ -111,7 +110,5 @@ StepHook::~StepHook() {
   Scheduler* scheduler = Scheduler::current();
   if (scheduler != nullptr && scheduler->run_serial() == run_serial_) scheduler->RemoveHook(this);
 }
-
-uint64_t QuarantinedStacks() { return StackPool::QuarantinedTotal(); }
 
 }  // namespace drpc::sim
