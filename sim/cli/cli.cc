@@ -13,6 +13,7 @@
 #include "sim/cli/runner.h"
 #include "sim/cli/search.h"
 #include "sim/cli/shard.h"
+#include "sim/cli/strategy_mix.h"
 #include "sim/scenarios/scenario.h"
 #include "sim/sched/trace.h"
 
@@ -62,8 +63,10 @@ constexpr char kUsage[] =
     "                                          at what rate (from --faults, else from all)\n"
     "\n"
     "strategies (run, sweep, check, hunt: what seed S means):\n"
-    "  --strategy S      DRPC_SIM_STRATEGY     random (the seeded random scheduler, default)\n"
-    "                                          or pct (sim/sched/pct_source.h)\n"
+    "  --strategy S      DRPC_SIM_STRATEGY     random (the seeded random scheduler, default),\n"
+    "                                          pct or pct:D (sim/sched/pct_source.h); sweep:\n"
+    "                                          a comma-separated mix (seed S runs under entry\n"
+    "                                          S mod n), or mix for scripts/sim's own\n"
     "  --pct-depth D     DRPC_SIM_PCT_DEPTH    PCT: D-1 priority change points (3; 1..64)\n"
     "  --pct-steps K     DRPC_SIM_PCT_STEPS    PCT: estimated run length in steps (default:\n"
     "                                          the most steps of random seeds 0..2)\n"
@@ -399,13 +402,28 @@ std::optional<std::pair<std::string, std::string>> Cli::Knob(const char* flag,
 
 bool Cli::StrategySettings(const Scenario& scenario, RunSettings& settings,
                            std::string& problem) const {
+  bool depth_from_strategy = false;  // --strategy pct:D
   if (auto strategy = Knob("--strategy", "DRPC_SIM_STRATEGY")) {
-    if (strategy->second == "pct") {
-      settings.strategy = Strategy::kPct;
-    } else if (strategy->second != "random") {
-      problem =
-          strategy->first + ": the strategies are random and pct, got '" + strategy->second + "'";
+    std::vector<MixEntry> entries;
+    std::string error;
+    if (!ParseStrategies(strategy->second, entries, error)) {
+      problem = strategy->first + ": " + error;
       return false;
+    }
+    if (entries.size() > 1 && parsed_.command != "sweep") {
+      problem = strategy->first + ": a mix of strategies is for sweep; " + parsed_.command +
+                " takes one (random, pct or pct:D)";
+      return false;
+    }
+    if (entries.size() > 1) settings.mix = entries;
+    // With a mix, `strategy` says whether any entry is PCT (its knobs below).
+    settings.strategy = Strategy::kRandom;
+    for (const MixEntry& e : entries) {
+      if (e.strategy == Strategy::kPct) settings.strategy = Strategy::kPct;
+    }
+    if (entries.size() == 1 && entries.front().pct_depth != 0) {
+      settings.pct.depth = entries.front().pct_depth;
+      depth_from_strategy = true;
     }
   }
   if (settings.strategy != Strategy::kPct) {
@@ -418,7 +436,11 @@ bool Cli::StrategySettings(const Scenario& scenario, RunSettings& settings,
     }
     return true;
   }
-  if (auto depth = Knob("--pct-depth", "DRPC_SIM_PCT_DEPTH")) {
+  if (depth_from_strategy && parsed_.values.count("--pct-depth") > 0) {
+    problem = "--pct-depth and --strategy pct:D both give the depth";
+    return false;
+  }
+  if (auto depth = depth_from_strategy ? std::nullopt : Knob("--pct-depth", "DRPC_SIM_PCT_DEPTH")) {
     uint64_t d = 0;
     if (!ParseCount(depth->second, 1, kMaxPctDepth, d)) {
       problem = depth->first + ": needs a whole number in [1, " + std::to_string(kMaxPctDepth) +
@@ -567,7 +589,12 @@ int Cli::Sweep() {
        << (shard_.count > 1
                ? ", shard " + std::to_string(shard_.index) + "/" + std::to_string(shard_.count)
                : "")
-       << (check ? ", each run twice for determinism" : "") << "): "
+       << (check ? ", each run twice for determinism" : "")
+       << (totals.settings && !totals.settings->mix.empty()
+               ? ", seed S under strategy S mod " + std::to_string(totals.settings->mix.size()) +
+                     " of " + MixName(totals.settings->mix, totals.settings->pct.depth)
+               : "")
+       << "): "
        << (failed_scenarios == 0 ? "all passed"
                                  : std::to_string(failed_scenarios) + " scenario(s) FAILED")
        << "\n";
@@ -580,6 +607,7 @@ int Cli::SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool 
   RunSettings settings;
   if (!Settings(scenario, settings, problem)) return Usage(problem);
   if (!totals.settings) totals.settings = settings;
+  const std::vector<RunSettings> mix = ExpandMix(settings);
   std::map<std::string, uint64_t> by_outcome;
   std::vector<uint64_t> failing_seeds;
   uint64_t failures = 0;
@@ -593,14 +621,15 @@ int Cli::SweepOne(const Scenario& scenario, uint64_t from, uint64_t seeds, bool 
     if (!shard_.Owns(i)) continue;
     ++done;
     const uint64_t seed = from + i;
-    SeedRun run = RunSeed(scenario, seed, settings, check);
+    const RunSettings& seed_settings = mix[seed % mix.size()];
+    SeedRun run = RunSeed(scenario, seed, seed_settings, check);
     if (run.failed()) {
       std::string saved_log;
       if (failures == 0) {
-        saved_log = Save(scenario, run, settings);
-        out_ << FailureReport(scenario, run, settings, saved_log) << "\n";
+        saved_log = Save(scenario, run, seed_settings);
+        out_ << FailureReport(scenario, run, seed_settings, saved_log) << "\n";
       }
-      if (jsonl.is_open()) jsonl.Failure(scenario, run, settings, saved_log);
+      if (jsonl.is_open()) jsonl.Failure(scenario, run, seed_settings, saved_log);
       ++failures;
       const std::string outcome =
           run.result.ok() ? "nondeterminism" : std::string(OutcomeName(run.result.outcome));

@@ -12,8 +12,10 @@
 //   drpc-sim hunt   --scenario NAME [--trials T] [--max-seeds N]
 //   drpc-sim explore --scenario NAME [--preemptions P] [--budget B] [--max-runs N]
 //   drpc-sim shrink FILE [--out FILE] [--max-runs N] [--trace FILE]
-// run, sweep, check and hunt take [--strategy random|pct] [--pct-depth D]
+// run, sweep, check and hunt take [--strategy random|pct|pct:D] [--pct-depth D]
 // [--pct-steps K]: what seed S means (the seeded random scheduler, or PCT).
+// sweep also takes a comma-separated mix (--strategy random,pct:3, or mix
+// for scripts/sim's own): seed S runs under entry S mod n (strategy_mix.h).
 // run, sweep, check, hunt and explore take [--plant SITE,...]: planted bugs
 // (drpc/base/plant.h) switched on in addition to the scenario's own; replay
 // and shrink take them from the log. hunt accepts a passing scenario when

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "sim/cli/strategy_mix.h"
+
 namespace drpc::sim::cli {
 namespace {
 
@@ -94,6 +96,10 @@ bool JsonlWriter::Open(const std::string& path, std::string& error) {
 
 void JsonlWriter::AppendStrategy(std::string& line, const RunSettings& settings,
                                  bool with_steps) const {
+  if (!settings.mix.empty()) {  // a sweep's summary: every seed's line names its own
+    line += ",\"strategy\":" + JsonString(MixName(settings.mix, settings.pct.depth));
+    return;
+  }
   line += ",\"strategy\":" + JsonString(StrategyName(settings.strategy));
   if (settings.strategy == Strategy::kPct) {
     line += ",\"pct_depth\":" + std::to_string(settings.pct.depth);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/scenarios/scenario.h"
 #include "sim/sched/choice_log.h"
@@ -20,6 +21,12 @@ namespace drpc::sim::cli {
 enum class Strategy : uint8_t { kRandom, kPct };
 std::string_view StrategyName(Strategy strategy);  // "random", "pct"
 
+// One strategy of a sweep's mix (strategy_mix.h).
+struct MixEntry {
+  Strategy strategy = Strategy::kRandom;
+  uint32_t pct_depth = 0;  // kPct: its depth; 0 = the sweep's --pct-depth
+};
+
 // How a scenario is run: its options (defaults, then environment, then
 // flags) and where failure artifacts go.
 struct RunSettings {
@@ -29,6 +36,9 @@ struct RunSettings {
   std::string program = "drpc-sim";  // as invoked, for the replay line
   Strategy strategy = Strategy::kRandom;
   PctOptions pct;  // kPct: depth, and steps (the estimated run length)
+  // sweep --strategy A,B,...: seed S runs under mix[S % size] (strategy_mix.h);
+  // empty: `strategy` alone.
+  std::vector<MixEntry> mix;
 };
 
 // An estimate of a scenario's run length for PCT: the most steps of a few

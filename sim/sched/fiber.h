@@ -22,7 +22,7 @@ enum class FiberState : uint8_t {
   kRunnable,   // in the run queue (or running)
   kBlocked,    // parked on a wait queue and/or a timer
   kDone,       // the body returned; the stack is back in the pool
-  kAbandoned,  // left parked by a failed run; its stack is quarantined
+  kAbandoned,  // left parked by a failed run; its stack is reclaimed at the end
   kKilled,     // its host crashed (KillHost): never runs again; its stack is reclaimed at the end
 };
 

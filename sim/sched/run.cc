@@ -112,6 +112,4 @@ StepHook::~StepHook() {
   if (scheduler != nullptr && scheduler->run_serial() == run_serial_) scheduler->RemoveHook(this);
 }
 
-uint64_t QuarantinedStacks() { return fiber::StackPool::QuarantinedTotal(); }
-
 }  // namespace drpc::sim

@@ -25,8 +25,9 @@
 // Ending a failed run: fibers still parked are ABANDONED, not unwound. Forcing
 // an exception through them could call std::terminate (a fiber may be parked
 // inside a noexcept destructor) or run destructors against broken state.
-// Their stacks are quarantined for the life of the process (stack_pool.h),
-// so whatever they reference stays valid and LSan still sees it reachable.
+// Their stacks go back to the pool when the run ends, after a heap copy of
+// their live part under LSan, so what they own stays reachable, never a leak
+// (stack_pool.h); a sweep may fail any number of runs in one process.
 // Consequences for callers:
 //   * Create the objects a run uses inside the body (on main's stack). Objects
 //     created outside and captured by reference are destroyed after Run
@@ -52,13 +53,13 @@
 #include <string_view>
 #include <vector>
 
+#include "drpc/base/function_ref.h"
 #include "drpc/base/plant.h"
 #include "drpc/base/unique_function.h"
 #include "drpc/sim/ids.h"
 #include "sim/sched/choice_log.h"
 #include "sim/sched/decision.h"
 #include "sim/sched/fault_config.h"
-#include "drpc/base/function_ref.h"
 
 namespace drpc::sim {
 
@@ -122,8 +123,8 @@ struct RunResult {
   std::vector<uint64_t> event_hashes;
   // kUncaughtException: the exception, for a caller (RapidCheck) to rethrow.
   std::exception_ptr exception;
-  // Stacks this run left in quarantine (abandoned fibers).
-  uint32_t quarantined_stacks = 0;
+  // Fibers this run abandoned mid-stack (their stacks were reclaimed).
+  uint32_t abandoned_stacks = 0;
 
   bool ok() const { return outcome == Outcome::kOk; }
 };
@@ -171,8 +172,5 @@ class StepHook {
   UniqueFunction<void()> check_;
   uint64_t run_serial_;
 };
-
-// Stacks quarantined by failed runs so far in this process.
-uint64_t QuarantinedStacks();
 
 }  // namespace drpc::sim

@@ -151,7 +151,7 @@ void Scheduler::BeginRun(DecisionSource& decisions, const RunOptions& options) {
   outcome_ = Outcome::kOk;
   report_.clear();
   exception_ = nullptr;
-  quarantined_ = 0;
+  abandoned_ = 0;
   scheduler_tsan_fiber_ = sanitizer::TsanCurrentFiber();
   // Installed at every run (someone may have replaced it) and never removed:
   // outside a fiber it defers to the default handler anyway.
@@ -488,22 +488,8 @@ const void* Scheduler::LiveFrom(const Fiber& f) {
   return at != nullptr ? at - kMarginBytes : nullptr;
 }
 
-void Scheduler::Abandon(Fiber& f) {
-  f.state = FiberState::kAbandoned;
-  if (f.body) Bury(std::move(f.body));
-  if (f.context) Forget(std::move(f.context));
-  if (f.stack.mapping != nullptr) {  // it ran: something may point into its stack
-    pool_->Quarantine(f.stack, LiveFrom(f));
-    sanitizer::RegisterFakeStackRoot(f.asan_fake_stack);
-    ++quarantined_;
-  }
-  f.stack = FiberStack{};
-  sanitizer::TsanDestroyFiber(f.tsan_fiber);
-  f.tsan_fiber = nullptr;
-}
-
 void Scheduler::Reclaim(Fiber& f) {
-  // Never unwound, like an abandoned fiber: what it owned is never destroyed.
+  // Never unwound: what it owned is never destroyed (stack_pool.h).
   if (f.body) Bury(std::move(f.body));
   if (f.context) Forget(std::move(f.context));
   if (f.stack.mapping != nullptr) {
@@ -916,14 +902,13 @@ RunResult Scheduler::EndRun() {
     if (f.state != FiberState::kDone) {
       DRPC_ASSERT(failed_ || f.state == FiberState::kKilled,
                   "a run ended ok with a fiber that did not exit");
-      // In a run that ended well nothing is left that could reference a
-      // killed fiber's frames: its stack is reused. In a failed run the
-      // abandoned fibers might, so every stack is quarantined.
-      if (failed_) {
-        Abandon(f);
-      } else {
-        Reclaim(f);
+      // No fiber of this run runs again, so nothing can reference these
+      // frames any more: the stack is reused (its live part kept under LSan).
+      if (f.state != FiberState::kKilled) {
+        f.state = FiberState::kAbandoned;
+        abandoned_ += f.stack.mapping != nullptr;
       }
+      Reclaim(f);
     }
   }
   current_ = nullptr;
@@ -936,7 +921,7 @@ RunResult Scheduler::EndRun() {
   result.fibers = fiber_count_;
   result.choice_log = std::move(choice_log_);
   result.exception = std::move(exception_);
-  result.quarantined_stacks = quarantined_;
+  result.abandoned_stacks = abandoned_;
   if (failed_ || options_.keep_full_trace) {
     const TraceNames names = Names();
     if (failed_) {

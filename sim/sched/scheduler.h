@@ -24,8 +24,9 @@
 //    every fiber exited, else a deadlock, reported with every blocked fiber,
 //    the object it waits on (kind, name, id), the mutex holder if any, and
 //    the label of the wait site.
-//  * A run fails at the first failure; the other fibers are abandoned with
-//    their stacks quarantined (run.h explains why they are not unwound).
+//  * A run fails at the first failure; the other fibers are abandoned, never
+//    unwound (run.h explains why); their stacks are reclaimed when the run
+//    ends (stack_pool.h).
 //  * Decisions are made on the stack of the fiber that reached the
 //    scheduling point (or blocked, or exited), and control passes straight
 //    to the chosen fiber: keeping the current fiber costs no context switch,
@@ -138,8 +139,8 @@ class Scheduler {
   void set_host(uint32_t host);
   // Kills every fiber tagged `host` (a host crash): each never runs again,
   // leaves its wait queue and timer, counts as exited for joins and for the
-  // end of the run; when the run ends its stack is reclaimed (quarantined
-  // if the run failed), never unwound. A fiber
+  // end of the run; when the run ends its stack is reclaimed, never
+  // unwound. A fiber
   // inside a critical section (running, runnable with an rt mutex held, or
   // taking a further one) dies as it releases its last one, and a task it
   // starts meanwhile at its first step (the caller, if on `host`, at its
@@ -201,9 +202,8 @@ class Scheduler {
   [[noreturn]] void FiberMain(internal::Fiber& f, boost::context::fiber& previous);
   void RunBody(internal::Fiber& f);
   void FinishBody(internal::Fiber& f);
-  void Abandon(internal::Fiber& f);
-  // A killed fiber at the end of a run that ended well: never unwound, but
-  // its stack goes back to the pool (stack_pool.h).
+  // A fiber left parked or killed when its run ends: never unwound, but its
+  // stack goes back to the pool (stack_pool.h).
   void Reclaim(internal::Fiber& f);
   static const void* LiveFrom(const internal::Fiber& f);
   // Takes a blocked or runnable fiber that is not running out of the run.
@@ -257,7 +257,7 @@ class Scheduler {
   Outcome outcome_ = Outcome::kOk;
   std::string report_;
   std::exception_ptr exception_;
-  uint32_t quarantined_ = 0;
+  uint32_t abandoned_ = 0;
 
   // The thread's own stack, where Run waits while fibers run: its
   // continuation while suspended, and its bounds for the sanitizers.

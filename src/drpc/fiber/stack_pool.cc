@@ -15,8 +15,6 @@
 namespace drpc::fiber {
 namespace {
 
-std::atomic<uint64_t> g_quarantined{0};
-
 size_t PageBytes() {
   static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   return page;
@@ -36,7 +34,7 @@ const char* LiveFrom(const FiberStack& stack, const void* live_from) {
   return from < bottom || from >= top ? bottom : from;  // unknown: all of it
 }
 
-// Copies of killed fibers' live stacks (LSan builds only): heap blocks linked
+// Copies of the live stacks of fibers that never run again (LSan builds only): heap blocks linked
 // from a global, so LSan scans them as reachable for the life of the process.
 struct Tomb {
   std::unique_ptr<uintptr_t[]> words;  // word-aligned like the stack, as LSan scans
@@ -108,20 +106,6 @@ void StackPool::Release(const FiberStack& stack) {
   free_.push_back(stack);
 }
 
-void StackPool::Quarantine(const FiberStack& stack, const void* live_from) {
-  DRPC_ASSERT(stack.mapping != nullptr, "quarantining a stack that was never acquired");
-  g_quarantined.fetch_add(1, std::memory_order_relaxed);
-  if constexpr (sanitizer::kAsan) {
-    const char* from = LiveFrom(stack, live_from);
-    sanitizer::RegisterRootRegion(
-        from, static_cast<size_t>(static_cast<const char*>(stack.top()) - from));
-  } else {
-    // Nothing will run on or read this stack again; keep the address range
-    // reserved (objects there may still be pointed at) but drop the pages.
-    madvise(stack.bottom, stack.usable_bytes, MADV_DONTNEED);
-  }
-}
-
 void StackPool::Reclaim(const FiberStack& stack, const void* live_from) {
   DRPC_ASSERT(stack.mapping != nullptr, "reclaiming a stack that was never acquired");
   if constexpr (sanitizer::kAsan) {
@@ -132,7 +116,5 @@ void StackPool::Reclaim(const FiberStack& stack, const void* live_from) {
   }
   Release(stack);
 }
-
-uint64_t StackPool::QuarantinedTotal() { return g_quarantined.load(std::memory_order_relaxed); }
 
 }  // namespace drpc::fiber

@@ -7,23 +7,19 @@
 // thread and reused run after run (ASan poisoning left by the previous fiber
 // is cleared on reuse).
 //
-// A failed run ends with fibers parked mid-stack. Their stacks are
-// quarantined: never reused and never unmapped, because objects on them may
-// still be referenced (and unwinding them could run destructors in states
-// they were never meant to see). Under LeakSanitizer a quarantined stack is
-// registered as a root region, so heap objects that only an abandoned fiber
-// points to are not reported as leaks; without LSan its pages are given back
-// to the kernel (MADV_DONTNEED) since nothing will ever read them.
-//
-// A fiber killed by a host crash (Scheduler::KillHost) is never unwound
-// either, but once its run has ended well nothing can reference its frames
-// any more (main returned; no abandoned fiber is left), so its stack is
-// reclaimed: reused like a finished fiber's. What its frames owned stays
-// owned, never destroyed: under LSan the live part of the stack is first
-// copied to a heap block kept for the life of the process, so those objects
-// are still reachable (a crash freezes them; it does not leak them). A
-// process may thus crash hosts in any number of runs: before, each killed
-// fiber kept two mappings for good, and long sweeps ran out of them.
+// A fiber that never runs again (left parked by a failed run, or killed by
+// a host crash) is never unwound: unwinding could run destructors in states
+// they were never meant to see. Once its run is over nothing can reference
+// its frames (no fiber of the run runs again; objects a run uses live inside
+// it), so its stack is reclaimed: reused like a finished fiber's. What its
+// frames owned stays owned, never destroyed: under LeakSanitizer the live
+// part of the stack is first copied to a heap block kept for the life of the
+// process, so heap objects only those frames point to stay reachable (a
+// failure or a crash freezes them; it does not leak them). A process may
+// thus run any number of failing, deadlocking or crashing runs with a
+// bounded number of mappings. (Before, such stacks were quarantined: never
+// reused, two mappings each for good, and a sweep over thousands of
+// deadlocking seeds hit the kernel's map limit.)
 #pragma once
 
 #include <cstddef>
@@ -61,20 +57,17 @@ class StackPool {
   // A stack with at least `usable_bytes` (rounded up to pages).
   FiberStack Acquire(size_t usable_bytes);
   void Release(const FiberStack& stack);
-  // `live_from`: the lowest address the abandoned fiber may still use (its
-  // stack pointer when it was suspended, less a margin); LSan scans only
-  // [live_from, top), since below it is dead space (scanning cost is per
-  // byte, and failing sweeps quarantine many stacks).
-  void Quarantine(const FiberStack& stack, const void* live_from);
-  // A killed fiber's stack, once nothing can reference its frames: back to
-  // the pool. Under LSan, [live_from, top) (as for Quarantine) is first
-  // copied to the heap and kept reachable for the life of the process.
+  // The stack of a fiber that never runs again (abandoned or killed), once
+  // its run is over: back to the pool. Under LSan, [live_from, top) is first
+  // copied to the heap and kept reachable for the life of the process;
+  // `live_from` is the lowest address the fiber may still use (its stack
+  // pointer when it was suspended, less a margin), since below it is dead
+  // space (copy and scan cost is per byte, and failing sweeps reclaim many
+  // stacks).
   void Reclaim(const FiberStack& stack, const void* live_from);
 
   // Stacks this pool has mapped so far (reuse keeps it flat).
   uint64_t mapped_total() const { return mapped_total_; }
-  // Stacks quarantined by every pool of the process.
-  static uint64_t QuarantinedTotal();
 
  private:
   std::vector<FiberStack> free_;
