@@ -17,14 +17,21 @@ constexpr std::array<std::string_view, kSiteCount> kNames = {
     "ring.prefix-89d4b63",
     "stream.terminal-holds-mu",
     "stream.leak-marshal-accounting",
+    "stream.fin-ignores-read",
+    "stream.cancel-locks-before-wake",
     "manager.leak-dropped-streams",
     "manager.close-waits-for-term-only",
     "manager.register-after-close",
     "manager.drop-interleaved-frame",
     "manager.linger-unbounded",
+    "manager.finished-id-accepted",
+    "manager.writer-bypasses-mark",
     "rpc.serve-after-stop-keeps-listener",
     "rpc.reset-reply-ok",
     "rt.signal-waits-once",
+    "wire.overlong-varint-accepted",
+    "wire.partial-kept-across-id",
+    "wire.truncated-metadata-accepted",
 };
 
 }  // namespace
