@@ -9,6 +9,7 @@
 
 #include "drpc/base/check.h"
 #include "drpc/rt/internal/errno_text.h"
+#include "drpc/rt/os/waits.h"
 
 namespace drpc::rt::os {
 namespace {
@@ -32,6 +33,7 @@ SocketTransport::~SocketTransport() {
 ReadResult SocketTransport::Read(MutableBytes buffer) {
   DRPC_ASSERT(!buffer.empty(), "Read needs room for at least one byte");
   if (closed_.load()) return {0, ClosedError(peer_ + ": read after Close")};
+  rt::internal::WaitScope waiting("io.read", peer_.c_str());  // for rt::WaitingTasks
   for (int interrupts = 0;;) {
     const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
     if (n > 0) {
@@ -49,6 +51,7 @@ ReadResult SocketTransport::Read(MutableBytes buffer) {
 }
 
 Status SocketTransport::Write(Bytes data) {
+  rt::internal::WaitScope waiting("io.write", peer_.c_str());  // for rt::WaitingTasks
   WriteResult r = Send(data, /*blocking=*/true);
   DRPC_ASSERT(!r.err.ok() || r.n == data.size(),
               "a blocking write ends with all bytes or an error");
