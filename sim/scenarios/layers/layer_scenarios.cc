@@ -64,7 +64,7 @@ void RegisterLayerScenarios(ScenarioRegistry& registry) {
       {plant::Site::kStreamCancelLocksBeforeWake, "layers.stalled-peer.fixed",
        Outcome::kInvariantFailed, 20},
       {plant::Site::kStreamFinIgnoresRead, "layers.shutdown-race.fixed", Outcome::kInvariantFailed,
-       200},
+       50},
   };
   for (const LayerPlant& p : kPlants) {
     const Scenario* workload = registry.Find(p.scenario);
