@@ -88,6 +88,10 @@ function(drpc_test name)
     return()
   endif()
   add_executable(${name} ${ARG_SOURCES})
+  # Tests of the OS backends fail in seconds when stuck (tests/common/watchdog.h).
+  if(ARG_DEPS MATCHES "_(os|threads)(;|$)")
+    target_sources(${name} PRIVATE ${DRPC_SOURCE_ROOT}/tests/common/watchdog.cc)
+  endif()
   target_include_directories(${name} PRIVATE ${DRPC_SOURCE_ROOT}/src ${DRPC_SOURCE_ROOT})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main GTest::gmock rapidcheck_gtest)
   # PRE_TEST: list the tests when ctest runs, not at build time, so a build

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "drpc/base/check.h"
+#include "drpc/wire/frame.h"
 
 namespace drpc::sim {
 namespace {
@@ -16,6 +17,17 @@ std::string Limit(size_t limit) {
 
 }  // namespace
 
+size_t WriterQueueBound(const manager::ManagerOptions& options) {
+  const size_t mark = options.writer.high_water_bytes;
+  if (mark == 0) return std::numeric_limits<size_t>::max();
+  const int64_t split = options.stream.split_size;
+  const size_t data = split > 0    ? static_cast<size_t>(split)
+                      : split == 0 ? size_t{64} << 10
+                                   : options.stream.max_packet_size;
+  const size_t frame = data + wire::kMaxFrameOverhead;
+  return 4 * (mark + 4 * frame);
+}
+
 ResourceChecker::ResourceChecker() : hook_(std::make_unique<StepHook>([this] { CheckNow(); })) {}
 
 void ResourceChecker::Watch(std::string name, std::shared_ptr<const ResourceMeter> meter,
@@ -27,7 +39,9 @@ void ResourceChecker::Watch(std::string name, std::shared_ptr<const ResourceMete
 void ResourceChecker::WatchConnection(const manager::Manager& connection) {
   const ConnectionBudget& budget = connection.options().budget;
   Watch(connection.options().name, connection.meter(),
-        ResourceLimits{.max_bytes = budget.max_bytes, .max_tasks = budget.max_tasks});
+        ResourceLimits{.max_bytes = budget.max_bytes,
+                       .max_tasks = budget.max_tasks,
+                       .max_writer_queue_bytes = WriterQueueBound(connection.options())});
 }
 
 void ResourceChecker::CheckNow() {
@@ -50,6 +64,14 @@ void ResourceChecker::CheckNow() {
     if (static_cast<uint64_t>(total) > e.limits.max_bytes) {
       Failed("\"" + e.name + "\" holds " + std::to_string(total) + " bytes, over its budget of " +
              std::to_string(e.limits.max_bytes) + " (max_bytes): " + now.ToString());
+    }
+    const int64_t writer = now.bytes_of(ResourceKind::kWriterQueue);
+    if (static_cast<uint64_t>(writer) > e.limits.max_writer_queue_bytes) {
+      Failed("\"" + e.name + "\"'s writer holds " + std::to_string(writer) +
+             " bytes of queue, over its bound of " +
+             std::to_string(e.limits.max_writer_queue_bytes) +
+             " (4 x (high_water_bytes + 4 frames): data frames went past the mark): " +
+             now.ToString());
     }
     if (static_cast<uint64_t>(now.tasks) > e.limits.max_tasks) {
       Failed("\"" + e.name + "\" runs " + std::to_string(now.tasks) + " tasks, over its limit of " +

@@ -34,7 +34,16 @@ struct ResourceLimits {
   size_t max_bytes = std::numeric_limits<size_t>::max();
   size_t max_tasks = std::numeric_limits<size_t>::max();
   size_t max_connections = std::numeric_limits<size_t>::max();
+  // The writer's queue and batch in flight (ResourceKind::kWriterQueue).
+  size_t max_writer_queue_bytes = std::numeric_limits<size_t>::max();
 };
+
+// What a connection's MuxWriter may hold (docs/manager.md, "Back-pressure"):
+// data frames queue only below high_water_bytes, so the queue holds below
+// the mark plus one batch (at most four frames of the largest a stream
+// writes); its capacity at most doubles that, and the batch in flight is a
+// swapped queue: 4 x (mark + 4 frames). Unbounded (max) without a mark.
+size_t WriterQueueBound(const manager::ManagerOptions& options);
 
 class ResourceChecker {
  public:
@@ -45,7 +54,8 @@ class ResourceChecker {
 
   // Checks `meter` under `name` from now on.
   void Watch(std::string name, std::shared_ptr<const ResourceMeter> meter, ResourceLimits limits);
-  // A connection: its name, meter and ManagerOptions::budget.
+  // A connection: its name, meter, ManagerOptions::budget and its writer's
+  // queue bound (WriterQueueBound).
   void WatchConnection(const manager::Manager& connection);
 
   // What the step hook runs: every watched meter within its limits, no

@@ -17,6 +17,8 @@ constexpr std::array<std::string_view, kSiteCount> kNames = {
     "ring.prefix-89d4b63",
     "stream.terminal-holds-mu",
     "stream.leak-marshal-accounting",
+    "stream.fin-ignores-read",
+    "stream.cancel-locks-before-wake",
     "manager.leak-dropped-streams",
     "manager.close-waits-for-term-only",
     "manager.register-after-close",
@@ -26,9 +28,14 @@ constexpr std::array<std::string_view, kSiteCount> kNames = {
     "assembly.keeps-replaced",
     "assembly.leak-over-limit",
     "assembly.put-on-teardown",
+    "manager.finished-id-accepted",
+    "manager.writer-bypasses-mark",
     "rpc.serve-after-stop-keeps-listener",
     "rpc.reset-reply-ok",
     "rt.signal-waits-once",
+    "wire.overlong-varint-accepted",
+    "wire.partial-kept-across-id",
+    "wire.truncated-metadata-accepted",
 };
 
 }  // namespace

@@ -43,6 +43,11 @@ enum class Site : uint8_t {
                                  // for the writer (the deadlock fixed in 85c6f8e)
   kStreamLeakMarshalAccounting,  // stream.leak-marshal-accounting: a destroyed stream's
                                  // marshal buffer stays counted in the connection's meter
+  kStreamFinIgnoresRead,         // stream.fin-ignores-read: fin is set while a receive
+                                 // that began before term is still inside
+  kStreamCancelLocksBeforeWake,  // stream.cancel-locks-before-wake: SendCancel takes the
+                                 // write lock without first waking a send blocked on
+                                 // back-pressure (it holds that lock)
   // manager: one transport, many streams.
   kManagerLeakDroppedStreams,     // manager.leak-dropped-streams
   kManagerCloseWaitsForTermOnly,  // manager.close-waits-for-term-only
@@ -59,6 +64,10 @@ enum class Site : uint8_t {
                            // forgets its buffer
   kAssemblyPutOnTeardown,  // assembly.put-on-teardown: a payload read cut by the
                            // connection's end returns the buffer with no reason
+  kManagerFinishedIdAccepted,     // manager.finished-id-accepted: an Invoke for a stream
+                                  // id already used (and finished) opens a new stream
+  kManagerWriterBypassesMark,     // manager.writer-bypasses-mark: data frames never wait
+                                  // for the writer's high-water mark
   // rpc: server and connections.
   kRpcServeAfterStopKeepsListener,  // rpc.serve-after-stop-keeps-listener: a Serve
                                     // after Stop returns without closing its listener
@@ -68,6 +77,13 @@ enum class Site : uint8_t {
   kRtSignalWaitsOnce,  // rt.signal-waits-once: Signal::wait waits once, without
                        // looping on "set" (only a spurious wake-up breaks it:
                        // the rt.spurious-wakeup fault site)
+  // wire: framing, packet assembly and metadata (docs/wire.md).
+  kWireOverlongVarintAccepted,     // wire.overlong-varint-accepted: ten varint bytes
+                                   // with the continuation bit parse as a value
+  kWirePartialKeptAcrossId,        // wire.partial-kept-across-id: a partial packet is kept
+                                   // when a frame with a higher message id starts a new one
+  kWireTruncatedMetadataAccepted,  // wire.truncated-metadata-accepted: a metadata field
+                                   // whose length runs past the data is cut short, not refused
   kCount,
 };
 inline constexpr int kSiteCount = static_cast<int>(Site::kCount);

@@ -135,7 +135,7 @@ bool Manager::PlantedDropsInterleaved(const wire::Frame& frame) {
 Status Manager::HandleInvokeFrame(const wire::Frame& frame) {
   const uint64_t sid = frame.stream_id;
   if (!pending_.Tracks(sid)) {
-    if (used_ids_.IsUsed(sid)) {
+    if (used_ids_.IsUsed(sid) && !DRPC_PLANT(kManagerFinishedIdAccepted)) {
       return ProtocolError("invoke for stream id " + std::to_string(sid) +
                            ", which was already used");
     }

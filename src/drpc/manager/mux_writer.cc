@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "drpc/base/check.h"
+#include "drpc/base/plant.h"
 #include "drpc/rt/fault.h"
 #include "drpc/wire/writer.h"
 
@@ -187,7 +188,8 @@ Status MuxWriter::Submit(std::span<const wire::Frame> frames, rt::Signal* cancel
   // other streams refill the queue faster than the transport takes it, in
   // which case waiting is exactly the back-pressure asked for.
   bool waited = false;
-  while (mode_ == Mode::kRunning && data && OverMarkLocked()) {
+  while (mode_ == Mode::kRunning && data && OverMarkLocked() &&
+         !DRPC_PLANT(kManagerWriterBypassesMark)) {
     if (cancel != nullptr && cancel->is_set()) {
       lock.unlock();
       return cancel->err();

@@ -131,7 +131,8 @@ void Stream::TerminateLocked(const Status& err, FinishedCalls& pending) {
 // inside; and whichever of the two looks last sets it.
 void Stream::CheckFinishedLocked(FinishedCalls& pending) {
   if (!term_.is_set() || fin_.is_set()) return;
-  if (read_.held() || write_.held() || handling_.load()) return;
+  if ((read_.held() && !DRPC_PLANT(kStreamFinIgnoresRead)) || write_.held() || handling_.load())
+    return;
   if constexpr (kCheckedBuild) {
     DRPC_ASSERT(early_leases_.load() == 0,
                 "stream " + std::to_string(id_) +
@@ -356,6 +357,7 @@ std::optional<Status> Stream::OkOnceTerminated() const {
 // a no-op once term is set, else send = EOF, which wakes that send.
 std::optional<Status> Stream::OkOnceTerminatedElseWakeSender() {
   if (term_.is_set()) return OkStatus();
+  if (DRPC_PLANT(kStreamCancelLocksBeforeWake)) return kGoOn;  // the sender keeps write
   send_.set(EofError());
   return kGoOn;
 }

@@ -3,6 +3,7 @@
 #include <limits>
 #include <string>
 
+#include "drpc/base/plant.h"
 #include "drpc/wire/kind.h"
 
 namespace drpc::wire {
@@ -47,7 +48,7 @@ Result<AssembleStep> PacketAssembler::Append(const Frame& frame) {
       step.dropped = true;
       step.dropped_kind = kind_;
     }
-    step.dropped_bytes = StartOver();
+    if (!step.dropped || !DRPC_PLANT(kWirePartialKeptAcrossId)) step.dropped_bytes = StartOver();
     expected_ = frame.message_id;
     kind_ = frame.kind;
   } else if (frame.kind != kind_) {

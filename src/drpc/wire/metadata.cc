@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "drpc/base/plant.h"
 #include "drpc/base/status.h"
 #include "drpc/wire/varint.h"
 
@@ -28,12 +29,14 @@ Status Invalid(std::string_view what) {
 Status ReadField(Bytes* in, uint8_t tag, std::string_view name, Bytes* field) {
   if (in->empty()) return Invalid(std::string(name) + " missing");
   if ((*in)[0] != tag) return Invalid("unexpected tag where the " + std::string(name) + " belongs");
-  const VarintParse length = ParseVarint(in->subspan(1));
+  VarintParse length = ParseVarint(in->subspan(1));
   if (length.status == VarintStatus::kTooLong)
     return Invalid(std::string(name) + " length varint too long");
   if (length.status == VarintStatus::kNeedMore)
     return Invalid(std::string(name) + " length truncated");
   const Bytes rest = in->subspan(1 + length.consumed);
+  if (DRPC_PLANT(kWireTruncatedMetadataAccepted) && length.value > rest.size())
+    length.value = rest.size();
   // Compare with what is present; never allocate a declared length.
   if (length.value > rest.size()) return Invalid(std::string(name) + " length exceeds the data");
   *field = rest.first(static_cast<size_t>(length.value));

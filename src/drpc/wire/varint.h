@@ -14,6 +14,7 @@
 
 #include "drpc/base/buffer.h"
 #include "drpc/base/bytes.h"
+#include "drpc/base/plant.h"
 
 namespace drpc::wire {
 
@@ -62,6 +63,8 @@ inline VarintParse ParseVarint(Bytes in) {
     value |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
     if (byte < 0x80) return VarintParse{VarintStatus::kOk, value, i + 1};
   }
+  if (limit == kMaxVarintSize && DRPC_PLANT(kWireOverlongVarintAccepted))
+    return {VarintStatus::kOk, value, limit};
   if (limit == kMaxVarintSize) return VarintParse{VarintStatus::kTooLong, 0, 0};
   return VarintParse{VarintStatus::kNeedMore, 0, 0};
 }

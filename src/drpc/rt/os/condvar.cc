@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "drpc/base/check.h"
+#include "drpc/rt/os/waits.h"
 
 namespace drpc::rt {
 
@@ -64,6 +65,7 @@ void CondVar::wait(Lock& lock, const char* label) {
   Mutex& mutex = *lock.mutex();
   OwnerHandoff handoff(mutex.state_, mutex.name());
   std::unique_lock<std::mutex> inner(mutex.state_.mu, std::adopt_lock);
+  internal::WaitScope waiting(label, name_);  // for rt::WaitingTasks
   state_.cv.wait(inner);
   inner.release();  // the caller's Lock still owns the mutex
 }
@@ -82,6 +84,7 @@ WaitStatus CondVar::wait_until(Lock& lock, TimePoint deadline, const char* label
   {
     OwnerHandoff handoff(mutex.state_, mutex.name());
     std::unique_lock<std::mutex> inner(mutex.state_.mu, std::adopt_lock);
+    internal::WaitScope waiting(label, name_);  // for rt::WaitingTasks
     status = state_.cv.wait_until(
         inner, std::chrono::steady_clock::time_point(deadline.time_since_epoch()));
     inner.release();

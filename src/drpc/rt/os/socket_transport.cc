@@ -11,6 +11,7 @@
 
 #include "drpc/base/check.h"
 #include "drpc/rt/internal/errno_text.h"
+#include "drpc/rt/os/waits.h"
 
 namespace drpc::rt::os {
 namespace {
@@ -36,6 +37,7 @@ SocketTransport::~SocketTransport() {
 ReadResult SocketTransport::Read(MutableBytes buffer) {
   DRPC_ASSERT(!buffer.empty(), "Read needs room for at least one byte");
   if (closed_.load()) return {0, ClosedError(peer_ + ": read after Close")};
+  rt::internal::WaitScope waiting("io.read", peer_.c_str());  // for rt::WaitingTasks
   for (int interrupts = 0;;) {
     const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
     if (n > 0) {
@@ -59,6 +61,7 @@ WriteResult SocketTransport::TryWrite(Bytes data) {
 }
 
 Status SocketTransport::WriteV(std::span<const Bytes> parts) {
+  rt::internal::WaitScope waiting("io.write", peer_.c_str());  // for rt::WaitingTasks
   WriteResult r = Send(parts, /*blocking=*/true);
   DRPC_ASSERT(!r.err.ok() || r.n == TotalSize(parts),
               "a blocking write ends with all bytes or an error");

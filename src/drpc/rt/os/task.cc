@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "drpc/base/check.h"
+#include "drpc/rt/os/waits.h"
 
 namespace drpc::rt {
 namespace {
@@ -270,6 +271,7 @@ void Task::join() {
   DRPC_ASSERT(job != nullptr, "task '" + state_.name + "' has no job to join");
   {
     std::unique_lock<std::mutex> lock(job->mu);
+    internal::WaitScope waiting("join", job->name.c_str());  // for rt::WaitingTasks
     job->finished_cv.wait(lock, [&] { return job->finished; });
   }
   state_.id = 0;

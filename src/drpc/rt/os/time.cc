@@ -6,6 +6,8 @@
 #include <thread>
 #include <type_traits>
 
+#include "drpc/rt/os/waits.h"
+
 namespace drpc::rt {
 
 static_assert(std::is_same_v<std::chrono::steady_clock::duration, Clock::duration>);
@@ -15,6 +17,7 @@ Clock::time_point Clock::now() {
 }
 
 void sleep_until(TimePoint deadline) {
+  internal::WaitScope waiting("sleep", "");  // for rt::WaitingTasks
   // steady_clock::time_point::max() is a valid argument: it sleeps until
   // interrupted, which for a thread means forever, as asked.
   std::this_thread::sleep_until(std::chrono::steady_clock::time_point(deadline.time_since_epoch()));
