@@ -317,9 +317,21 @@
     select(i);
   }
 
-  // ---- first draw: at the failure, if any; then report what was drawn
+  // ---- first draw: at the failure, if any; then report what was drawn.
+  // A link may carry a search (page.html#q=notify) or a task (#lane=3).
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (params.has("q")) search.value = params.get("q");
+  if (params.has("lane")) {
+    const only = Number(params.get("lane"));
+    laneOn.forEach((_, l) => { laneOn[l] = l === only; laneBoxes[l].checked = laneOn[l]; });
+  }
+  const started = performance.now();
   refilter();
-  if (failIndex >= 0) jump(failIndex); else if (failed) jump(N - 1);
+  if (failIndex >= 0 && rowOf[failIndex] >= 0) {
+    jump(failIndex);
+  } else if (failed && !params.has("q") && !params.has("lane")) {
+    jump(N - 1);
+  }
   details.insertBefore(el("p", {}, "Click an event for its details and edges. Lane heads filter " +
                                    "by task; the search box filters by text."), details.firstChild);
   const summary = el("div", {
@@ -331,6 +343,8 @@
     "data-failure-marker": document.getElementById("failure-marker") ? "1" : "0",
     "data-fail-row": document.querySelector(".ev.k-fail") ? "1" : "0",
     "data-rows": String(drawnRows),
+    "data-shown": String(rowCount),
+    "data-first-draw-ms": String(Math.round(performance.now() - started)),
     "data-drawn-edges": String(drawnEdges),
     "data-history-marks": String(historyMarks.size),
   });
