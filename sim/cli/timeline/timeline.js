@@ -3,6 +3,7 @@
 // writes it; docs/timeline.md describes the page). Only the rows in view are
 // in the DOM, so a run of 100,000 events scrolls like one of 100.
 (function () {
+  const loadStarted = performance.now();
   const D = JSON.parse(document.getElementById("timeline-data").textContent);
   const N = D.step.length;
   const KIND_FAIL = D.kinds.indexOf("fail");
@@ -345,6 +346,7 @@
     "data-rows": String(drawnRows),
     "data-shown": String(rowCount),
     "data-first-draw-ms": String(Math.round(performance.now() - started)),
+    "data-script-ms": String(Math.round(performance.now() - loadStarted)),
     "data-drawn-edges": String(drawnEdges),
     "data-history-marks": String(historyMarks.size),
   });
