@@ -8,7 +8,7 @@
   const N = D.step.length;
   const KIND_FAIL = D.kinds.indexOf("fail");
   const KIND_CHOICE = D.kinds.indexOf("choice");
-  const HEAD_H = 22, RH = 18, AT_W = 200, LANE_W = 180, OVERSCAN = 15, MAX_EDGES = 800;
+  const HEAD_H = 22, RH = 18, AT_W = 200, LANE_W = 160, OVERSCAN = 15, MAX_EDGES = 800;
   const laneX = (lane) => AT_W + lane * LANE_W;
   const app = document.getElementById("app");
 
@@ -46,6 +46,18 @@
     const step = Number(m[1]), lane = Number(m[2]);
     for (let i = eventAtStep(step); i < N && D.step[i] === step; ++i) {
       if (D.lane[i] === lane && D.kind[i] !== KIND_CHOICE) historyMarks.add(i);
+    }
+  }
+
+  // A deadlock's report lists each blocked task ("fiber #2 consumer waits
+  // on ..."): mark the wait it is still in, its last park.
+  const KIND_PARK = D.kinds.indexOf("park");
+  for (const line of D.report.split("\n")) {
+    const m = /^\s*fiber #(\d+) .* waits on /.exec(line);
+    if (!m) continue;
+    const lane = Number(m[1]);
+    for (let i = N - 1; i >= 0; --i) {
+      if (D.lane[i] === lane && D.kind[i] === KIND_PARK) { historyMarks.add(i); break; }
     }
   }
 
