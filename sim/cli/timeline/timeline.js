@@ -88,6 +88,31 @@
     header.appendChild(marker);
   }
   header.appendChild(el("div", { class: "replay" }, "replay: " + D.replay));
+  // The objects the failure is about: those the failing task touched last,
+  // and those a deadlock's tasks wait on. Each links to its history.
+  if (failed) {
+    const involved = [];
+    const consider = (i) => {
+      if (D.object[i] > 0 && !involved.includes(D.object[i])) involved.push(D.object[i]);
+    };
+    historyMarks.forEach(consider);
+    const failLane = failIndex >= 0 ? D.lane[failIndex] : -1;
+    for (let i = (failIndex >= 0 ? failIndex : N) - 1, seen = 0; i >= 0 && seen < 12; --i) {
+      if (D.lane[i] !== failLane || D.kind[i] === KIND_CHOICE) continue;
+      consider(i);
+      ++seen;
+    }
+    if (involved.length > 0) {
+      const line = el("div", { id: "involved" }, "history of an object involved: ");
+      involved.slice(0, 10).forEach((object, n) => {
+        if (n > 0) line.appendChild(document.createTextNode(", "));
+        const a = el("a", { class: "step-link" }, D.objects[object - 1] + "#" + object);
+        a.addEventListener("click", () => { objectOnly = object; refilter(); });
+        line.appendChild(a);
+      });
+      header.appendChild(line);
+    }
+  }
   if (D.report) {
     const details = el("details");
     if (failed) details.open = true;
