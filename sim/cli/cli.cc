@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "drpc/base/plant.h"
+#include "sim/cli/html_timeline.h"
 #include "sim/cli/jsonl.h"
 #include "sim/cli/merge.h"
 #include "sim/cli/runner.h"
@@ -29,6 +30,7 @@ constexpr char kUsage[] =
     "         [--trace FILE]                  the trace tail and saves the choice log\n"
     "         [--save-log FILE]               (--trace writes the full trace; --save-log\n"
     "         [--check-determinism]           saves the log even if the run passes)\n"
+    "         [--html FILE]                   --html (run, replay): an HTML timeline\n"
     "  sweep  (--scenario NAME | --all-fixed) seeds S..S+N-1 of one scenario, or of every\n"
     "         --seeds N [--from S]            scenario expected to pass; progress on stderr\n"
     "         [--check-determinism]           (--jsonl: a JSON line per failing seed and a\n"
@@ -38,6 +40,7 @@ constexpr char kUsage[] =
     "                                         shards of a sweep (docs/sharded-sweeps.md)\n"
     "  replay FILE [--trace FILE]             rerun a saved choice log; --expect-recorded:\n"
     "         [--expect-recorded]             succeed only if it reproduces the logged result\n"
+    "         [--html FILE]                   of the run (docs/timeline.md)\n"
     "  check  --scenario NAME --seed S        determinism self-check: run twice, compare\n"
     "  hunt   --scenario NAME [--trials T]    seeds the scheduler needs to find a planted\n"
     "         [--max-seeds N]                 bug, over T independent trials\n"
@@ -113,6 +116,7 @@ const std::map<std::string, std::map<std::string, bool>> kCommandFlags = {
      {{"--scenario", true},
       {"--seed", true},
       {"--trace", true},
+      {"--html", true},
       {"--save-log", true},
       {"--check-determinism", false}}},
     {"sweep",
@@ -124,7 +128,7 @@ const std::map<std::string, std::map<std::string, bool>> kCommandFlags = {
       {"--jsonl", true},
       {"--shard", true}}},
     {"merge", {}},
-    {"replay", {{"--trace", true}, {"--expect-recorded", false}}},
+    {"replay", {{"--trace", true}, {"--html", true}, {"--expect-recorded", false}}},
     {"check", {{"--scenario", true}, {"--seed", true}}},
     {"hunt", {{"--scenario", true}, {"--trials", true}, {"--max-seeds", true}}},
     {"explore",
@@ -165,6 +169,7 @@ class Cli {
   bool LoadLog(const std::string& path, ChoiceLogFile& log, std::string& problem) const;
   std::string Save(const Scenario& scenario, const SeedRun& run, const RunSettings& settings);
   bool WriteTrace(const RunResult& result);
+  bool WriteHtml(const std::string& title, const std::string& replay, const RunResult& result);
 
   int List();
   int RunCommand(bool check_determinism);
@@ -484,6 +489,22 @@ bool Cli::WriteTrace(const RunResult& result) {
   return true;
 }
 
+// --html FILE: the run's timeline page (html_timeline.h).
+bool Cli::WriteHtml(const std::string& title, const std::string& replay, const RunResult& result) {
+  auto it = parsed_.values.find("--html");
+  if (it == parsed_.values.end()) return true;
+  TimelineRun page{title,          std::string(OutcomeName(result.outcome)),
+                   result.report,  replay,
+                   &result.events, &result.trace_names};
+  std::string error;
+  if (!WriteTimeline(page, it->second, error)) {
+    err_ << "drpc-sim: " << error << "\n";
+    return false;
+  }
+  out_ << "timeline (" << result.events.size() << " events) written to " << it->second << "\n";
+  return true;
+}
+
 int Cli::List() {
   for (const Scenario& s : Scenarios().all()) {
     std::string expect(ExpectationName(s.expect));
@@ -506,9 +527,14 @@ int Cli::RunCommand(bool check_determinism) {
       !Settings(*scenario, settings, problem)) {
     return Usage(problem);
   }
-  if (parsed_.values.count("--trace") > 0) settings.options.keep_full_trace = true;
+  if (parsed_.values.count("--trace") > 0 || parsed_.values.count("--html") > 0) {
+    settings.options.keep_full_trace = true;
+  }
   SeedRun run = RunSeed(*scenario, seed, settings, check_determinism);
-  if (!WriteTrace(run.result)) return kExitUsage;
+  if (!WriteTrace(run.result) || !WriteHtml(scenario->name + " seed " + std::to_string(seed),
+                                            ReplayLine(*scenario, seed, settings), run.result)) {
+    return kExitUsage;
+  }
   if (auto it = parsed_.values.find("--save-log"); it != parsed_.values.end()) {
     std::ofstream file(it->second, std::ios::binary | std::ios::trunc);
     file << FormatChoiceLog(MakeLog(*scenario, seed, settings, run.result));
@@ -717,9 +743,14 @@ int Cli::Replay() {
   for (const auto& [key, value] : log.options) {
     if (!ApplyOption(settings.options, key, value, problem)) return Usage(path + ": " + problem);
   }
-  if (parsed_.values.count("--trace") > 0) settings.options.keep_full_trace = true;
+  if (parsed_.values.count("--trace") > 0 || parsed_.values.count("--html") > 0) {
+    settings.options.keep_full_trace = true;
+  }
   ReplayRun run = RunReplay(*scenario, log, settings);
-  if (!WriteTrace(run.result)) return kExitUsage;
+  if (!WriteTrace(run.result) || !WriteHtml(scenario->name + " replay of " + path,
+                                            settings.program + " replay " + path, run.result)) {
+    return kExitUsage;
+  }
   const RunResult& r = run.result;
   out_ << "replayed " << path << " (" << scenario->name;
   if (log.seed) out_ << ", seed " << *log.seed;

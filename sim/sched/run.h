@@ -60,6 +60,7 @@
 #include "sim/sched/choice_log.h"
 #include "sim/sched/decision.h"
 #include "sim/sched/fault_config.h"
+#include "sim/sched/trace.h"
 
 namespace drpc::sim {
 
@@ -121,6 +122,10 @@ struct RunResult {
   // Per-event hashes matching full_trace's lines (keep_full_trace only): the
   // determinism check compares these to find the first divergent event.
   std::vector<uint64_t> event_hashes;
+  // The same events unformatted, and the run's fiber and object names
+  // (keep_full_trace only): for tools that draw the run (drpc-sim --html).
+  std::vector<TraceEvent> events;
+  TraceNames trace_names;
   // kUncaughtException: the exception, for a caller (RapidCheck) to rethrow.
   std::exception_ptr exception;
   // Fibers this run abandoned mid-stack (their stacks were reclaimed).

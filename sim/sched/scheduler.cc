@@ -935,6 +935,8 @@ RunResult Scheduler::EndRun() {
         result.full_trace += FormatEvent(e, names) + "\n";
         result.event_hashes.push_back(HashEvent(e));
       }
+      result.events = trace_.all();
+      result.trace_names = names;
     }
   }
   for (uint32_t id = 1; id <= fiber_count_; ++id) fiber(id).exit_waiters = WaitQueue{};

@@ -60,7 +60,7 @@ std::string TraceHeader() {
   return buf;
 }
 
-std::string FormatEvent(const TraceEvent& e, const TraceNames& names) {
+std::string DescribeEvent(const TraceEvent& e, const TraceNames& names) {
   std::string what;
   switch (e.type) {
     case EventType::kOp:
@@ -101,6 +101,11 @@ std::string FormatEvent(const TraceEvent& e, const TraceNames& names) {
       what = "RUN FAILS here";
       break;
   }
+  return what;
+}
+
+std::string FormatEvent(const TraceEvent& e, const TraceNames& names) {
+  const std::string what = DescribeEvent(e, names);
   char head[80];
   std::snprintf(head, sizeof head, "%8" PRIu64 "  %-16s  ", e.step, FormatTime(e.time).c_str());
   std::string fiber = names.Fiber(e.fiber);

@@ -80,6 +80,9 @@ struct TraceNames {
 
 std::string FormatTime(Nanos t);  // "1.500000000s"
 std::string FormatEvent(const TraceEvent& event, const TraceNames& names);
+// What the event did, without FormatEvent's step, time and fiber columns
+// ("lock mutex \"ring\"#5", "wakes #3 consumer (waiting on ...)").
+std::string DescribeEvent(const TraceEvent& event, const TraceNames& names);
 std::string TraceHeader();
 
 class Trace {
