@@ -15,21 +15,30 @@
 // MANAGER_SIM_SCENARIO=<name> fuzzes another manager scenario instead
 // (e.g. manager.drop-interleaved-frame.buggy, to watch the fuzzer find a
 // planted bug).
+//
+// Besides code coverage, libFuzzer gets one feature per interleaving pair
+// of op sites (interleaving_features.h); MANAGER_SIM_FEATURES=0 turns them
+// off, to measure what they add (docs/fuzzing.md).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <span>
 #include <string>
 
+#include "fuzz/manager_sim/interleaving_features.h"
 #include "sim/scenarios/scenario.h"
 #include "sim/sched/choice_log.h"
 #include "sim/sched/input_source.h"
 #include "sim/sched/run.h"
+#include "sim/sched/step_observer.h"
 
 namespace {
 
 const drpc::sim::Scenario* g_scenario = nullptr;
+bool g_features = true;
+drpc::fuzz::InterleavingFeatures g_interleavings;
 
 }  // namespace
 
@@ -41,6 +50,9 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
     std::fprintf(stderr, "MANAGER_SIM_SCENARIO=%s: no such manager scenario\n", name.c_str());
     std::exit(2);
   }
+  if (const char* features = std::getenv("MANAGER_SIM_FEATURES")) {
+    g_features = std::string(features) != "0";
+  }
   if (name != "manager.fixed") std::fprintf(stderr, "manager_sim: fuzzing %s\n", name.c_str());
   return 0;
 }
@@ -48,6 +60,9 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace drpc::sim;  // NOLINT: a fuzz driver
   BytesDecisionSource source(std::span<const uint8_t>(data, size));
+  g_interleavings.Reset();
+  std::optional<ScopedStepObserver> observing;
+  if (g_features) observing.emplace(g_interleavings);
   const RunResult result = Run(source, g_scenario->options, g_scenario->body);
   if (result.ok()) return 0;
   ChoiceLogFile log;
