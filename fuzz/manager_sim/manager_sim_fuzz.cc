@@ -40,6 +40,7 @@ namespace {
 const drpc::sim::Scenario* g_scenario = nullptr;
 bool g_features = true;
 drpc::fuzz::InterleavingFeatures g_interleavings;
+uint64_t g_executions = 0;  // reported with a failure: executions to find it
 
 }  // namespace
 
@@ -80,6 +81,7 @@ extern "C" int LLVMFuzzerInitialize([[maybe_unused]] int* argc, [[maybe_unused]]
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace drpc::sim;  // NOLINT: a fuzz driver
+  ++g_executions;
   BytesDecisionSource source(std::span<const uint8_t>(data, size));
   g_interleavings.Reset();
   std::optional<ScopedStepObserver> observing;
@@ -92,9 +94,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       RecordedResult{std::string(OutcomeName(result.outcome)), result.steps, result.trace_hash};
   log.choices = result.choice_log;
   std::fprintf(stderr,
-               "manager_sim: %s: %s\n%s\n%s\n--- choice log (drpc-sim replay FILE, drpc-sim "
-               "shrink FILE) ---\n%s",
+               "manager_sim: %s: %s at execution %llu\n%s\n%s\n--- choice log (drpc-sim replay "
+               "FILE, drpc-sim shrink FILE) ---\n%s",
                g_scenario->name.c_str(), std::string(OutcomeName(result.outcome)).c_str(),
-               result.report.c_str(), result.trace_tail.c_str(), FormatChoiceLog(log).c_str());
+               static_cast<unsigned long long>(g_executions), result.report.c_str(),
+               result.trace_tail.c_str(), FormatChoiceLog(log).c_str());
   std::abort();
 }
