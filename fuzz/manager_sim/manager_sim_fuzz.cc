@@ -4,8 +4,10 @@
 // same bytes (sim/scenarios/manager/manager_harness.h lists its checks:
 // the buffer ledger at every step, every call returns, every stream
 // finishes, received messages are a prefix of those sent, every buffer back
-// in its pool). Running out of bytes means "the cooperative default from
-// here on", so short inputs are simple runs.
+// in its pool). Running out of bytes means random choices seeded with a
+// hash of the input from there on (random_tail_source.h), so every input is
+// a whole run; MANAGER_SIM_TAIL=zero gives the old rule (the cooperative
+// default from there on: short inputs are simple runs).
 //
 // A run that does not end ok (a failed check, a deadlock, a livelock, an
 // exception) prints the report, the trace tail and the run's choice log
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "fuzz/manager_sim/interleaving_features.h"
+#include "fuzz/manager_sim/random_tail_source.h"
 #include "sim/scenarios/scenario.h"
 #include "sim/sched/choice_log.h"
 #include "sim/sched/input_source.h"
@@ -39,6 +42,7 @@ namespace {
 
 const drpc::sim::Scenario* g_scenario = nullptr;
 bool g_features = true;
+bool g_random_tail = true;
 drpc::fuzz::InterleavingFeatures g_interleavings;
 uint64_t g_executions = 0;  // reported with a failure: executions to find it
 
@@ -72,6 +76,8 @@ extern "C" int LLVMFuzzerInitialize([[maybe_unused]] int* argc, [[maybe_unused]]
     std::fprintf(stderr, "MANAGER_SIM_SCENARIO=%s: no such manager scenario\n", name.c_str());
     std::exit(2);
   }
+  if (const char* tail = std::getenv("MANAGER_SIM_TAIL"))
+    g_random_tail = std::string(tail) != "zero";
   if (const char* features = std::getenv("MANAGER_SIM_FEATURES")) {
     g_features = std::string(features) != "0";
   }
@@ -82,7 +88,11 @@ extern "C" int LLVMFuzzerInitialize([[maybe_unused]] int* argc, [[maybe_unused]]
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace drpc::sim;  // NOLINT: a fuzz driver
   ++g_executions;
-  BytesDecisionSource source(std::span<const uint8_t>(data, size));
+  const std::span<const uint8_t> input(data, size);
+  BytesDecisionSource zero_tail(input);
+  drpc::fuzz::RandomTailSource random_tail(input);
+  DecisionSource& source = g_random_tail ? static_cast<DecisionSource&>(random_tail)
+                                         : static_cast<DecisionSource&>(zero_tail);
   g_interleavings.Reset();
   std::optional<ScopedStepObserver> observing;
   if (g_features) observing.emplace(g_interleavings);
