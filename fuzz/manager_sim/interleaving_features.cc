@@ -47,9 +47,12 @@ void InterleavingFeatures::OnOp(sim::FiberId fiber, uint64_t op_hash, uint32_t o
   const uint64_t name = object != 0 && object <= name_hashes_.size() ? name_hashes_[object - 1] : 0;
   const uint64_t site = Mix(op_hash ^ Mix(name));
   if (last_fiber_ != sim::kNoFiber && fiber != last_fiber_) {
+    // Presence only: libFuzzer buckets counts (1, 2, 3, 4-7, ...), and
+    // counting made every change in how often a pair occurs a new input,
+    // which grew the corpus 2.5x and cost more per execution than it found.
     uint8_t& counter = g_counters[Mix(last_site_ * 31 + site) % kCounters];
     pairs_ += counter == 0;
-    if (counter != 0xff) ++counter;
+    counter = 1;
   }
   last_fiber_ = fiber;
   last_site_ = site;

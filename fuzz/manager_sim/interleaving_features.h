@@ -6,8 +6,8 @@
 // fiber's op site, this op site) bumps a counter in libFuzzer's extra
 // counter section. An op site is the operation and the static name of its
 // object ("lock" on "manager.streams"), so features carry over between runs
-// whose object ids differ. A new pair, or a pair seen more often (libFuzzer
-// buckets counts), keeps the input.
+// whose object ids differ. A new pair keeps the input (presence only, not
+// how often).
 #pragma once
 
 #include <cstddef>
