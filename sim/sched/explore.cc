@@ -1,13 +1,25 @@
 #include "sim/sched/explore.h"
 
 #include <algorithm>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "drpc/base/check.h"
+#include "sim/sched/step_footprint.h"
+#include "sim/sched/step_observer.h"
 
 namespace drpc::sim {
 namespace {
+
+constexpr size_t kNone = static_cast<size_t>(-1);
+
+// A fiber a choice must not pick, and what its next stretch touches.
+struct Asleep {
+  FiberId fiber;
+  Footprint footprint;
+};
 
 // One choice on the current path of the search tree.
 struct PathChoice {
@@ -15,6 +27,26 @@ struct PathChoice {
   uint64_t n;
   uint64_t value;
   ChoiceCost cost;
+  // Sleep sets: who-runs choices only (not waiter picks), reduction on.
+  bool sleepy = false;
+  std::vector<FiberId> candidates;
+  // Candidates whose stretch commutes with everything run since a sibling
+  // branch ran it first: picking them here repeats a run already made.
+  std::vector<FiberId> asleep;
+  // The options tried here before `value`, with what their stretch touched.
+  std::vector<Asleep> done;
+  // What the stretch after this choice touched, in the current run.
+  Footprint stretch;
+
+  bool IsAsleep(uint64_t option) const {
+    return sleepy && std::find(asleep.begin(), asleep.end(), candidates[option]) != asleep.end();
+  }
+  // The first option after `from` that is not asleep (n: none).
+  uint64_t NextAwake(uint64_t from) const {
+    uint64_t option = from + 1;
+    while (option < n && IsAsleep(option)) ++option;
+    return option;
+  }
 };
 
 std::string Describe(ChoiceKind kind, uint64_t n, ChoiceCost cost) {
@@ -24,18 +56,35 @@ std::string Describe(ChoiceKind kind, uint64_t n, ChoiceCost cost) {
   return std::string(ChoiceKindName(kind)) + " choice among " + std::to_string(n) + what;
 }
 
-// Replays the first `prefix` choices of the path, then answers 0 and appends
-// each further choice to the path. A request that differs from the recorded
-// one (kind, n or cost) means the body is not a function of its choices.
+// Replays the first `prefix` choices of the path, then answers 0 (or, with
+// sleep sets, the first option not asleep) and appends each further choice
+// to the path. A request that differs from the recorded one (kind, n or
+// cost) means the body is not a function of its choices.
+//
+// With a recorder (sleep sets, Godefroid 1996): at each who-runs choice the
+// source closes the stretch since the previous one and carries the sleep
+// set forward: a fiber stays asleep while every stretch run meanwhile
+// commutes with its own. When every option within the bounds is asleep the
+// run is redundant from there on: it goes on with 0s and nothing below that
+// choice is explored.
 class PrefixSource final : public DecisionSource {
  public:
-  PrefixSource(std::vector<PathChoice>& path, size_t prefix) : path_(path), prefix_(prefix) {
+  PrefixSource(std::vector<PathChoice>& path, size_t prefix, const ExploreOptions& options,
+               FootprintRecorder* recorder)
+      : path_(path), prefix_(prefix), options_(options), recorder_(recorder) {
     DRPC_ASSERT(prefix <= path.size(), "the prefix is part of the path");
     path_.resize(prefix);
   }
 
   uint64_t Choose(const ChoiceRequest& request) override {
     const ChoiceCost cost = CostOf(request);
+    const bool sleepy = recorder_ != nullptr && blocked_at_ == kNone &&
+                        request.kind == ChoiceKind::kSchedule && !request.picks_waiter;
+    // Any other choice inside a stretch makes it a tree of stretches: no
+    // single footprint stands for it.
+    if (recorder_ != nullptr && !sleepy) recorder_->MarkEverything();
+    if (sleepy) CloseStretch(request.candidates);
+    uint64_t value = 0;
     if (next_ < prefix_) {
       const PathChoice& recorded = path_[next_];
       if (recorded.kind != request.kind || recorded.n != request.n || recorded.cost != cost) {
@@ -47,37 +96,114 @@ class PrefixSource final : public DecisionSource {
         return 0;
       }
       DRPC_ASSERT(recorded.value < request.n, "explore: prefix value out of range");
-      return path_[next_++].value;
+      value = recorded.value;
+      if (sleepy) NoteSleepers(path_[next_], request.candidates);
+    } else {
+      path_.push_back(PathChoice{request.kind, request.n, 0, cost});
+      if (sleepy) {
+        PathChoice& choice = path_.back();
+        NoteSleepers(choice, request.candidates);
+        if (choice.IsAsleep(0)) {
+          // Option 0 is asleep: the first awake option, if the bound lets
+          // this choice leave 0.
+          const bool room =
+              cost != ChoiceCost::kPreemption || preemptions_ < options_.max_preemptions;
+          const uint64_t awake = room ? choice.NextAwake(0) : request.n;
+          if (awake < request.n) {
+            value = awake;
+          } else {
+            blocked_at_ = next_;
+          }
+        }
+        choice.value = value;
+      }
     }
-    path_.push_back(PathChoice{request.kind, request.n, 0, cost});
+    if (value != 0 && cost == ChoiceCost::kPreemption) ++preemptions_;
+    if (sleepy) {
+      recorder_->Begin(request.candidates[value]);
+      last_sleepy_ = next_;
+    }
     ++next_;
-    return 0;
+    return value;
+  }
+
+  // After the run: closes the last stretch.
+  void Finish() {
+    if (recorder_ != nullptr && last_sleepy_ != kNone && blocked_at_ == kNone) {
+      path_[last_sleepy_].stretch = recorder_->Take();
+    }
   }
 
   size_t consumed() const { return next_; }
+  // Choices at or after this index are not to be explored (the run was
+  // redundant from there); the path's size when none is.
+  size_t open_limit() const { return blocked_at_ == kNone ? path_.size() : blocked_at_; }
 
  private:
+  void NoteSleepers(PathChoice& choice, std::span<const FiberId> candidates) {
+    choice.sleepy = true;
+    choice.candidates.assign(candidates.begin(), candidates.end());
+    choice.asleep.clear();
+    for (const Asleep& z : sleeping_) {
+      if (std::find(candidates.begin(), candidates.end(), z.fiber) != candidates.end()) {
+        choice.asleep.push_back(z.fiber);
+      }
+    }
+  }
+
+  // The stretch since the previous who-runs choice is over: record it and
+  // carry the sleep set across it.
+  void CloseStretch(std::span<const FiberId> candidates) {
+    Footprint stretch = recorder_->Take();
+    if (last_sleepy_ == kNone) return;
+    PathChoice& last = path_[last_sleepy_];
+    const FiberId ran = last.candidates[last.value];
+    std::vector<Asleep> still;
+    auto carry = [&](const Asleep& z) {
+      if (z.fiber != ran && z.footprint.CommutesWith(stretch) &&
+          std::find(candidates.begin(), candidates.end(), z.fiber) != candidates.end()) {
+        still.push_back(z);
+      }
+    };
+    for (const Asleep& z : sleeping_) carry(z);
+    for (const Asleep& z : last.done) carry(z);
+    sleeping_ = std::move(still);
+    last.stretch = std::move(stretch);
+  }
+
   std::vector<PathChoice>& path_;
   const size_t prefix_;
+  const ExploreOptions& options_;
+  FootprintRecorder* const recorder_;
   size_t next_ = 0;
+  uint64_t preemptions_ = 0;
+  size_t last_sleepy_ = kNone;
+  size_t blocked_at_ = kNone;
+  std::vector<Asleep> sleeping_;
 };
 
 bool Bounded(ChoiceCost cost) { return cost != ChoiceCost::kFree; }
 
-// The deepest choice that can take its next option within the bounds, or
-// path.size() when the tree below the path's root is exhausted.
-size_t DeepestOpen(const std::vector<PathChoice>& path, const ExploreOptions& options) {
+struct Open {
+  size_t index;    // path.size(): the tree below the path's root is exhausted
+  uint64_t value;  // the option to take there next
+};
+
+// The deepest choice before `limit` that can take a further option (not
+// asleep) within the bounds.
+Open DeepestOpen(const std::vector<PathChoice>& path, size_t limit, const ExploreOptions& options) {
   uint64_t preemptions = 0, world = 0;
-  size_t open = path.size();
-  for (size_t i = 0; i < path.size(); ++i) {
+  Open open{path.size(), 0};
+  for (size_t i = 0; i < limit; ++i) {
     const PathChoice& c = path[i];
-    if (c.value + 1 < c.n) {
+    const uint64_t next = c.NextAwake(c.value);
+    if (next < c.n) {
       // A choice already off 0 keeps its cost when it moves to its next
       // option; one at 0 needs room in its bound.
       const bool room = c.value > 0 || !Bounded(c.cost) ||
                         (c.cost == ChoiceCost::kPreemption ? preemptions < options.max_preemptions
                                                            : world < options.max_world_choices);
-      if (room) open = i;
+      if (room) open = Open{i, next};
     }
     if (c.value != 0) {
       preemptions += c.cost == ChoiceCost::kPreemption;
@@ -128,10 +254,16 @@ ExploreResult Explore(const ExploreOptions& options, RunWith run_with) {
   ExploreResult result;
   std::vector<PathChoice> path;
   size_t prefix = 0;
+  FootprintRecorder recorder;
+  std::optional<ScopedStepObserver> observing;
+  if (options.sleep_sets) observing.emplace(recorder);
   while (result.runs < options.max_runs) {
-    PrefixSource source(path, prefix);
+    recorder.Reset();
+    PrefixSource source(path, prefix, options, options.sleep_sets ? &recorder : nullptr);
     RunResult run = run_with(source);
+    source.Finish();
     ++result.runs;
+    if (source.open_limit() < path.size()) ++result.redundant_runs;
     if (options.progress_every != 0 && result.runs % options.progress_every == 0 &&
         options.progress) {
       options.progress(result.runs);
@@ -153,13 +285,17 @@ ExploreResult Explore(const ExploreOptions& options, RunWith run_with) {
       }
       ++result.other_failures;
     }
-    const size_t open = DeepestOpen(path, options);
-    if (open == path.size()) {
+    const Open open = DeepestOpen(path, source.open_limit(), options);
+    if (open.index == path.size()) {
       result.exhausted = true;
       return result;
     }
-    ++path[open].value;
-    prefix = open + 1;
+    PathChoice& choice = path[open.index];
+    if (choice.sleepy) {
+      choice.done.push_back(Asleep{choice.candidates[choice.value], std::move(choice.stretch)});
+    }
+    choice.value = open.value;
+    prefix = open.index + 1;
   }
   return result;
 }

@@ -36,8 +36,8 @@
 #include <optional>
 #include <string>
 
-#include "sim/sched/decision.h"
 #include "drpc/base/function_ref.h"
+#include "sim/sched/decision.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim {
@@ -67,6 +67,11 @@ struct ExploreOptions {
   uint32_t max_preemptions = 2;    // P
   uint64_t max_world_choices = 0;  // B: non-zero net/fault/workload choices per run
   uint64_t max_runs = 100'000;
+  // Sleep sets (partial-order reduction): a run that only reorders
+  // stretches of different fibers touching different sync objects, after a
+  // run in the other order, is skipped (step_footprint.h says what
+  // "touching" means). Off: every run of the choice tree, as before.
+  bool sleep_sets = true;
   // Which failing runs end the search (unset: every one). Other failing
   // runs are counted in ExploreResult::other_failures and passed over.
   std::function<bool(const RunResult&)> target;
@@ -89,6 +94,9 @@ struct ExploreResult {
   uint64_t longest_run_choices = 0;
   // Failing runs that options.target passed over.
   uint64_t other_failures = 0;
+  // Runs that met a choice whose every option within the bounds was asleep
+  // (sleep sets): they ran on with 0s, and nothing below it was explored.
+  uint64_t redundant_runs = 0;
 };
 
 // Runs `run_with` once per explored run with the source to use; it must run

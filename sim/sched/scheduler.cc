@@ -11,6 +11,7 @@
 #include "drpc/base/check.h"
 #include "drpc/fiber/sanitizers.h"
 #include "sim/sched/fiber.h"
+#include "sim/sched/step_observer.h"
 
 namespace drpc::sim {
 
@@ -196,7 +197,10 @@ void Scheduler::StepLimitReached() {
 FiberId Scheduler::Decide(FiberId running) {
   DRPC_ASSERT(!runnable_.empty(), "deciding with nothing runnable");
   announced_ = kNoFiber;
-  if (runnable_.size() == 1) return runnable_[0];
+  if (runnable_.size() == 1) {
+    if (StepObserver* observer = StepObserver::current()) observer->OnForced(runnable_[0]);
+    return runnable_[0];
+  }
   candidates_.clear();
   if (running != kNoFiber) candidates_.push_back(running);
   for (FiberId id : runnable_) {
@@ -464,6 +468,7 @@ void Scheduler::FinishBody(Fiber& f) {
   event.fiber = f.id;
   event.object = f.exit_waiters.object.id;
   trace_.Close();
+  if (StepObserver* observer = StepObserver::current()) observer->OnUse(event.object);
   f.state = FiberState::kDone;
   RemoveRunnable(f.id);
   WakeAll(f.exit_waiters);
@@ -515,6 +520,7 @@ void Scheduler::SchedulingPoint(StaticName op, uint32_t object) {
   event.op = op.text();
   event.op_hash = op.hash();
   trace_.Close();
+  if (StepObserver* observer = StepObserver::current()) observer->OnOp(me.id, op.hash(), object);
   RunHooks();
   if (me.doomed && me.locks_held == 0) [[unlikely]] {
     DieNow(me);
@@ -537,6 +543,7 @@ void Scheduler::SchedulingPoint(StaticName op, uint32_t object, uint64_t value) 
   event.has_value = true;
   event.value = value;
   trace_.Close();
+  if (StepObserver* observer = StepObserver::current()) observer->OnOp(me.id, op.hash(), object);
   RunHooks();
   if (me.doomed && me.locks_held == 0) [[unlikely]] {
     DieNow(me);
@@ -594,6 +601,7 @@ void Scheduler::Block(WaitQueue* queue, const char* label, Nanos deadline) {
   TraceEvent& event = NewEvent(EventType::kPark);
   event.fiber = me.id;
   event.object = queue != nullptr ? queue->object.id : 0;
+  if (StepObserver* observer = StepObserver::current()) observer->OnUse(event.object);
   event.label = label;
   event.value = static_cast<uint64_t>(deadline);
   trace_.Close();
@@ -665,6 +673,9 @@ void Scheduler::Wake(Fiber& f, WakeReason reason) {
   event.other = f.id;
   event.object = object;
   trace_.Close();
+  if (StepObserver* observer = StepObserver::current()) {
+    observer->OnUse(reason == WakeReason::kTimeout ? 0 : object);
+  }
 }
 
 void Scheduler::Append(WaitQueue& queue, Fiber& f) {
@@ -705,7 +716,10 @@ void Scheduler::RemoveRunnable(FiberId id) {
 
 uint32_t Scheduler::NewObject(StaticName kind, const char* name) {
   objects_.push_back(TraceNames::Object{kind.text(), name != nullptr ? name : "?"});
-  return static_cast<uint32_t>(objects_.size());
+  const auto id = static_cast<uint32_t>(objects_.size());
+  if (StepObserver* observer = StepObserver::current())
+    observer->OnNewObject(id, objects_.back().name.c_str());
+  return id;
 }
 
 uint32_t Scheduler::Touch(ObjectRef& ref, StaticName kind, const char* name) {
@@ -733,6 +747,7 @@ void Scheduler::NoteLock(int delta) {
   Fiber& me = Running();
   DRPC_ASSERT(delta > 0 || me.locks_held > 0, "a fiber released more locks than it took");
   me.locks_held = static_cast<uint32_t>(static_cast<int64_t>(me.locks_held) + delta);
+  if (StepObserver* observer = StepObserver::current()) observer->OnLock(me.id);
   // A task of a crashed host that held a lock dies as it lets go of the last.
   if (me.doomed && me.locks_held == 0) [[unlikely]] {
     DieNow(me);
