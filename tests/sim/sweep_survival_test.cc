@@ -16,7 +16,7 @@
 #include "sim/cli/cli.h"
 #include "sim/sched/random_source.h"
 #include "sim/sched/run.h"
-#include "sim/sched/stack_pool.h"
+#include "drpc/fiber/stack_pool.h"
 
 namespace drpc::sim {
 namespace {
@@ -54,7 +54,7 @@ TEST(SweepSurvival, TwentyThousandDeadlocksKeepMappingsFlat) {
   for (uint64_t seed = 0; seed < 100; ++seed) {  // fills the pool
     ASSERT_EQ(Deadlock(seed).outcome, Outcome::kDeadlock);
   }
-  const uint64_t mapped = StackPool::ForThisThread().mapped_total();
+  const uint64_t mapped = fiber::StackPool::ForThisThread().mapped_total();
   const size_t mappings = MappingCount();
   uint64_t abandoned = 0;
   for (uint64_t seed = 100; seed < 20'100; ++seed) {
@@ -63,7 +63,7 @@ TEST(SweepSurvival, TwentyThousandDeadlocksKeepMappingsFlat) {
     abandoned += r.abandoned_stacks;
   }
   EXPECT_EQ(abandoned, 40'000u);  // main and "parked", every run
-  EXPECT_EQ(StackPool::ForThisThread().mapped_total(), mapped);
+  EXPECT_EQ(fiber::StackPool::ForThisThread().mapped_total(), mapped);
   EXPECT_LE(MappingCount(), mappings + kSlack);
 }
 
