@@ -252,6 +252,46 @@ DRPC_FIBER_NO_ASAN void Resume(TaskRecord* task) {
   }
 }
 
+// Allocates the operation that carries a ResumeHandler in its task's
+// resume_op slot (TaskRecord), or with new if the slot is taken or small.
+template <typename T>
+struct ResumeOpAllocator {
+  using value_type = T;
+  TaskRecord* task;
+  explicit ResumeOpAllocator(TaskRecord* t) : task(t) {}
+  template <typename U>
+  ResumeOpAllocator(const ResumeOpAllocator<U>& other) : task(other.task) {}  // NOLINT: rebind
+  T* allocate(size_t n) {
+    const size_t bytes = n * sizeof(T);
+    bool busy = false;
+    if (bytes <= TaskRecord::kResumeOpBytes && alignof(T) <= alignof(std::max_align_t) &&
+        task->resume_op_busy.compare_exchange_strong(busy, true, std::memory_order_acquire)) {
+      return reinterpret_cast<T*>(task->resume_op);
+    }
+    return static_cast<T*>(::operator new(bytes));
+  }
+  void deallocate(T* p, size_t) {
+    if (reinterpret_cast<unsigned char*>(p) == task->resume_op) {
+      task->resume_op_busy.store(false, std::memory_order_release);
+    } else {
+      ::operator delete(p);
+    }
+  }
+  template <typename U>
+  bool operator==(const ResumeOpAllocator<U>& other) const { return task == other.task; }
+  template <typename U>
+  bool operator!=(const ResumeOpAllocator<U>& other) const { return task != other.task; }
+};
+
+// The handler that switches to a ready task; asio finds its allocator
+// through allocator_type/get_allocator (associated_allocator).
+struct ResumeHandler {
+  TaskRecord* task;
+  using allocator_type = ResumeOpAllocator<void>;
+  allocator_type get_allocator() const noexcept { return allocator_type(task); }
+  void operator()() const { Resume(task); }
+};
+
 // From a reactor handler on a worker (an I/O completion, a timer) the fiber
 // is deferred: queued on this worker's private queue, which it runs as soon
 // as the handler returns, on the same warm thread and without waking
@@ -261,9 +301,9 @@ void Schedule(TaskRecord* task) {
   Runtime& runtime = TheRuntime();
   const ThreadState& s = This();
   if (s.worker && s.running == nullptr) {
-    boost::asio::defer(runtime.io, [task] { Resume(task); });
+    boost::asio::defer(runtime.io, ResumeHandler{task});
   } else {
-    boost::asio::post(runtime.io, [task] { Resume(task); });
+    boost::asio::post(runtime.io, ResumeHandler{task});
   }
 }
 

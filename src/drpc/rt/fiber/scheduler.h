@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <boost/context/fiber.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -56,6 +57,14 @@ struct TaskRecord : Parker {
   Waker joiner;       // guarded by join_lock
   std::atomic<int> refs{0};
   TaskRecord* next_free = nullptr;
+  // Room for the reactor operation that resumes this task (Schedule). Asio
+  // recycles handler memory only on its own threads, so a wake from a plain
+  // thread (a client's main thread sending) would allocate one per message;
+  // a task has at most one resume pending, so one slot per task suffices
+  // (a second, which the Park protocol rules out, would fall back to new).
+  static constexpr size_t kResumeOpBytes = 128;
+  alignas(std::max_align_t) unsigned char resume_op[kResumeOpBytes];
+  std::atomic<bool> resume_op_busy{false};
 };
 
 // A parked waiter in a mutex's or condvar's list (detail::WaitList).
