@@ -1,14 +1,14 @@
 #include "drpc/manager/internal/open_order.h"
 
 #include <array>
+#include <string>
 #include <vector>
 
 #include "drpc/base/check.h"
 
 namespace drpc::manager {
 
-OpenOrder::OpenOrder(MuxWriter& writer)
-    : writer_(writer), mu_("open_order.mu"), turn_("open_order.turn") {}
+OpenOrder::OpenOrder(MuxWriter& writer) : writer_(writer), mu_("open_order.mu") {}
 
 uint64_t OpenOrder::Reserve() {
   rt::LockGuard guard(mu_);
@@ -22,6 +22,7 @@ void OpenOrder::Forget(uint64_t id) {
   auto it = wire_of_.find(id);
   if (it == wire_of_.end()) return;
   local_of_.erase(it->second);
+  never_sent_.erase(it->second);
   wire_of_.erase(it);
 }
 
@@ -31,36 +32,72 @@ uint64_t OpenOrder::LocalId(uint64_t wire_id) const {
   return it == local_of_.end() ? 0 : it->second;
 }
 
+void OpenOrder::WaitForTurnMove(rt::Lock& lock, rt::Signal* cancel, const char* label) {
+  if (turn_moved_ == nullptr) turn_moved_ = std::make_shared<rt::Signal>("open_order.turn");
+  std::shared_ptr<rt::Signal> moved = turn_moved_;
+  lock.unlock();
+  if (cancel != nullptr) {
+    rt::wait_any({moved.get(), cancel}, label);
+  } else {
+    moved->wait(label);
+  }
+  lock.lock();
+}
+
+void OpenOrder::AdvanceLocked(uint64_t wire_id) {
+  DRPC_ASSERT(next_submit_ == wire_id, "first frames leave in wire-id order");
+  next_submit_ = wire_id + 1;
+  while (skipped_.erase(next_submit_) > 0) ++next_submit_;
+  if (turn_moved_ != nullptr) {
+    turn_moved_->set(OkStatus());
+    turn_moved_.reset();
+  }
+}
+
 template <class Submit>
-Status OpenOrder::OnTheWire(uint64_t id, const Submit& submit) {
+Status OpenOrder::OnTheWire(uint64_t id, rt::Signal* cancel, const Submit& submit) {
   rt::Lock lock(mu_);
   auto it = wire_of_.find(id);
   if (it != wire_of_.end()) {
     const uint64_t wire_id = it->second;
     // A frame of a stream whose first frame is still on its way (a cancel
     // racing the invoke) waits for it, so it cannot announce the id early.
-    turn_.wait(
-        lock, [&] { return next_submit_ > wire_id; },
-        "open_order: a frame waits for its stream's first frame");
+    while (next_submit_ <= wire_id && never_sent_.count(wire_id) == 0) {
+      WaitForTurnMove(lock, nullptr, "open_order: a frame waits for its stream's first frame");
+    }
+    // The first frame gave up its turn (canceled): the id never reached
+    // the wire, and a later id may have, so nothing more may use it.
+    if (never_sent_.count(wire_id) > 0) {
+      return CanceledError("stream " + std::to_string(id) + " was canceled before its first frame");
+    }
     lock.unlock();
     return submit(wire_id);
   }
   // The first frame: the wire id is the next one, and first frames go to the
-  // writer in wire-id order. The wait is only for first frames that took
-  // their ids just before this one and are being handed over by running
-  // tasks (never for a stream that has not started writing).
+  // writer in wire-id order. The wait is for first frames that took their
+  // ids just before this one and are being handed over by running tasks,
+  // which may be held by back-pressure: a cancel ends it (a deadline or a
+  // cancel must not wait behind another stream's blocked send).
   const uint64_t wire_id = next_wire_++;
   DRPC_ASSERT(wire_id != 0, "client wire ids wrapped around");
   wire_of_.emplace(id, wire_id);
   local_of_.emplace(wire_id, id);
-  turn_.wait(
-      lock, [&] { return next_submit_ == wire_id; },
-      "open_order: a first frame waits for the lower wire ids' first frames");
+  while (next_submit_ != wire_id) {
+    if (cancel != nullptr && cancel->is_set()) {
+      skipped_.insert(wire_id);
+      never_sent_.insert(wire_id);
+      Status err = cancel->err();
+      return err.ok() ? CanceledError("stream " + std::to_string(id) +
+                                      " was canceled before its first frame")
+                      : err;
+    }
+    WaitForTurnMove(lock, cancel,
+                    "open_order: a first frame waits for the lower wire ids' first frames");
+  }
   lock.unlock();
   Status written = submit(wire_id);
   lock.lock();
-  next_submit_ = wire_id + 1;
-  turn_.notify_all();
+  AdvanceLocked(wire_id);
   return written;
 }
 
@@ -75,13 +112,13 @@ wire::Frame WithId(const wire::Frame& frame, uint64_t wire_id) {
 }  // namespace
 
 Status OpenOrder::WriteFrame(const wire::Frame& frame, rt::Signal* cancel) {
-  return OnTheWire(frame.stream_id, [&](uint64_t wire_id) {
+  return OnTheWire(frame.stream_id, cancel, [&](uint64_t wire_id) {
     return writer_.WriteFrame(WithId(frame, wire_id), cancel);
   });
 }
 
 Status OpenOrder::QueueFrame(const wire::Frame& frame, rt::Signal* cancel) {
-  return OnTheWire(frame.stream_id, [&](uint64_t wire_id) {
+  return OnTheWire(frame.stream_id, cancel, [&](uint64_t wire_id) {
     return writer_.QueueFrame(WithId(frame, wire_id), cancel);
   });
 }
@@ -98,7 +135,7 @@ Status OpenOrder::WriteFramesTaking(std::span<const wire::Frame> frames, size_t 
 Status OpenOrder::SubmitFrames(std::span<const wire::Frame> frames, size_t taken, Buffer* payload,
                                rt::Signal* cancel, bool burst) {
   DRPC_ASSERT(!frames.empty(), "WriteFrames needs at least one frame");
-  return OnTheWire(frames.front().stream_id, [&](uint64_t wire_id) {
+  return OnTheWire(frames.front().stream_id, cancel, [&](uint64_t wire_id) {
     // A call's batches are short (invoke, message, CloseSend): no allocation.
     constexpr size_t kInline = 8;
     std::array<wire::Frame, kInline> small;

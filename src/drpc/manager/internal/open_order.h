@@ -19,12 +19,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <set>
 #include <span>
 
 #include "drpc/base/status.h"
 #include "drpc/manager/mux_writer.h"
-#include "drpc/rt/condvar.h"
 #include "drpc/rt/mutex.h"
+#include "drpc/rt/signal.h"
 #include "drpc/stream/frame_sink.h"
 
 namespace drpc::manager {
@@ -55,17 +57,26 @@ class OpenOrder final : public stream::FrameSink {
   // WriteFrames, or WriteFramesTaking when `payload` is set.
   Status SubmitFrames(std::span<const wire::Frame> frames, size_t taken, Buffer* payload,
                       rt::Signal* cancel, bool burst);
+  // A cancel (set `cancel`) ends a first frame's wait for its turn: its
+  // wire id is then never used (the ids after it skip it; a gap is fine,
+  // drpc-protocol.md §1.5) and the stream's later frames are refused.
   template <class Submit>
-  Status OnTheWire(uint64_t id, const Submit& submit);
+  Status OnTheWire(uint64_t id, rt::Signal* cancel, const Submit& submit);
+  // Waits (releasing `lock`) until next_submit_ moves or `cancel` is set.
+  void WaitForTurnMove(rt::Lock& lock, rt::Signal* cancel, const char* label);
+  // Moves next_submit_ past `wire_id` and every abandoned id after it.
+  void AdvanceLocked(uint64_t wire_id);
 
   MuxWriter& writer_;
   mutable rt::Mutex mu_;
-  rt::CondVar turn_;                      // next_submit_ moved
+  std::shared_ptr<rt::Signal> turn_moved_;  // guarded by mu_: set when next_submit_ moves
   uint64_t next_local_ = 1;               // guarded by mu_
   uint64_t next_wire_ = 1;                // guarded by mu_
   uint64_t next_submit_ = 1;              // guarded by mu_: the wire id whose first frame goes next
   std::map<uint64_t, uint64_t> wire_of_;  // guarded by mu_: local id -> wire id
   std::map<uint64_t, uint64_t> local_of_;  // guarded by mu_: wire id -> local id
+  std::set<uint64_t> skipped_;             // guarded by mu_: abandoned ids not yet passed
+  std::set<uint64_t> never_sent_;          // guarded by mu_: abandoned ids until Forget
 };
 
 }  // namespace drpc::manager
