@@ -176,7 +176,7 @@ void RunMalformedInput() {
     pipe.capacity_bytes = kCapacities[Choose(3, ChoiceKind::kWorkload)];
     Result<net::Dialed> dialed = listener.Dial(pipe);
     if (!dialed.ok()) Broken(std::string("dial: ") + dialed.status().ToString());
-    cases.push_back(rt::spawn(name, [name, run, t = std::move(dialed->transport)]() mutable {
+    cases.push_back(rt::spawn(name, [name = name, run = run, t = std::move(dialed->transport)]() mutable {
       RawConn conn(name, std::move(t));
       run(conn);
       conn.Close();

@@ -184,7 +184,12 @@ void RunPartialMessageFlood() {
         if (!peer.Write(out.view()).ok()) return;
       }
     }
-    // The peer goes away without finishing any message.
+    // The peer goes away without finishing any message, but only once the
+    // server has had every chance to hand its streams to handlers: a
+    // schedule that starves the acceptor (PCT does) until the peer has gone
+    // would otherwise drop every stream at teardown, before a handler sees
+    // the ResourceExhausted this scenario checks for.
+    rt::sleep_for(std::chrono::seconds(10));
     (void)peer.Close();
   });
   flooder.join();
