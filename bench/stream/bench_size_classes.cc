@@ -130,9 +130,8 @@ int main(int argc, char** argv) {
   for (auto [variant, name] : {std::pair{Variant::kOneClass, "Mixed_OneClass"},
                                std::pair{Variant::kBySize, "Mixed_BySize"},
                                std::pair{Variant::kBySizeKeepLarge, "Mixed_BySizeKeepLarge"}}) {
-    benchmark::RegisterBenchmark(name, [variant](benchmark::State& state) {
-      drpc::stream::Mixed(state, variant);
-    });
+    benchmark::RegisterBenchmark(
+        name, [variant](benchmark::State& state) { drpc::stream::Mixed(state, variant); });
   }
   drpc::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);

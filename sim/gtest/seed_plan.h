@@ -27,8 +27,8 @@
 #include <string_view>
 #include <vector>
 
-#include "drpc/base/result.h"
 #include "drpc/base/function_ref.h"
+#include "drpc/base/result.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim {

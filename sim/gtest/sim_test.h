@@ -31,8 +31,8 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/gtest/seed_plan.h"
 #include "drpc/base/function_ref.h"
+#include "sim/gtest/seed_plan.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim {

@@ -36,10 +36,10 @@
 #include <string>
 #include <vector>
 
+#include "drpc/base/function_ref.h"
 #include "drpc/rt/signal.h"
 #include "drpc/rt/task.h"
 #include "drpc/rt/time.h"
-#include "drpc/base/function_ref.h"
 
 namespace drpc::sim {
 

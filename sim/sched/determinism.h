@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "sim/sched/decision.h"
 #include "drpc/base/function_ref.h"
+#include "sim/sched/decision.h"
 #include "sim/sched/run.h"
 
 namespace drpc::sim {

@@ -12,9 +12,9 @@
 #include <string>
 
 #include "drpc/base/unique_function.h"
+#include "drpc/fiber/stack_pool.h"
 #include "drpc/sim/ids.h"
 #include "drpc/sim/wait_queue.h"
-#include "drpc/fiber/stack_pool.h"
 
 namespace drpc::sim::internal {
 

@@ -16,8 +16,8 @@
 #include <cstdint>
 
 #include "drpc/base/check.h"
-#include "drpc/rt/time.h"
 #include "drpc/base/function_ref.h"
+#include "drpc/rt/time.h"
 #include "sim/sched/random_source.h"
 #include "sim/sched/run.h"
 #include "sim/testing/run_checks.h"

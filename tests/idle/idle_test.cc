@@ -296,8 +296,8 @@ TEST(IdleConnections, NoThreadAndAtMost64KiBEach) {
       "threads_per_connection_connected=%.3f "
       "bytes_per_connection_after_call=%.0f bytes_per_connection_connected=%.0f "
       "p50_us_held=%.1f p50_us_none=%.1f latency_ratio=%.3f\n",
-      n, per(called.mappings - base.mappings), threads_called, threads_connected, bytes_called, bytes_connected, p50_held, p50_none,
-      latency_ratio);
+      n, per(called.mappings - base.mappings), threads_called, threads_connected, bytes_called,
+      bytes_connected, p50_held, p50_none, latency_ratio);
   RecordProperty("connections", n);
   RecordProperty("bytes_per_connection_after_call", static_cast<int>(bytes_called));
   RecordProperty("threads_per_connection_x100", static_cast<int>(threads_called * 100));

@@ -183,10 +183,9 @@ TEST(RegressionCheck, RunsWithTheEntrysFaults) {
   EXPECT_FALSE(verdict.holds);
   EXPECT_NE(verdict.message.find("(random --faults rt.spurious-wakeup:4)"), std::string::npos)
       << verdict.message;
-  EXPECT_NE(
-      verdict.message.find(
-          "replay: drpc-sim run --scenario rpc.fixed --seed 9 --faults rt.spurious-wakeup:4"),
-      std::string::npos)
+  EXPECT_NE(verdict.message.find(
+                "replay: drpc-sim run --scenario rpc.fixed --seed 9 --faults rt.spurious-wakeup:4"),
+            std::string::npos)
       << verdict.message;
 }
 

@@ -12,11 +12,11 @@
 #include <sstream>
 #include <string>
 
+#include "drpc/fiber/stack_pool.h"
 #include "drpc/rt/rt.h"
 #include "sim/cli/cli.h"
 #include "sim/sched/random_source.h"
 #include "sim/sched/run.h"
-#include "drpc/fiber/stack_pool.h"
 
 namespace drpc::sim {
 namespace {

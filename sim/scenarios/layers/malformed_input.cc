@@ -176,11 +176,12 @@ void RunMalformedInput() {
     pipe.capacity_bytes = kCapacities[Choose(3, ChoiceKind::kWorkload)];
     Result<net::Dialed> dialed = listener.Dial(pipe);
     if (!dialed.ok()) Broken(std::string("dial: ") + dialed.status().ToString());
-    cases.push_back(rt::spawn(name, [name = name, run = run, t = std::move(dialed->transport)]() mutable {
-      RawConn conn(name, std::move(t));
-      run(conn);
-      conn.Close();
-    }));
+    cases.push_back(
+        rt::spawn(name, [name = name, run = run, t = std::move(dialed->transport)]() mutable {
+          RawConn conn(name, std::move(t));
+          run(conn);
+          conn.Close();
+        }));
   }
   for (rt::Task& t : cases) t.join();
   (void)server.Stop(milliseconds(10));

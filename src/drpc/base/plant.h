@@ -56,18 +56,18 @@ enum class Site : uint8_t {
   kManagerLingerUnbounded,        // manager.linger-unbounded: Close waits for the
                                   // peer's EOF with no time limit (a half-open peer)
   // stream: the packet being assembled in a pooled buffer (issue 15).
-  kAssemblyLeakOnCancel,   // assembly.leak-on-cancel: a canceled stream's partial
-                           // packet buffer is forgotten, never returned
-  kAssemblyKeepsReplaced,  // assembly.keeps-replaced: a higher message id does not
-                           // drop the partial packet's bytes; the new packet follows them
-  kAssemblyLeakOverLimit,  // assembly.leak-over-limit: a packet past max_packet_size
-                           // forgets its buffer
-  kAssemblyPutOnTeardown,  // assembly.put-on-teardown: a payload read cut by the
-                           // connection's end returns the buffer with no reason
-  kManagerFinishedIdAccepted,     // manager.finished-id-accepted: an Invoke for a stream
-                                  // id already used (and finished) opens a new stream
-  kManagerWriterBypassesMark,     // manager.writer-bypasses-mark: data frames never wait
-                                  // for the writer's high-water mark
+  kAssemblyLeakOnCancel,       // assembly.leak-on-cancel: a canceled stream's partial
+                               // packet buffer is forgotten, never returned
+  kAssemblyKeepsReplaced,      // assembly.keeps-replaced: a higher message id does not
+                               // drop the partial packet's bytes; the new packet follows them
+  kAssemblyLeakOverLimit,      // assembly.leak-over-limit: a packet past max_packet_size
+                               // forgets its buffer
+  kAssemblyPutOnTeardown,      // assembly.put-on-teardown: a payload read cut by the
+                               // connection's end returns the buffer with no reason
+  kManagerFinishedIdAccepted,  // manager.finished-id-accepted: an Invoke for a stream
+                               // id already used (and finished) opens a new stream
+  kManagerWriterBypassesMark,  // manager.writer-bypasses-mark: data frames never wait
+                               // for the writer's high-water mark
   // rpc: server and connections.
   kRpcServeAfterStopKeepsListener,  // rpc.serve-after-stop-keeps-listener: a Serve
                                     // after Stop returns without closing its listener

@@ -70,8 +70,8 @@ class OpenOrder final : public stream::FrameSink {
   MuxWriter& writer_;
   mutable rt::Mutex mu_;
   std::shared_ptr<rt::Signal> turn_moved_;  // guarded by mu_: set when next_submit_ moves
-  uint64_t next_local_ = 1;               // guarded by mu_
-  uint64_t next_wire_ = 1;                // guarded by mu_
+  uint64_t next_local_ = 1;                 // guarded by mu_
+  uint64_t next_wire_ = 1;                  // guarded by mu_
   uint64_t next_submit_ = 1;              // guarded by mu_: the wire id whose first frame goes next
   std::map<uint64_t, uint64_t> wire_of_;  // guarded by mu_: local id -> wire id
   std::map<uint64_t, uint64_t> local_of_;  // guarded by mu_: wire id -> local id

@@ -278,9 +278,13 @@ struct ResumeOpAllocator {
     }
   }
   template <typename U>
-  bool operator==(const ResumeOpAllocator<U>& other) const { return task == other.task; }
+  bool operator==(const ResumeOpAllocator<U>& other) const {
+    return task == other.task;
+  }
   template <typename U>
-  bool operator!=(const ResumeOpAllocator<U>& other) const { return task != other.task; }
+  bool operator!=(const ResumeOpAllocator<U>& other) const {
+    return task != other.task;
+  }
 };
 
 // The handler that switches to a ready task; asio finds its allocator
