@@ -33,7 +33,7 @@ enum class ResourceKind : uint8_t {
   kPoolLent,     // capacity of pooled receive buffers lent out (queued, held, being filled)
   kPoolKept,     // capacity of free pooled buffers the pool keeps for reuse
   kRingSlots,    // the receive rings' slot arrays
-  kAssembler,    // partial packets: per-stream assemblers and invokes being assembled
+  kAssembler,    // invokes being assembled (a stream's partial packet is kPoolLent)
   kFrameReader,  // the connection's frame reader buffer (a partial frame)
   kWriterQueue,  // the writer's queued and in-flight encoded frames
   kMarshal,      // per-stream marshal buffers (outgoing messages being encoded)
