@@ -353,6 +353,7 @@ class WorldRun {
           if (down_.count(f.server) > 0) break;
           for (size_t c = 0; c < w_.clients; ++c) Broke(c, f.server);
           crashed_.emplace_back(f.server, incarnation_[f.server]);
+          crashed_boots_.emplace(f.server, boots_[f.server]);
           down_.insert(f.server);
           world_->Crash(server);
           heals_.push_back(rt::spawn("restart", [this, s = f.server, at = f.lasts_us] {
@@ -505,6 +506,10 @@ class WorldRun {
           (any_half_open_ || client_vanished_.count(s) > 0)) {
         continue;
       }
+      // The latest boot crashed and its restart has not run yet (a
+      // scheduler may run the restarted program late): that boot's handlers
+      // were killed mid-call and never uncounted, and no newer boot exists.
+      if (crashed_boots_.count({s, boots_[s]}) > 0) continue;
       ++tally_["server idle checked"];
       const std::string server =
           "server " + std::to_string(s) + " (boot " + std::to_string(boots_[s]) + ")";
@@ -548,6 +553,7 @@ class WorldRun {
   std::set<size_t> client_vanished_;                     // servers a half-open-client fault hit
   std::map<std::pair<size_t, uint32_t>, int> handling_;  // (server, boot): calls in a handler
   std::vector<std::pair<size_t, uint32_t>> crashed_;     // (server, incarnation)
+  std::set<std::pair<size_t, uint32_t>> crashed_boots_;  // (server, boot)
   std::set<size_t> down_;
   std::vector<rt::Task> heals_;
   std::vector<WatchedPool> pools_;
