@@ -91,8 +91,13 @@ TEST(SendAllocations, ALargeMessageAllocatesNothingOnceWarm) {
   // 100 messages counted. The writer recycles a written buffer just after
   // the peer may have read it: a send that comes first gets no spare and
   // marshals into a new buffer, which then circulates too (once per new
-  // buffer, never per message); an allocation per message would be 100.
-  EXPECT_LE(AllocationsSending(64 * 1024, 1, 200, 100), 2u);
+  // buffer, never per message). How often a send wins that race depends on
+  // the machine (3 times in 100 under ASan on a loaded CI box), so the bound
+  // is the most buffers the writer keeps as spares, the high-water mark's
+  // worth (16 here); an allocation per message would be 100.
+  const size_t size = 64 * 1024;
+  const uint64_t most_spares = ClientOptions().writer.high_water_bytes / size;
+  EXPECT_LE(AllocationsSending(size, 1, 200, 100), most_spares);
 }
 
 }  // namespace
