@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "drpc/rt/atomic.h"
@@ -16,6 +17,7 @@
 #include "drpc/rt/mutex.h"
 #include "drpc/rt/task.h"
 #include "drpc/rt/time.h"
+#include "drpc/rt/waits.h"
 #include "tests/rt/wakeup_deadline.h"
 
 namespace drpc::rt {
@@ -60,6 +62,54 @@ TEST(RtOsTaskCacheTest, AReusedThreadReportsEachTasksOwnIdAndName) {
   }
   EXPECT_TRUE(reused) << "no two consecutive tasks shared a thread";
   EXPECT_EQ(current_task().id, 0u);  // the test's own thread is still "main"
+}
+
+// The wait records (rt/os/waits.cc) copy a task's name only when their
+// thread runs another task than at its last wait: a reused thread must still
+// report each task's own name, never its previous task's.
+TEST(RtOsTaskCacheTest, AReusedThreadsWaitsCarryEachTasksName) {
+  constexpr int kTasks = 20;
+  constexpr int kWaits = 3;  // the first copies the name, the others keep it
+  std::set<long> threads;
+  for (int i = 0; i < kTasks; ++i) {
+    // Longer than the small-string buffer, as real task names are.
+    const std::string name = "client.c" + std::to_string(i) + ".reader.with-a-long-name";
+    Mutex mu("round");
+    CondVar cv("round.cv");
+    int started = 0;  // waits the task has begun
+    int go = 0;       // waits the test has ended
+    long tid = 0;
+    Task t = spawn(name, [&] {
+      tid = KernelThreadId();
+      Lock lock(mu);
+      for (int wait = 0; wait < kWaits; ++wait) {
+        ++started;
+        cv.wait(
+            lock, [&] { return go > wait; }, "task_cache_test.wait");
+      }
+    });
+    for (int wait = 0; wait < kWaits; ++wait) {
+      // Once the task has begun this wait, any record with the label is
+      // this wait's (the previous one ended before `started` moved on).
+      for (bool begun = false; !begun; std::this_thread::yield()) {
+        Lock lock(mu);
+        begun = started == wait + 1;
+      }
+      std::string seen;
+      for (; seen.empty(); std::this_thread::yield()) {
+        for (const WaitingTask& w : WaitingTasks()) {
+          if (std::string(w.label) == "task_cache_test.wait") seen = w.name;
+        }
+      }
+      EXPECT_EQ(seen, name) << "task " << i << ", wait " << wait;
+      Lock lock(mu);
+      go = wait + 1;
+      cv.notify_all();
+    }
+    t.join();
+    threads.insert(tid);
+  }
+  EXPECT_LT(threads.size(), static_cast<size_t>(kTasks)) << "no thread was reused";
 }
 
 TEST(RtOsTaskCacheTest, CapturesAreDestroyedBeforeJoinReturns) {

@@ -311,4 +311,6 @@ void yield() { std::this_thread::yield(); }
 
 TaskInfo current_task() { return TaskInfo{t_task_id, t_task_name, 0}; }
 
+uint64_t internal::CurrentTaskId() { return t_task_id; }
+
 }  // namespace drpc::rt

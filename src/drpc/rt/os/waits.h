@@ -10,7 +10,12 @@
 // never influences what the waiter does.
 #pragma once
 
+#include <cstdint>
+
 namespace drpc::rt::internal {
+
+// rt::current_task().id without copying the task's name (task.cc).
+uint64_t CurrentTaskId();
 
 class WaitScope {
  public:
