@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "drpc/fiber/stack_pool.h"
 #include "drpc/rpc/conn.h"
 #include "drpc/rt/net.h"
 #include "tests/loopback/attack_client.h"
@@ -65,14 +66,15 @@ int ConnectionsFromEnv() {
   return n > 0 ? n : 10'000;
 }
 
-// Fiber stacks are two mappings each (the stack and its guard page) and an
-// idle server connection holds 5 tasks (reader, writer, deadline watcher,
-// its supervisor and one waiting worker), 6 after a call: at most this many
-// mappings per connection, against the kernel's vm.max_map_count (65,530 by
-// default), which 10,000 connections exceed. Fewer tasks per connection is
-// the way to 10,000 on a default kernel; until then the test holds as many
-// as the limit allows and says so.
-constexpr int kMappingsPerConnection = 12;
+// Fiber stacks take one entry of the kernel's vm.max_map_count each where
+// it has guard regions (Linux 6.13+), two otherwise (the stack and its
+// guard page), and an idle server connection holds 5 tasks (reader, writer,
+// deadline watcher, its supervisor and one waiting worker), 6 after a
+// call. With two entries a stack, 10,000 connections exceed the default
+// limit (65,530): the test then holds as many as the limit allows and says
+// so. The test prints what a connection took (mappings_per_connection).
+constexpr int kTasksPerConnection = 6;
+int MappingsPerConnection() { return kTasksPerConnection * fiber::MappingsPerStack(); }
 
 int ReadIntFile(const char* path, int fallback) {
   FILE* f = std::fopen(path, "r");
@@ -96,12 +98,12 @@ int CountMappings() {
 int ConnectionsWithinMapLimit(int wanted) {
   const int max_maps = ReadIntFile("/proc/sys/vm/max_map_count", 65'530);
   const int room = max_maps - CountMappings() - 4'096;  // slack: allocator, runtime
-  const int fit = std::max(room / kMappingsPerConnection, kFirstBatch);
+  const int fit = std::max(room / MappingsPerConnection(), kFirstBatch);
   if (fit >= wanted) return wanted;
   std::printf(
       "holding %d connections, not %d: vm.max_map_count is %d and an idle connection "
       "may take %d mappings (fiber stacks and their guard pages)\n",
-      fit, wanted, max_maps, kMappingsPerConnection);
+      fit, wanted, max_maps, MappingsPerConnection());
   return fit;
 }
 

@@ -1,4 +1,4 @@
-// Fiber stacks: mmap'd, with a PROT_NONE guard page below each one (stacks
+// Fiber stacks: mmap'd, with a guard page below each one (stacks
 // grow down), so a fiber that overflows its stack crashes at once with
 // SIGSEGV instead of silently corrupting its neighbour.
 //
@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace drpc::fiber {
@@ -38,6 +39,16 @@ struct FiberStack {
   void* asan_fake_stack = nullptr;
   void* top() const { return static_cast<char*>(bottom) + usable_bytes; }
 };
+
+// A stack of `usable_bytes` (a multiple of the page size) above its guard
+// page, or nullopt when the kernel refuses the mapping (address space, map
+// count): the caller decides whether that is fatal.
+std::optional<FiberStack> MapStack(size_t usable_bytes);
+void UnmapStack(const FiberStack& stack);
+// Entries of the kernel's vm.max_map_count a mapped stack takes, at most: 1
+// where the kernel has guard regions (Linux 6.13+; the guard page does not
+// split the mapping), 2 where the guard page is a PROT_NONE mapping.
+int MappingsPerStack();
 
 class StackPool {
  public:

@@ -1,8 +1,5 @@
 #include "drpc/rt/fiber/stacks.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <mutex>
 #include <vector>
@@ -31,33 +28,12 @@ Pool& ThePool() {
   return *pool;
 }
 
-size_t PageBytes() {
-  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  return page;
-}
-
 bool InjectedFailure() {
   int fail = g_fail_maps.load(std::memory_order_relaxed);
   while (fail > 0) {
     if (g_fail_maps.compare_exchange_weak(fail, fail - 1)) return true;
   }
   return false;
-}
-
-std::optional<FiberStack> MapStack() {
-  const size_t guard = PageBytes();
-  FiberStack stack;
-  stack.mapping_bytes = kStackBytes + guard;
-  stack.mapping = mmap(nullptr, stack.mapping_bytes, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-  if (stack.mapping == MAP_FAILED) return std::nullopt;
-  if (mprotect(stack.mapping, guard, PROT_NONE) != 0) {
-    munmap(stack.mapping, stack.mapping_bytes);
-    return std::nullopt;
-  }
-  stack.bottom = static_cast<char*>(stack.mapping) + guard;
-  stack.usable_bytes = kStackBytes;
-  return stack;
 }
 
 }  // namespace
@@ -74,7 +50,7 @@ std::optional<FiberStack> AcquireStack() {
       return stack;
     }
   }
-  return MapStack();
+  return drpc::fiber::MapStack(kStackBytes);
 }
 
 void ReleaseStack(const FiberStack& stack) {
@@ -86,8 +62,7 @@ void ReleaseStack(const FiberStack& stack) {
       return;
     }
   }
-  const int rc = munmap(stack.mapping, stack.mapping_bytes);
-  DRPC_ASSERT(rc == 0, "munmap of a fiber stack failed");
+  drpc::fiber::UnmapStack(stack);
 }
 
 void FailStackMapsForTesting(int count) { g_fail_maps.store(count); }
