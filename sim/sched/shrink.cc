@@ -108,11 +108,12 @@ class Shrinker {
     // is longer than the original's: cutting a tail leaves a cooperative
     // one, and that often runs longer). Then shrink again from the simplest
     // reportable run, keeping only reportable runs.
-    if (result_.runs < options_.max_runs && result_.shrunk.trace_hash != best_run_.trace_hash) {
+    if (result_.runs < options_.max_runs && !best_reportable_) {
       reportable_only_ = true;
       best_run_ = result_.shrunk;
       best_ = shrunk_;
       best_preemptions_ = shrunk_preemptions_;
+      best_reportable_ = true;
       tried_.clear();  // those were judged against another best
       Passes();
     }
@@ -146,10 +147,11 @@ class Shrinker {
 
   bool out_of_runs() const {
     if (result_.runs >= options_.max_runs) return true;
-    // The first round gives up once a quarter of the budget has gone by
-    // without a better reportable run: its best runs are all too long, and
+    // The first round gives up once its best run is too long to report and
+    // a quarter of the budget has gone by without a better reportable run:
     // the second round (see Run) needs the rest.
-    return !reportable_only_ && result_.runs - reported_at_ > options_.max_runs / 4;
+    return !reportable_only_ && !best_reportable_ &&
+           result_.runs - reported_at_ > options_.max_runs / 4;
   }
 
   RunResult RunLenient(const Values& values, uint64_t& preemptions) {
@@ -176,6 +178,7 @@ class Shrinker {
     best_ = Significant(run.choice_log);
     best_preemptions_ = preemptions;
     best_run_ = std::move(run);
+    best_reportable_ = Reportable(best_run_, preemptions);
     Report(best_run_, best_, preemptions);
   }
 
@@ -402,6 +405,7 @@ class Shrinker {
   Values best_;
   uint64_t best_preemptions_ = 0;
   RunResult best_run_;
+  bool best_reportable_ = true;
   Values shrunk_;  // result_.shrunk's significant choices
   uint64_t shrunk_preemptions_ = 0;
   bool reportable_only_ = false;  // the second round (see Run)
