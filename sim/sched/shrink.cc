@@ -1,6 +1,7 @@
 #include "sim/sched/shrink.h"
 
 #include <algorithm>
+#include <string_view>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -93,29 +94,65 @@ class Shrinker {
     if (result_.original.ok()) return false;
     result_.signature = FailureSignature::Of(result_.original);
     result_.before = SizeOf(result_.original, preemptions);
+    result_.shrunk = result_.original;
+    shrunk_ = Significant(result_.original.choice_log);
+    shrunk_preemptions_ = preemptions;
     RunResult first = result_.original;
     Adopt(first, preemptions);
     return true;
   }
 
   void Run() {
-    // The cheap passes run in rounds until a round makes no progress; then
-    // the costly search for fewer preemptions, and if it finds a simpler
-    // run, the cheap passes again.
-    do {
-      for (bool progress = true; progress && !out_of_runs();) {
-        progress = CutTail();
-        progress = DeleteChunks() || progress;
-        progress = ZeroChunks() || progress;
-        progress = LowerValues() || progress;
-      }
-    } while (!out_of_runs() && FewerPreemptions());
-    result_.hit_run_bound = out_of_runs();
+    Passes();
+    // The simplest run found may be one that cannot be reported (its trace
+    // is longer than the original's: cutting a tail leaves a cooperative
+    // one, and that often runs longer). Then shrink again from the simplest
+    // reportable run, keeping only reportable runs.
+    if (result_.runs < options_.max_runs && !best_reportable_) {
+      reportable_only_ = true;
+      best_run_ = result_.shrunk;
+      best_ = shrunk_;
+      best_preemptions_ = shrunk_preemptions_;
+      best_reportable_ = true;
+      tried_.clear();  // those were judged against another best
+      Passes();
+    }
+    result_.hit_run_bound = result_.runs >= options_.max_runs;
     result_.after = SizeOf(result_.shrunk, shrunk_preemptions_);
   }
 
  private:
-  bool out_of_runs() const { return result_.runs >= options_.max_runs; }
+  // The cheap passes run in rounds until a round makes no progress; then
+  // the costly search for fewer preemptions, and if it finds a simpler run,
+  // the cheap passes again. Zeroing comes before deleting: it keeps the
+  // later choices where they are, so on a long log its big chunks are the
+  // cheap big win (deleting first spent most of the budget on logs of
+  // thousands of choices).
+  void Passes() {
+    do {
+      for (bool progress = true; progress && !out_of_runs();) {
+        progress = Cooperative();
+        progress = CutTail() || progress;
+        progress = ZeroChunks() || progress;
+        progress = DeleteChunks() || progress;
+        progress = ZeroNeighbours() || progress;
+        progress = LowerValues() || progress;
+      }
+    } while (!out_of_runs() && FewerPreemptions());
+  }
+
+  bool Reportable(const RunResult& run, uint64_t preemptions) const {
+    return run.steps <= result_.before.steps && preemptions <= result_.before.preemptions;
+  }
+
+  bool out_of_runs() const {
+    if (result_.runs >= options_.max_runs) return true;
+    // The first round gives up once its best run is too long to report and
+    // a quarter of the budget has gone by without a better reportable run:
+    // the second round (see Run) needs the rest.
+    return !reportable_only_ && !best_reportable_ &&
+           result_.runs - reported_at_ > options_.max_runs / 4;
+  }
 
   RunResult RunLenient(const Values& values, uint64_t& preemptions) {
     DRPC_ASSERT(!out_of_runs(), "shrink: past its run bound");
@@ -141,12 +178,22 @@ class Shrinker {
     best_ = Significant(run.choice_log);
     best_preemptions_ = preemptions;
     best_run_ = std::move(run);
-    // What is reported never reads worse than the original: no more steps
-    // and no more preemptions (the order above does not promise either).
-    if (best_run_.steps <= result_.before.steps && preemptions <= result_.before.preemptions) {
-      result_.shrunk = best_run_;
-      shrunk_preemptions_ = preemptions;
-    }
+    best_reportable_ = Reportable(best_run_, preemptions);
+    Report(best_run_, best_, preemptions);
+  }
+
+  // What is reported is the simplest of all the runs that failed the same
+  // way, adopted or not (a run rejected as no simpler than the best can
+  // still beat the simplest reportable one), that never reads worse than
+  // the original: no more steps and no more preemptions (the order above
+  // does not promise either).
+  void Report(const RunResult& run, const Values& significant, uint64_t preemptions) {
+    if (!Reportable(run, preemptions)) return;
+    if (!Simpler(significant, shrunk_)) return;
+    result_.shrunk = run;
+    reported_at_ = result_.runs;
+    shrunk_ = significant;
+    shrunk_preemptions_ = preemptions;
   }
 
   // Runs `candidate` if it is simpler than the best and new; keeps its run
@@ -162,9 +209,42 @@ class Shrinker {
 
   bool AdoptIfSimpler(RunResult& run, uint64_t preemptions) {
     if (!result_.signature.Matches(run)) return false;
-    if (!Simpler(Significant(run.choice_log), best_)) return false;
+    if (reportable_only_ && !Reportable(run, preemptions)) return false;
+    const Values significant = Significant(run.choice_log);
+    if (!Simpler(significant, best_)) {
+      Report(run, significant, preemptions);
+      return false;
+    }
     Adopt(run, preemptions);
     return true;
+  }
+
+  // The best run's world (net, fault and workload choices) under the
+  // cooperative schedule: one run, explore's level 0 below. Many failures
+  // come from the world alone (a crash, a reset, a message size), and a
+  // schedule's preemptions are what the other passes find hardest to remove
+  // (each one shifts the later choices), so this is tried first and after
+  // every round.
+  bool Cooperative() {
+    if (best_preemptions_ == 0 || out_of_runs()) return false;
+    const Values world = WorldOf(best_run_);
+    if (!tried_world_.insert(HashValues(world)).second) return false;
+    ++result_.runs;
+    IntSource cooperative(Values{});
+    PinnedWorldSource pinned(cooperative, world);
+    CostCountingSource counting(pinned);
+    RunResult run = run_with_(counting);
+    return AdoptIfSimpler(run, counting.preemptions());
+  }
+
+  static Values WorldOf(const RunResult& run) {
+    Values world;
+    for (const ChoiceRecord& choice : run.choice_log) {
+      if (choice.kind != ChoiceKind::kSchedule && choice.kind != ChoiceKind::kTime) {
+        world.push_back(choice.value);
+      }
+    }
+    return world;
   }
 
   // Deleting and lowering choices one place at a time rarely removes a
@@ -176,12 +256,7 @@ class Shrinker {
   // it ends the pass, since higher levels are larger still.
   bool FewerPreemptions() {
     if (best_preemptions_ == 0 || out_of_runs()) return false;
-    Values world;
-    for (const ChoiceRecord& choice : best_run_.choice_log) {
-      if (choice.kind != ChoiceKind::kSchedule && choice.kind != ChoiceKind::kTime) {
-        world.push_back(choice.value);
-      }
-    }
+    const Values world = WorldOf(best_run_);
     uint64_t budget = std::min(options_.max_runs - result_.runs, options_.max_runs / 4 + 1);
     for (uint32_t bound = 0; bound < best_preemptions_ && budget > 0; ++bound) {
       ExploreOptions explore;
@@ -261,6 +336,40 @@ class Shrinker {
     });
   }
 
+  // Zeroes k neighbouring non-zero values together (k = 2..kMaxNeighbours;
+  // zeros between them do not count), from the end backwards. Preemptions
+  // often come in pairs that cancel out (switch to B, switch back to A): either
+  // one zeroed alone shifts the schedule and loses the failure, both together
+  // restore it. The chunk passes miss such pairs unless they happen to sit
+  // in one aligned chunk.
+  bool ZeroNeighbours() {
+    bool progress = false;
+    for (size_t k = 2; k <= kMaxNeighbours && !out_of_runs(); ++k) {
+      std::vector<size_t> nonzero = NonzeroIndices();
+      for (size_t last = nonzero.size(); last >= k && !out_of_runs();) {
+        Values candidate = best_;
+        for (size_t j = last - k; j < last; ++j) candidate[nonzero[j]] = 0;
+        if (Try(std::move(candidate))) {
+          progress = true;
+          nonzero = NonzeroIndices();
+          last = std::min(last, nonzero.size());  // the same place again
+        } else {
+          --last;
+        }
+      }
+    }
+    return progress;
+  }
+  static constexpr size_t kMaxNeighbours = 4;
+
+  std::vector<size_t> NonzeroIndices() const {
+    std::vector<size_t> indices;
+    for (size_t i = 0; i < best_.size(); ++i) {
+      if (best_[i] != 0) indices.push_back(i);
+    }
+    return indices;
+  }
+
   // Each non-zero value: 0 if that still fails, else the smallest value
   // found by binary search between 0 (passes) and the value (fails).
   bool LowerValues() {
@@ -296,10 +405,32 @@ class Shrinker {
   Values best_;
   uint64_t best_preemptions_ = 0;
   RunResult best_run_;
+  bool best_reportable_ = true;
+  Values shrunk_;  // result_.shrunk's significant choices
   uint64_t shrunk_preemptions_ = 0;
+  bool reportable_only_ = false;  // the second round (see Run)
+  uint64_t reported_at_ = 0;      // the run that found result_.shrunk
   // Candidates already run (by hash; only ever looked up, never iterated).
   std::unordered_set<uint64_t> tried_;
+  std::unordered_set<uint64_t> tried_world_;  // Cooperative's worlds
 };
+
+// Each run of digits as "#": a count, a size or a time in a report says how
+// much or when, not what broke ("holds marshal 320 bytes" and "holds marshal
+// 64 bytes" are one leak), and requiring them equal pins every choice that
+// feeds them (message sizes, link delays), so they could never shrink.
+std::string MaskNumbers(std::string_view line) {
+  std::string masked;
+  masked.reserve(line.size());
+  bool in_number = false;
+  for (const char c : line) {
+    const bool digit = c >= '0' && c <= '9';
+    if (!digit) masked.push_back(c);
+    if (digit && !in_number) masked.push_back('#');
+    in_number = digit;
+  }
+  return masked;
+}
 
 }  // namespace
 
@@ -308,7 +439,7 @@ FailureSignature FailureSignature::Of(const RunResult& result) {
   signature.outcome = result.outcome;
   if (result.outcome == Outcome::kInvariantFailed ||
       result.outcome == Outcome::kUncaughtException) {
-    signature.first_line = result.report.substr(0, result.report.find('\n'));
+    signature.first_line = MaskNumbers(result.report.substr(0, result.report.find('\n')));
   }
   return signature;
 }

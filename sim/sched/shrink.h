@@ -22,15 +22,24 @@
 // all of those past the significant ones answer 0.)
 //
 // Passes, repeated while one makes progress:
-//   1. cut the tail: the shortest prefix (binary search) that still fails;
-//   2. delete chunks of n/2, n/4, ..., 1 choices;
-//   3. zero chunks of the same sizes (fewer preemptions, same alignment);
-//   4. lower each non-zero value: 0 first, then a binary search;
+//   1. the best run's net, fault and workload choices under the cooperative
+//      schedule (one run: many failures need no preemption at all);
+//   2. cut the tail: the shortest prefix (binary search) that still fails;
+//   3. zero chunks of n/2, n/4, ..., 1 choices (fewer preemptions, same
+//      alignment: the cheap big win on a long log, so it goes first);
+//   4. delete chunks of the same sizes;
+//   5. zero 2, 3 or 4 neighbouring non-zero values together (preemptions
+//      that cancel out, switch away and back, only go in pairs);
+//   6. lower each non-zero value: 0 first, then a binary search;
 // and once they find nothing more,
-//   5. the same failure with fewer preemptions: bounded exhaustive search
+//   7. the same failure with fewer preemptions: bounded exhaustive search
 //      (explore.h) with 0, 1, ... preemptions, the failing run's net, fault
 //      and workload choices held still (at most a quarter of the budget).
-// Runs that repeat an earlier candidate are skipped without running.
+// Runs that repeat an earlier candidate are skipped without running. If the
+// simplest run found is too long to report, a second round shrinks again
+// from the simplest reportable one, keeping only reportable runs (the first
+// round gives up after a quarter of the budget without a better reportable
+// run, to leave the second room).
 #pragma once
 
 #include <cstdint>
@@ -44,7 +53,9 @@ namespace drpc::sim {
 
 // How a run failed, for "the same failure": the outcome, and for invariant
 // failures and uncaught exceptions also the first line of the report (what
-// broke, without where and when).
+// broke, without where and when), its numbers masked ("#"): a byte count,
+// a call index or a time in that line says how much or when, and requiring
+// it equal would pin every choice that feeds it.
 struct FailureSignature {
   Outcome outcome = Outcome::kOk;
   std::string first_line;

@@ -172,8 +172,10 @@ void DrawAndRunFixed(rpcsim::RpcPlant plant) {
     for (rt::Task& t : callers) t.join();
     for (size_t i = 0; i < plans.size(); ++i) {
       if (wrong[i].empty()) continue;
+      // The peers on a line of their own: the first line says what broke (a
+      // shrinker's "same failure"), so simpler peers can fail the same way.
       std::string why = "well-behaved call " + std::to_string(i) + " at +" +
-                        std::to_string(plans[i].start_us) + "us: " + wrong[i] + "; peers:";
+                        std::to_string(plans[i].start_us) + "us: " + wrong[i] + "\n  peers:";
       for (const peers::HostilePeer* p : peers) why += " [" + Program(*p) + "]";
       CheckFailed(why);
     }

@@ -443,7 +443,9 @@ class WorldRun {
     if (std::string why = rpcsim::Judge(w_.calls, plan, rpcsim::CallTag(i), started, result,
                                         liveness_.bound(), AllowedFor(plan.conn, result.ended));
         !why.empty()) {
-      CheckFailed(Describe(i) + " " + why + "; world: " + DescribeWorld(w_));
+      // The world on a line of its own: the first line says what broke (a
+      // shrinker's "same failure"), so a simpler world can fail the same way.
+      CheckFailed(Describe(i) + " " + why + "\n  world: " + DescribeWorld(w_));
     }
   }
 
@@ -474,10 +476,10 @@ class WorldRun {
     std::string why = rpcsim::Judge(w_.calls, plan, rpcsim::ProbeTag(k), started, result,
                                     liveness_.bound(), AllowedFor(k, result.ended));
     if (why.empty()) return;
-    const std::string what =
-        "the probe of conn " + std::to_string(k) + " " + why + "; world: " + DescribeWorld(w_);
-    if (result.status.ok()) CheckFailed(what);
-    liveness_.Fail(what);
+    const std::string what = "the probe of conn " + std::to_string(k) + " " + why;
+    const std::string world = "world: " + DescribeWorld(w_);
+    if (result.status.ok()) CheckFailed(what + "\n  " + world);
+    liveness_.Fail(what + "; " + world);
   }
 
   // The client pools of connections the faults did not break must get back
