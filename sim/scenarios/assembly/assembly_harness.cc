@@ -77,15 +77,20 @@ StreamScript DrawStream(uint64_t id) {
   return s;
 }
 
+// Frame `i` of `s`, its data pointing into `s.bytes`.
+wire::Frame FrameOf(const StreamScript& s, size_t i) {
+  wire::Frame f = s.frames[i];
+  f.data = AsBytes(s.bytes[i]);
+  return f;
+}
+
 // What a reference assembler keeping its own bytes makes of the frames: the
 // Messages, up to the first error.
 std::vector<std::string> Expected(const StreamScript& s) {
   wire::PacketAssembler reference(s.id, {.max_packet_size = kMaxPacket});
   std::vector<std::string> out;
   for (size_t i = 0; i < s.frames.size(); ++i) {
-    wire::Frame f = s.frames[i];
-    f.data = AsBytes(s.bytes[i]);
-    Result<wire::AssembleStep> step = reference.Append(f);
+    Result<wire::AssembleStep> step = reference.Append(FrameOf(s, i));
     if (!step.ok()) break;
     if (step->packet.has_value() && step->packet->kind == wire::ToRaw(Kind::kMessage)) {
       out.emplace_back(AsStringView(step->packet->data));
@@ -121,10 +126,31 @@ RunOptions AssemblyRunOptions(plant::Set plants) {
 }
 
 void DrawAndRun() {
-  // The script: streams 1, 3, 5..., their frames interleaved by draw.
+  // The script: streams 1, 3, 5..., their frames interleaved by draw; 1 in
+  // 3, the connection ends inside one frame of stream 1, after its first
+  // `keep` bytes. The cut is drawn right after stream 1's script, before the
+  // other streams and the interleaving, and names a frame of stream 1, not a
+  // place in the interleaving, so the shrinker can simplify the draws one at
+  // a time: zeroing an interleaving draw or the stream count leaves the cut
+  // where it was. (Drawn last as an index into the interleaving, the cut
+  // moved whenever a draw before it changed, and shrinking stalled at 53
+  // non-zero choices.) The scripts are drawn alike and the interleaving puts
+  // stream 1's frames anywhere among the others, so always cutting stream 1
+  // loses nothing.
   const int streams = 1 + static_cast<int>(Draw(3));
+  const bool cut = Draw(3) == 0;
+  size_t cut_frame = 0;
+  size_t keep = 0;
   std::vector<StreamScript> scripts;
-  for (int i = 0; i < streams; ++i) scripts.push_back(DrawStream(static_cast<uint64_t>(2 * i + 1)));
+  for (int i = 0; i < streams; ++i) {
+    scripts.push_back(DrawStream(static_cast<uint64_t>(2 * i + 1)));
+    if (i == 0 && cut) {
+      cut_frame = Draw(scripts[0].frames.size());
+      // Part of the frame, then the end: the reader is left inside it (a
+      // header is at least 4 bytes, so `keep` is short of the whole frame).
+      keep = 1 + Draw(wire::EncodedFrameSize(FrameOf(scripts[0], cut_frame)) - 1);
+    }
+  }
   std::vector<std::pair<size_t, size_t>> order;  // (stream, frame)
   {
     std::vector<size_t> next(scripts.size(), 0);
@@ -138,9 +164,6 @@ void DrawAndRun() {
       order.emplace_back(pick, next[pick]++);
     }
   }
-  // 1 in 3: the connection ends inside a frame, after this many frames.
-  const bool cut = Draw(3) == 0;
-  const size_t cut_at = cut ? Draw(order.size()) : order.size();
 
   sim::net::PipeEnds ends = sim::net::MakePipe({.capacity_bytes = 1024});
   std::unique_ptr<rt::Transport> peer = std::move(ends.a);
@@ -179,15 +202,10 @@ void DrawAndRun() {
     while (peer->Read(MutableBytes(sink, sizeof(sink))).err.ok()) {
     }
   });
-  for (size_t k = 0; k < order.size(); ++k) {
-    StreamScript& s = scripts[order[k].first];
-    wire::Frame f = s.frames[order[k].second];
-    f.data = AsBytes(s.bytes[order[k].second]);
+  for (const auto& [stream, frame] : order) {
     Buffer encoded;
-    wire::AppendFrame(encoded, f);
-    if (k == cut_at) {
-      // Part of the frame, then the end: the reader is left inside it.
-      const size_t keep = 1 + Draw(encoded.size() - 1);  // a header is at least 4 bytes
+    wire::AppendFrame(encoded, FrameOf(scripts[stream], frame));
+    if (cut && stream == 0 && frame == cut_frame) {
       (void)peer->Write(encoded.view().first(keep));
       break;
     }
