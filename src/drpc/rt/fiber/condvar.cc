@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "drpc/base/check.h"
 #include "drpc/rt/fiber/scheduler.h"
@@ -32,10 +33,28 @@ void CondVar::notify_one() {
 }
 
 void CondVar::notify_all() {
-  // Wakes under the spin lock: a waiter whose timer fired may resume the
-  // moment its node leaves the list, and its node (on its stack) with it.
-  std::lock_guard<detail::SpinLock> guard(state_.spin);
-  while (fiber::WaitNode* node = fiber::PopFront(state_.queue)) node->waker.Wake();
+  // Copies the wakers under the spin lock and wakes after it, as notify_one
+  // does: a waiter whose timer fired may resume the moment its node leaves
+  // the list, and its node (on its stack) with it, but a Waker is a copy
+  // whose late Wake does nothing. Not under the lock: a Wake may post to
+  // the reactor, whose futex wake can block this thread while a waiter
+  // woken on another worker spins on the lock.
+  constexpr size_t kInline = 16;
+  fiber::Waker wakers[kInline];
+  std::vector<fiber::Waker> more;
+  size_t n = 0;
+  {
+    std::lock_guard<detail::SpinLock> guard(state_.spin);
+    while (fiber::WaitNode* node = fiber::PopFront(state_.queue)) {
+      if (n < kInline) {
+        wakers[n++] = node->waker;
+      } else {
+        more.push_back(node->waker);
+      }
+    }
+  }
+  for (size_t i = 0; i < n; ++i) wakers[i].Wake();
+  for (const fiber::Waker& waker : more) waker.Wake();
 }
 
 void CondVar::wait(Lock& lock, const char* label) { (void)wait_until(lock, kNoDeadline, label); }

@@ -26,6 +26,7 @@ namespace drpc::rt::fiber {
 boost::asio::io_context& Io();
 
 struct Parker;  // the scheduler's record of one parked task (a fiber or a plain thread)
+struct TaskRecord;
 
 // Wakes one parked task. Copyable and cheap; only the first Wake after a
 // Park has an effect, later ones (or ones after the task resumed) do nothing
@@ -42,9 +43,16 @@ class Waker {
   Waker() = default;
   Waker(Parker* parker, uint64_t epoch) : parker_(parker), epoch_(epoch) {}
   void Wake() const;  // any thread; may run before Park has finished parking
+  // Wake, for the last statement of a reactor handler: on a worker outside
+  // any fiber the woken task runs at once, on this thread, inside the
+  // handler (as if the handler had returned and the worker taken the task
+  // from the queue next, minus the trip through it). Nothing the handler
+  // captured may be used after it.
+  void WakeHere() const;
   explicit operator bool() const { return parker_ != nullptr; }
 
  private:
+  TaskRecord* Claim() const;  // the task to run, once per Park
   Parker* parker_ = nullptr;
   uint64_t epoch_ = 0;
 };

@@ -2,7 +2,10 @@
 // run one Boost.Asio io_context, which is both the reactor (sockets, timers)
 // and the run queue: a ready fiber is a handler posted to it that switches
 // to the fiber and returns when the fiber parks, yields or ends. Why one
-// queue and not per-worker ones: docs/rt.md, "The fiber backend".
+// queue and not per-worker ones: docs/rt.md, "The fiber backend". Besides
+// it, each worker has one slot for the task its running fiber woke first
+// (Schedule), and a socket's completion runs the task it wakes in place
+// (Waker::WakeHere): the common hand-offs skip the queue.
 #include "drpc/rt/fiber/scheduler.h"
 
 #include <pthread.h>
@@ -19,6 +22,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "drpc/base/check.h"
@@ -48,6 +52,9 @@ std::mutex g_start_mu;  // guards starting the runtime
 struct ThreadState {
   bool worker = false;
   TaskRecord* running = nullptr;  // the fiber this worker runs now
+  // A task the running fiber woke, run by this worker as soon as that fiber
+  // switches out (Schedule, Resume).
+  TaskRecord* run_next = nullptr;
   void* asan_fake_stack = nullptr;
   void* tsan_fiber = nullptr;
 };
@@ -131,6 +138,7 @@ void ForkChild() {
   g_runtime.store(nullptr, std::memory_order_relaxed);
   This().worker = false;
   This().running = nullptr;
+  This().run_next = nullptr;
   g_start_mu.unlock();
 }
 
@@ -166,6 +174,12 @@ void Forget(boost::context::fiber&& context) {
 }
 
 void Schedule(TaskRecord* task);
+void Enqueue(TaskRecord* task);
+
+// Direct hand-offs (a fiber woken by the fiber before it) one Resume makes
+// before it queues the next one: the reactor and the queue get a turn even
+// when two fibers keep waking each other on one worker.
+constexpr int kMaxHandOffs = 8;
 
 // On the fiber: hands control back to the worker that resumed it. Returns
 // when some worker resumes it again.
@@ -213,7 +227,7 @@ void Finish(TaskRecord* task) {
 // On a worker: runs `task` until it parks, yields or ends.
 DRPC_FIBER_NO_ASAN void Resume(TaskRecord* task) {
   ThreadState& s = This();
-  for (;;) {
+  for (int hand_offs = 0;; ++hand_offs) {
     s.running = task;
     const bool first_run = !task->context;
     if (first_run) task->tsan_fiber = sanitizer::TsanCreateFiber();
@@ -235,20 +249,29 @@ DRPC_FIBER_NO_ASAN void Resume(TaskRecord* task) {
     switch (task->reason) {
       case SwitchReason::kPark: {
         uint64_t expected = (task->park_epoch << 2) | kArming;
-        if (task->word.compare_exchange_strong(expected, (task->park_epoch << 2) | kParked,
-                                               std::memory_order_acq_rel,
-                                               std::memory_order_acquire)) {
-          return;  // parked: its Waker schedules it (possibly already, elsewhere)
+        if (!task->word.compare_exchange_strong(expected, (task->park_epoch << 2) | kParked,
+                                                std::memory_order_acq_rel,
+                                                std::memory_order_acquire)) {
+          // Woken before it got off its stack: run it again now (a task it
+          // woke, if any, stays next).
+          continue;
         }
-        continue;  // woken before it got off its stack: run it again now
+        break;  // parked: its Waker schedules it (possibly already, elsewhere)
       }
       case SwitchReason::kYield:
-        Schedule(task);
-        return;
+        Enqueue(task);
+        break;
       case SwitchReason::kDone:
         Finish(task);
-        return;
+        break;
     }
+    TaskRecord* next = std::exchange(s.run_next, nullptr);
+    if (next == nullptr) return;
+    if (hand_offs >= kMaxHandOffs) {
+      Enqueue(next);
+      return;
+    }
+    task = next;
   }
 }
 
@@ -299,9 +322,9 @@ struct ResumeHandler {
 // From a reactor handler on a worker (an I/O completion, a timer) the fiber
 // is deferred: queued on this worker's private queue, which it runs as soon
 // as the handler returns, on the same warm thread and without waking
-// another. From a fiber (which may run on for long) or a plain thread it is
-// posted, where any idle worker takes it.
-void Schedule(TaskRecord* task) {
+// another. From a fiber (its worker's slot taken, Schedule) or a plain
+// thread it is posted, where any idle worker takes it.
+void Enqueue(TaskRecord* task) {
   Runtime& runtime = TheRuntime();
   const ThreadState& s = This();
   if (s.worker && s.running == nullptr) {
@@ -309,6 +332,24 @@ void Schedule(TaskRecord* task) {
   } else {
     boost::asio::post(runtime.io, ResumeHandler{task});
   }
+}
+
+// The first task a fiber wakes in one slice is kept for this worker, which
+// runs it as soon as the waker switches out, as Go's runnext slot does: a
+// connection's reader that wakes the caller a reply is for and then parks
+// on its socket passes its worker on, without a post (a lock and a wake of
+// another worker, which then hands the reactor back and forth) and without
+// the reactor poll each trip through the queue costs. The price: the woken
+// task waits for the rest of the waker's slice even if another worker is
+// idle, so only the first wake is kept; later ones are posted, where an
+// idle worker takes them.
+void Schedule(TaskRecord* task) {
+  ThreadState& s = This();
+  if (s.worker && s.running != nullptr && s.run_next == nullptr) {
+    s.run_next = task;
+    return;
+  }
+  Enqueue(task);
 }
 
 }  // namespace
@@ -326,22 +367,37 @@ const void* OwnerToken() {
   return ThreadParker();
 }
 
-void Waker::Wake() const {
-  if (parker_ == nullptr) return;
+TaskRecord* Waker::Claim() const {
+  if (parker_ == nullptr) return nullptr;
   uint64_t word = parker_->word.load(std::memory_order_acquire);
   for (;;) {
-    if ((word >> 2) != epoch_) return;  // a Park that has ended
+    if ((word >> 2) != epoch_) return nullptr;  // a Park that has ended
     const uint64_t phase = word & 3;
-    if (phase == kWoken || phase == kIdle) return;
+    if (phase == kWoken || phase == kIdle) return nullptr;
     if (parker_->word.compare_exchange_weak(word, (epoch_ << 2) | kWoken, std::memory_order_acq_rel,
                                             std::memory_order_acquire)) {
       if (parker_->task == nullptr) {
         parker_->word.notify_all();
-      } else if (phase == kParked) {
-        Schedule(parker_->task);
+        return nullptr;
       }
-      return;
+      return phase == kParked ? parker_->task : nullptr;
     }
+  }
+}
+
+void Waker::Wake() const {
+  if (TaskRecord* task = Claim()) Schedule(task);
+}
+
+void Waker::WakeHere() const {
+  TaskRecord* task = Claim();
+  if (task == nullptr) return;
+  // Handlers run from the worker's loop, never inside Resume: no nesting.
+  const ThreadState& s = This();
+  if (s.worker && s.running == nullptr) {
+    Resume(task);
+  } else {
+    Schedule(task);
   }
 }
 

@@ -74,7 +74,7 @@ ReadResult SocketTransport::Read(MutableBytes buffer) {
             [&ec, &got, waker](const boost::system::error_code& e, size_t bytes) {
               ec = e;
               got = bytes;
-              waker.Wake();
+              waker.WakeHere();
             });
       });
       if (!ec) {
@@ -156,7 +156,7 @@ WriteResult SocketTransport::Send(std::span<const Bytes> parts, bool blocking) {
             rest, [&ec, &sent, waker](const boost::system::error_code& e, size_t bytes) {
               ec = e;
               sent = bytes;
-              waker.Wake();
+              waker.WakeHere();
             });
       });
       if (!ec) {
