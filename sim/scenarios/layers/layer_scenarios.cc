@@ -44,6 +44,12 @@ void RegisterLayerScenarios(ScenarioRegistry& registry) {
        "server-stream and bidi calls canceled or timed out while both sides receive: fin waits "
        "for receives in flight, replies arrive in order, everything is released",
        layers::RunShutdownRace},
+      {"layers.stalled-close.fixed",
+       "1-3 streaming calls fill the writer and end with CloseSend or Close, whose frame waits on "
+       "back-pressure, while the peer reads nothing until it has written a remote CloseSend per "
+       "stream and more than the pipe holds: the reader keeps reading, the peer's write ends, "
+       "deadlines, cancels and Close then race the drain, Close returns by its flush timeout",
+       layers::RunStalledClose},
   };
   for (const Workload& w : kWorkloads) {
     registry.Add(Passes(w.name, w.description, LayerRunOptions(), w.body));
@@ -65,6 +71,8 @@ void RegisterLayerScenarios(ScenarioRegistry& registry) {
        Outcome::kInvariantFailed, 20},
       {plant::Site::kStreamFinIgnoresRead, "layers.shutdown-race.fixed", Outcome::kInvariantFailed,
        50},
+      {plant::Site::kStreamTerminalHoldsMu, "layers.stalled-close.fixed", Outcome::kInvariantFailed,
+       20},
   };
   for (const LayerPlant& p : kPlants) {
     const Scenario* workload = registry.Find(p.scenario);

@@ -5,6 +5,7 @@
 //   layers.malformed-input.fixed  wire and manager input rules (malformed_input.cc)
 //   layers.stalled-peer.fixed     back-pressure, cancels and deadlines (stalled_peer.cc)
 //   layers.shutdown-race.fixed    receives in flight while streams end (shutdown_race.cc)
+//   layers.stalled-close.fixed    terminal frames stuck on back-pressure (stalled_close.cc)
 // and each with its plant on as `layers.<plant>.buggy`.
 #pragma once
 
@@ -14,5 +15,6 @@ namespace drpc::sim::layers {
 void RunMalformedInput();
 void RunStalledPeer();
 void RunShutdownRace();
+void RunStalledClose();
 
 }  // namespace drpc::sim::layers
