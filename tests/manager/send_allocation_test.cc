@@ -1,39 +1,17 @@
 // Steady-state allocations of the send path through a real manager, counted
-// by replacing the global operator new in this test binary (so it has a
-// binary of its own): once warm, MsgSend allocates nothing per message, 64 B
-// (batched) or 64 KiB (the writer takes the marshal buffer and hands back a
-// recycled one). The peer's reading thread is not counted (the receive side
-// is not under test here).
+// by replacing the global operator new in this test binary
+// (tests/common/counting_new.h; so it has a binary of its own): once warm, MsgSend allocates
+// nothing per message, 64 B (batched) or 64 KiB (the writer takes the marshal buffer and hands back
+// a recycled one). The peer's reading thread is not counted (the receive side is not under test
+// here).
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <thread>
 
+#include "tests/common/counting_new.h"
 #include "tests/manager/manager_testing.h"
-
-namespace {
-
-std::atomic<bool> g_counting{false};
-std::atomic<uint64_t> g_allocations{0};
-thread_local bool t_not_counted = false;
-
-void* CountedAllocate(std::size_t n) {
-  if (g_counting.load(std::memory_order_relaxed) && !t_not_counted) g_allocations.fetch_add(1);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-
-}  // namespace
-
-void* operator new(std::size_t n) { return CountedAllocate(n); }
-void* operator new[](std::size_t n) { return CountedAllocate(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace drpc::manager {
 namespace {
@@ -52,7 +30,7 @@ uint64_t AllocationsSending(size_t size, int batch, int rounds, int counted) {
   EXPECT_TRUE((*s)->WriteInvoke("/svc/Sink").ok());
   std::atomic<uint64_t> frames_read{0};
   std::thread reader([&] {
-    t_not_counted = true;
+    drpc::testing::DontCountAllocationsOnThisThread();
     for (;;) {
       RawPeer::Read r = p.peer->ReadFrame();
       if (!r.status.ok()) return;
@@ -64,14 +42,12 @@ uint64_t AllocationsSending(size_t size, int batch, int rounds, int counted) {
   uint64_t allocations = 0;
   for (int round = 0; round < rounds; ++round) {
     const bool count = round >= rounds - counted;
-    g_allocations.store(0);
-    g_counting.store(count);
+    if (count) drpc::testing::StartCountingAllocations();
     for (int i = 0; i < batch; ++i) EXPECT_TRUE((*s)->MsgSend(message, BytesCodec{}).ok());
     frames_sent += batch;
     // The queue drains before the next batch: its depth stays bounded.
     while (frames_read.load() < frames_sent) std::this_thread::yield();
-    g_counting.store(false);
-    allocations += g_allocations.load();
+    if (count) allocations += drpc::testing::StopCountingAllocations();
   }
   (void)(*s)->Close();
   (void)p.manager->Close();

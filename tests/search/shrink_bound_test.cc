@@ -16,6 +16,7 @@
 #include "sim/scenarios/scenario.h"
 #include "sim/sched/replay_source.h"
 #include "sim/sched/shrink.h"
+#include "tests/search/scenario_param_name.h"
 
 namespace drpc::sim {
 namespace {
@@ -56,11 +57,7 @@ INSTANTIATE_TEST_SUITE_P(OnceOverTarget, ShrinkBound,
                                            "resources.leak-marshal-accounting.buggy",
                                            "hostile.wrong-reply.buggy"),
                          [](const auto& param_info) {
-                           std::string name = param_info.param;
-                           for (char& c : name) {
-                             if (c == '.' || c == '-') c = '_';
-                           }
-                           return name;
+                           return ScenarioParamName(param_info.param);
                          });
 
 }  // namespace

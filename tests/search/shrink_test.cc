@@ -17,6 +17,7 @@
 #include "sim/sched/input_source.h"
 #include "sim/sched/random_source.h"
 #include "sim/sched/replay_source.h"
+#include "tests/search/scenario_param_name.h"
 
 namespace drpc::sim {
 namespace {
@@ -242,11 +243,7 @@ std::vector<std::string> PlantedRingAndManagerBugs() {
 INSTANTIATE_TEST_SUITE_P(RingAndManager, ShrinkPlanted,
                          ::testing::ValuesIn(PlantedRingAndManagerBugs()),
                          [](const auto& param_info) {
-                           std::string name = param_info.param;
-                           for (char& c : name) {
-                             if (c == '.' || c == '-') c = '_';
-                           }
-                           return name;
+                           return ScenarioParamName(param_info.param);
                          });
 
 }  // namespace

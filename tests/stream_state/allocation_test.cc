@@ -1,37 +1,15 @@
 // Steady-state allocation of a stream's send and receive paths, counted by
-// replacing the global operator new in this test binary (so it has a binary
-// of its own): the marshal buffer is reused across sends, a message larger
-// than max_marshal_buffer_bytes drops it, and MsgRecv decodes from the
+// replacing the global operator new in this test binary
+// (tests/common/counting_new.h; so it has a binary of its own): the marshal buffer is reused across
+// sends, a message larger than max_marshal_buffer_bytes drops it, and MsgRecv decodes from the
 // pooled buffer and hands it back before it returns (the ledger and the
 // pool's counters show nothing held).
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <string>
 
+#include "tests/common/counting_new.h"
 #include "tests/stream_state/stream_testing.h"
-
-namespace {
-
-std::atomic<bool> g_counting{false};
-std::atomic<uint64_t> g_allocations{0};
-
-void* CountedAllocate(std::size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-
-}  // namespace
-
-void* operator new(std::size_t n) { return CountedAllocate(n); }
-void* operator new[](std::size_t n) { return CountedAllocate(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace drpc::stream {
 namespace {
@@ -53,11 +31,9 @@ class NullSink final : public FrameSink {
 // other thread).
 template <class F>
 uint64_t AllocationsDuring(F&& body) {
-  g_allocations.store(0);
-  g_counting.store(true);
+  drpc::testing::StartCountingAllocations();
   body();
-  g_counting.store(false);
-  return g_allocations.load();
+  return drpc::testing::StopCountingAllocations();
 }
 
 TEST(Allocation, CounterSeesAnAllocation) {

@@ -29,6 +29,7 @@
 #include "sim/net/pipe.h"
 #include "sim/peers/frame_mutations.h"
 #include "sim/scenarios/layers/layer_scenarios.h"
+#include "sim/scenarios/layers/stalled_client.h"
 #include "sim/scenarios/rpc/rpc_handlers.h"
 #include "sim/sched/run.h"
 
@@ -104,14 +105,9 @@ Buffer PeerBytes(size_t calls, size_t filler_bytes) {
 }  // namespace
 
 void RunStalledClose() {
-  static constexpr size_t kCapacities[] = {256, 1024, 4096};
-  net::PipeOptions pipe;
-  pipe.capacity_bytes = kCapacities[Choose(3, ChoiceKind::kWorkload)];
-  net::PipeEnds ends = net::MakePipe(pipe);
-  rpc::ConnOptions options;
-  options.manager.name = "client";
-  options.manager.writer.high_water_bytes = 1024;
-  options.manager.stream.split_size = 256;
+  StalledClient client = MakeStalledClient();
+  net::PipeEnds& ends = client.ends;
+  rpc::ConnOptions& options = client.options;
   options.manager.close_flush_timeout = kFlushTimeout;
   ResourceChecker resources;
   {
@@ -150,7 +146,7 @@ void RunStalledClose() {
     // The peer writes more than the pipe holds, so its write ends only if
     // our reader keeps reading.
     rt::sleep_until(peer_writes);
-    const Buffer peer_bytes = PeerBytes(calls, 2 * pipe.capacity_bytes + 2048);
+    const Buffer peer_bytes = PeerBytes(calls, 2 * client.pipe_capacity + 2048);
     rt::Signal wrote("peer.wrote");
     rt::Task peer = rt::spawn("peer", [&] { RunPeer(*ends.b, peer_bytes.view(), wrote); });
     if (!wrote.wait_until(rt::now() + kPeerWriteBound, "main: wait for the peer's write")) {

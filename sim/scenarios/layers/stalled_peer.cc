@@ -22,6 +22,7 @@
 #include "sim/checkers/resource_checker.h"
 #include "sim/net/pipe.h"
 #include "sim/scenarios/layers/layer_scenarios.h"
+#include "sim/scenarios/layers/stalled_client.h"
 #include "sim/scenarios/rpc/rpc_handlers.h"
 #include "sim/sched/run.h"
 
@@ -71,14 +72,9 @@ void RunCall(rpc::Conn& conn, Call& call, size_t message_bytes) {
 }  // namespace
 
 void RunStalledPeer() {
-  static constexpr size_t kCapacities[] = {256, 1024, 4096};
-  net::PipeOptions pipe;
-  pipe.capacity_bytes = kCapacities[Choose(3, ChoiceKind::kWorkload)];
-  net::PipeEnds ends = net::MakePipe(pipe);
-  rpc::ConnOptions options;
-  options.manager.name = "client";
-  options.manager.writer.high_water_bytes = 1024;
-  options.manager.stream.split_size = 256;
+  StalledClient client = MakeStalledClient();
+  net::PipeEnds& ends = client.ends;
+  const rpc::ConnOptions& options = client.options;
   ResourceChecker resources;
   {
     rpc::Conn conn(std::move(ends.a), options);
