@@ -10,12 +10,17 @@
 // reader's remote CloseSend or a Cancel, which must return before the gate
 // opens. With the plant stream.terminal-holds-mu (mu kept while the frame
 // waits) every task ends up parked, and the simulator reports the deadlock.
+// The same holds for a SendCancel and for a Close of another task meanwhile
+// (neither may wait for write holding mu: the deadlock layers.stalled-close
+// found; the plant stream.abort-waits-for-write brings it back).
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "drpc/base/check.h"
 #include "drpc/base/plant.h"
@@ -23,6 +28,7 @@
 #include "drpc/rt/rt.h"
 #include "drpc/stream/buffer_pool.h"
 #include "drpc/stream/stream.h"
+#include "drpc/wire/frame.h"
 #include "drpc/wire/kind.h"
 #include "sim/sched/random_source.h"
 #include "sim/sched/run.h"
@@ -47,7 +53,11 @@ using Meanwhile = std::function<void(Stream&)>;
 // Runs the scene with `seed` and `plants`: a writer with one frame stuck at
 // the gate and one over the mark, a stream whose CloseSend then waits for a
 // drain, and `meanwhile`; then the gate opens and everything winds down.
-sim::RunResult RunScene(uint64_t seed, plant::Set plants, const Meanwhile& meanwhile) {
+// `kinds` (may be null) gets the kinds of stream 7's frames as the transport
+// took them, in order; `after_gate` (may be empty) runs once the gate opened.
+sim::RunResult RunScene(uint64_t seed, plant::Set plants, const Meanwhile& meanwhile,
+                        std::vector<uint8_t>* kinds = nullptr,
+                        const std::function<void()>& after_gate = {}) {
   sim::RandomSource decisions(seed);
   sim::RunOptions options;
   options.max_steps = 100'000;
@@ -77,9 +87,19 @@ sim::RunResult RunScene(uint64_t seed, plant::Set plants, const Meanwhile& meanw
     meanwhile(*stream);
     transport.SetOpen(true);
     closer.join();
+    if (after_gate) after_gate();
     EXPECT_TRUE(close_send.ok()) << close_send;
     writer.StopAfterFlush(ClosedError("test over"));
     writer.Join();
+    if (kinds == nullptr) return;
+    const Buffer written = transport.TakeWritten();
+    Bytes rest = written.view();
+    while (!rest.empty()) {
+      const wire::FrameParse parsed = wire::ParseFrame(rest);
+      ASSERT_EQ(parsed.status, wire::ParseStatus::kOk) << "the writer wrote a torn frame";
+      if (parsed.frame.stream_id == 7) kinds->push_back(parsed.frame.kind);
+      rest = rest.subspan(parsed.consumed);
+    }
   });
 }
 
@@ -105,6 +125,16 @@ void DeadlineCancel(Stream& stream) {
   EXPECT_FALSE(already_finished);
 }
 
+// The deadline watcher's (or a cancel token's) SendCancel, on its own task;
+// the main task waits for it.
+void SendCancelMeanwhile(Stream& stream) {
+  Status sent = InternalError("not returned");
+  rt::Task canceler =
+      rt::spawn("canceler", [&] { sent = stream.SendCancel(DeadlineExceededError()); });
+  canceler.join();
+  EXPECT_TRUE(sent.ok()) << sent;
+}
+
 TEST(TerminalBackPressureSim, TheReaderHandlesARemoteTerminalMeanwhile) {
   for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
     const sim::RunResult r = RunScene(seed, {}, [&](Stream& s) {
@@ -125,6 +155,73 @@ TEST(TerminalBackPressureSim, CancelReturnsMeanwhile) {
       EXPECT_EQ(s.termination_error(), DeadlineExceededError());
     });
     ASSERT_TRUE(r.ok()) << "seed " << seed << ": " << Describe(r);
+  }
+}
+
+// An abortive call never waits for write (docs/stream.md, "The
+// terminal-call protocol"): SendCancel terminates the stream at once while
+// CloseSend's frame waits, the reader then handles the peer's CloseSend
+// (the deadlock layers.stalled-close found had the reader wait for mu
+// here), and the Cancel frame goes out after the CloseSend's, sent by the
+// CloseSend's task as it lets go of write.
+TEST(TerminalBackPressureSim, SendCancelReturnsMeanwhileAndItsFrameFollowsTheCloseSend) {
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    std::vector<uint8_t> kinds;
+    const sim::RunResult r = RunScene(
+        seed, {},
+        [](Stream& s) {
+          SendCancelMeanwhile(s);
+          EXPECT_EQ(s.termination_error(), DeadlineExceededError());
+          EXPECT_FALSE(s.DebugState().fin) << "fin waits for the owed Cancel frame";
+          RemoteCloseSend(s);
+        },
+        &kinds);
+    ASSERT_TRUE(r.ok()) << "seed " << seed << ": " << Describe(r);
+    EXPECT_EQ(kinds, (std::vector<uint8_t>{wire::ToRaw(wire::Kind::kCloseSend),
+                                           wire::ToRaw(wire::Kind::kCancel)}))
+        << "seed " << seed;
+  }
+}
+
+// An ordered terminal call of another task waits for write without mu: a
+// Close parked behind the CloseSend's frame does not stop the reader, and
+// once it gets write it finds the stream terminated (a no-op).
+TEST(TerminalBackPressureSim, ACloseWaitingForWriteLeavesMuToTheReader) {
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    std::vector<uint8_t> kinds;
+    Status closed = InternalError("not returned");
+    std::optional<rt::Task> other_closer;
+    const sim::RunResult r = RunScene(
+        seed, {},
+        [&](Stream& s) {
+          other_closer = rt::spawn("other_closer", [&] { closed = s.Close(); });
+          UntilEveryOtherTaskParks();  // Close waits for write
+          EXPECT_EQ(closed, InternalError("not returned"));
+          RemoteCloseSend(s);
+          EXPECT_EQ(s.termination_error(), DrpcError("both closed"));
+        },
+        &kinds,
+        [&] {
+          other_closer->join();
+          EXPECT_TRUE(closed.ok()) << closed;
+        });
+    ASSERT_TRUE(r.ok()) << "seed " << seed << ": " << Describe(r);
+    EXPECT_EQ(kinds, std::vector<uint8_t>{wire::ToRaw(wire::Kind::kCloseSend)})
+        << "seed " << seed << ": Close found the stream terminated";
+  }
+}
+
+// The plant stream.abort-waits-for-write puts back the wait under mu: the
+// canceler parks on write holding mu, and every task ends up parked.
+TEST(TerminalBackPressureSim, ThePlantedAbortWaitIsReported) {
+  if (!DRPC_CHECKED) GTEST_SKIP() << "plants exist only in checked builds";
+  const plant::Set plants{plant::Site::kStreamAbortWaitsForWrite};
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    const sim::RunResult r = RunScene(seed, plants, SendCancelMeanwhile);
+    ASSERT_EQ(r.outcome, sim::Outcome::kDeadlock) << "seed " << seed << ": " << Describe(r);
+    EXPECT_NE(r.report.find("canceler"), std::string::npos) << r.report;
+    EXPECT_NE(r.report.find("mux_writer: data frame waits for a drain"), std::string::npos)
+        << r.report;
   }
 }
 

@@ -77,6 +77,25 @@ TEST(Scenarios, EveryPlantedBugIsFoundWithinItsBoundAndItsReplayLineReproducesIt
   }
 }
 
+// The whole registry, as `drpc-sim list` shows it (the layer, world,
+// hostile, assembly, ring and manager families too): every scenario that
+// must find its bug finds it within its bound and with its outcome. The
+// families' own tests check more of each; this is what keeps a plant the
+// sweep's workload stopped reaching from going unnoticed.
+TEST(Scenarios, EveryPlantedBugOfTheWholeRegistryIsFoundWithinItsBound) {
+  size_t checked = 0;
+  for (const Scenario& s : Scenarios().all()) {
+    if (s.expect != Expectation::kFindsBug) continue;
+    ++checked;
+    const std::optional<cli::SeedRun> found = FirstFailingSeed(s, 0, s.find_within_seeds);
+    EXPECT_TRUE(found) << s.name << " not found within " << s.find_within_seeds << " seeds";
+    if (found) {
+      EXPECT_EQ(found->result.outcome, s.bug_outcome) << s.name << "\n" << found->result.report;
+    }
+  }
+  EXPECT_GE(checked, 30u);
+}
+
 TEST(Scenarios, FixedVersionsPassThousandsOfSeeds) {
   const std::vector<const Scenario*> fixed = WithExpectation(Expectation::kPass);
   ASSERT_GE(fixed.size(), 5u);

@@ -73,6 +73,8 @@ void RegisterLayerScenarios(ScenarioRegistry& registry) {
        50},
       {plant::Site::kStreamTerminalHoldsMu, "layers.stalled-close.fixed", Outcome::kInvariantFailed,
        20},
+      {plant::Site::kStreamAbortWaitsForWrite, "layers.stalled-close.fixed",
+       Outcome::kInvariantFailed, 50},
   };
   for (const LayerPlant& p : kPlants) {
     const Scenario* workload = registry.Find(p.scenario);

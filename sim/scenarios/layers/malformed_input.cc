@@ -7,9 +7,12 @@
 //   * over-long varint: an Invoke whose stream id takes ten bytes, every one
 //     with the continuation bit (§1.2), then the rest of a valid call. The
 //     server must close the connection and never answer the call.
-//   * partial packet across a higher id: Message 2 starts (done = 0), then
-//     Message 3 comes whole (§1.7: the partial packet is dropped). The echo
-//     must be of message 3 alone.
+//   * partial packet across a higher id (§1.7: the partial packet is
+//     dropped), once in each assembler: Invoke 1 starts (done = 0) with a
+//     wrong rpc name, then Invoke 2 comes whole (the manager's pending
+//     invokes); Message 3 starts, then Message 4 comes whole (the stream's
+//     pooled assembly). The call must be served, and the echo must be of
+//     message 4 alone.
 //   * truncated metadata: an InvokeMetadata packet whose last byte is cut
 //     (its lengths run past its data), then a valid call. The call must not
 //     be served.
@@ -95,19 +98,23 @@ void OverlongVarint(RawConn& conn) {
 void PartialAcrossHigherId(RawConn& conn) {
   Buffer bytes;
   const uint8_t message = wire::ToRaw(wire::Kind::kMessage);
-  peers::AppendFrame(bytes, 1, 1, wire::ToRaw(wire::Kind::kInvoke), AsBytes(rpcsim::kEchoRpc));
-  peers::AppendFrame(bytes, 1, 2, message, AsBytes("stale"), /*done=*/false);
-  peers::AppendFrame(bytes, 1, 3, message, AsBytes("fresh"));
-  peers::AppendFrame(bytes, 1, 4, wire::ToRaw(wire::Kind::kCloseSend), Bytes());
+  const uint8_t invoke = wire::ToRaw(wire::Kind::kInvoke);
+  peers::AppendFrame(bytes, 1, 1, invoke, AsBytes("/stale."), /*done=*/false);
+  peers::AppendFrame(bytes, 1, 2, invoke, AsBytes(rpcsim::kEchoRpc));
+  peers::AppendFrame(bytes, 1, 3, message, AsBytes("stale"), /*done=*/false);
+  peers::AppendFrame(bytes, 1, 4, message, AsBytes("fresh"));
+  peers::AppendFrame(bytes, 1, 5, wire::ToRaw(wire::Kind::kCloseSend), Bytes());
   WriteInChunks(conn, bytes);
   if (!conn.WaitMessages(1, 1, rt::now() + kAnswerTime)) {
-    Broken("partial packet: no echo of message 3 within the answer time (the reader ended: " +
-           conn.end() + ")");
+    Broken(
+        "partial packet: no echo of message 4 within the answer time (invoke 2 must be "
+        "assembled alone, the partial invoke 1 dropped; the reader ended: " +
+        conn.end() + ")");
   }
   const std::string& echo = conn.messages(1).front();
   if (echo.rfind("fresh|", 0) != 0) {
     Broken(
-        "partial packet: message 3 must be assembled alone (the partial message 2 is "
+        "partial packet: message 4 must be assembled alone (the partial message 3 is "
         "dropped), but the echo is '" +
         echo + "'");
   }

@@ -7,8 +7,10 @@
 // does it read. The reader takes a stream's mu for the remote CloseSend, so
 // a terminal call that keeps mu while its frame waits (the plant
 // stream.terminal-holds-mu) stops the reader, the peer's write never ends,
-// and neither side reads again. Deadlines, cancel tokens and the
-// connection's Close then race the drain. Checked:
+// and neither side reads again; so does a SendCancel (deadline or cancel
+// token) that waits for write holding mu (stream.abort-waits-for-write).
+// Deadlines and cancel tokens fire before, during or after the peer's
+// write; the connection's Close then races the drain. Checked:
 //   * the peer's write ends within kPeerWriteBound (our reader kept reading);
 //   * Close returns within the flush timeout plus kReturnBound;
 //   * every call returns once Close has returned;
@@ -114,19 +116,17 @@ void RunStalledClose() {
     rpc::Conn conn(std::move(ends.a), options);
     resources.WatchConnection(conn.manager());
     const size_t calls = 1 + Choose(3, ChoiceKind::kWorkload);
-    // The calls' ends come after the peer's write on purpose: a deadline or
-    // cancel (SendCancel) that fires while a CloseSend's frame still waits
-    // keeps mu while it waits for write, so the reader stalls behind it even
-    // without the plant (an open bug of the terminal-call protocol,
-    // docs/plants.md, "The layer scenarios"); this workload is about the
-    // terminal call itself.
+    // The calls' ends may come before, during or after the peer's write: a
+    // deadline or cancel (SendCancel) that fires while a CloseSend's frame
+    // waits on back-pressure must not stall the reader either (the bug of
+    // the plant stream.abort-waits-for-write, found here; docs/stream.md).
     const rt::TimePoint peer_writes =
         rt::now() + microseconds(200 * (1 + Choose(6, ChoiceKind::kWorkload)));
     std::vector<std::unique_ptr<Call>> state;
     std::vector<rt::Task> tasks;
     for (size_t i = 0; i < calls; ++i) {
       auto call = std::make_unique<Call>();
-      call->ends = peer_writes + microseconds(200 * (1 + Choose(10, ChoiceKind::kWorkload)));
+      call->ends = rt::now() + microseconds(200 * (1 + Choose(16, ChoiceKind::kWorkload)));
       if (Choose(2, ChoiceKind::kWorkload) == 1) call->token.emplace();
       call->close = Choose(2, ChoiceKind::kWorkload) == 1;
       // One frame per message (split_size 256): a message split in frames

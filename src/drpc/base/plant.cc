@@ -19,6 +19,7 @@ constexpr std::array<std::string_view, kSiteCount> kNames = {
     "stream.leak-marshal-accounting",
     "stream.fin-ignores-read",
     "stream.cancel-locks-before-wake",
+    "stream.abort-waits-for-write",
     "manager.leak-dropped-streams",
     "manager.close-waits-for-term-only",
     "manager.register-after-close",

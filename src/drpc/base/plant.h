@@ -48,6 +48,9 @@ enum class Site : uint8_t {
   kStreamCancelLocksBeforeWake,  // stream.cancel-locks-before-wake: SendCancel takes the
                                  // write lock without first waking a send blocked on
                                  // back-pressure (it holds that lock)
+  kStreamAbortWaitsForWrite,     // stream.abort-waits-for-write: SendCancel waits for the
+                                 // write lock holding mu, behind a terminal frame parked on
+                                 // back-pressure (found by layers.stalled-close)
   // manager: one transport, many streams.
   kManagerLeakDroppedStreams,     // manager.leak-dropped-streams
   kManagerCloseWaitsForTermOnly,  // manager.close-waits-for-term-only

@@ -50,6 +50,8 @@ class Stream::OpScope {
   }
   ~OpScope() {
     mutex_.unlock();
+    // A send owes an abortive frame made while it held write (AbortiveCall).
+    if (&mutex_ == &stream_.write_) (void)stream_.SendOwedFrame();
     stream_.CheckFinishedAfterRelease();
   }
   OpScope(const OpScope&) = delete;
@@ -76,6 +78,7 @@ Stream::Stream(StreamConfig config)
       handling_(false, "stream.handling"),
       peer_message_since_send_(true, "stream.peer_message_since_send"),
       soft_canceled_(false, "stream.soft_canceled"),
+      abort_owed_(false, "stream.abort_owed"),
       ring_(std::move(config.pool), RingOptionsFor(config.id, options_.ring)),
       assembler_(config.id, wire::AssemblerOptions{.max_packet_size = options_.max_packet_size,
                                                    .meter = &ring_.pool()->meter(),
@@ -131,7 +134,11 @@ void Stream::TerminateLocked(const Status& err, FinishedCalls& pending) {
 // inside; and whichever of the two looks last sets it.
 void Stream::CheckFinishedLocked(FinishedCalls& pending) {
   if (!term_.is_set() || fin_.is_set()) return;
-  if ((read_.held() && !DRPC_PLANT(kStreamFinIgnoresRead)) || write_.held() || handling_.load())
+  // abort_owed_ before write: whoever sends the owed frame stores write's
+  // held flag before it clears abort_owed_, so seeing it cleared means
+  // seeing write held (or let go again, and then its holder checks fin).
+  if (abort_owed_.load() || (read_.held() && !DRPC_PLANT(kStreamFinIgnoresRead)) || write_.held() ||
+      handling_.load())
     return;
   if constexpr (kCheckedBuild) {
     DRPC_ASSERT(early_leases_.load() == 0,
@@ -302,30 +309,45 @@ Status Stream::HandleRemoteTerminal(const wire::Packet& packet) {
 
 // ---- the terminal-call protocol -------------------------------------------
 
-// The protocol of every call that changes the state and sends a frame about
-// it (the terminal calls, SendCancel, FailStreamFromPeer, the send sequences):
-//   1. take mu; begin(): the entry check (a status ends the call). It may set
-//      send, the cancel signal of a data send waiting on back-pressure, so
-//      that send lets go of write;
-//   2. take write; transition(): the state change and the frames, one step;
+// The protocol of every ordered call that changes the state and sends a
+// frame about it (Close, CloseSend, SendError, the send sequences; the
+// abortive calls have their own, AbortiveCall below):
+//   1. take mu; begin(): the entry check (a status ends the call);
+//   2. take write (waiting for it without mu, then begin() again);
+//      transition(): the state change and the frames, one step under both;
 //   3. let go of mu; send(): the frames go to the sink with write still held,
 //      so fin and every other send wait for them;
 //   4. let go of write; check for fin (it cannot be set while write is held).
-// Lock order mu -> write. Step 3 lets go of mu BEFORE the frame may wait on
-// the writer's back-pressure: the connection's reader takes mu for a remote
-// terminal packet, and a reader waiting for our mu while our writer waits
-// for the peer to read deadlocks with a peer doing the same (85c6f8e;
-// docs/stream.md, "The terminal-call protocol").
+// Lock order write -> mu (under mu, write is only tried). No step waits for
+// write, or lets a frame wait on the writer's back-pressure, while holding
+// mu: the connection's reader takes mu for a remote terminal packet, and a
+// reader waiting for our mu while our writer waits for the peer to read
+// deadlocks with a peer doing the same (85c6f8e, and the cancel found by
+// layers.stalled-close; docs/stream.md, "The terminal-call protocol").
 template <class Begin, class Transition, class Send>
 Status Stream::TerminalCall(const Begin& begin, const Transition& transition, const Send& send) {
   FinishedCalls pending;
   rt::Lock lock(mu_);
   if (std::optional<Status> done = begin()) return *std::move(done);
-  write_.lock();
+  if (!write_.try_lock()) {
+    // A send holds write: a data send, or another terminal frame waiting on
+    // back-pressure for as long as the peer does not read. Wait for it
+    // without mu, which the reader needs (see above); the state may change
+    // meanwhile (a cancel, the peer's Close), so the entry check runs again.
+    lock.unlock();
+    write_.lock();
+    lock.lock();
+    if (std::optional<Status> done = begin()) {
+      lock.unlock();
+      ReleaseWrite();
+      CheckFinishedAfterRelease();
+      return *std::move(done);
+    }
+  }
   // A transition that returns void never ends the call.
   if constexpr (!std::is_void_v<std::invoke_result_t<const Transition&, FinishedCalls&>>) {
     if (std::optional<Status> done = transition(pending)) {
-      write_.unlock();
+      ReleaseWrite();
       return *std::move(done);
     }
   } else {
@@ -334,7 +356,7 @@ Status Stream::TerminalCall(const Begin& begin, const Transition& transition, co
   DRPC_ASSERT(!pending, "fin set while the write lock is held");
   if (DRPC_PLANT(kStreamTerminalHoldsMu)) {  // the bug of 85c6f8e: mu held while the frame waits
     Status result = send();
-    write_.unlock();
+    ReleaseWrite();
     CheckFinishedLocked(pending);
     lock.unlock();
     RunFinished(pending);
@@ -342,23 +364,86 @@ Status Stream::TerminalCall(const Begin& begin, const Transition& transition, co
   }
   lock.unlock();
   Status result = send();
-  write_.unlock();
+  ReleaseWrite();
   CheckFinishedAfterRelease();
   return result;
+}
+
+// The protocol of the abortive calls (SendCancel, FailStreamFromPeer). They
+// end the stream at once and never wait for write, with or without mu: they
+// are made by the deadline watcher, a cancel token's callback and the
+// connection's reader, and write may be held by an ordered terminal frame
+// waiting on back-pressure for as long as the peer does not read. The reader
+// waiting there stops reading (a two-sided deadlock with a peer doing the
+// same; the watcher waiting there stalls every deadline of the connection).
+//   1. take mu; a no-op once term is set;
+//   2. send = EOF: a data send waiting on back-pressure returns and lets go
+//      of write;
+//   3. the frame becomes owed (abort_owed_), before the transition, so fin
+//      waits for it;
+//   4. transition(pending): the stream terminates;
+//   5. let go of mu; SendOwedFrame(): the frame goes now if write is free,
+//      else whoever holds write sends it as it lets go (ReleaseWrite).
+// The frame is a control frame, which the writer takes even above its mark:
+// sending it never waits. It may follow the frame of an ordered terminal
+// call in progress; an abortive frame makes no promise of order
+// (drpc-protocol.md §2.3), and once term is set nothing else is sent.
+template <class Transition>
+Status Stream::AbortiveCall(const Transition& transition, OwedFrame frame) {
+  FinishedCalls pending;
+  bool planted_write = false;
+  {
+    rt::LockGuard lock(mu_);
+    if (term_.is_set()) return OkStatus();
+    if (DRPC_PLANT(kStreamCancelLocksBeforeWake)) {
+      // The bug: waits for write under mu before waking the send that holds it.
+      write_.lock();
+      planted_write = true;
+    }
+    send_.set(EofError());
+    if (DRPC_PLANT(kStreamAbortWaitsForWrite)) {
+      // The bug: waits for write under mu, behind a terminal frame that may
+      // wait on back-pressure while the reader needs mu.
+      write_.lock();
+      planted_write = true;
+    }
+    owed_ = std::move(frame);
+    abort_owed_.store(true);
+    // A holder of write that let go since the flag was set has sent the
+    // frame already; then fin may be set here.
+    transition(pending);
+  }
+  RunFinished(pending);
+  if (planted_write) write_.unlock();
+  Status sent = SendOwedFrame();
+  CheckFinishedAfterRelease();
+  return sent;
+}
+
+void Stream::ReleaseWrite() {
+  write_.unlock();
+  (void)SendOwedFrame();
+}
+
+// Whoever takes abort_owed_ (under write) sends the frame. A try-lock that
+// fails leaves it to the holder of write: the flag was set before that
+// failure, so the holder sees it after it lets go.
+Status Stream::SendOwedFrame() {
+  Status sent = OkStatus();
+  while (abort_owed_.load()) {
+    if (!write_.try_lock()) break;
+    if (abort_owed_.exchange(false)) {
+      sent = owed_.kind == Kind::kError ? WriteErrorLocked(owed_.code, owed_.text, /*control=*/true)
+                                        : WriteTerminalLocked(owed_.kind, /*control=*/true, {});
+    }
+    write_.unlock();
+  }
+  return sent;
 }
 
 // begin() of a call that is a no-op once term is set.
 std::optional<Status> Stream::OkOnceTerminated() const {
   if (term_.is_set()) return OkStatus();
-  return kGoOn;
-}
-
-// begin() of a call that goes ahead of a data send waiting on back-pressure:
-// a no-op once term is set, else send = EOF, which wakes that send.
-std::optional<Status> Stream::OkOnceTerminatedElseWakeSender() {
-  if (term_.is_set()) return OkStatus();
-  if (DRPC_PLANT(kStreamCancelLocksBeforeWake)) return kGoOn;  // the sender keeps write
-  send_.set(EofError());
   return kGoOn;
 }
 
@@ -370,12 +455,10 @@ Status Stream::FailStreamFromPeer(Status err) {
   DRPC_ASSERT(!err.ok(), "FailStreamFromPeer needs an error");
   // A writer error here means the connection is going down anyway; the
   // manager learns it from the writer.
-  (void)TerminalCall([&] { return OkOnceTerminatedElseWakeSender(); },
-                     [&](FinishedCalls& pending) { TerminateLocked(err, pending); },
-                     [&] {
-                       return WriteErrorLocked(kResourceExhaustedCode, ResourceExhaustedText(err),
-                                               /*control=*/true);
-                     });
+  std::string text = ResourceExhaustedText(err);
+  (void)AbortiveCall(
+      [&](FinishedCalls& pending) { TerminateLocked(err, pending); },
+      OwedFrame{.kind = Kind::kError, .code = kResourceExhaustedCode, .text = std::move(text)});
   return OkStatus();
 }
 
@@ -397,13 +480,13 @@ bool Stream::Cancel(Status err) {
 
 Status Stream::SendCancel(Status err) {
   DRPC_ASSERT(!err.ok(), "SendCancel needs an error");
-  return TerminalCall([&] { return OkOnceTerminatedElseWakeSender(); },
-                      [&](FinishedCalls& pending) {
-                        TerminateLocked(err, pending);
-                        // After term: a receive that sees the flag finds term's error.
-                        soft_canceled_.store(true);
-                      },
-                      [&] { return WriteTerminalLocked(Kind::kCancel, /*control=*/true, {}); });
+  return AbortiveCall(
+      [&](FinishedCalls& pending) {
+        TerminateLocked(err, pending);
+        // After term: a receive that sees the flag finds term's error.
+        soft_canceled_.store(true);
+      },
+      OwedFrame{.kind = Kind::kCancel});
 }
 
 // ---- terminal calls -----------------------------------------------------

@@ -325,8 +325,23 @@ class Stream {
   Status TerminalCall(const Begin& begin, const Transition& transition, const Send& send);
   // begin() of a terminal call: ok once term is set, else go on.
   std::optional<Status> OkOnceTerminated() const;
-  // The same, and send = EOF on going on (wakes a data send on back-pressure).
-  std::optional<Status> OkOnceTerminatedElseWakeSender();
+
+  // The frame of an abortive call: Cancel, or Error(code, text); control.
+  struct OwedFrame {
+    wire::Kind kind = wire::Kind::kCancel;
+    uint64_t code = 0;
+    std::string text;
+  };
+  // The protocol of SendCancel and FailStreamFromPeer: terminate under mu
+  // at once, never wait for write; the frame is sent by whoever holds write
+  // next (steps at the definition, stream.cc).
+  template <class Transition>
+  Status AbortiveCall(const Transition& transition, OwedFrame frame);
+  // Lets go of write, then sends the owed abortive frame if there is one.
+  void ReleaseWrite();
+  // Sends the owed abortive frame if write is free (else its holder will);
+  // the writer's error if this call sent it.
+  Status SendOwedFrame();
 
   // mu_ held. Sets send/recv/term, closes the ring, checks for fin.
   void TerminateLocked(const Status& err, FinishedCalls& pending);
@@ -383,6 +398,11 @@ class Stream {
   rt::Atomic<bool> peer_message_since_send_;
   // SendCancel went on: receives return term's error, queued messages unread.
   rt::Atomic<bool> soft_canceled_;
+  // An abortive call's frame waits for write (AbortiveCall); fin waits for
+  // it. owed_ is written under mu before the flag is set, once per stream
+  // (term is set with it), and read by whoever clears the flag.
+  rt::Atomic<bool> abort_owed_;
+  OwedFrame owed_;
 
   RingBuffer ring_;
   wire::PacketAssembler assembler_;  // the reader task's (inside HandleFrame)
