@@ -15,12 +15,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 
 #include "drpc/base/result.h"
 #include "drpc/base/status.h"
+#include "drpc/manager/internal/fifo.h"
 #include "drpc/manager/internal/open_order.h"
 #include "drpc/manager/internal/pending_invokes.h"
 #include "drpc/manager/internal/stream_ids.h"
@@ -194,7 +194,7 @@ class Manager {
   bool reader_waits_for_room_ = false;  // guarded by mu_
   bool terminating_ = false;            // guarded by mu_
   bool close_started_ = false;          // guarded by mu_
-  std::deque<ServerStream> accepted_;   // guarded by mu_; at most accept_queue_capacity
+  Fifo<ServerStream> accepted_;         // guarded by mu_; at most accept_queue_capacity
   ManagerStats stats_;                  // guarded by mu_ (but live_streams)
 
   uint64_t last_routed_stream_ = 0;  // the reader task's; PlantedDropsInterleaved only
