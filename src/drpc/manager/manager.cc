@@ -85,6 +85,7 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
               "a timeout is positive, or zero for off");
   DRPC_ASSERT(options_.max_concurrent_streams > 0, "max_concurrent_streams must be positive");
   DRPC_ASSERT(options_.accept_queue_capacity > 0, "accept_queue_capacity must be positive");
+  if (options_.role == Role::kServer) spare_names_.reserve(kMaxSpareNames);
   SetBudgetLimits(pool_->meter(), options_);
   MuxWriterOptions writer_options = options_.writer;
   writer_options.name = options_.name + ".writer";
@@ -185,11 +186,17 @@ Result<std::shared_ptr<Stream>> Manager::NewClientStream(ClientStreamOptions cal
   return stream;
 }
 
-Result<ServerStream> Manager::NewServerStream(rt::TimePoint deadline) {
+Result<ServerStream> Manager::NewServerStream(rt::TimePoint deadline, std::string done_rpc) {
   if (options_.role != Role::kServer) {
     return InvalidArgumentError("NewServerStream on a client connection");
   }
   rt::Lock lock(mu_);
+  // A name on the heap, not too large, while there is room: kept.
+  if (done_rpc.capacity() > std::string().capacity() && done_rpc.capacity() <= kMaxSpareNameBytes &&
+      spare_names_.size() < kMaxSpareNames) {
+    done_rpc.clear();
+    spare_names_.push_back(std::move(done_rpc));
+  }
   const bool ready = accept_ready_.wait_until(
       lock, deadline, [&] { return terminating_ || !accepted_.empty(); },
       "manager: NewServerStream waits for an invoke");

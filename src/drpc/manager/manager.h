@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "drpc/base/result.h"
 #include "drpc/base/status.h"
@@ -64,6 +65,12 @@ struct ServerStream {
 // ResourceExhausted, so the client reads it as that code, not as Unknown.
 inline constexpr uint64_t kRefusalCode = 8;
 
+// The rpc names a server connection keeps for reuse (Manager::
+// NewServerStream's done_rpc), and the largest it keeps: a fixed bound
+// whatever the peer sends, about 1 KiB (docs/resources.md).
+inline constexpr size_t kMaxSpareNames = 4;
+inline constexpr size_t kMaxSpareNameBytes = 256;
+
 // The tasks every connection runs (its writer, reader and deadline
 // watcher), counted in its meter from construction until Close joins them.
 inline constexpr int64_t kManagerTasks = 3;
@@ -99,7 +106,14 @@ class Manager {
   // Server: the next invoked stream. Blocks until one arrives, the
   // connection terminates (returns its error) or `deadline` passes
   // (kDeadlineExceeded).
-  Result<ServerStream> NewServerStream(rt::TimePoint deadline = rt::kNoDeadline);
+  Result<ServerStream> NewServerStream(rt::TimePoint deadline = rt::kNoDeadline) {
+    return NewServerStream(deadline, std::string());
+  }
+  // The same; `done_rpc` is the rpc name of a stream this caller accepted
+  // before and is finished with: its storage is kept for a later stream's
+  // name, so a server that hands it back allocates no name per call
+  // (docs/resources.md, "Recycled per call").
+  Result<ServerStream> NewServerStream(rt::TimePoint deadline, std::string done_rpc);
 
   // Soft cancel from the caller's task (docs/manager.md, "Cancellation and
   // deadlines"): a Cancel frame, then the local Cancel. `err` (Canceled,
@@ -196,6 +210,11 @@ class Manager {
   bool close_started_ = false;          // guarded by mu_
   Fifo<ServerStream> accepted_;         // guarded by mu_; at most accept_queue_capacity
   ManagerStats stats_;                  // guarded by mu_ (but live_streams)
+  // guarded by mu_: rpc names handed back to NewServerStream, whose storage
+  // the reader takes for the next invokes' names (PendingInvokes::
+  // GiveNameStorage). At most kMaxSpareNames of at most kMaxSpareNameBytes
+  // each; reserved up front.
+  std::vector<std::string> spare_names_;
 
   uint64_t last_routed_stream_ = 0;  // the reader task's; PlantedDropsInterleaved only
   PendingInvokes pending_;           // the reader task's
