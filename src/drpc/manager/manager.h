@@ -83,8 +83,9 @@ struct ManagerStats {
   size_t live_streams = 0;       // Stream objects of this connection not yet destroyed
 };
 
-struct LiveStreams;  // internal/managed_stream.h
-class StreamTable;   // internal/stream_table.h
+struct LiveStreams;    // internal/managed_stream.h
+class StreamRecycler;  // internal/stream_recycler.h
+class StreamTable;     // internal/stream_table.h
 
 class Manager {
  public:
@@ -196,6 +197,8 @@ class Manager {
   const std::shared_ptr<stream::BufferPool> pool_;
   const std::shared_ptr<StreamTable> table_;
   const std::shared_ptr<LiveStreams> live_;
+  // What finished streams leave for the next ones (docs/resources.md).
+  const std::shared_ptr<StreamRecycler> recycler_;
   rt::Signal term_;
   rt::Signal transport_closed_;  // set once, with the transport's close error
   rt::Signal close_done_;        // Close finished; its result is transport_closed_'s
