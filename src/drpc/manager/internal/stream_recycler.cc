@@ -1,8 +1,24 @@
 #include "drpc/manager/internal/stream_recycler.h"
 
+#include <cstdint>
 #include <utility>
 
+#include "drpc/stream/internal/memory_poison.h"
+
 namespace drpc::manager {
+namespace {
+
+// A kept block is poisoned under AddressSanitizer (as the pool's released
+// buffers are): a stale pointer into a destroyed stream is still reported,
+// though its memory was not freed.
+void PoisonKept(void* block, size_t bytes) {
+  stream::internal::PoisonReleased(static_cast<uint8_t*>(block), 0, bytes);
+}
+void UnpoisonKept(void* block, size_t bytes) {
+  stream::internal::UnpoisonLent(static_cast<uint8_t*>(block), bytes);
+}
+
+}  // namespace
 
 StreamRecycler::StreamRecycler(std::shared_ptr<ResourceMeter> meter)
     : meter_(std::move(meter)),
@@ -13,7 +29,10 @@ StreamRecycler::StreamRecycler(std::shared_ptr<ResourceMeter> meter)
 }
 
 StreamRecycler::~StreamRecycler() {
-  for (void* block : blocks_) ::operator delete(block);
+  for (void* block : blocks_) {
+    UnpoisonKept(block, block_bytes_);
+    ::operator delete(block);
+  }
 }
 
 StreamRecycler::Spare StreamRecycler::Take() {
@@ -49,6 +68,7 @@ void StreamRecycler::KeepMarshalBuffer(Buffer buffer) {
 
 void* StreamRecycler::Allocate(size_t bytes, void* given, size_t given_bytes) {
   if (given != nullptr) {
+    UnpoisonKept(given, given_bytes);
     if (given_bytes == bytes) return given;
     ::operator delete(given);
   }
@@ -60,6 +80,7 @@ void StreamRecycler::Deallocate(void* block, size_t bytes) {
     rt::LockGuard guard(mu_);
     if (block_bytes_ == 0) block_bytes_ = bytes;
     if (bytes == block_bytes_ && blocks_.size() < kMaxKept) {
+      PoisonKept(block, bytes);
       blocks_.push_back(block);
       return;
     }
