@@ -86,4 +86,11 @@ TaskInfo current_task() {
                   scheduler->step()};
 }
 
+TaskView current_task_view() {
+  sim::Scheduler* scheduler = sim::Scheduler::current();
+  if (scheduler == nullptr || !scheduler->in_fiber()) return TaskView{};
+  return TaskView{scheduler->running(), scheduler->fiber_name(scheduler->running()),
+                  scheduler->step()};
+}
+
 }  // namespace drpc::rt

@@ -71,12 +71,35 @@ TEST(ResourceMeter, PoolCountsLentThenKeptThenNothing) {
   EXPECT_TRUE(meter->Snapshot().empty()) << meter->Snapshot().ToString();
 }
 
+TEST(ResourceMeter, RingCountsItsSlotArrayOnceMoreThanFourMessagesAreQueued) {
+  auto meter = std::make_shared<ResourceMeter>();
+  auto pool = stream::BufferPool::Create({.name = "p", .meter = meter});
+  {
+    stream::RingBuffer ring(pool, {.capacity = 16});
+    for (int i = 0; i < 4; ++i)
+      ASSERT_EQ(ring.Enqueue(AsBytes("m")), stream::EnqueueResult::kQueued);
+    EXPECT_EQ(Of(*meter, ResourceKind::kRingSlots), 0);  // the ring's own four slots
+    ASSERT_EQ(ring.Enqueue(AsBytes("m")), stream::EnqueueResult::kQueued);
+    EXPECT_EQ(Of(*meter, ResourceKind::kRingSlots), static_cast<int64_t>(16 * sizeof(void*)));
+    for (int i = 0; i < 5; ++i) {
+      Result<stream::Lease> lease = ring.Dequeue();
+      ASSERT_TRUE(lease.ok());
+      EXPECT_EQ(ToString(lease->view()), "m");  // in order across the move
+    }
+    EXPECT_EQ(ring.slots(), 16u);
+  }
+  EXPECT_EQ(Of(*meter, ResourceKind::kRingSlots), 0);
+  pool.reset();
+  EXPECT_TRUE(meter->Snapshot().empty()) << meter->Snapshot().ToString();
+}
+
 TEST(ResourceMeter, RingCountsQueuedMessagesAtTheirCapacityAndItsSlots) {
   auto meter = std::make_shared<ResourceMeter>();
   auto pool = stream::BufferPool::Create({.name = "p", .meter = meter});
   {
     stream::RingBuffer ring(pool, {.capacity = 4});
-    EXPECT_EQ(Of(*meter, ResourceKind::kRingSlots), static_cast<int64_t>(4 * sizeof(void*)));
+    // Four slots are the ring's own (no slot array to count).
+    EXPECT_EQ(Of(*meter, ResourceKind::kRingSlots), 0);
     const std::string big(10'000, 'x');  // grows the 4 KiB buffer
     ASSERT_EQ(ring.Enqueue(AsBytes(big)), stream::EnqueueResult::kQueued);
     const int64_t capacity = Of(*meter, ResourceKind::kPoolLent);

@@ -8,6 +8,7 @@
 
 #include "drpc/base/check.h"
 #include "drpc/manager/internal/managed_stream.h"
+#include "drpc/manager/internal/stream_recycler.h"
 #include "drpc/manager/internal/stream_table.h"
 
 namespace drpc::manager {
@@ -65,6 +66,7 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
       }()),
       table_(std::make_shared<StreamTable>()),
       live_(std::make_shared<LiveStreams>()),
+      recycler_(std::make_shared<StreamRecycler>(pool_->shared_meter())),
       term_("manager.term"),
       transport_closed_("manager.transport_closed"),
       close_done_("manager.close_done"),
@@ -85,6 +87,7 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
               "a timeout is positive, or zero for off");
   DRPC_ASSERT(options_.max_concurrent_streams > 0, "max_concurrent_streams must be positive");
   DRPC_ASSERT(options_.accept_queue_capacity > 0, "accept_queue_capacity must be positive");
+  if (options_.role == Role::kServer) spare_names_.reserve(kMaxSpareNames);
   SetBudgetLimits(pool_->meter(), options_);
   MuxWriterOptions writer_options = options_.writer;
   writer_options.name = options_.name + ".writer";
@@ -132,14 +135,20 @@ Manager::~Manager() {
 std::shared_ptr<Stream> Manager::MakeStream(uint64_t id) {
   stream::FrameSink& sink =
       open_order_ != nullptr ? static_cast<stream::FrameSink&>(*open_order_) : *writer_;
-  return std::make_shared<ManagedStream>(live_, table_, open_order_,
-                                         stream::StreamConfig{
-                                             .id = id,
-                                             .role = options_.role,
-                                             .pool = pool_,
-                                             .sink = sink,
-                                             .options = options_.stream,
-                                         });
+  // A finished stream's block and marshal buffer, if the connection has
+  // kept any: no allocation for a stream on a warm connection.
+  StreamRecycler::Spare spare = recycler_->Take();
+  return std::allocate_shared<ManagedStream>(
+      StreamRecycler::Allocator<ManagedStream>(recycler_, spare), live_, table_, open_order_,
+      recycler_,
+      stream::StreamConfig{
+          .id = id,
+          .role = options_.role,
+          .pool = pool_,
+          .sink = sink,
+          .options = options_.stream,
+          .marshal_buffer = std::move(spare.marshal),
+      });
 }
 
 Result<std::shared_ptr<Stream>> Manager::NewClientStream(ClientStreamOptions call) {
@@ -185,11 +194,17 @@ Result<std::shared_ptr<Stream>> Manager::NewClientStream(ClientStreamOptions cal
   return stream;
 }
 
-Result<ServerStream> Manager::NewServerStream(rt::TimePoint deadline) {
+Result<ServerStream> Manager::NewServerStream(rt::TimePoint deadline, std::string done_rpc) {
   if (options_.role != Role::kServer) {
     return InvalidArgumentError("NewServerStream on a client connection");
   }
   rt::Lock lock(mu_);
+  // A name on the heap, not too large, while there is room: kept.
+  if (done_rpc.capacity() > std::string().capacity() && done_rpc.capacity() <= kMaxSpareNameBytes &&
+      spare_names_.size() < kMaxSpareNames) {
+    done_rpc.clear();
+    spare_names_.push_back(std::move(done_rpc));
+  }
   const bool ready = accept_ready_.wait_until(
       lock, deadline, [&] { return terminating_ || !accepted_.empty(); },
       "manager: NewServerStream waits for an invoke");

@@ -15,12 +15,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "drpc/base/result.h"
 #include "drpc/base/status.h"
+#include "drpc/manager/internal/fifo.h"
 #include "drpc/manager/internal/open_order.h"
 #include "drpc/manager/internal/pending_invokes.h"
 #include "drpc/manager/internal/stream_ids.h"
@@ -64,6 +65,12 @@ struct ServerStream {
 // ResourceExhausted, so the client reads it as that code, not as Unknown.
 inline constexpr uint64_t kRefusalCode = 8;
 
+// The rpc names a server connection keeps for reuse (Manager::
+// NewServerStream's done_rpc), and the largest it keeps: a fixed bound
+// whatever the peer sends, about 1 KiB (docs/resources.md).
+inline constexpr size_t kMaxSpareNames = 4;
+inline constexpr size_t kMaxSpareNameBytes = 256;
+
 // The tasks every connection runs (its writer, reader and deadline
 // watcher), counted in its meter from construction until Close joins them.
 inline constexpr int64_t kManagerTasks = 3;
@@ -76,8 +83,9 @@ struct ManagerStats {
   size_t live_streams = 0;       // Stream objects of this connection not yet destroyed
 };
 
-struct LiveStreams;  // internal/managed_stream.h
-class StreamTable;   // internal/stream_table.h
+struct LiveStreams;    // internal/managed_stream.h
+class StreamRecycler;  // internal/stream_recycler.h
+class StreamTable;     // internal/stream_table.h
 
 class Manager {
  public:
@@ -99,7 +107,14 @@ class Manager {
   // Server: the next invoked stream. Blocks until one arrives, the
   // connection terminates (returns its error) or `deadline` passes
   // (kDeadlineExceeded).
-  Result<ServerStream> NewServerStream(rt::TimePoint deadline = rt::kNoDeadline);
+  Result<ServerStream> NewServerStream(rt::TimePoint deadline = rt::kNoDeadline) {
+    return NewServerStream(deadline, std::string());
+  }
+  // The same; `done_rpc` is the rpc name of a stream this caller accepted
+  // before and is finished with: its storage is kept for a later stream's
+  // name, so a server that hands it back allocates no name per call
+  // (docs/resources.md, "Recycled per call").
+  Result<ServerStream> NewServerStream(rt::TimePoint deadline, std::string done_rpc);
 
   // Soft cancel from the caller's task (docs/manager.md, "Cancellation and
   // deadlines"): a Cancel frame, then the local Cancel. `err` (Canceled,
@@ -182,6 +197,8 @@ class Manager {
   const std::shared_ptr<stream::BufferPool> pool_;
   const std::shared_ptr<StreamTable> table_;
   const std::shared_ptr<LiveStreams> live_;
+  // What finished streams leave for the next ones (docs/resources.md).
+  const std::shared_ptr<StreamRecycler> recycler_;
   rt::Signal term_;
   rt::Signal transport_closed_;  // set once, with the transport's close error
   rt::Signal close_done_;        // Close finished; its result is transport_closed_'s
@@ -194,8 +211,13 @@ class Manager {
   bool reader_waits_for_room_ = false;  // guarded by mu_
   bool terminating_ = false;            // guarded by mu_
   bool close_started_ = false;          // guarded by mu_
-  std::deque<ServerStream> accepted_;   // guarded by mu_; at most accept_queue_capacity
+  Fifo<ServerStream> accepted_;         // guarded by mu_; at most accept_queue_capacity
   ManagerStats stats_;                  // guarded by mu_ (but live_streams)
+  // guarded by mu_: rpc names handed back to NewServerStream, whose storage
+  // the reader takes for the next invokes' names (PendingInvokes::
+  // GiveNameStorage). At most kMaxSpareNames of at most kMaxSpareNameBytes
+  // each; reserved up front.
+  std::vector<std::string> spare_names_;
 
   uint64_t last_routed_stream_ = 0;  // the reader task's; PlantedDropsInterleaved only
   PendingInvokes pending_;           // the reader task's

@@ -1,7 +1,6 @@
 // Manager: termination (the first error wins) and Close (graceful: flush,
 // half-close, linger); docs/manager.md, "Closing".
 #include <algorithm>
-#include <deque>
 #include <utility>
 
 #include "drpc/base/check.h"
@@ -14,7 +13,7 @@ namespace drpc::manager {
 
 void Manager::Terminate(Status err, Shutdown how) {
   DRPC_ASSERT(!err.ok(), "terminate needs an error");
-  std::deque<ServerStream> unaccepted;
+  Fifo<ServerStream> unaccepted;
   {
     rt::LockGuard guard(mu_);
     if (terminating_) {

@@ -189,6 +189,11 @@ Status Manager::Admit(uint64_t stream_id, std::string rpc, wire::Metadata metada
     return OkStatus();
   }
   accepted_.push_back(ServerStream{std::move(stream), std::move(rpc), std::move(metadata)});
+  // Under the lock taken anyway: storage for the next invoke's name.
+  if (!spare_names_.empty() && !pending_.has_name_storage()) {
+    pending_.GiveNameStorage(std::move(spare_names_.back()));
+    spare_names_.pop_back();
+  }
   // Woken later (WakeDeferredAccept), once the frames that follow the
   // Invoke in what was read are routed. A waiter that looks meanwhile
   // takes it anyway: the predicate is the queue, not the wake-up.

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "drpc/base/result.h"
 #include "drpc/base/unique_function.h"
@@ -56,5 +57,14 @@ struct TaskInfo {
   uint64_t step = 0;
 };
 TaskInfo current_task();
+// current_task() without copying the name: `name` is the running task's
+// own, valid while it runs. For a record that must not allocate (the
+// buffer ledger copies it into a fixed-size event).
+struct TaskView {
+  uint64_t id = 0;
+  std::string_view name;
+  uint64_t step = 0;
+};
+TaskView current_task_view();
 
 }  // namespace drpc::rt

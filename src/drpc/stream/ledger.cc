@@ -65,7 +65,7 @@ void LedgerRecord::Move(const char* op, Place to, uint64_t generation, uint32_t 
     LedgerViolation(wrong, "(buffer named in the history below)", *this,
                     std::string("the move: ") + op + " -> " + PlaceText(to, ring, slot));
   }
-  const rt::TaskInfo task = rt::current_task();
+  const rt::TaskView task = rt::current_task_view();  // no copy: events must not allocate
   LedgerEvent& event = history_[moves_ % kHistory];
   event.step = task.step;
   event.task_id = task.id;

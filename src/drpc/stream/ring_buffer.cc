@@ -17,13 +17,13 @@ RingBuffer::RingBuffer(std::shared_ptr<BufferPool> pool, RingOptions options)
       mu_("ring"),
       not_empty_("ring not_empty"),
       not_full_("ring not_full"),
-      slots_(options_.capacity, nullptr),
+      slot_count_(std::min(options_.capacity, kInlineSlots)),
+      capacity_(options_.capacity),
       slots_meter_(&pool_->meter(), ResourceKind::kRingSlots) {
   DRPC_ASSERT(pool_ != nullptr, "a ring needs its connection's pool");
   DRPC_ASSERT(options_.capacity > 0, "a ring needs at least one slot");
   DRPC_ASSERT(options_.max_bytes == 0 || options_.max_slots >= options_.capacity,
               "max_slots below the initial capacity");
-  slots_meter_.Set(slots_.size() * sizeof(Block*));
 #if DRPC_CHECKED
   ledger_.id = pool_->RegisterRing(this);
 #endif
@@ -121,11 +121,12 @@ EnqueueResult RingBuffer::Commit(PooledBuffer buffer) {
     lock.unlock();
     return Refuse(std::move(buffer), EnqueueResult::kOverBudget);
   }
-  const size_t slot = (tail_ + count_) % slots_.size();
-  DRPC_ASSERT(slots_[slot] == nullptr, "the ring's next free slot is not empty");
+  if (count_ == slot_count_) Spill();
+  const size_t slot = (tail_ + count_) % slot_count_;
+  DRPC_ASSERT(SlotAt(slot) == nullptr, "the ring's next free slot is not empty");
   const uint64_t generation = buffer.lending_.generation();
   Block* block = buffer.TakeBlock();
-  slots_[slot] = block;
+  SlotAt(slot) = block;
   ++count_;
   bytes_ += n;
 #if DRPC_CHECKED
@@ -134,7 +135,7 @@ EnqueueResult RingBuffer::Commit(PooledBuffer buffer) {
 #else
   (void)generation;
 #endif
-  DRPC_ASSERT(count_ <= slots_.size(), "ring holds more messages than slots");
+  DRPC_ASSERT(count_ <= capacity_, "ring holds more messages than slots");
   DRPC_ASSERT(options_.max_bytes == 0 || count_ == 1 || bytes_ <= options_.max_bytes,
               "ring over its byte budget with more than one message");
   lock.unlock();
@@ -158,33 +159,42 @@ EnqueueResult RingBuffer::Refuse(PooledBuffer buffer, EnqueueResult why) {
 
 bool RingBuffer::HasRoomFor(size_t n) const {
   if (count_ == 0) return true;  // any one message, however large
-  if (count_ == slots_.size()) return false;
+  if (count_ == capacity_) return false;
   return options_.max_queued_bytes == 0 || bytes_ + n <= options_.max_queued_bytes;
 }
 
 bool RingBuffer::AdmitUnderBudget(size_t n) {
   // An empty ring admits any one message, however large.
   if (count_ > 0 && bytes_ + n > options_.max_bytes) return false;
-  if (count_ == slots_.size()) return Grow();
+  if (count_ == capacity_) return Grow();
   return true;
 }
 
 bool RingBuffer::Grow() {
-  const size_t old_size = slots_.size();
-  if (old_size >= options_.max_slots) return false;
-  std::vector<Block*> grown(std::min(old_size * 2, options_.max_slots), nullptr);
+  if (capacity_ >= options_.max_slots) return false;
+  capacity_ = std::min(capacity_ * 2, options_.max_slots);
+  return true;  // the slots follow in Spill, when the queue needs them
+}
+
+void RingBuffer::Spill() {
+  DRPC_ASSERT(count_ == slot_count_ && count_ < capacity_,
+              "Spill with a free slot, or none to add");
+  std::vector<Block*> grown(capacity_, nullptr);
   for (size_t i = 0; i < count_; ++i) {
-    Block* block = slots_[(tail_ + i) % old_size];
+    Block* block = SlotAt((tail_ + i) % slot_count_);
     grown[i] = block;
 #if DRPC_CHECKED
     block->Record("slots grew", Place::kQueued, block->generation, ledger_.id,
                   static_cast<uint32_t>(i));
 #endif
   }
-  slots_ = std::move(grown);
-  slots_meter_.Set(slots_.size() * sizeof(Block*));
+  // The inline slots it leaves are empty: none is outside the queue.
+  inline_slots_.fill(nullptr);
+  heap_slots_ = std::move(grown);
+  slot_data_ = heap_slots_.data();
+  slot_count_ = heap_slots_.size();
+  slots_meter_.Set(heap_slots_.size() * sizeof(Block*));
   tail_ = 0;
-  return true;
 }
 
 // ---- consumer -----------------------------------------------------------
@@ -199,12 +209,12 @@ Result<Lease> RingBuffer::Dequeue() {
     return close_error_;
   }
   const size_t slot = tail_;
-  Block* block = slots_[slot];
+  Block* block = SlotAt(slot);
   DRPC_ASSERT(block != nullptr, "an empty slot inside the ring's queued window");
   if (!DRPC_PLANT(kRingDequeueSkipsAdvance)) {
-    slots_[slot] = nullptr;
-    tail_ = (tail_ + 1) % slots_.size();
-    if (DRPC_PLANT(kRingDequeueAdvancesTwice)) tail_ = (tail_ + 1) % slots_.size();
+    SlotAt(slot) = nullptr;
+    tail_ = (tail_ + 1) % slot_count_;
+    if (DRPC_PLANT(kRingDequeueAdvancesTwice)) tail_ = (tail_ + 1) % slot_count_;
   }
   --count_;
   DRPC_ASSERT(bytes_ >= block->bytes.size(), "ring byte count below a queued message's size");
@@ -254,11 +264,11 @@ void RingBuffer::Close(Status err) {
 void RingBuffer::ReturnQueued(const char* op) {
   // Bounded by the slot count: each pass empties one slot.
   for (size_t pass = 0; count_ > 0; ++pass) {
-    DRPC_ASSERT(pass < slots_.size(), "ring count exceeds its slots");
-    Block* block = slots_[tail_];
+    DRPC_ASSERT(pass < slot_count_, "ring count exceeds its slots");
+    Block* block = SlotAt(tail_);
     DRPC_ASSERT(block != nullptr, "an empty slot inside the ring's queued window");
-    slots_[tail_] = nullptr;
-    tail_ = (tail_ + 1) % slots_.size();
+    SlotAt(tail_) = nullptr;
+    tail_ = (tail_ + 1) % slot_count_;
     --count_;
     bytes_ -= block->bytes.size();
     // Out of the slot first, so the ledger agrees with the ring at the
@@ -287,7 +297,7 @@ void RingBuffer::TakeBackHeld() {
 
 // ring.leak-queued: Close drops the queued buffers without returning them.
 void RingBuffer::ForgetQueued() {
-  for (size_t i = 0; i < count_; ++i) slots_[(tail_ + i) % slots_.size()] = nullptr;
+  for (size_t i = 0; i < count_; ++i) SlotAt((tail_ + i) % slot_count_) = nullptr;
   count_ = 0;
   bytes_ = 0;
 }
@@ -314,7 +324,7 @@ size_t RingBuffer::queued_bytes() const {
 
 size_t RingBuffer::slots() const {
   rt::LockGuard lock(mu_);
-  return slots_.size();
+  return capacity_;
 }
 
 bool RingBuffer::closed() const {
@@ -335,13 +345,13 @@ void RingBuffer::AuditAgainst(const internal::RingTally& tally) const {
   auto where = [this] {
     return "ring " + std::to_string(ledger_.id) + " \"" + options_.name + "\" (tail " +
            std::to_string(tail_) + ", count " + std::to_string(count_) + ", " +
-           std::to_string(slots_.size()) + " slots)";
+           std::to_string(slot_count_) + " of " + std::to_string(capacity_) + " slots)";
   };
-  const size_t size = slots_.size();
+  const size_t size = slot_count_;
   size_t bytes = 0;
   for (size_t i = 0; i < size; ++i) {
     const size_t slot = (tail_ + i) % size;
-    const Block* block = slots_[slot];
+    const Block* block = slot_data_[slot];
     if (i < count_) {
       if (block == nullptr) {
         LedgerViolation("conservation: an empty slot inside the queued window",

@@ -12,6 +12,7 @@
 // ring, lease and ledger".
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -130,7 +131,11 @@ class RingBuffer {
   EnqueueResult Refuse(PooledBuffer buffer, EnqueueResult why);
   bool AdmitUnderBudget(size_t n);  // mu_ held
   bool HasRoomFor(size_t n) const;  // mu_ held; no byte budget
-  bool Grow();                      // mu_ held
+  bool Grow();                      // mu_ held: capacity_ doubles
+  // mu_ held, every slot in use (count_ == slot_count_ < capacity_): the
+  // queue moves to a heap array of all capacity_ slots.
+  void Spill();
+  Block*& SlotAt(size_t slot) { return slot_data_[slot]; }  // mu_ held
   void ReturnQueued(const char* op);
   void CheckSingleConsumer() const;  // without mu_ (it takes the pool's lock)
   // Checked builds: the ring's slots against the ledger's tally of it.
@@ -143,15 +148,25 @@ class RingBuffer {
   const std::shared_ptr<BufferPool> pool_;
   const RingOptions options_;
   mutable rt::Mutex mu_;
-  rt::CondVar not_empty_;      // the consumer waits here for a message or Close
-  rt::CondVar not_full_;       // the producer waits here for a slot or Close
-  std::vector<Block*> slots_;  // guarded by mu_; queued = count_ slots from tail_
-  MeteredBytes slots_meter_;   // guarded by mu_: slots_' bytes in the pool's meter
-  size_t tail_ = 0;            // guarded by mu_
-  size_t count_ = 0;           // guarded by mu_
-  size_t bytes_ = 0;           // guarded by mu_
-  bool closed_ = false;        // guarded by mu_
-  Status close_error_;         // guarded by mu_; set once
+  rt::CondVar not_empty_;  // the consumer waits here for a message or Close
+  rt::CondVar not_full_;   // the producer waits here for a slot or Close
+  // The slots, guarded by mu_; queued = count_ slots from tail_, modulo
+  // slot_count_. The first kInlineSlots are in the ring itself, so a stream
+  // that never has more messages queued at once (a unary call has one)
+  // allocates no slot array; the first time it needs more, the queue moves
+  // to a heap array of all capacity_ slots (Spill), counted as ring-slots.
+  static constexpr size_t kInlineSlots = 4;
+  std::array<Block*, kInlineSlots> inline_slots_{};
+  std::vector<Block*> heap_slots_;
+  Block** slot_data_ = inline_slots_.data();  // inline_slots_ or heap_slots_
+  size_t slot_count_ = 0;                     // slots in slot_data_
+  size_t capacity_ = 0;                       // guarded by mu_: slots a queue may use
+  MeteredBytes slots_meter_;                  // guarded by mu_: heap_slots_' bytes in the meter
+  size_t tail_ = 0;                           // guarded by mu_
+  size_t count_ = 0;                          // guarded by mu_
+  size_t bytes_ = 0;                          // guarded by mu_
+  bool closed_ = false;                       // guarded by mu_
+  Status close_error_;                        // guarded by mu_; set once
   [[no_unique_address]] std::conditional_t<kCheckedBuild, LedgerState, internal::Nothing> ledger_;
 };
 

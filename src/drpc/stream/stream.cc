@@ -84,11 +84,14 @@ Stream::Stream(StreamConfig config)
                                                    .meter = &ring_.pool()->meter(),
                                                    .enforce_budget = true,
                                                    .store_data = false}),
+      marshal_buffer_(std::move(config.marshal_buffer)),
       marshal_meter_(&ring_.pool()->meter(), ResourceKind::kMarshal),
       on_finished_(std::move(config.on_finished)),
       finish_observer_(config.finish_observer),
       early_leases_(0, "stream.early_leases") {
   DRPC_ASSERT(options_.max_packet_size > 0, "a stream needs a positive max_packet_size");
+  marshal_buffer_.clear();
+  MeterMarshalBuffer();  // a given buffer is this stream's to count now
 }
 
 Stream::~Stream() {
@@ -97,6 +100,14 @@ Stream::~Stream() {
   DRPC_ASSERT(!handling_.load(), "stream destroyed during HandleFrame");
   EndPartial("abandoned: stream destroyed (canceled, or its connection torn down)");
   if (DRPC_PLANT(kStreamLeakMarshalAccounting)) marshal_meter_.Forget();
+}
+
+Buffer Stream::TakeMarshalBuffer() {
+  DRPC_ASSERT(!write_.held(), "TakeMarshalBuffer during a send");
+  if (DRPC_PLANT(kStreamLeakMarshalAccounting)) return {};
+  Buffer out = std::move(marshal_buffer_);
+  MeterMarshalBuffer();  // now empty: 0
+  return out;
 }
 
 StreamState Stream::DebugState() const {

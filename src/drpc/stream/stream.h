@@ -108,6 +108,10 @@ struct StreamConfig {
   UniqueFunction<void()> on_finished = {};
   // Optional; told after on_finished, the same way. Must outlive the stream.
   FinishObserver* finish_observer = nullptr;
+  // Optional: storage for the marshal buffer (its capacity; the bytes are
+  // dropped), such as a finished stream's (TakeMarshalBuffer), so a stream
+  // on a warm connection marshals without allocating.
+  Buffer marshal_buffer = {};
 };
 
 // A consistent-enough view of the state, for tests and the simulator's
@@ -276,6 +280,13 @@ class Stream {
   // send = EOF; terminate(DrpcError "terminated by sending error"); sends
   // Error with err.wire_code() and err.message(). `err` must not be ok.
   Status SendError(const Status& err);
+
+ protected:
+  // For the stream's owner, from its destructor (no call running): the
+  // marshal buffer, no longer counted, for another stream to reuse
+  // (StreamConfig::marshal_buffer). Empty under the plant
+  // kStreamLeakMarshalAccounting, whose leak ~Stream must still make.
+  Buffer TakeMarshalBuffer();
 
  private:
   class OpScope;  // holds read_ or write_ for one call; checks for fin after

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "drpc/manager/internal/open_order.h"
+#include "drpc/manager/internal/stream_recycler.h"
 #include "drpc/manager/internal/stream_table.h"
 #include "drpc/rt/atomic.h"
 #include "drpc/stream/stream.h"
@@ -42,20 +43,31 @@ class StreamHooks : public stream::FinishObserver {
   const std::weak_ptr<OpenOrder> order_;
 };
 
-// The Stream and its hooks in one allocation (with make_shared, the control
-// block too).
+// The Stream and its hooks in one allocation (with allocate_shared, the
+// control block too: a block the connection's StreamRecycler keeps for
+// the next stream).
 class ManagedStream final : private StreamHooks, public stream::Stream {
  public:
+  // `recycler` (may be null) keeps the marshal buffer when it is destroyed.
   ManagedStream(std::shared_ptr<LiveStreams> live, std::weak_ptr<StreamTable> table,
-                std::weak_ptr<OpenOrder> order, stream::StreamConfig config)
+                std::weak_ptr<OpenOrder> order, std::shared_ptr<StreamRecycler> recycler,
+                stream::StreamConfig config)
       : StreamHooks(std::move(live), std::move(table), std::move(order)),
-        Stream(WithObserver(std::move(config), this)) {}
+        Stream(WithObserver(std::move(config), this)),
+        recycler_(std::move(recycler)) {}
+  ~ManagedStream() {
+    if (recycler_ != nullptr) recycler_->KeepMarshalBuffer(TakeMarshalBuffer());
+  }
+  ManagedStream(const ManagedStream&) = delete;
+  ManagedStream& operator=(const ManagedStream&) = delete;
 
  private:
   static stream::StreamConfig WithObserver(stream::StreamConfig config, StreamHooks* hooks) {
     config.finish_observer = hooks;
     return config;
   }
+
+  const std::shared_ptr<StreamRecycler> recycler_;
 };
 
 }  // namespace drpc::manager

@@ -8,7 +8,27 @@
 
 namespace drpc::manager {
 
-OpenOrder::OpenOrder(MuxWriter& writer) : writer_(writer), mu_("open_order.mu") {}
+OpenOrder::OpenOrder(MuxWriter& writer) : writer_(writer), mu_("open_order.mu") {
+  spare_nodes_.reserve(kMaxSpareNodes);
+}
+
+void OpenOrder::InsertLocked(IdMap& map, uint64_t key, uint64_t value) {
+  if (spare_nodes_.empty()) {
+    map.emplace(key, value);
+    return;
+  }
+  IdMap::node_type node = std::move(spare_nodes_.back());
+  spare_nodes_.pop_back();
+  node.key() = key;
+  node.mapped() = value;
+  const bool inserted = map.insert(std::move(node)).inserted;
+  DRPC_ASSERT(inserted, "a stream id mapped twice");
+}
+
+void OpenOrder::EraseLocked(IdMap& map, IdMap::iterator it) {
+  IdMap::node_type node = map.extract(it);
+  if (spare_nodes_.size() < kMaxSpareNodes) spare_nodes_.push_back(std::move(node));
+}
 
 uint64_t OpenOrder::Reserve() {
   rt::LockGuard guard(mu_);
@@ -21,9 +41,11 @@ void OpenOrder::Forget(uint64_t id) {
   rt::LockGuard guard(mu_);
   auto it = wire_of_.find(id);
   if (it == wire_of_.end()) return;
-  local_of_.erase(it->second);
+  if (auto local = local_of_.find(it->second); local != local_of_.end()) {
+    EraseLocked(local_of_, local);
+  }
   never_sent_.erase(it->second);
-  wire_of_.erase(it);
+  EraseLocked(wire_of_, it);
 }
 
 uint64_t OpenOrder::LocalId(uint64_t wire_id) const {
@@ -80,8 +102,8 @@ Status OpenOrder::OnTheWire(uint64_t id, rt::Signal* cancel, const Submit& submi
   // cancel must not wait behind another stream's blocked send).
   const uint64_t wire_id = next_wire_++;
   DRPC_ASSERT(wire_id != 0, "client wire ids wrapped around");
-  wire_of_.emplace(id, wire_id);
-  local_of_.emplace(wire_id, id);
+  InsertLocked(wire_of_, id, wire_id);
+  InsertLocked(local_of_, wire_id, id);
   while (next_submit_ != wire_id) {
     if (cancel != nullptr && cancel->is_set()) {
       skipped_.insert(wire_id);

@@ -22,6 +22,7 @@
 #include <memory>
 #include <set>
 #include <span>
+#include <vector>
 
 #include "drpc/base/status.h"
 #include "drpc/manager/mux_writer.h"
@@ -66,17 +67,31 @@ class OpenOrder final : public stream::FrameSink {
   void WaitForTurnMove(rt::Lock& lock, rt::Signal* cancel, const char* label);
   // Moves next_submit_ past `wire_id` and every abandoned id after it.
   void AdvanceLocked(uint64_t wire_id);
+  using IdMap = std::map<uint64_t, uint64_t>;
+  // mu_ held. Adds key -> value to `map` in a spare node if there is one.
+  void InsertLocked(IdMap& map, uint64_t key, uint64_t value);
+  // mu_ held. Removes the entry at `it`, keeping its node as a spare.
+  void EraseLocked(IdMap& map, IdMap::iterator it);
+
+  // The spare nodes kept at most: one stream's two is enough for sequential
+  // calls; a few more cover a handful in flight. Bounded by this side's own
+  // opens, not by the peer: 16 nodes of ~48 bytes.
+  static constexpr size_t kMaxSpareNodes = 16;
 
   MuxWriter& writer_;
   mutable rt::Mutex mu_;
   std::shared_ptr<rt::Signal> turn_moved_;  // guarded by mu_: set when next_submit_ moves
   uint64_t next_local_ = 1;                 // guarded by mu_
   uint64_t next_wire_ = 1;                  // guarded by mu_
-  uint64_t next_submit_ = 1;              // guarded by mu_: the wire id whose first frame goes next
-  std::map<uint64_t, uint64_t> wire_of_;  // guarded by mu_: local id -> wire id
-  std::map<uint64_t, uint64_t> local_of_;  // guarded by mu_: wire id -> local id
-  std::set<uint64_t> skipped_;             // guarded by mu_: abandoned ids not yet passed
-  std::set<uint64_t> never_sent_;          // guarded by mu_: abandoned ids until Forget
+  uint64_t next_submit_ = 1;  // guarded by mu_: the wire id whose first frame goes next
+  IdMap wire_of_;             // guarded by mu_: local id -> wire id
+  IdMap local_of_;            // guarded by mu_: wire id -> local id
+  // guarded by mu_: nodes of finished streams' entries, reused for the next
+  // stream's (both maps have one node type), so opening a stream on a warm
+  // connection does not allocate. Reserved to kMaxSpareNodes up front.
+  std::vector<IdMap::node_type> spare_nodes_;
+  std::set<uint64_t> skipped_;     // guarded by mu_: abandoned ids not yet passed
+  std::set<uint64_t> never_sent_;  // guarded by mu_: abandoned ids until Forget
 };
 
 }  // namespace drpc::manager

@@ -109,7 +109,8 @@ PendingInvokes::Feeding PendingInvokes::Feed(Entry& entry, const wire::Frame& fr
   }
   DRPC_ASSERT(packet.kind == ToRaw(Kind::kInvoke), "a pending packet is an invoke kind");
   InvokeStep step = Step(InvokeStep::Kind::kInvoke, sid);
-  step.rpc = ToString(packet.data);
+  step.rpc.swap(name_storage_);  // step.rpc was empty, and so is name_storage_ now
+  step.rpc.assign(AsStringView(packet.data));
   step.metadata = std::move(entry.metadata);
   return Feeding{.step = std::move(step), .finished = true};
 }

@@ -63,6 +63,12 @@ class PendingInvokes {
   size_t size() const { return entries_.size(); }
   size_t refused() const { return refused_.size(); }
 
+  // A string whose storage the next completed Invoke's rpc name is copied
+  // into (InvokeStep::rpc), so a connection recycling its names (the
+  // manager's, docs/resources.md) allocates none per call. Empty: none.
+  bool has_name_storage() const { return name_storage_.capacity() > std::string().capacity(); }
+  void GiveNameStorage(std::string storage) { name_storage_ = std::move(storage); }
+
  private:
   struct Entry {
     explicit Entry(const PendingInvokesOptions& options)
@@ -86,6 +92,7 @@ class PendingInvokes {
   const PendingInvokesOptions options_;
   std::map<uint64_t, Entry> entries_;
   std::set<uint64_t> refused_;  // refused ids whose Invoke has not ended yet
+  std::string name_storage_;    // see GiveNameStorage
 };
 
 // True for the two kinds that open a stream (Invoke, InvokeMetadata).

@@ -85,8 +85,13 @@ Result<Task> TrySpawn(std::string name, UniqueFunction<void()> body) {
 void yield() { fiber::YieldFiber(); }
 
 TaskInfo current_task() {
-  if (fiber::TaskRecord* task = fiber::CurrentTask()) return TaskInfo{task->id, task->name, 0};
-  return TaskInfo{0, "main", 0};
+  const TaskView view = current_task_view();
+  return TaskInfo{view.id, std::string(view.name), view.step};
+}
+
+TaskView current_task_view() {
+  if (fiber::TaskRecord* task = fiber::CurrentTask()) return TaskView{task->id, task->name, 0};
+  return TaskView{0, "main", 0};
 }
 
 }  // namespace drpc::rt

@@ -310,6 +310,7 @@ Result<Task> TrySpawn(std::string name, UniqueFunction<void()> body) {
 void yield() { std::this_thread::yield(); }
 
 TaskInfo current_task() { return TaskInfo{t_task_id, t_task_name, 0}; }
+TaskView current_task_view() { return TaskView{t_task_id, t_task_name, 0}; }
 
 uint64_t internal::CurrentTaskId() { return t_task_id; }
 
