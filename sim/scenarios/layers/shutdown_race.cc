@@ -116,6 +116,11 @@ void RunShutdownRace() {
     if (!dialed.ok()) Broken("dial: " + dialed.status().ToString());
     rpc::ConnOptions conn_options;
     conn_options.manager.name = "client";
+    // A few slots per stream: a server stream fills the client's ring and
+    // waits (through the pipe) until the client receives, so its receives
+    // begin while the stream is still open even when nothing preempts the
+    // server (the schedule a shrinker lowers towards).
+    conn_options.manager.stream.ring.capacity = 4;
     rpc::Conn conn(std::move(dialed->transport), conn_options);
     resources.WatchConnection(conn.manager());
     const size_t calls = 1 + Choose(3, ChoiceKind::kWorkload);
