@@ -11,6 +11,7 @@
 #include "drpc/rt/atomic.h"
 #include "drpc/rt/task.h"
 #include "drpc/rt/time.h"
+#include "tests/common/watchdog.h"
 #include "tests/rt/wakeup_deadline.h"
 
 namespace drpc::rt {
@@ -174,6 +175,10 @@ TEST(RtOsWaitAnyTest, ASignalListedTwiceWorks) {
 // which wait_any subscribes. A lost wakeup shows up as the generous deadline
 // passing.
 TEST(RtOsWaitAnyTest, ASetDuringSubscriptionIsNotMissed) {
+  // 2,000 rounds of two spinning tasks: on a loaded 2-core machine a round
+  // waits for the other side to be scheduled, and one run took the default
+  // 10 s. A lost set still shows as `missed` (its own 30 s deadline).
+  drpc::testing::WatchdogAllows(std::chrono::seconds(60));
   constexpr int kRounds = 2000;
   constexpr size_t kSignals = 256;  // a long subscription loop: a wide window
   Atomic<Signal*> target(nullptr);
