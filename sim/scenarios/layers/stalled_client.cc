@@ -1,5 +1,6 @@
 #include "sim/scenarios/layers/stalled_client.h"
 
+#include <string>
 #include <utility>
 
 #include "sim/sched/run.h"
@@ -15,6 +16,26 @@ StalledClient MakeStalledClient() {
   client.options.manager.writer.high_water_bytes = 1024;
   client.options.manager.stream.split_size = 256;
   return client;
+}
+
+rpc::CallOptions CallEnd::Options() const {
+  rpc::CallOptions options;
+  if (token) {
+    options.cancel = *token;
+  } else {
+    options.deadline = ends;
+  }
+  return options;
+}
+
+void SpawnCall(std::vector<rt::Task>& tasks, size_t i, CallEnd& end, UniqueFunction<void()> body) {
+  tasks.push_back(rt::spawn("call" + std::to_string(i), std::move(body)));
+  if (end.token) {
+    tasks.push_back(rt::spawn("cancel" + std::to_string(i), [&end] {
+      rt::sleep_until(end.ends);
+      end.token->Cancel();
+    }));
+  }
 }
 
 }  // namespace drpc::sim::layers

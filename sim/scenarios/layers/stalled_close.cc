@@ -49,21 +49,13 @@ constexpr rt::Duration kPeerWriteBound = milliseconds(20);
 
 [[noreturn]] void Broken(const std::string& what) { Fail("layers.stalled-close: " + what); }
 
-struct Call {
-  std::optional<rpc::CancelToken> token;  // set: canceled at `ends`, else a deadline at `ends`
-  rt::TimePoint ends{};
+struct Call : CallEnd {
   bool close = false;  // the terminal call is Close, else CloseSend
   rt::Signal returned{"call.returned"};
 };
 
 void RunCall(rpc::Conn& conn, Call& call, size_t message_bytes) {
-  rpc::CallOptions options;
-  if (call.token) {
-    options.cancel = *call.token;
-  } else {
-    options.deadline = call.ends;
-  }
-  auto stream = conn.NewStream<std::string, std::string>(rpcsim::kChatRpc, options);
+  auto stream = conn.NewStream<std::string, std::string>(rpcsim::kChatRpc, call.Options());
   if (stream.ok()) {
     // Send until the writer's queue is over its mark, so the terminal frame
     // that follows waits on back-pressure (a data send that itself waits
@@ -133,14 +125,7 @@ void RunStalledClose() {
       // could put the queue over the mark with its first frame and wait with
       // the rest, and then the terminal call would never wait on its own.
       const size_t bytes = 50 + 50 * Choose(4, ChoiceKind::kWorkload);
-      tasks.push_back(rt::spawn("call" + std::to_string(i),
-                                [&conn, c = call.get(), bytes] { RunCall(conn, *c, bytes); }));
-      if (call->token) {
-        tasks.push_back(rt::spawn("cancel" + std::to_string(i), [c = call.get()] {
-          rt::sleep_until(c->ends);
-          c->token->Cancel();
-        }));
-      }
+      SpawnCall(tasks, i, *call, [&conn, c = call.get(), bytes] { RunCall(conn, *c, bytes); });
       state.push_back(std::move(call));
     }
     // The peer writes more than the pipe holds, so its write ends only if

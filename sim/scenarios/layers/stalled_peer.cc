@@ -37,9 +37,7 @@ constexpr size_t kMaxSends = 256;
 
 [[noreturn]] void Broken(const std::string& what) { Fail("layers.stalled-peer: " + what); }
 
-struct Call {
-  std::optional<rpc::CancelToken> token;  // set: ended by a cancel, else by its deadline
-  rt::TimePoint ends{};                   // the deadline, or when the token is canceled
+struct Call : CallEnd {
   rt::Signal returned{"call.returned"};
   rt::TimePoint returned_at{};
   size_t sends = 0;
@@ -47,13 +45,7 @@ struct Call {
 };
 
 void RunCall(rpc::Conn& conn, Call& call, size_t message_bytes) {
-  rpc::CallOptions options;
-  if (call.token) {
-    options.cancel = *call.token;
-  } else {
-    options.deadline = call.ends;
-  }
-  auto stream = conn.NewStream<std::string, std::string>(rpcsim::kChatRpc, options);
+  auto stream = conn.NewStream<std::string, std::string>(rpcsim::kChatRpc, call.Options());
   if (!stream.ok()) {
     call.status = stream.status();
   } else {
@@ -87,14 +79,7 @@ void RunStalledPeer() {
       call->ends = rt::now() + microseconds(200 * (1 + Choose(20, ChoiceKind::kWorkload)));
       if (Choose(2, ChoiceKind::kWorkload) == 1) call->token.emplace();
       const size_t bytes = 100 + 100 * Choose(6, ChoiceKind::kWorkload);
-      tasks.push_back(rt::spawn("call" + std::to_string(i),
-                                [&conn, c = call.get(), bytes] { RunCall(conn, *c, bytes); }));
-      if (call->token) {
-        tasks.push_back(rt::spawn("cancel" + std::to_string(i), [c = call.get()] {
-          rt::sleep_until(c->ends);
-          c->token->Cancel();
-        }));
-      }
+      SpawnCall(tasks, i, *call, [&conn, c = call.get(), bytes] { RunCall(conn, *c, bytes); });
       state.push_back(std::move(call));
     }
     for (size_t i = 0; i < state.size(); ++i) {
