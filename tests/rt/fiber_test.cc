@@ -122,6 +122,34 @@ TEST(RtFiberTest, AWakeBeforeTheSwitchIsNotLost) {
   EXPECT_EQ(woken, kRounds);
 }
 
+// A fiber that computes without ever parking holds its worker, not the
+// reactor: another worker is woken to wait in it (the watch, docs/rt.md),
+// so another task's timer still fires. The spinner is started by its own
+// timer long after the other workers went to sleep, so nothing but that
+// wake can bring one back.
+TEST(RtFiberTest, AFiberThatNeverParksDoesNotHoldUpTheReactor) {
+  std::atomic<bool> timer_fired{false};
+  std::atomic<bool> gave_up{false};
+  Task sleeper = spawn("sleeper", [&] {
+    sleep_for(200ms);
+    timer_fired = true;
+  });
+  Task spinner = spawn("spinner", [&] {
+    sleep_for(100ms);
+    const WakeupDeadline deadline(5s);
+    while (!timer_fired.load()) {
+      if (deadline.Missed()) {
+        gave_up = true;
+        return;
+      }
+    }
+  });
+  spinner.join();
+  sleeper.join();
+  EXPECT_FALSE(gave_up) << "the sleeper's timer did not fire in 5 s while another fiber spun";
+  EXPECT_TRUE(timer_fired);
+}
+
 // A late Wake (from a Park that already ended) does nothing to a later Park.
 TEST(RtFiberTest, ALateWakeDoesNotEndALaterPark) {
   Signal later_park_ended{"later"};

@@ -1,19 +1,22 @@
 // The fiber backend's scheduler (scheduler.h): a fixed set of worker threads
-// run one Boost.Asio io_context, which is both the reactor (sockets, timers)
-// and the run queue: a ready fiber is a handler posted to it that switches
-// to the fiber and returns when the fiber parks, yields or ends. Why one
-// queue and not per-worker ones: docs/rt.md, "The fiber backend". Besides
-// it, each worker has one slot for the task its running fiber woke first
-// (Schedule), and a socket's completion runs the task it wakes in place
-// (Waker::WakeHere): the common hand-offs skip the queue.
+// share one run queue of ready fibers and one Boost.Asio io_context, used
+// only as the reactor (sockets, timers). A worker runs queued fibers; with
+// none queued it becomes the one worker that waits in the reactor (the
+// poller), or sleeps if another already does. Why not asio as the run queue
+// too, and when a sleeping worker is woken: docs/rt.md, "The fiber
+// backend". Besides the queue, each worker has one slot for the task its
+// running fiber woke first (Schedule), and a reactor completion runs the
+// task it wakes in place (Waker::WakeHere): the common hand-offs skip the
+// queue and wake nobody.
 #include "drpc/rt/fiber/scheduler.h"
 
 #include <pthread.h>
 
-#include <boost/asio/defer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -36,11 +39,65 @@ namespace {
 
 constexpr size_t kMaxWorkers = 1024;
 
+struct ThreadState;
+
+using Clock = std::chrono::steady_clock;
+
+// A worker asleep while the reactor has no poller is woken at most this
+// often to take it (the watch, below)...
+constexpr Clock::duration kWatchTick = std::chrono::milliseconds(1);
+// ...and a worker going to sleep keeps the watch only while a worker left
+// the reactor to run a fiber this recently; an idle process wakes nobody.
+constexpr Clock::duration kBusyWindow = std::chrono::milliseconds(10);
+// A worker running queued fibers looks at the reactor (without blocking)
+// after this many when nobody waits in it, so I/O is not starved by tasks
+// that keep yielding.
+constexpr uint32_t kPollEveryTasks = 61;
+
 struct Runtime {
   explicit Runtime(size_t n) : io(static_cast<int>(n)), workers(n) {}
+  // Only the poller runs it (at most one worker blocks in it at a time; a
+  // second may finish a handler there after it handed the reactor on).
   boost::asio::io_context io;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{io.get_executor()};
   size_t workers;
+
+  std::mutex mu;               // guards everything below
+  TaskRecord* head = nullptr;  // ready fibers, FIFO through next_ready
+  TaskRecord* tail = nullptr;
+  std::condition_variable idle;  // sleeping workers wait here for `wakes`
+  size_t sleepers = 0;
+  size_t wakes = 0;                     // granted to sleepers, not yet taken
+  const ThreadState* poller = nullptr;  // the worker waiting in the reactor
+  bool interrupt_pending = false;       // a no-op is on its way to the poller
+  bool watching = false;                // a sleeper waits with kWatchTick
+  Clock::time_point last_release{};     // a poller last left to run a fiber
+  Clock::time_point last_watch_wake{};
+
+  void PushLocked(TaskRecord* task) {
+    task->next_ready = nullptr;
+    if (tail == nullptr) {
+      head = task;
+    } else {
+      tail->next_ready = task;
+    }
+    tail = task;
+  }
+  TaskRecord* PopLocked() {
+    TaskRecord* task = head;
+    if (task == nullptr) return nullptr;
+    head = task->next_ready;
+    if (head == nullptr) tail = nullptr;
+    task->next_ready = nullptr;
+    return task;
+  }
+  // Grants a wake to a sleeping worker, if one sleeps without one.
+  bool WakeSleeperLocked() {
+    if (sleepers <= wakes) return false;
+    ++wakes;
+    idle.notify_one();
+    return true;
+  }
 };
 
 std::atomic<Runtime*> g_runtime{nullptr};
@@ -78,11 +135,52 @@ size_t ConfiguredWorkers() {
   return cores == 0 ? 1 : std::min(cores, kMaxWorkers);
 }
 
+void Resume(TaskRecord* task);
+void PollReactor(Runtime& runtime, ThreadState& s, bool block);
+
+// A worker: the queue first; with nothing queued, the reactor if nobody
+// waits in it; else sleep until a wake is granted (Enqueue) or, on watch,
+// until the tick.
 void WorkerMain(Runtime* runtime) {
   ThreadState& s = This();
   s.worker = true;
   s.tsan_fiber = sanitizer::TsanCurrentFiber();
-  runtime->io.run();  // never returns: the work guard is never reset
+  Runtime& rt = *runtime;
+  uint32_t tasks_since_poll = 0;
+  std::unique_lock<std::mutex> lock(rt.mu);
+  for (;;) {
+    if (TaskRecord* task = rt.PopLocked()) {
+      // More is ready than this worker takes: let a sleeping one help.
+      if (rt.head != nullptr) rt.WakeSleeperLocked();
+      lock.unlock();
+      Resume(task);
+      if (++tasks_since_poll >= kPollEveryTasks) {
+        tasks_since_poll = 0;
+        PollReactor(rt, s, /*block=*/false);
+      }
+      lock.lock();
+      continue;
+    }
+    if (rt.poller == nullptr) {
+      lock.unlock();
+      tasks_since_poll = 0;
+      PollReactor(rt, s, /*block=*/true);
+      lock.lock();
+      continue;
+    }
+    ++rt.sleepers;
+    const bool watch = !rt.watching && Clock::now() - rt.last_release < kBusyWindow;
+    bool woken = true;
+    if (watch) {
+      rt.watching = true;
+      woken = rt.idle.wait_for(lock, kWatchTick, [&] { return rt.wakes > 0; });
+      rt.watching = false;
+    } else {
+      rt.idle.wait(lock, [&] { return rt.wakes > 0; });
+    }
+    if (woken) --rt.wakes;
+    --rt.sleepers;
+  }
 }
 
 void ForkPrepare();
@@ -275,74 +373,118 @@ DRPC_FIBER_NO_ASAN void Resume(TaskRecord* task) {
   }
 }
 
-// Allocates the operation that carries a ResumeHandler in its task's
-// resume_op slot (TaskRecord), or with new if the slot is taken or small.
+// The no-op that wakes the poller out of the reactor when a task is queued
+// and no worker sleeps. At most one is pending (interrupt_pending), so it
+// lives in one static slot and never allocates.
+struct InterruptSlot {
+  alignas(std::max_align_t) unsigned char bytes[128];
+  std::atomic<bool> busy{false};
+};
+InterruptSlot g_interrupt_slot;
+
 template <typename T>
-struct ResumeOpAllocator {
+struct InterruptAllocator {
   using value_type = T;
-  TaskRecord* task;
-  explicit ResumeOpAllocator(TaskRecord* t) : task(t) {}
+  InterruptAllocator() = default;
   template <typename U>
-  ResumeOpAllocator(const ResumeOpAllocator<U>& other) : task(other.task) {}  // NOLINT: rebind
+  InterruptAllocator(const InterruptAllocator<U>&) {}  // NOLINT: rebind
   T* allocate(size_t n) {
     const size_t bytes = n * sizeof(T);
     bool busy = false;
-    if (bytes <= TaskRecord::kResumeOpBytes && alignof(T) <= alignof(std::max_align_t) &&
-        task->resume_op_busy.compare_exchange_strong(busy, true, std::memory_order_acquire)) {
-      return reinterpret_cast<T*>(task->resume_op);
+    if (bytes <= sizeof(g_interrupt_slot.bytes) && alignof(T) <= alignof(std::max_align_t) &&
+        g_interrupt_slot.busy.compare_exchange_strong(busy, true, std::memory_order_acquire)) {
+      return reinterpret_cast<T*>(g_interrupt_slot.bytes);
     }
-    return static_cast<T*>(::operator new(bytes));
+    return static_cast<T*>(::operator new(bytes));  // a fork child's first, say
   }
   void deallocate(T* p, size_t) {
-    if (reinterpret_cast<unsigned char*>(p) == task->resume_op) {
-      task->resume_op_busy.store(false, std::memory_order_release);
+    if (reinterpret_cast<unsigned char*>(p) == g_interrupt_slot.bytes) {
+      g_interrupt_slot.busy.store(false, std::memory_order_release);
     } else {
       ::operator delete(p);
     }
   }
   template <typename U>
-  bool operator==(const ResumeOpAllocator<U>& other) const {
-    return task == other.task;
+  bool operator==(const InterruptAllocator<U>&) const {
+    return true;
   }
   template <typename U>
-  bool operator!=(const ResumeOpAllocator<U>& other) const {
-    return task != other.task;
+  bool operator!=(const InterruptAllocator<U>&) const {
+    return false;
   }
 };
 
-// The handler that switches to a ready task; asio finds its allocator
-// through allocator_type/get_allocator (associated_allocator).
-struct ResumeHandler {
-  TaskRecord* task;
-  using allocator_type = ResumeOpAllocator<void>;
-  allocator_type get_allocator() const noexcept { return allocator_type(task); }
-  void operator()() const { Resume(task); }
+struct InterruptHandler {
+  Runtime* runtime;
+  using allocator_type = InterruptAllocator<void>;
+  allocator_type get_allocator() const noexcept { return {}; }
+  void operator()() const {
+    std::lock_guard<std::mutex> guard(runtime->mu);
+    runtime->interrupt_pending = false;
+  }
 };
 
-// From a reactor handler on a worker (an I/O completion, a timer) the fiber
-// is deferred: queued on this worker's private queue, which it runs as soon
-// as the handler returns, on the same warm thread and without waking
-// another. From a fiber (its worker's slot taken, Schedule) or a plain
-// thread it is posted, where any idle worker takes it.
+// Queues a ready task. A worker between fibers (its loop, a reactor
+// handler, Resume) takes the queue's head itself next, so it wakes nobody:
+// as asio's defer, the task runs on the same warm thread. Anyone else (a
+// fiber, a plain thread) grants a sleeping worker a wake; with none asleep,
+// the poller is interrupted, since the others are busy running fibers and
+// the poller would otherwise sit in the reactor beside a ready task.
 void Enqueue(TaskRecord* task) {
-  Runtime& runtime = TheRuntime();
+  Runtime& rt = TheRuntime();
   const ThreadState& s = This();
-  if (s.worker && s.running == nullptr) {
-    boost::asio::defer(runtime.io, ResumeHandler{task});
-  } else {
-    boost::asio::post(runtime.io, ResumeHandler{task});
+  const bool taken_by_this_worker = s.worker && s.running == nullptr;
+  std::unique_lock<std::mutex> lock(rt.mu);
+  rt.PushLocked(task);
+  if (taken_by_this_worker || rt.WakeSleeperLocked()) return;
+  if (rt.poller == nullptr || rt.interrupt_pending) return;
+  rt.interrupt_pending = true;
+  lock.unlock();
+  boost::asio::post(rt.io, InterruptHandler{&rt});
+}
+
+// Worker `s` leaves the reactor to run fibers (from a handler, WakeHere, or
+// back in its loop): the reactor is free for another worker until this one
+// has none to run. Nobody is woken for it (that wake per completion is what
+// this scheduler exists to avoid: a ping-pong would wake the other worker
+// at every message), except at most once per kWatchTick when no sleeper is
+// already on watch, so a fiber that computes for long, or never parks,
+// cannot keep every socket and timer waiting.
+void ReleasePoller(const ThreadState& s) {
+  Runtime& rt = TheRuntime();
+  const Clock::time_point now = Clock::now();
+  std::lock_guard<std::mutex> guard(rt.mu);
+  if (rt.poller == &s) rt.poller = nullptr;
+  rt.last_release = now;
+  if (!rt.watching && now - rt.last_watch_wake >= kWatchTick && rt.WakeSleeperLocked()) {
+    rt.last_watch_wake = now;
   }
+}
+
+// Waits in the reactor (`block`) or looks at it once, as the poller; a
+// worker that leaves it to run a fiber (ReleasePoller) may have handed the
+// role on meanwhile.
+void PollReactor(Runtime& rt, ThreadState& s, bool block) {
+  {
+    std::lock_guard<std::mutex> guard(rt.mu);
+    if (rt.poller != nullptr) return;
+    rt.poller = &s;
+  }
+  if (block) {
+    rt.io.run_one();
+  } else {
+    rt.io.poll();
+  }
+  ReleasePoller(s);  // back to the queue, whose fibers may run for long
 }
 
 // The first task a fiber wakes in one slice is kept for this worker, which
 // runs it as soon as the waker switches out, as Go's runnext slot does: a
 // connection's reader that wakes the caller a reply is for and then parks
-// on its socket passes its worker on, without a post (a lock and a wake of
-// another worker, which then hands the reactor back and forth) and without
-// the reactor poll each trip through the queue costs. The price: the woken
-// task waits for the rest of the waker's slice even if another worker is
-// idle, so only the first wake is kept; later ones are posted, where an
-// idle worker takes them.
+// on its socket passes its worker on, without the queue's lock and without
+// waking a sleeping worker. The price: the woken task waits for the rest of
+// the waker's slice even if another worker is idle, so only the first wake
+// is kept; later ones are queued, and a sleeping worker is woken for them.
 void Schedule(TaskRecord* task) {
   ThreadState& s = This();
   if (s.worker && s.running != nullptr && s.run_next == nullptr) {
@@ -395,6 +537,7 @@ void Waker::WakeHere() const {
   // Handlers run from the worker's loop, never inside Resume: no nesting.
   const ThreadState& s = This();
   if (s.worker && s.running == nullptr) {
+    ReleasePoller(s);
     Resume(task);
   } else {
     Schedule(task);
@@ -451,7 +594,7 @@ TaskRecord* StartTask(uint64_t id, std::string name, UniqueFunction<void()> body
     error = "cannot map a fiber stack for task '" + name + "'";
     return nullptr;
   }
-  Runtime& runtime = TheRuntime();  // before the record: a child after fork starts fresh
+  TheRuntime();  // before the record: a child after fork starts fresh
   TaskRecord* task = NewTaskRecord(id, std::move(name));
   task->body = std::move(body);
   task->stack = *stack;
@@ -460,7 +603,7 @@ TaskRecord* StartTask(uint64_t id, std::string name, UniqueFunction<void()> body
   task->joiner = Waker();
   task->asan_fake_stack = nullptr;
   task->refs.store(2, std::memory_order_relaxed);  // the handle and the run
-  boost::asio::post(runtime.io, [task] { Resume(task); });
+  Enqueue(task);
   return task;
 }
 

@@ -56,15 +56,8 @@ struct TaskRecord : Parker {
   bool done = false;  // guarded by join_lock
   Waker joiner;       // guarded by join_lock
   std::atomic<int> refs{0};
-  TaskRecord* next_free = nullptr;
-  // Room for the reactor operation that resumes this task (Schedule). Asio
-  // recycles handler memory only on its own threads, so a wake from a plain
-  // thread (a client's main thread sending) would allocate one per message;
-  // a task has at most one resume pending, so one slot per task suffices
-  // (a second, which the Park protocol rules out, would fall back to new).
-  static constexpr size_t kResumeOpBytes = 128;
-  alignas(std::max_align_t) unsigned char resume_op[kResumeOpBytes];
-  std::atomic<bool> resume_op_busy{false};
+  TaskRecord* next_free = nullptr;   // the registry's free list
+  TaskRecord* next_ready = nullptr;  // the run queue (scheduler.cc), guarded by its lock
 };
 
 // A parked waiter in a mutex's or condvar's list (detail::WaitList).
