@@ -570,8 +570,14 @@ void BM_Stream(benchmark::State& state) {
   });
   threads.Report(state);
 }
-BENCHMARK(BM_Stream)->ArgName("bytes")->Arg(64)->Arg(64 * 1024)->UseManualTime()->Unit(
-    benchmark::kMicrosecond);
+// 1 MiB: a message over the split size, sent as 16 frames.
+BENCHMARK(BM_Stream)
+    ->ArgName("bytes")
+    ->Arg(64)
+    ->Arg(64 * 1024)
+    ->Arg(1 << 20)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 
 // A raw TCP stream of the bytes drpc would write for each message (its
 // frame), in writes of `write_bytes` (0: one write per message).
@@ -638,12 +644,14 @@ BENCHMARK(BM_RawStream)
     ->ArgName("bytes")
     ->Arg(64)
     ->Arg(64 * 1024)
+    ->Arg(1 << 20)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RawStreamBulk)
     ->ArgName("bytes")
     ->Arg(64)
     ->Arg(64 * 1024)
+    ->Arg(1 << 20)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 
@@ -749,7 +757,8 @@ void PrintSummary(const SummaryReporter& r) {
     const char* label;
     int bytes;
   };
-  const StreamRow streams[] = {{"stream 64 B", 64}, {"stream 64 KiB", 65536}};
+  const StreamRow streams[] = {
+      {"stream 64 B", 64}, {"stream 64 KiB", 65536}, {"stream 1 MiB", 1 << 20}};
   for (const StreamRow& row : streams) {
     const std::string arg = "/bytes:" + std::to_string(row.bytes);
     const std::string key = "BM_Stream" + arg;
