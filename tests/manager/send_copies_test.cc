@@ -63,7 +63,7 @@ TEST(SendCopies, TheWriterTakesLargePayloadsAndCopiesSmallOnes) {
     wire::AppendFrame(expected, frame);
     ASSERT_TRUE(writer
                     .WriteFramesTaking(std::span(&frame, 1), 0, payload, nullptr,
-                                       /*burst=*/i % 2 == 0, MuxWriter::Handover::kIfLarge)
+                                       /*burst=*/i % 2 == 0)
                     .ok());
     if (size >= MuxWriter::kMinTakenPayloadBytes) {
       ++taken;
@@ -111,10 +111,7 @@ TEST(SendCopies, APartlyWrittenTakenPayloadIsFinishedByTheTaskWithoutACopy) {
     got.Resize(read);
   });
   ResetCopyCounts();
-  ASSERT_TRUE(writer
-                  .WriteFramesTaking(std::span(&frame, 1), 0, payload, nullptr, false,
-                                     MuxWriter::Handover::kIfLarge)
-                  .ok());
+  ASSERT_TRUE(writer.WriteFramesTaking(std::span(&frame, 1), 0, payload, nullptr, false).ok());
   writer.StopAfterFlush(ClosedError("done"));
   writer.Join();
   reader.join();
@@ -122,125 +119,6 @@ TEST(SendCopies, APartlyWrittenTakenPayloadIsFinishedByTheTaskWithoutACopy) {
   EXPECT_GE(writer.stats().handoffs, 1u) << "the socket took the payload in parts";
   ASSERT_EQ(got.size(), expected.size());
   EXPECT_TRUE(std::memcmp(got.data(), expected.data(), got.size()) == 0);
-}
-
-// A packet of several frames is lent frame by frame (written from the
-// caller's buffer, no copy, other callers' frames may come between) and the
-// buffer is the caller's again once FinishLending returns.
-TEST(SendCopies, LentFramesAreWrittenFromTheCallersBufferWithNoCopy) {
-  if (!kCounted) GTEST_SKIP() << "copies are counted in checked builds";
-  GatedTransport transport;
-  transport.SetTryWrites(true, 5000);  // hand-offs mid-frame
-  MuxWriter writer(transport, [](Status) { ADD_FAILURE() << "no write error expected"; });
-  constexpr size_t kFrame = 1000;  // small: lending has no size threshold
-  Buffer payload = Filled(3 * kFrame, 'x');
-  for (size_t i = 0; i < payload.size(); ++i) payload.data()[i] = static_cast<uint8_t>(i * 7);
-  const uint8_t* const memory = payload.data();
-  Buffer expected;
-  ResetCopyCounts();
-  for (size_t i = 0; i < 3; ++i) {
-    const wire::Frame frame{3,      1,     wire::ToRaw(Kind::kMessage),
-                            i == 2, false, payload.view().subspan(i * kFrame, kFrame)};
-    wire::AppendFrame(expected, frame);
-    ASSERT_TRUE(writer
-                    .WriteFramesTaking(std::span(&frame, 1), 0, payload, nullptr, i == 1,
-                                       MuxWriter::Handover::kLend)
-                    .ok());
-  }
-  writer.FinishLending(payload, nullptr);
-  EXPECT_EQ(payload.data(), memory) << "the buffer is the caller's again";
-  EXPECT_EQ(CopiedBytes(CopyPath::kSend), 0u);
-  EXPECT_EQ(writer.stats().payloads_lent, 3u);
-  EXPECT_EQ(writer.stats().payloads_taken, 0u);
-  Buffer got = transport.TakeWritten();
-  ASSERT_EQ(got.size(), expected.size()) << "FinishLending returned before the frames were written";
-  EXPECT_TRUE(std::memcmp(got.data(), expected.data(), got.size()) == 0);
-  writer.StopAfterFlush(ClosedError("done"));
-  writer.Join();
-}
-
-// A lent frame half written when the lending ends early (the caller's
-// packet abandoned after a stop, a cancel of its wait, an abortive stop
-// during its wait): the rest is still written (no torn frame) from the
-// caller's buffer, which the writer keeps until then. Freeing it early
-// would have the task read freed memory (a 256 KiB buffer is unmapped when
-// freed: the write faults, or ASan reports it).
-TEST(SendCopies, ALendingEndedEarlyLeavesTheBufferToTheWriterUntilItsFrameIsWritten) {
-  enum class End { kReleasedAfterStop, kCanceledWait, kStopDuringWait };
-  for (const End end : {End::kReleasedAfterStop, End::kCanceledWait, End::kStopDuringWait}) {
-    SCOPED_TRACE(static_cast<int>(end));
-    GatedTransport transport;
-    transport.SetTryWrites(true, SIZE_MAX, /*limit_while_shut=*/1000);
-    transport.SetOpen(false);
-    MuxWriter writer(transport, [](Status) {});
-    constexpr size_t kFrame = 256 * 1024;
-    Buffer payload = Filled(kFrame, 'l');
-    for (size_t i = 0; i < payload.size(); i += 512)
-      payload.data()[i] = static_cast<uint8_t>(i >> 9);
-    const wire::Frame frame{5, 1, wire::ToRaw(Kind::kMessage), true, false, payload.view()};
-    Buffer expected;
-    wire::AppendFrame(expected, frame);
-    ASSERT_TRUE(writer
-                    .WriteFramesTaking(std::span(&frame, 1), 0, payload, nullptr, false,
-                                       MuxWriter::Handover::kLend)
-                    .ok());
-    transport.WaitWritesStarted(1);  // the task holds the rest of the frame at the gate
-    switch (end) {
-      case End::kReleasedAfterStop:
-        writer.Stop(AbortedError("stop"));
-        writer.ReleaseLent(payload);
-        break;
-      case End::kCanceledWait: {
-        rt::Signal cancel;
-        cancel.set(CanceledError("cancel"));
-        writer.FinishLending(payload, &cancel);
-        break;
-      }
-      case End::kStopDuringWait: {
-        std::thread lender([&] { writer.FinishLending(payload, nullptr); });
-        writer.Stop(AbortedError("stop"));
-        lender.join();
-        break;
-      }
-    }
-    EXPECT_TRUE(payload.empty()) << "the writer keeps the buffer";
-    if (end == End::kCanceledWait) writer.Stop(AbortedError("stop"));
-    transport.SetOpen(true);
-    writer.Join();
-    Buffer got = transport.TakeWritten();
-    ASSERT_EQ(got.size(), expected.size()) << "exactly the lent frame, whole";
-    EXPECT_TRUE(std::memcmp(got.data(), expected.data(), got.size()) == 0);
-  }
-}
-
-// A message over the split size (64 KiB) goes as several frames, none
-// copied.
-TEST(SendCopies, AStreamSendsAMessageOfSeveralFramesWithNoCopy) {
-  if (!kCounted) GTEST_SKIP() << "copies are counted in checked builds";
-  RawPair p = MakeRaw(ClientOptions());
-  Result<std::shared_ptr<Stream>> s = p.manager->NewClientStream();
-  ASSERT_TRUE(s.ok());
-  ASSERT_TRUE((*s)->WriteInvoke("/svc/Sink").ok());
-  ASSERT_EQ(p.peer->ReadFrame().frame.kind, wire::ToRaw(Kind::kInvoke));
-  std::string message(200 * 1024 + 17, 'm');
-  for (size_t i = 0; i < message.size(); i += 1000) message[i] = static_cast<char>('a' + i % 26);
-  for (int round = 0; round < 3; ++round) {
-    ResetCopyCounts();
-    ASSERT_TRUE((*s)->MsgSend(message, BytesCodec{}).ok());
-    std::string got;
-    int frames = 0;
-    for (;;) {
-      RawPeer::Read r = p.peer->ReadFrame();
-      ASSERT_TRUE(r.status.ok());
-      got += r.data;
-      ++frames;
-      if (r.frame.done) break;
-    }
-    EXPECT_EQ(frames, 4) << "round " << round;
-    EXPECT_EQ(got, message) << "round " << round;
-    EXPECT_EQ(CopiedBytes(CopyPath::kSend), 0u) << "round " << round;
-  }
-  (void)(*s)->Close();
 }
 
 // End to end through a stream: MsgSend marshals once into the stream's

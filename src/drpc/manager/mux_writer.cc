@@ -19,7 +19,6 @@ MuxWriter::MuxWriter(rt::Transport& transport, ErrorHandler on_error, MuxWriterO
       has_work_("mux_writer.has_work"),
       queued_meter_(meter, ResourceKind::kWriterQueue),
       taken_meter_(meter, ResourceKind::kWriterQueue),
-      kept_meter_(meter, ResourceKind::kMarshal),
       in_flight_meter_(meter, ResourceKind::kWriterQueue),
       stopped_("mux_writer.stopped"),
       exited_("mux_writer.exited") {
@@ -53,7 +52,6 @@ std::shared_ptr<rt::Signal> MuxWriter::TakeQueueLocked() {
               "the spare buffer must be empty when the queue is taken");
   std::swap(queued_, in_flight_);
   std::swap(queued_taken_, in_flight_taken_);
-  in_flight_upto_ = submitted_;
   in_flight_taken_bytes_ = std::exchange(queued_taken_bytes_, 0);
   queued_meter_.Set(queued_.capacity());
   in_flight_meter_.Set(in_flight_.capacity());
@@ -92,76 +90,14 @@ Status MuxWriter::WriteFrames(std::span<const wire::Frame> frames, rt::Signal* c
 }
 
 Status MuxWriter::WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken,
-                                    Buffer& payload, rt::Signal* cancel, bool burst,
-                                    Handover handover) {
+                                    Buffer& payload, rt::Signal* cancel, bool burst) {
   DRPC_ASSERT(taken < frames.size(), "the taken frame is one of the frames");
   const Bytes data = frames[taken].data;
   DRPC_ASSERT(data.empty() || (data.data() >= payload.data() &&
                                data.data() + data.size() <= payload.data() + payload.size()),
               "a taken frame's data lie inside the payload buffer");
-  PayloadUse use = PayloadUse::kCopy;
-  switch (handover) {
-    case Handover::kIfLarge:
-      use = data.size() >= kMinTakenPayloadBytes ? PayloadUse::kTake : PayloadUse::kCopy;
-      break;
-    case Handover::kLend:
-      use = PayloadUse::kLend;
-      break;
-  }
-  return Submit(frames, cancel, /*may_write_inline=*/!burst, taken, &payload, use);
-}
-
-void MuxWriter::KeepLentLocked(Buffer& payload) {
-  Buffer kept = std::move(payload);
-  payload = Buffer();
-  if (kept.capacity() == 0) return;
-  kept_capacity_ += kept.capacity();
-  kept_.push_back(KeptPayload{.buffer = std::move(kept), .upto = submitted_});
-  FreeKeptLocked();
-}
-
-void MuxWriter::FreeKeptLocked() {
-  // After an abortive stop nothing queued is written: only in-flight bytes
-  // (a hand-off finishing its frame) may still read a kept payload.
-  const bool dropped = mode_ == Mode::kAborted;
-  const bool in_flight = role_ != Role::kNone;
-  std::erase_if(kept_, [&](const KeptPayload& part) {
-    const bool free = part.upto <= written_ || (dropped && !in_flight);
-    if (free) kept_capacity_ -= part.buffer.capacity();
-    return free;
-  });
-  kept_meter_.Set(kept_capacity_);
-}
-
-void MuxWriter::ReleaseLent(Buffer& payload) {
-  rt::LockGuard guard(mu_);
-  KeepLentLocked(payload);
-}
-
-std::shared_ptr<rt::Signal> MuxWriter::WrittenSignalLocked() {
-  if (next_written_ == nullptr) {
-    next_written_ = std::make_shared<rt::Signal>("mux_writer.written");
-  }
-  return next_written_;
-}
-
-void MuxWriter::FinishLending(Buffer& payload, rt::Signal* cancel) {
-  rt::Lock lock(mu_);
-  const uint64_t target = submitted_;
-  while (written_ < target) {
-    if (mode_ == Mode::kAborted || (cancel != nullptr && cancel->is_set())) {
-      KeepLentLocked(payload);
-      return;
-    }
-    std::shared_ptr<rt::Signal> written = WrittenSignalLocked();
-    lock.unlock();
-    if (cancel != nullptr) {
-      rt::wait_any({written.get(), cancel}, "mux_writer: lent frames wait to be written");
-    } else {
-      written->wait("mux_writer: lent frames wait to be written");
-    }
-    lock.lock();
-  }
+  Buffer* const take = data.size() >= kMinTakenPayloadBytes ? &payload : nullptr;
+  return Submit(frames, cancel, /*may_write_inline=*/!burst, taken, take);
 }
 
 Buffer MuxWriter::PopSpareLocked() {
@@ -180,7 +116,6 @@ void MuxWriter::RecycleInFlightLocked() {
   const size_t max_spare_bytes =
       options_.high_water_bytes != 0 ? options_.high_water_bytes : options_.max_kept_buffer_bytes;
   for (TakenPayload& part : in_flight_taken_) {
-    if (part.buffer.capacity() == 0) continue;  // lent: the lender owns the bytes
     if (spare_capacity_ + part.buffer.capacity() <= max_spare_bytes &&
         part.buffer.capacity() <= options_.max_kept_buffer_bytes) {
       spare_capacity_ += part.buffer.capacity();
@@ -193,32 +128,17 @@ void MuxWriter::RecycleInFlightLocked() {
   in_flight_taken_.clear();  // frees what did not become a spare
   in_flight_taken_bytes_ = 0;
   MeterTakenLocked();
-  written_ = std::max(written_, in_flight_upto_);
-  if (next_written_ != nullptr) std::exchange(next_written_, nullptr)->set(OkStatus());
-  if (!kept_.empty()) {
-    // Called with the role still held: after an abortive stop, these were
-    // the last bytes that could read a kept payload.
-    if (mode_ == Mode::kAborted) written_ = submitted_;
-    FreeKeptLocked();
-  }
 }
 
 void MuxWriter::EncodeFrames(std::span<const wire::Frame> frames, Buffer& bytes,
                              std::vector<TakenPayload>& taken_to, size_t taken, Buffer* payload,
-                             PayloadUse use, Buffer* spare) {
+                             Buffer* spare) {
   for (size_t i = 0; i < frames.size(); ++i) {
-    if (use == PayloadUse::kCopy || i != taken) {
+    if (spare == nullptr || i != taken) {
       wire::AppendFrameCopied(bytes, frames[i]);
       continue;
     }
     wire::AppendFrameHeader(bytes, frames[i]);
-    if (use == PayloadUse::kLend) {
-      // The lender's buffer holds the bytes: it waits until they are written
-      // (FinishLending) or leaves the buffer to kept_.
-      taken_to.push_back(
-          TakenPayload{.at = bytes.size(), .buffer = Buffer(), .data = frames[i].data});
-      continue;
-    }
     // Moving the buffer moves no bytes: the frame's data stay where they are.
     taken_to.push_back(
         TakenPayload{.at = bytes.size(), .buffer = std::move(*payload), .data = frames[i].data});
@@ -255,9 +175,7 @@ std::span<const Bytes> MuxWriter::GatherInFlight(size_t limit) {
 }
 
 Status MuxWriter::Submit(std::span<const wire::Frame> frames, rt::Signal* cancel,
-                         bool may_write_inline, size_t taken, Buffer* payload, PayloadUse use) {
-  DRPC_ASSERT(use == PayloadUse::kCopy || payload != nullptr,
-              "a taken or lent payload has a buffer");
+                         bool may_write_inline, size_t taken, Buffer* payload) {
   DRPC_ASSERT(!frames.empty(), "WriteFrames needs at least one frame");
   bool data = false;
   for (const wire::Frame& frame : frames) {
@@ -291,20 +209,17 @@ Status MuxWriter::Submit(std::span<const wire::Frame> frames, rt::Signal* cancel
   // Taken: the caller gets a spare back for its payload buffer, now or
   // never (the writer holds both only while it has the frames).
   Buffer spare;
-  if (use == PayloadUse::kTake) {
+  if (payload != nullptr) {
     spare = PopSpareLocked();
     taken_capacity_ += payload->capacity();
     MeterTakenLocked();
     ++stats_.payloads_taken;
   }
-  if (use == PayloadUse::kLend) ++stats_.payloads_lent;
-  Buffer* const spare_out = use == PayloadUse::kTake ? &spare : nullptr;
-  const size_t referenced_bytes = use != PayloadUse::kCopy ? frames[taken].data.size() : 0;
+  Buffer* const spare_out = payload != nullptr ? &spare : nullptr;
   if (OverMarkLocked()) {
     for (const wire::Frame& frame : frames) stats_.control_over_mark += frame.control ? 1 : 0;
   }
   stats_.frames_queued += frames.size();
-  ++submitted_;
   if (!may_write_inline) stats_.burst_frames += frames.size();
   if (may_write_inline && options_.inline_writes && role_ == Role::kNone &&
       QueuedSizeLocked() == 0) {
@@ -313,17 +228,16 @@ Status MuxWriter::Submit(std::span<const wire::Frame> frames, rt::Signal* cancel
     DRPC_ASSERT(!handed_off_ && in_flight_.empty() && in_flight_taken_.empty(),
                 "nobody writes, yet bytes are in flight");
     role_ = Role::kInline;
-    in_flight_upto_ = submitted_;
     lock.unlock();
     // The role makes in_flight_ ours: encode outside the lock.
-    EncodeFrames(frames, in_flight_, in_flight_taken_, taken, payload, use, spare_out);
-    in_flight_taken_bytes_ = referenced_bytes;
+    EncodeFrames(frames, in_flight_, in_flight_taken_, taken, payload, spare_out);
+    if (spare_out != nullptr) in_flight_taken_bytes_ = frames[taken].data.size();
     in_flight_meter_.Set(in_flight_.capacity());
     WriteInline(lock);
     return OkStatus();
   }
-  EncodeFrames(frames, queued_, queued_taken_, taken, payload, use, spare_out);
-  queued_taken_bytes_ += referenced_bytes;
+  EncodeFrames(frames, queued_, queued_taken_, taken, payload, spare_out);
+  if (spare_out != nullptr) queued_taken_bytes_ += frames[taken].data.size();
   queued_meter_.Set(queued_.capacity());
   stats_.max_queued_bytes = std::max(stats_.max_queued_bytes, QueuedSizeLocked());
   // A holder of the role takes the queue before it lets go (or wakes the
@@ -401,7 +315,6 @@ bool MuxWriter::StopLocked(Status err, Mode mode) {
     if (mode == Mode::kAborted && mode_ == Mode::kFlushing) {
       mode_ = Mode::kAborted;
       DropQueueLocked();
-      if (next_written_ != nullptr) std::exchange(next_written_, nullptr)->set(OkStatus());
       writer_idle_ = false;
       has_work_.notify_all();
     }
@@ -411,8 +324,6 @@ bool MuxWriter::StopLocked(Status err, Mode mode) {
   stop_error_ = std::move(err);
   if (mode == Mode::kAborted) {
     DropQueueLocked();
-    // What lenders wait for will not all be written.
-    if (next_written_ != nullptr) std::exchange(next_written_, nullptr)->set(OkStatus());
   }
   writer_idle_ = false;
   has_work_.notify_all();

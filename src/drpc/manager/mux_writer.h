@@ -65,7 +65,6 @@ struct MuxWriterStats {
   uint64_t bytes_written = 0;      // bytes the transport took
   uint64_t bytes_dropped = 0;      // queued bytes thrown away by an abortive stop
   uint64_t payloads_taken = 0;     // frame payloads taken by ownership (not copied)
-  uint64_t payloads_lent = 0;      // frame payloads written from a caller's buffer (kLend)
   size_t max_queued_bytes = 0;     // high-water of the queue actually reached
 };
 
@@ -96,16 +95,9 @@ class MuxWriter final : public stream::FrameSink {
   // Never written inline: the frame goes to the queue for the task.
   Status QueueFrame(const wire::Frame& frame, rt::Signal* cancel) override;
   // As WriteFrames (QueueFrame if `burst`), taking `payload` with
-  // frames[taken] when its data are large, or writing them from it without
-  // taking it when `handover` is kLend (FrameSink::WriteFramesTaking).
+  // frames[taken] when its data are large (FrameSink::WriteFramesTaking).
   Status WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken, Buffer& payload,
-                           rt::Signal* cancel, bool burst, Handover handover) override;
-  // Waits until every frame queued so far is written (so the ones lent
-  // from `payload` are); keeps `payload` if `cancel` or an abortive stop
-  // comes first (FrameSink::FinishLending).
-  void FinishLending(Buffer& payload, rt::Signal* cancel) override;
-  // Keeps `payload` until the frames lent from it are written or dropped.
-  void ReleaseLent(Buffer& payload) override;
+                           rt::Signal* cancel, bool burst) override;
 
   void Stop(Status err);            // abortive: queued frames are dropped
   void StopAfterFlush(Status err);  // graceful: queued frames are written first
@@ -138,31 +130,21 @@ class MuxWriter final : public stream::FrameSink {
   // to (queued_ or in_flight_) and before the rest of them.
   struct TakenPayload {
     size_t at = 0;
-    Buffer buffer;  // owns the bytes; empty for a lent frame (the lender owns them)
-    Bytes data;     // the frame's data, inside `buffer` or the lender's buffer
+    Buffer buffer;  // owns the bytes
+    Bytes data;     // the frame's data, inside `buffer`
   };
-  // How Submit treats frames[taken]'s data.
-  enum class PayloadUse : uint8_t { kCopy, kTake, kLend };
 
   // WriteFrames and QueueFrame: `may_write_inline` lets the caller take
-  // the role when nobody writes and nothing is queued. `payload` holds
-  // frames[taken]'s data (unless `use` is kCopy).
+  // the role when nobody writes and nothing is queued. `payload` (may be
+  // null) holds frames[taken]'s data and is taken if they are large.
   Status Submit(std::span<const wire::Frame> frames, rt::Signal* cancel, bool may_write_inline,
-                size_t taken = 0, Buffer* payload = nullptr, PayloadUse use = PayloadUse::kCopy);
+                size_t taken = 0, Buffer* payload = nullptr);
   // Appends `frames` to `bytes`, copying their data, except frames[taken]'s
-  // unless `use` is kCopy: then its header only, and its data go to
-  // `taken_to`, by reference (kLend) or with `payload` (kTake, which gets
-  // `spare` back).
+  // when `spare` is set: then its header only, and `payload` goes to
+  // `taken_to`, `spare` to the caller.
   void EncodeFrames(std::span<const wire::Frame> frames, Buffer& bytes,
                     std::vector<TakenPayload>& taken_to, size_t taken, Buffer* payload,
-                    PayloadUse use, Buffer* spare);
-  // Keeps a lent payload until its frames are written or dropped. mu_ held.
-  void KeepLentLocked(Buffer& payload);
-  // Frees the kept payloads no queued or in-flight frame reads. mu_ held.
-  void FreeKeptLocked();
-  // The signal the next completed write (or an abortive stop) sets, made on
-  // first need. mu_ held.
-  std::shared_ptr<rt::Signal> WrittenSignalLocked();
+                    Buffer* spare);
   // A buffer to hand back for a taken payload (a spare, or empty). mu_ held.
   Buffer PopSpareLocked();
   // The written in-flight payloads become spares (or are freed). mu_ held,
@@ -210,25 +192,8 @@ class MuxWriter final : public stream::FrameSink {
   // (queued, in flight, spare), counted as kWriterQueue.
   size_t taken_capacity_ = 0;
   MeteredBytes taken_meter_;
-  // guarded by mu_: lent payloads whose lender stopped waiting for them,
-  // each with the submission count its frames are within; freed once those
-  // are written (or dropped), and counted as kMarshal meanwhile (they are
-  // the streams' marshal buffers, not queue).
-  struct KeptPayload {
-    Buffer buffer;
-    uint64_t upto = 0;
-  };
-  std::vector<KeptPayload> kept_;
-  size_t kept_capacity_ = 0;
-  MeteredBytes kept_meter_;
-  // guarded by mu_: submissions queued or written so far, those whose
-  // frames are all written, and those the in-flight bytes hold.
-  uint64_t submitted_ = 0;
-  uint64_t written_ = 0;
-  uint64_t in_flight_upto_ = 0;
-  std::shared_ptr<rt::Signal> next_written_;  // guarded by mu_
-  Mode mode_ = Mode::kRunning;                // guarded by mu_
-  Role role_ = Role::kNone;                   // guarded by mu_
+  Mode mode_ = Mode::kRunning;  // guarded by mu_
+  Role role_ = Role::kNone;     // guarded by mu_
   // The inline writer left in_flight_[in_flight_offset_..] to the task,
   // which writes it before anything else. guarded by mu_.
   bool handed_off_ = false;

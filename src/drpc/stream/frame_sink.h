@@ -3,7 +3,6 @@
 // below the manager, so a stream never depends on the manager.
 #pragma once
 
-#include <cstdint>
 #include <span>
 
 #include "drpc/base/buffer.h"
@@ -54,51 +53,21 @@ class FrameSink {
     return OkStatus();
   }
 
-  // What WriteFramesTaking may do with `payload`.
-  enum class Handover : uint8_t {
-    kIfLarge,  // take it if frames[taken]'s data are large, else copy them
-    // Neither take nor copy: write frames[taken]'s data from `payload`,
-    // which stays the caller's. A packet of several frames goes so, frame
-    // by frame (other streams' frames interleave with it), then the caller
-    // waits for them with FinishLending before it reuses its buffer.
-    kLend,
-  };
-
   // As WriteFrames (or QueueFrame, for one frame, when `burst`), for frames
   // of which frames[taken] has its data inside `payload` (the caller's
-  // marshal buffer). kIfLarge: the sink may TAKE that buffer instead of
-  // copying the data (the MuxWriter does for large payloads and writes them
-  // from it); it then comes back holding another buffer (empty, with any
-  // capacity: recycled memory for the caller's next message), else as it
-  // was; either way the caller may reuse it at once. kLend: the sink may
-  // keep reading frames[taken]'s data from `payload` after this returns, so
-  // the caller keeps it alive and unchanged until FinishLending or
-  // ReleaseLent. A sink that copies (the default) leaves `payload` as it
-  // was whatever the handover.
+  // marshal buffer): the sink may TAKE that buffer instead of copying the
+  // data (the MuxWriter does for large payloads and writes them from it).
+  // If it takes it, `payload` comes back holding another buffer (empty,
+  // with any capacity: recycled memory for the caller's next message);
+  // otherwise it is left as it was. Either way the caller may reuse
+  // `payload` at once. The default copies, as WriteFrames does.
   virtual Status WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken,
-                                   Buffer& payload, rt::Signal* cancel, bool burst,
-                                   Handover handover) {
+                                   Buffer& payload, rt::Signal* cancel, bool burst) {
     (void)taken;
     (void)payload;
-    (void)handover;
     if (burst && frames.size() == 1) return QueueFrame(frames.front(), cancel);
     return WriteFrames(frames, cancel);
   }
-
-  // After frames lent from `payload` (kLend): waits until they are written,
-  // and `payload` is the caller's again. If that cannot be waited for (a
-  // set `cancel`, an abortive stop) the sink keeps `payload` until they are
-  // written or dropped, and it comes back empty. The default (a sink that
-  // copies) returns at once.
-  virtual void FinishLending(Buffer& payload, rt::Signal* cancel) {
-    (void)payload;
-    (void)cancel;
-  }
-
-  // Gives up a lending at once (the packet is abandoned half-way): the sink
-  // keeps `payload` until the frames lent from it are written or dropped,
-  // and it comes back empty (or as it was, from a sink that copies).
-  virtual void ReleaseLent(Buffer& payload) { (void)payload; }
 };
 
 }  // namespace drpc::stream

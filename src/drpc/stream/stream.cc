@@ -671,42 +671,20 @@ Status Stream::WritePacketLocked(uint8_t kind, Bytes data, Buffer* owner) {
   // this caller at once (the latency path of a request or a ping-pong).
   const bool burst = kind == ToRaw(Kind::kMessage) && !peer_message_since_send_.exchange(false);
   wire::PacketSplitter split(packet, options_.split_size);
-  // Frames of this packet the sink may still read from *owner: given up
-  // half-way, the packet leaves *owner to the sink to keep until they are
-  // written (FrameSink::ReleaseLent).
-  bool lent = false;
-  auto give_up = [&](Status err) {
-    if (lent) sink_.ReleaseLent(*owner);
-    return err;
-  };
   for (size_t i = 0; i < frames; ++i) {
     DRPC_ASSERT(!split.finished(), "the splitter ran out before its frame count");
     // Checked before every frame: a terminate between frames abandons the
     // packet half-way, which the peer's assembler drops (§1.7 rule 3).
-    if (send_.is_set()) return give_up(send_.err());
-    if (term_.is_set()) return give_up(term_.err());
+    if (send_.is_set()) return send_.err();
+    if (term_.is_set()) return term_.err();
     const wire::Frame frame = split.Next();
-    if (owner == nullptr) {
-      Status written = WriteFrameToSink(frame, &send_, burst);
-      if (!written.ok()) return CheckCancelError(std::move(written));
-      continue;
-    }
-    // A one-frame packet offers the sink its buffer. A longer one lends
-    // every frame, submitted one by one (other streams' frames interleave;
-    // a terminate between them still abandons the packet), and none is
-    // copied; the buffer is reused once they are written (below).
-    using Handover = FrameSink::Handover;
-    const Handover handover = frames == 1 ? Handover::kIfLarge : Handover::kLend;
-    Status written = WriteFramesToSink(std::span(&frame, 1), &send_, 0, burst, owner, handover);
-    if (!written.ok()) return give_up(CheckCancelError(std::move(written)));
-    lent = handover == Handover::kLend;
+    // A one-frame packet may give the sink its buffer. A longer one is
+    // copied frame by frame: the buffer must outlive all of its frames.
+    Status written = frames == 1 && owner != nullptr
+                         ? WriteFramesToSink(std::span(&frame, 1), &send_, 0, burst, owner)
+                         : WriteFrameToSink(frame, &send_, burst);
+    if (!written.ok()) return CheckCancelError(std::move(written));
   }
-  // The packet is queued whole: sent, as far as this stream is concerned.
-  // Its buffer is this stream's again once the frames are written; a cancel
-  // meanwhile leaves it to the sink (the next message marshals into a new
-  // one). Handing it over instead would let a sender of large messages
-  // keep one whole buffer per queued last frame in the writer.
-  if (lent) sink_.FinishLending(*owner, &send_);
   DRPC_ASSERT(split.finished(), "the splitter has frames left past its frame count");
   return OkStatus();
 }
@@ -744,8 +722,7 @@ Status Stream::WriteFrameToSink(const wire::Frame& frame, rt::Signal* cancel, bo
 }
 
 Status Stream::WriteFramesToSink(std::span<const wire::Frame> frames, rt::Signal* cancel,
-                                 size_t taken, bool burst, Buffer* owner,
-                                 FrameSink::Handover handover) {
+                                 size_t taken, bool burst, Buffer* owner) {
   DRPC_ASSERT(write_.held(), "frames go to the sink under the write lock");
   for (const wire::Frame& frame : frames) {
     DRPC_ASSERT(frame.stream_id == id_, "a stream writes only its own frames");
@@ -754,7 +731,7 @@ Status Stream::WriteFramesToSink(std::span<const wire::Frame> frames, rt::Signal
                       "stream " + std::to_string(id_) + ": a frame went to the sink after fin");
   if (taken < frames.size()) {
     return sink_.WriteFramesTaking(frames, taken, owner != nullptr ? *owner : marshal_buffer_,
-                                   cancel, burst, handover);
+                                   cancel, burst);
   }
   return sink_.WriteFrames(frames, cancel);
 }

@@ -364,19 +364,16 @@ class Stream {
 
   // write_ held. A data packet (§2.1 rawWrite). `owner` (may be null) is
   // the buffer `data` lie in, offered to the sink to take (FrameSink::
-  // WriteFramesTaking); it may come back as another buffer, or empty. A
-  // packet of several frames lends its frames and hands the buffer over
-  // with the last one, so no frame is copied.
+  // WriteFramesTaking); it may come back as another buffer.
   Status WritePacketLocked(uint8_t kind, Bytes data, Buffer* owner = nullptr);
   // write_ held. A terminal packet: one frame, no send/term check, no cancel.
   Status WriteTerminalLocked(wire::Kind kind, bool control, Bytes data);
   // `burst`: the frame goes with FrameSink::QueueFrame (see WritePacketLocked).
   Status WriteFrameToSink(const wire::Frame& frame, rt::Signal* cancel, bool burst = false);
   // frames[taken] (if taken < size) has its data in `owner` (default:
-  // marshal_buffer_), offered to the sink as `handover` says.
+  // marshal_buffer_), offered to the sink to take.
   Status WriteFramesToSink(std::span<const wire::Frame> frames, rt::Signal* cancel,
-                           size_t taken = SIZE_MAX, bool burst = false, Buffer* owner = nullptr,
-                           FrameSink::Handover handover = FrameSink::Handover::kIfLarge);
+                           size_t taken = SIZE_MAX, bool burst = false, Buffer* owner = nullptr);
   Status CheckCancelError(Status err) const;
   // write_ held. Encodes an Error payload into marshal_buffer_ and sends it.
   Status WriteErrorLocked(uint64_t code, std::string_view text, bool control);

@@ -150,19 +150,12 @@ Status OpenOrder::WriteFrames(std::span<const wire::Frame> frames, rt::Signal* c
 }
 
 Status OpenOrder::WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken,
-                                    Buffer& payload, rt::Signal* cancel, bool burst,
-                                    Handover handover) {
-  return SubmitFrames(frames, taken, &payload, cancel, burst, handover);
+                                    Buffer& payload, rt::Signal* cancel, bool burst) {
+  return SubmitFrames(frames, taken, &payload, cancel, burst);
 }
-
-void OpenOrder::FinishLending(Buffer& payload, rt::Signal* cancel) {
-  writer_.FinishLending(payload, cancel);
-}
-
-void OpenOrder::ReleaseLent(Buffer& payload) { writer_.ReleaseLent(payload); }
 
 Status OpenOrder::SubmitFrames(std::span<const wire::Frame> frames, size_t taken, Buffer* payload,
-                               rt::Signal* cancel, bool burst, Handover handover) {
+                               rt::Signal* cancel, bool burst) {
   DRPC_ASSERT(!frames.empty(), "WriteFrames needs at least one frame");
   return OnTheWire(frames.front().stream_id, cancel, [&](uint64_t wire_id) {
     // A call's batches are short (invoke, message, CloseSend): no allocation.
@@ -181,9 +174,7 @@ Status OpenOrder::SubmitFrames(std::span<const wire::Frame> frames, size_t taken
                   "one WriteFrames call carries one stream's frames");
       out[i] = WithId(frames[i], wire_id);
     }
-    if (payload != nullptr) {
-      return writer_.WriteFramesTaking(out, taken, *payload, cancel, burst, handover);
-    }
+    if (payload != nullptr) return writer_.WriteFramesTaking(out, taken, *payload, cancel, burst);
     return writer_.WriteFrames(out, cancel);
   });
 }

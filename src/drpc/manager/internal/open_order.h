@@ -50,16 +50,14 @@ class OpenOrder final : public stream::FrameSink {
   Status QueueFrame(const wire::Frame& frame, rt::Signal* cancel) override;
   Status WriteFrames(std::span<const wire::Frame> frames, rt::Signal* cancel) override;
   Status WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken, Buffer& payload,
-                           rt::Signal* cancel, bool burst, Handover handover) override;
-  void FinishLending(Buffer& payload, rt::Signal* cancel) override;
-  void ReleaseLent(Buffer& payload) override;
+                           rt::Signal* cancel, bool burst) override;
 
  private:
   // Runs `submit(wire_id)` (a write to the writer) once the stream of local
   // id `id` may reach the wire as `wire_id`.
   // WriteFrames, or WriteFramesTaking when `payload` is set.
   Status SubmitFrames(std::span<const wire::Frame> frames, size_t taken, Buffer* payload,
-                      rt::Signal* cancel, bool burst, Handover handover = Handover::kIfLarge);
+                      rt::Signal* cancel, bool burst);
   // A cancel (set `cancel`) ends a first frame's wait for its turn: its
   // wire id is then never used (the ids after it skip it; a gap is fine,
   // drpc-protocol.md §1.5) and the stream's later frames are refused.
