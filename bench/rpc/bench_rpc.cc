@@ -570,14 +570,13 @@ void BM_Stream(benchmark::State& state) {
   });
   threads.Report(state);
 }
-// 1 MiB: a message over the split size, sent as 16 frames.
-BENCHMARK(BM_Stream)
-    ->ArgName("bytes")
-    ->Arg(64)
-    ->Arg(64 * 1024)
-    ->Arg(1 << 20)
-    ->UseManualTime()
-    ->Unit(benchmark::kMicrosecond);
+// The message sizes of every streaming benchmark: small, one frame of the
+// split size, and 1 MiB (a message over the split size: 16 frames).
+void StreamSizes(benchmark::internal::Benchmark* b) {
+  b->ArgName("bytes")->Arg(64)->Arg(64 * 1024)->Arg(1 << 20);
+  b->UseManualTime()->Unit(benchmark::kMicrosecond);
+}
+BENCHMARK(BM_Stream)->Apply(StreamSizes);
 
 // A raw TCP stream of the bytes drpc would write for each message (its
 // frame), in writes of `write_bytes` (0: one write per message).
@@ -640,20 +639,8 @@ void RawStream(benchmark::State& state, size_t write_bytes) {
 
 void BM_RawStream(benchmark::State& state) { RawStream(state, 0); }
 void BM_RawStreamBulk(benchmark::State& state) { RawStream(state, 256 * 1024); }
-BENCHMARK(BM_RawStream)
-    ->ArgName("bytes")
-    ->Arg(64)
-    ->Arg(64 * 1024)
-    ->Arg(1 << 20)
-    ->UseManualTime()
-    ->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_RawStreamBulk)
-    ->ArgName("bytes")
-    ->Arg(64)
-    ->Arg(64 * 1024)
-    ->Arg(1 << 20)
-    ->UseManualTime()
-    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RawStream)->Apply(StreamSizes);
+BENCHMARK(BM_RawStreamBulk)->Apply(StreamSizes);
 
 // ---- summary -----------------------------------------------------------------
 
