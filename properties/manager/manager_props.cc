@@ -67,16 +67,33 @@ RC_GTEST_PROP(ManagerProps, EachSideReceivesWhatThePeerSentInOrder, ()) {
 // the planted frame-dropping reader (the fork's old interleaving bug),
 // RapidCheck finds a counterexample, and its choice log replays to the same
 // failure and trace hash.
+//
+// From a fixed seed, so the test is as deterministic as the simulator:
+// from RapidCheck's random one, 100 cases missed the plant about once in
+// 150 runs (2 of 300 under ASan, one of them in CI). Up to 1,000 cases are
+// allowed; the search stops at the first failure.
+constexpr uint64_t kPlantSearchSeed = 1;
+
 TEST(ManagerPropsPlant, PropertyCatchesCorruptedInterleavedMessages) {
   std::vector<uint64_t> counterexample;
-  const bool passed = rc::check("manager prefix property with a frame-dropping reader", [&] {
-    // Shorter vectors: shrinking reruns the simulation at every step.
-    const std::vector<uint64_t> choices = *GenChoices(600);
-    const RunResult result = RunChoices(choices, {kDropInterleaved});
-    if (!result.ok()) counterexample = choices;
-    RC_ASSERT(result.ok());
-  });
-  ASSERT_FALSE(passed) << "the planted bug went unnoticed";
+  rc::detail::TestParams params = rc::detail::configuration().testParams;
+  params.seed = kPlantSearchSeed;
+  params.maxSuccess = 1000;
+  rc::detail::TestMetadata metadata;
+  metadata.id = "manager prefix property with a frame-dropping reader";
+  metadata.description = metadata.id;
+  const rc::detail::TestResult result = rc::detail::checkTestable(
+      [&] {
+        // Shorter vectors: shrinking reruns the simulation at every step.
+        const std::vector<uint64_t> choices = *GenChoices(600);
+        const RunResult run = RunChoices(choices, {kDropInterleaved});
+        if (!run.ok()) counterexample = choices;
+        RC_ASSERT(run.ok());
+      },
+      metadata, params);
+  ASSERT_FALSE(result.template is<rc::detail::SuccessResult>())
+      << "the planted bug went unnoticed in " << params.maxSuccess << " cases from seed "
+      << params.seed;
   ASSERT_FALSE(counterexample.empty());
   const RunResult failure = RunChoices(counterexample, {kDropInterleaved});
   ASSERT_EQ(failure.outcome, Outcome::kInvariantFailed) << failure.report;
