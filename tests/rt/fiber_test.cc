@@ -24,6 +24,7 @@
 #include "drpc/rt/fiber/stacks.h"
 #include "drpc/rt/mutex.h"
 #include "drpc/rt/net.h"
+#include "drpc/rt/os/socket_pair.h"
 #include "drpc/rt/signal.h"
 #include "drpc/rt/task.h"
 #include "drpc/rt/time.h"
@@ -122,32 +123,61 @@ TEST(RtFiberTest, AWakeBeforeTheSwitchIsNotLost) {
   EXPECT_EQ(woken, kRounds);
 }
 
+// True once every task named in `names` is parked in a socket read. (A
+// task's label is set just before it parks, so this may see it a moment
+// early; the test below then only tests less, it cannot fail for it.)
+bool ParkedInRead(const std::vector<std::string>& names) {
+  size_t found = 0;
+  for (const WaitingTask& w : WaitingTasks()) {
+    for (const std::string& name : names) {
+      if (w.name == name && std::string(w.label) == "io.read") ++found;
+    }
+  }
+  return found == names.size();
+}
+
 // A fiber that computes without ever parking holds its worker, not the
-// reactor: another worker is woken to wait in it (the watch, docs/rt.md),
-// so another task's timer still fires. The spinner is started by its own
-// timer long after the other workers went to sleep, so nothing but that
-// wake can bring one back.
+// reactor. The spinner is woken by a socket completion, so the worker that
+// waited in the reactor runs it in place (WakeHere) and leaves the reactor
+// unattended; another worker must take it (the wake at release, or the
+// watch: docs/rt.md), or the reader, whose data arrive only once the
+// spinner spins, is never woken. Ordered by events, not time: both tasks
+// are parked in their reads before the spinner's byte is written, and the
+// reader's byte is written once the spinner spins. With the wake at
+// release and the watch both removed (planted by hand) it hangs until the
+// spinner gives up.
 TEST(RtFiberTest, AFiberThatNeverParksDoesNotHoldUpTheReactor) {
-  std::atomic<bool> timer_fired{false};
+  Result<os::TransportPair> spinner_socket = os::SocketPair();
+  Result<os::TransportPair> reader_socket = os::SocketPair();
+  ASSERT_TRUE(spinner_socket.ok() && reader_socket.ok());
+  std::atomic<bool> spinning{false};
+  std::atomic<bool> read_done{false};
   std::atomic<bool> gave_up{false};
-  Task sleeper = spawn("sleeper", [&] {
-    sleep_for(200ms);
-    timer_fired = true;
-  });
   Task spinner = spawn("spinner", [&] {
-    sleep_for(100ms);
+    uint8_t byte = 0;
+    if (!spinner_socket->b->Read(MutableBytes(&byte, 1)).err.ok()) return;
+    spinning = true;
     const WakeupDeadline deadline(5s);
-    while (!timer_fired.load()) {
+    while (!read_done.load()) {
       if (deadline.Missed()) {
         gave_up = true;
         return;
       }
     }
   });
+  Task reader = spawn("reader", [&] {
+    uint8_t byte = 0;
+    read_done = reader_socket->b->Read(MutableBytes(&byte, 1)).err.ok();
+  });
+  while (!ParkedInRead({"spinner", "reader"})) std::this_thread::yield();
+  const uint8_t go = 1;
+  ASSERT_TRUE(spinner_socket->a->Write(Bytes(&go, 1)).ok());
+  while (!spinning.load()) std::this_thread::yield();
+  ASSERT_TRUE(reader_socket->a->Write(Bytes(&go, 1)).ok());
   spinner.join();
-  sleeper.join();
-  EXPECT_FALSE(gave_up) << "the sleeper's timer did not fire in 5 s while another fiber spun";
-  EXPECT_TRUE(timer_fired);
+  reader.join();
+  EXPECT_FALSE(gave_up) << "the reader was not woken in 5 s while another fiber spun";
+  EXPECT_TRUE(read_done);
 }
 
 // A late Wake (from a Park that already ended) does nothing to a later Park.

@@ -452,9 +452,12 @@ void Enqueue(TaskRecord* task) {
 // cannot keep every socket and timer waiting.
 void ReleasePoller(const ThreadState& s) {
   Runtime& rt = TheRuntime();
-  const Clock::time_point now = Clock::now();
   std::lock_guard<std::mutex> guard(rt.mu);
-  if (rt.poller == &s) rt.poller = nullptr;
+  // Already let go (a completion ran a fiber in place, then PollReactor
+  // returned): once per leaving.
+  if (rt.poller != &s) return;
+  rt.poller = nullptr;
+  const Clock::time_point now = Clock::now();
   rt.last_release = now;
   if (!rt.watching && now - rt.last_watch_wake >= kWatchTick && rt.WakeSleeperLocked()) {
     rt.last_watch_wake = now;
