@@ -3,16 +3,19 @@
 # bench_rpc's streaming and unary benchmarks from two builds, alternated
 # round by round (so load on the shared machine hits both alike), then the
 # median over rounds of msg/s (calls/s) and of the process CPU time per
-# message (getrusage: both ends of the connection) for each.
+# message for each: bench_rpc's CPU is the process's (both ends of the
+# connection); bench_rpc_split's is each end's, the server in its own
+# process (server_cpu, client_cpu).
 #
 #   bench/rpc/compare_send.sh BEFORE_BINARY AFTER_BINARY [ROUNDS]
-#   bench/rpc/compare_send.sh /work/main/build/default/bench/rpc/bench_rpc \
-#       build/default/bench/rpc/bench_rpc 5
+#   bench/rpc/compare_send.sh /work/old/build/release/bench/rpc/bench_rpc \
+#       build/release/bench/rpc/bench_rpc 5
+#   FILTER=. bench/rpc/compare_send.sh OLD/bench_rpc_split NEW/bench_rpc_split 5
 set -euo pipefail
 before=$1
 after=$2
 rounds=${3:-5}
-filter='BM_Stream/|BM_Unary/'
+filter=${FILTER:-'BM_Stream/|BM_Unary/'}
 out=$(mktemp -d)
 for round in $(seq 1 "$rounds"); do
   for which in before after; do
@@ -25,23 +28,26 @@ done
 python3 - "$out" "$rounds" <<'PY'
 import json, statistics, sys
 out, rounds = sys.argv[1], int(sys.argv[2])
+# Each row: the rate, then every cost counter the binary reports.
+costs = ("cpu_us_per_msg", "cpu_us_per_call", "server_cpu_us_per_msg",
+         "client_cpu_us_per_msg", "allocs_per_msg", "allocs_per_call")
 rows = {}
 for which in ("before", "after"):
     for r in range(1, rounds + 1):
         for b in json.load(open(f"{out}/{which}.{r}.json"))["benchmarks"]:
-            rate = b.get("msgs_per_s", b.get("calls_per_s", 0))
-            cpu = b.get("cpu_us_per_msg", b.get("cpu_us_per_call", 0))
-            allocs = b.get("allocs_per_msg", b.get("allocs_per_call", 0))
-            rows.setdefault(b["name"], {}).setdefault(which, []).append((rate, cpu, allocs))
-med = lambda xs: statistics.median(xs)
-print(f"{'benchmark':40} {'rate before':>12} {'rate after':>12} {'x':>6} "
-      f"{'cpu us before':>14} {'cpu us after':>13} {'x':>6} {'allocs b/a':>12}")
+            row = rows.setdefault(b["name"], {}).setdefault(which, {})
+            row.setdefault("rate", []).append(b.get("msgs_per_s", b.get("calls_per_s", 0)))
+            for c in costs:
+                if c in b:
+                    row.setdefault(c, []).append(b[c])
+med = statistics.median
 for name, by in rows.items():
-    b, a = by["before"], by["after"]
-    rb, ra = med([x[0] for x in b]), med([x[0] for x in a])
-    cb, ca = med([x[1] for x in b]), med([x[1] for x in a])
-    ab, aa = med([x[2] for x in b]), med([x[2] for x in a])
-    print(f"{name:40} {rb:12.0f} {ra:12.0f} {ra / rb:6.2f} {cb:14.2f} {ca:13.2f} "
-          f"{ca / cb:6.2f} {ab:6.2f}/{aa:<5.2f}")
+    print(name)
+    for key, before in by["before"].items():
+        if key not in by["after"]:
+            continue
+        b, a = med(before), med(by["after"][key])
+        ratio = f"{a / b:6.2f}x" if b else "      -"
+        print(f"  {key:24} before {b:14.2f}   after {a:14.2f}   {ratio}")
 print(f"medians over {rounds} alternated rounds")
 PY
