@@ -30,6 +30,7 @@
 
 #include "drpc/base/check.h"
 #include "drpc/fiber/sanitizers.h"
+#include "drpc/rt/fiber/handler_slot.h"
 #include "drpc/rt/fiber/registry.h"
 #include "drpc/rt/fiber/stacks.h"
 
@@ -419,48 +420,12 @@ DRPC_FIBER_NO_ASAN void Resume(TaskRecord* task) {
 // The no-op that wakes the poller out of the reactor when a task is queued
 // and no worker sleeps. At most one is pending (interrupt_pending), so it
 // lives in one static slot and never allocates.
-struct InterruptSlot {
-  alignas(std::max_align_t) unsigned char bytes[128];
-  std::atomic<bool> busy{false};
-};
-InterruptSlot g_interrupt_slot;
-
-template <typename T>
-struct InterruptAllocator {
-  using value_type = T;
-  InterruptAllocator() = default;
-  template <typename U>
-  InterruptAllocator(const InterruptAllocator<U>&) {}  // NOLINT: rebind
-  T* allocate(size_t n) {
-    const size_t bytes = n * sizeof(T);
-    bool busy = false;
-    if (bytes <= sizeof(g_interrupt_slot.bytes) && alignof(T) <= alignof(std::max_align_t) &&
-        g_interrupt_slot.busy.compare_exchange_strong(busy, true, std::memory_order_acquire)) {
-      return reinterpret_cast<T*>(g_interrupt_slot.bytes);
-    }
-    return static_cast<T*>(::operator new(bytes));  // a fork child's first, say
-  }
-  void deallocate(T* p, size_t) {
-    if (reinterpret_cast<unsigned char*>(p) == g_interrupt_slot.bytes) {
-      g_interrupt_slot.busy.store(false, std::memory_order_release);
-    } else {
-      ::operator delete(p);
-    }
-  }
-  template <typename U>
-  bool operator==(const InterruptAllocator<U>&) const {
-    return true;
-  }
-  template <typename U>
-  bool operator!=(const InterruptAllocator<U>&) const {
-    return false;
-  }
-};
+HandlerSlot g_interrupt_slot;
 
 struct InterruptHandler {
   Runtime* runtime;
-  using allocator_type = InterruptAllocator<void>;
-  allocator_type get_allocator() const noexcept { return {}; }
+  using allocator_type = SlotAllocator<void>;
+  allocator_type get_allocator() const noexcept { return allocator_type(&g_interrupt_slot); }
   void operator()() const {
     std::lock_guard<std::mutex> guard(runtime->mu);
     runtime->interrupt_pending = false;

@@ -12,13 +12,15 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
+#include <span>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "drpc/base/check.h"
+#include "drpc/rt/fiber/handler_slot.h"
 #include "drpc/rt/fiber/last_errno.h"
 #include "drpc/rt/fiber/park.h"
 #include "drpc/rt/internal/errno_text.h"
@@ -47,6 +49,10 @@ struct SocketTransport::Reactor {
     DRPC_ASSERT(!ec, "making a socket non-blocking failed: " + ec.message());
   }
   boost::asio::generic::stream_protocol::socket socket;
+  // A parked Read's and a parked Write's asio operation (one of each at a
+  // time): no allocation per park.
+  HandlerSlot read_slot;
+  HandlerSlot write_slot;
 };
 
 SocketTransport::SocketTransport(int fd, std::string peer)
@@ -71,11 +77,12 @@ ReadResult SocketTransport::Read(MutableBytes buffer) {
       ParkLabeled("io.read", peer_.c_str(), [&](Waker waker) {
         reactor_->socket.async_receive(
             boost::asio::buffer(buffer.data(), buffer.size()),
-            [&ec, &got, waker](const boost::system::error_code& e, size_t bytes) {
-              ec = e;
-              got = bytes;
-              waker.WakeHere();
-            });
+            WithSlot(reactor_->read_slot,
+                     [&ec, &got, waker](const boost::system::error_code& e, size_t bytes) {
+                       ec = e;
+                       got = bytes;
+                       waker.WakeHere();
+                     }));
       });
       if (!ec) {
         n = static_cast<ssize_t>(got);
@@ -138,26 +145,32 @@ WriteResult SocketTransport::Send(std::span<const Bytes> parts, bool blocking) {
     if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
       if (!blocking) break;  // full: the rest waits for the caller's next try
       if (closed_.load()) return {written, ClosedError(peer_ + ": write interrupted by Close")};
-      // Park on an asio send of what is left (it sends when there is room).
-      std::vector<boost::asio::const_buffer> rest;
+      // Park on an asio send of what is left (it sends when there is room):
+      // at most kMaxIov parts, as one sendmsg takes, listed on this fiber's
+      // stack (it outlives the send: no allocation per parked write).
+      std::array<boost::asio::const_buffer, kMaxIov> rest;
+      size_t rest_count = 0;
       size_t skip = written;
       for (Bytes part : parts) {
+        if (rest_count == kMaxIov) break;
         if (skip >= part.size()) {
           skip -= part.size();
           continue;
         }
-        rest.emplace_back(part.data() + skip, part.size() - skip);
+        rest[rest_count++] = boost::asio::const_buffer(part.data() + skip, part.size() - skip);
         skip = 0;
       }
       boost::system::error_code ec;
       size_t sent = 0;
       ParkLabeled("io.write", peer_.c_str(), [&](Waker waker) {
         reactor_->socket.async_send(
-            rest, [&ec, &sent, waker](const boost::system::error_code& e, size_t bytes) {
-              ec = e;
-              sent = bytes;
-              waker.WakeHere();
-            });
+            std::span<const boost::asio::const_buffer>(rest.data(), rest_count),
+            WithSlot(reactor_->write_slot,
+                     [&ec, &sent, waker](const boost::system::error_code& e, size_t bytes) {
+                       ec = e;
+                       sent = bytes;
+                       waker.WakeHere();
+                     }));
       });
       if (!ec) {
         n = static_cast<long>(sent);
