@@ -7,9 +7,12 @@
 //   OneClass   any kept buffer, the most recently kept (the seed's pool):
 //              a 64 KiB message often gets a small buffer and reallocates
 //   BySize     the smallest kept buffer that fits; the largest for a packet
-//              whose size is not known yet (the default)
-//   BySizeKeepLarge  BySize, and buffers up to 4 MiB are kept (the default
-//              frees returned buffers over 256 KiB)
+//              whose size is not known yet; returned buffers over 256 KiB
+//              are freed (the default before max_kept_large_bytes)
+//   BySizeKeepLarge  BySize, and buffers up to 4 MiB are kept, within the
+//              one byte cap of all kept buffers
+//   BySizeLargeCap   BySize, and buffers over 256 KiB are kept within a cap
+//              of their own, 4 MiB (the default)
 // Counters: allocs/msg (global operator new), moved_B/msg (bytes moved by
 // a growing buffer: receive copies past the one per message; checked builds
 // only), held_peak_KiB / held_end_KiB (the pool's lent + kept capacity).
@@ -38,11 +41,12 @@ constexpr size_t kWindow = 16;
 constexpr size_t kFrame = 64 * 1024;
 constexpr size_t kMaxPacket = size_t{4} << 20;
 
-enum class Variant { kOneClass, kBySize, kBySizeKeepLarge };
+enum class Variant { kOneClass, kBySize, kBySizeKeepLarge, kBySizeLargeCap };
 
 BufferPoolOptions PoolOptions(Variant variant) {
   BufferPoolOptions options;
   options.reuse_by_size = variant != Variant::kOneClass;
+  if (variant != Variant::kBySizeLargeCap) options.max_kept_large_bytes = 0;
   if (variant == Variant::kBySizeKeepLarge) options.max_kept_buffer_bytes = kMaxPacket;
   return options;
 }
@@ -129,7 +133,8 @@ int main(int argc, char** argv) {
   drpc::rt::spawn("warmup", [] {}).join();
   for (auto [variant, name] : {std::pair{Variant::kOneClass, "Mixed_OneClass"},
                                std::pair{Variant::kBySize, "Mixed_BySize"},
-                               std::pair{Variant::kBySizeKeepLarge, "Mixed_BySizeKeepLarge"}}) {
+                               std::pair{Variant::kBySizeKeepLarge, "Mixed_BySizeKeepLarge"},
+                               std::pair{Variant::kBySizeLargeCap, "Mixed_BySizeLargeCap"}}) {
     benchmark::RegisterBenchmark(
         name, [variant](benchmark::State& state) { drpc::stream::Mixed(state, variant); });
   }
@@ -139,6 +144,7 @@ int main(int argc, char** argv) {
               drpc::stream::kCheckedBuild ? "checked" : "unchecked");
   reporter.PrintRatio("Mixed_BySize", "Mixed_OneClass");
   reporter.PrintRatio("Mixed_BySizeKeepLarge", "Mixed_OneClass");
+  reporter.PrintRatio("Mixed_BySizeLargeCap", "Mixed_OneClass");
   benchmark::Shutdown();
   return 0;
 }

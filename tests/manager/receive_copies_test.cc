@@ -65,6 +65,13 @@ TEST(ReceiveCopies, SingleFrameLargeMessage) { ExpectOneCopyEach(64 * 1024, 64 *
 
 TEST(ReceiveCopies, MultiFrameMessage) { ExpectOneCopyEach(200 * 1024, 16 * 1024); }
 
+// Over the pool's small-buffer size (256 KiB): the assembly buffer a
+// packet grew is kept among the large ones (max_kept_large_bytes), so the
+// next packet starts in it and is not moved while it grows.
+TEST(ReceiveCopies, MultiFrameMessageOverTheSmallBufferSize) {
+  ExpectOneCopyEach(1 << 20, 64 * 1024);
+}
+
 TEST(ReceiveCopies, FirstSingleFrameMessageIsCopiedOnce) {
   // A one-frame packet needs no warm-up: its buffer is sized from its header.
   RawPair p = MakeRaw(ServerOptions());

@@ -77,6 +77,24 @@ TEST(BufferPoolBudget, KeptBuffersGiveWayToAMessage) {
   EXPECT_EQ(pool->stats().kept, 0u);
 }
 
+TEST(BufferPoolBudget, AKeptLargeBufferGivesWayToAMessage) {
+  // A peer's big packet leaves a large buffer kept (max_kept_large_bytes);
+  // it is counted, and freed when a message needs the room.
+  auto meter = MeterWithLimit(size_t{1} << 20);
+  auto pool = BufferPool::Create({.max_kept_buffer_bytes = 64 * 1024, .meter = meter});
+  {
+    PooledBuffer large = pool->TryGet(size_t{1} << 20);
+    ASSERT_TRUE(large.has_value());
+  }
+  EXPECT_EQ(pool->stats().kept_large_bytes, size_t{1} << 20);
+  EXPECT_EQ(meter->TotalBytes(), int64_t{1} << 20) << "a kept buffer is still counted";
+  PooledBuffer small = pool->TryGet(8192);
+  ASSERT_TRUE(small.has_value()) << "the kept large buffer is freed to make room";
+  EXPECT_EQ(pool->stats().kept, 0u);
+  EXPECT_EQ(pool->stats().kept_large_bytes, 0u);
+  EXPECT_EQ(meter->TotalBytes(), 8192);
+}
+
 TEST(RingBudget, AMessageTheConnectionHasNoRoomForIsRefused) {
   auto meter = std::make_shared<ResourceMeter>();
   auto pool = BufferPool::Create({.meter = meter});

@@ -70,6 +70,7 @@ TEST(BufferPoolTest, PutOfAnEmptyBufferDoesNothing) {
 TEST(BufferPoolTest, BufferLargerThanTheCapIsFreedAndCounted) {
   BufferPoolOptions options;
   options.max_kept_buffer_bytes = 64 * 1024;
+  options.max_kept_large_bytes = 0;  // no large buffer is kept
   auto pool = BufferPool::Create(options);
   PooledBuffer b = pool->Get();
   b.bytes().Resize(1 << 20);  // a 1 MiB message
@@ -83,6 +84,54 @@ TEST(BufferPoolTest, BufferLargerThanTheCapIsFreedAndCounted) {
   PooledBuffer again = pool->Get();
   EXPECT_EQ(again.bytes().capacity(), 4096u);
   EXPECT_EQ(pool->stats().created, 2u);
+}
+
+TEST(BufferPoolTest, LargeBuffersAreKeptWithinACapOfTheirOwn) {
+  BufferPoolOptions options;
+  options.max_kept_buffer_bytes = 64 * 1024;
+  options.max_kept_bytes = 3 * 4096;             // room for three small ones
+  options.max_kept_large_bytes = 2 * (1 << 20);  // and two of 1 MiB
+  auto pool = BufferPool::Create(options);
+  std::vector<PooledBuffer> out;
+  for (int i = 0; i < 6; ++i) out.push_back(pool->Get());
+  for (int i = 0; i < 3; ++i) out[static_cast<size_t>(i)].bytes().Resize(1 << 20);
+  out.clear();
+  BufferPoolStats stats = pool->stats();
+  EXPECT_EQ(stats.kept, 5u);  // two large, three small: neither pushed the other out
+  EXPECT_EQ(stats.dropped, 1u);
+  EXPECT_GE(stats.kept_large_bytes, 2u * (1 << 20));
+  EXPECT_LE(stats.kept_large_bytes, 2u * (1 << 20) + 2 * 4096);  // Resize's growth
+  EXPECT_EQ(stats.kept_bytes - stats.kept_large_bytes, 3u * 4096);
+  // A packet of unknown size starts in the largest; a known small one in a
+  // small one.
+  PooledBuffer large = pool->TryGetLargest(4096);
+  PooledBuffer small = pool->TryGet(100);
+  EXPECT_GE(large.bytes().capacity(), size_t{1} << 20);
+  EXPECT_EQ(small.bytes().capacity(), 4096u);
+  stats = pool->stats();
+  EXPECT_EQ(stats.kept, 3u);
+  EXPECT_EQ(stats.created, 6u);  // nothing new
+}
+
+TEST(BufferPoolTest, ASmallMessageNeverTakesALargeBuffer) {
+  // Lent to small messages, the large buffers would be out of reach of the
+  // packets they are kept for, which would grow new ones meanwhile.
+  BufferPoolOptions options;
+  options.max_kept_buffer_bytes = 64 * 1024;
+  auto pool = BufferPool::Create(options);
+  {
+    PooledBuffer large = pool->Get();
+    large.bytes().Resize(1 << 20);
+  }
+  ASSERT_EQ(pool->stats().kept, 1u);
+  PooledBuffer small = pool->TryGet(100);
+  EXPECT_LT(small.bytes().capacity(), size_t{64} * 1024);
+  EXPECT_EQ(pool->stats().created, 2u);  // a new one, not the large one
+  EXPECT_EQ(pool->stats().kept, 1u);
+  PooledBuffer unknown = pool->TryGetLargest(100);  // a packet of unknown size
+  EXPECT_GE(unknown.bytes().capacity(), size_t{1} << 20);
+  PooledBuffer big = pool->TryGet(size_t{512} * 1024);  // none kept now: a new one
+  EXPECT_EQ(pool->stats().created, 3u);
 }
 
 TEST(BufferPoolTest, KeptCountIsCapped) {

@@ -35,9 +35,20 @@ size_t BufferPool::PickKeptLocked(size_t wanted, bool largest) const {
   // max_kept_buffers. A buffer at most twice what is wanted (or the
   // initial size) is good enough to stop at.
   const size_t enough = std::max(wanted, options_.initial_capacity_bytes) * 2;
-  size_t pick = kept_.size() - 1;
+  // A large buffer only for a large or unknown size: lent to a small
+  // message it would be out of reach of the packets it is kept for, which
+  // would then grow more of them (16 lent 4 MiB buffers in
+  // bench_stream_sizes' window before this rule).
+  const bool large_allowed = largest || wanted > options_.max_kept_buffer_bytes;
+  size_t pick = kept_.size();
   for (size_t i = kept_.size(); i-- > 0;) {
     const size_t capacity = kept_[i]->bytes.capacity();
+    if (!large_allowed && capacity > options_.max_kept_buffer_bytes) continue;
+    if (pick == kept_.size()) {
+      pick = i;
+      if (!largest && capacity >= wanted && capacity <= enough) break;
+      continue;
+    }
     const size_t best = kept_[pick]->bytes.capacity();
     if (largest) {
       if (capacity > best) pick = i;
@@ -47,18 +58,20 @@ size_t BufferPool::PickKeptLocked(size_t wanted, bool largest) const {
     if (capacity >= wanted && (best < wanted || capacity < best)) pick = i;
     if (kept_[pick]->bytes.capacity() >= wanted && kept_[pick]->bytes.capacity() <= enough) break;
   }
-  return pick;
+  return pick;  // kept_.size(): none may be taken
 }
 
 BufferPool::Block* BufferPool::TakeFreeLocked(size_t wanted, bool largest) {
   Block* block = nullptr;
+  size_t pick = kept_.size();
   if (!kept_.empty()) {
-    size_t pick = kept_.size() - 1;  // the warmest
+    pick = kept_.size() - 1;  // the warmest
     if (options_.reuse_by_size) pick = PickKeptLocked(wanted, largest);
+  }
+  if (pick != kept_.size()) {
     block = kept_[pick];
     kept_.erase(kept_.begin() + static_cast<std::ptrdiff_t>(pick));
-    --stats_.kept;
-    stats_.kept_bytes -= block->bytes.capacity();
+    CountKeptLocked(block->bytes.capacity(), -1);
     meter_->MovePoolBytesToKept(-static_cast<int64_t>(block->bytes.capacity()));
     block->metered = block->bytes.capacity();
     ++stats_.reused;
@@ -93,9 +106,26 @@ void BufferPool::UntakeLocked(Block* block) {
   if constexpr (kCheckedBuild) internal::PoisonReleased(block->bytes.data(), 0, capacity);
   block->metered = 0;
   kept_.push_back(block);
-  ++stats_.kept;
-  stats_.kept_bytes += capacity;
+  CountKeptLocked(capacity, +1);
   meter_->MovePoolBytesToKept(static_cast<int64_t>(capacity));
+}
+
+void BufferPool::CountKeptLocked(size_t capacity, int sign) {
+  DRPC_ASSERT(sign == 1 || sign == -1, "a kept buffer is counted in or out");
+  const bool large = capacity > options_.max_kept_buffer_bytes;
+  if (sign > 0) {
+    ++stats_.kept;
+    stats_.kept_bytes += capacity;
+    if (large) stats_.kept_large_bytes += capacity;
+  } else {
+    DRPC_ASSERT(stats_.kept > 0 && stats_.kept_bytes >= capacity, "uncounting a buffer not kept");
+    --stats_.kept;
+    stats_.kept_bytes -= capacity;
+    if (large) {
+      DRPC_ASSERT(stats_.kept_large_bytes >= capacity, "uncounting a large buffer not kept");
+      stats_.kept_large_bytes -= capacity;
+    }
+  }
 }
 
 PooledBuffer BufferPool::LendLocked(Block* block) {
@@ -193,6 +223,7 @@ void BufferPool::DropKeptLocked() {
   kept_.clear();
   stats_.kept = 0;
   stats_.kept_bytes = 0;
+  stats_.kept_large_bytes = 0;
 }
 
 void BufferPool::Put(PooledBuffer buffer) {
@@ -241,17 +272,21 @@ void BufferPool::KeepOrDrop(Block* block) {
   const size_t capacity = block->bytes.capacity();
   Remeter(block);  // counted as lent at its capacity now: it stays or goes as a whole
   block->metered = 0;
-  const bool keep = capacity > 0 && capacity <= options_.max_kept_buffer_bytes &&
-                    kept_.size() < options_.max_kept_buffers &&
-                    stats_.kept_bytes + capacity <= options_.max_kept_bytes;
+  // Large buffers are kept within a cap of their own, so a burst of them
+  // never pushes out the small ones (which small messages would then take
+  // large ones for: docs/stream.md, "Size classes").
+  const bool large = capacity > options_.max_kept_buffer_bytes;
+  const bool within_cap =
+      large ? stats_.kept_large_bytes + capacity <= options_.max_kept_large_bytes
+            : stats_.kept_bytes - stats_.kept_large_bytes + capacity <= options_.max_kept_bytes;
+  const bool keep = capacity > 0 && kept_.size() < options_.max_kept_buffers && within_cap;
   if (keep) {
     if constexpr (kCheckedBuild) {
       internal::PoisonReleased(block->bytes.data(), block->bytes.size(), capacity);
     }
     block->bytes.clear();
     kept_.push_back(block);
-    ++stats_.kept;
-    stats_.kept_bytes += capacity;
+    CountKeptLocked(capacity, +1);
     meter_->MovePoolBytesToKept(static_cast<int64_t>(capacity));
   } else {
     meter_->AddBytes(ResourceKind::kPoolLent, -static_cast<int64_t>(capacity));

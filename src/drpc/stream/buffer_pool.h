@@ -36,9 +36,15 @@ struct BufferPoolOptions {
   // New buffers start at 4 KiB; 0 allocates only when filled, with the size
   // needed (the benchmark's fresh-allocation baseline).
   size_t initial_capacity_bytes = 4 * 1024;
-  size_t max_kept_buffer_bytes = 256 * 1024;  // a returned buffer with more capacity is freed
+  size_t max_kept_buffer_bytes = 256 * 1024;  // buffers with more capacity are "large"
   size_t max_kept_buffers = 1024;             // free buffers kept at most
-  size_t max_kept_bytes = size_t{8} << 20;    // total capacity of the free buffers kept
+  size_t max_kept_bytes = size_t{8} << 20;    // total capacity of the free buffers kept, but large
+  // Total capacity of the large free buffers kept, apart from the others so
+  // they never push those out (0: a large buffer is freed when returned).
+  // One default-sized packet's worth: a stream of messages over 256 KiB
+  // reuses its assembly buffers instead of growing new ones each time
+  // (docs/stream.md, "Size classes").
+  size_t max_kept_large_bytes = size_t{4} << 20;
   // TryGet picks a kept buffer big enough for the message (false: the most
   // recently kept, whatever its size; the measured alternative in
   // bench/stream, docs/stream.md "Size classes").
@@ -49,12 +55,13 @@ struct BufferPoolOptions {
 };
 
 struct BufferPoolStats {
-  uint64_t lent = 0;        // buffers out now
-  uint64_t kept = 0;        // free buffers held for reuse
-  uint64_t kept_bytes = 0;  // their capacity
-  uint64_t created = 0;     // buffers whose bytes were allocated by Get
-  uint64_t reused = 0;      // Gets served from the free list
-  uint64_t dropped = 0;     // returned buffers freed because of a cap
+  uint64_t lent = 0;              // buffers out now
+  uint64_t kept = 0;              // free buffers held for reuse
+  uint64_t kept_bytes = 0;        // their capacity
+  uint64_t kept_large_bytes = 0;  // of which in buffers over max_kept_buffer_bytes
+  uint64_t created = 0;           // buffers whose bytes were allocated by Get
+  uint64_t reused = 0;            // Gets served from the free list
+  uint64_t dropped = 0;           // returned buffers freed because of a cap
   uint64_t dropped_bytes = 0;
 };
 
@@ -197,7 +204,8 @@ class BufferPool {
   // otherwise the most recently kept.
   Block* TakeFreeLocked(size_t wanted = 0, bool largest = false);
   PooledBuffer TryGetLocked(size_t size, bool largest);
-  // mu_ held, kept_ not empty: the index TakeFreeLocked takes (reuse_by_size).
+  // mu_ held, kept_ not empty: the index TakeFreeLocked takes (reuse_by_size),
+  // or kept_.size() if none suits (only large ones kept, for a small size).
   size_t PickKeptLocked(size_t wanted, bool largest) const;
   // mu_ held. The block TakeFreeLocked gave, not lent after all.
   void UntakeLocked(Block* block);
@@ -208,6 +216,8 @@ class BufferPool {
   bool Owns(const Block* block) const;
   std::string NameOf(const Block& block) const;
   void KeepOrDrop(Block* block);
+  // mu_ held. Counts `capacity` into (sign +1) or out of (-1) the kept stats.
+  void CountKeptLocked(size_t capacity, int sign);
 
   const BufferPoolOptions options_;
   const std::shared_ptr<ResourceMeter> meter_;
