@@ -1,6 +1,7 @@
 #include "drpc/manager/mux_writer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
 
 #include "drpc/base/check.h"
@@ -42,8 +43,30 @@ bool MuxWriter::OverMarkLocked() const {
 }
 
 std::shared_ptr<rt::Signal> MuxWriter::DrainSignalLocked() {
-  if (next_drain_ == nullptr) next_drain_ = std::make_shared<rt::Signal>("mux_writer.drained");
+  if (next_drain_ != nullptr) return next_drain_;
+  // The last drain's signal, if its waiters are all gone (they drop their
+  // copies before they lock mu_ again or under it): a sender held back at
+  // every message (messages over the mark) then allocates nothing.
+  for (std::shared_ptr<rt::Signal>& spent : spent_drains_) {
+    if (spent != nullptr && spent.use_count() == 1) {
+      std::atomic_thread_fence(std::memory_order_acquire);  // after the waiters' last look
+      spent->Rearm();
+      next_drain_ = std::move(spent);
+      return next_drain_;
+    }
+  }
+  next_drain_ = std::make_shared<rt::Signal>("mux_writer.drained");
   return next_drain_;
+}
+
+void MuxWriter::KeepSpentDrainLocked(std::shared_ptr<rt::Signal> drained) {
+  for (std::shared_ptr<rt::Signal>& spent : spent_drains_) {
+    if (spent == nullptr) {
+      spent = std::move(drained);
+      return;
+    }
+  }
+  spent_drains_[0] = std::move(drained);  // both kept: one goes
 }
 
 std::shared_ptr<rt::Signal> MuxWriter::TakeQueueLocked() {
@@ -253,7 +276,6 @@ void MuxWriter::WriteInline(rt::Lock& lock) {
   for (int round = 1;; ++round) {
     // Waiters for a drain go now: the queue was emptied into in_flight_.
     if (drained != nullptr) drained->set(OkStatus());
-    drained = nullptr;
     const size_t rest = InFlightSize() - in_flight_offset_;
     // A transport may take any prefix, a partial frame included: the fault
     // offers it a chosen one, so the hand-off of a torn frame is exercised.
@@ -268,6 +290,7 @@ void MuxWriter::WriteInline(rt::Lock& lock) {
       in_flight_offset_ = 0;
     }
     lock.lock();
+    if (drained != nullptr) KeepSpentDrainLocked(std::move(drained));
     if (all_written) RecycleInFlightLocked();
     ++stats_.writes;
     ++stats_.inline_writes;
@@ -387,6 +410,7 @@ void MuxWriter::Run() {
     bool first_error = false;
     {
       rt::LockGuard guard(mu_);
+      if (drained != nullptr) KeepSpentDrainLocked(std::move(drained));
       RecycleInFlightLocked();
       ++stats_.writes;
       if (written.ok()) stats_.bytes_written += bytes;

@@ -19,6 +19,7 @@
 // from `on_error`. The transport must outlive the writer.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -168,6 +169,8 @@ class MuxWriter final : public stream::FrameSink {
   bool StopLocked(Status err, Mode mode);
   // The drain signal the next swap will set, made on first need. mu_ held.
   std::shared_ptr<rt::Signal> DrainSignalLocked();
+  // Keeps a drain signal that was set, for DrainSignalLocked. mu_ held.
+  void KeepSpentDrainLocked(std::shared_ptr<rt::Signal> drained);
   bool OverMarkLocked() const;
   // Swaps the queue into the empty in_flight_; returns the drain signal to
   // set once mu_ is let go. mu_ held, role held.
@@ -210,7 +213,11 @@ class MuxWriter final : public stream::FrameSink {
   Status stop_error_;                       // guarded by mu_
   bool writer_idle_ = false;                // guarded by mu_: the task waits on has_work_
   std::shared_ptr<rt::Signal> next_drain_;  // guarded by mu_
-  MuxWriterStats stats_;                    // guarded by mu_
+  // Drain signals already set, rearmed as the next one once nobody else
+  // holds them (DrainSignalLocked; two, as a waiter may still hold the
+  // last one): guarded by mu_.
+  std::array<std::shared_ptr<rt::Signal>, 2> spent_drains_;
+  MuxWriterStats stats_;  // guarded by mu_
   rt::Signal stopped_;
   rt::Signal exited_;
   rt::Task task_;

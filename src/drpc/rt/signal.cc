@@ -44,6 +44,13 @@ bool Signal::set(Status err) {
   return true;
 }
 
+void Signal::Rearm() {
+  LockGuard guard(mu_);
+  DRPC_ASSERT(waiters_.empty(), std::string("rearming signal '") + name_ + "' while waited on");
+  set_.store(false);
+  err_ = Status();
+}
+
 Status Signal::err() const {
   if (!set_.load()) return Status();
   LockGuard guard(mu_);

@@ -39,6 +39,11 @@ class Signal {
   // True if the signal is set by the end of the wait.
   bool wait_until(TimePoint deadline, const char* label);
 
+  // Unsets a set signal for its owner to use again, where nobody else can
+  // reach it: no wait on it in progress and no other reference (the
+  // MuxWriter recycles its drain signal this way: no allocation per wait).
+  void Rearm();
+
   const char* name() const { return name_; }
 
  private:
