@@ -11,6 +11,7 @@
 #include "drpc/rt/atomic.h"
 #include "drpc/rt/task.h"
 #include "drpc/rt/time.h"
+#include "drpc/rt/waits.h"
 #include "tests/common/watchdog.h"
 #include "tests/rt/wakeup_deadline.h"
 
@@ -44,6 +45,39 @@ TEST(RtOsSignalTest, SetWithOkMeansSetWithoutError) {
   EXPECT_TRUE(s.err().ok());
   EXPECT_FALSE(s.set(ClosedError("late")));
   EXPECT_TRUE(s.err().ok());
+}
+
+TEST(RtOsSignalTest, RearmUnsetsForAnotherRound) {
+  Signal s("drained");
+  ASSERT_TRUE(s.set(ClosedError("first")));
+  s.Rearm();
+  EXPECT_FALSE(s.is_set());
+  EXPECT_TRUE(s.err().ok());
+  EXPECT_FALSE(s.wait_until(now() + 1ms, "test")) << "a rearmed signal is unset";
+  EXPECT_TRUE(s.set(EofError())) << "and the next set wins";
+  EXPECT_EQ(s.err(), EofError());
+  Signal other;
+  EXPECT_EQ(wait_any({&other, &s}, "test"), 1u);
+}
+
+TEST(RtOsSignalDeathTest, RearmWhileWaitedOnIsReported) {
+  // A wait_any in progress on a signal must not see it rearmed under it.
+  EXPECT_DEATH(
+      {
+        Signal s("drained");
+        Signal never;
+        Task waiter = spawn("waiter", [&] { wait_any({&never, &s}, "test.rearm"); });
+        // Subscribed once it waits (wait_any subscribes, then waits).
+        auto waiting = [] {
+          for (const WaitingTask& t : WaitingTasks()) {
+            if (std::string(t.label) == "test.rearm") return true;
+          }
+          return false;
+        };
+        while (!waiting()) yield();
+        s.Rearm();
+      },
+      "rearming signal 'drained' while waited on");
 }
 
 TEST(RtOsSignalTest, WaitReturnsOnceSetByAnotherTask) {
