@@ -221,16 +221,17 @@ double EmitCall(uint64_t count, size_t size) {
   return std::strtod(msg.c_str(), nullptr);
 }
 
-void BM_ServerStreams(benchmark::State& state) {
-  const size_t size = static_cast<size_t>(state.range(0));
-  const uint64_t count = MessagesPerCall(size);
+// Runs `call` (one call of `count` messages of `size`, returning the
+// server's CPU seconds for it) once to warm up, then once per iteration.
+template <class Call>
+void RunCalls(benchmark::State& state, uint64_t count, size_t size, Call call) {
   Totals totals;
   OnTask([&] {
-    (void)EmitCall(count, size);  // warm-up: pools, buffers, connection
+    (void)call();  // warm-up: pools, buffers, connection
     for (auto _ : state) {
       const double cpu0 = ProcessCpuSeconds();
       const auto t0 = std::chrono::steady_clock::now();
-      totals.server_cpu_s += EmitCall(count, size);
+      totals.server_cpu_s += call();
       const double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       state.SetIterationTime(elapsed);
@@ -240,6 +241,12 @@ void BM_ServerStreams(benchmark::State& state) {
     }
   });
   Report(state, totals, size);
+}
+
+void BM_ServerStreams(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  const uint64_t count = MessagesPerCall(size);
+  RunCalls(state, count, size, [&] { return EmitCall(count, size); });
 }
 
 // One Sink call: `count` messages of `size` to the server.
@@ -257,22 +264,7 @@ void BM_ClientStreams(benchmark::State& state) {
   const size_t size = static_cast<size_t>(state.range(0));
   const uint64_t count = MessagesPerCall(size);
   const std::string payload(size, 'x');
-  Totals totals;
-  OnTask([&] {
-    (void)SinkCall(count, payload);
-    for (auto _ : state) {
-      const double cpu0 = ProcessCpuSeconds();
-      const auto t0 = std::chrono::steady_clock::now();
-      totals.server_cpu_s += SinkCall(count, payload);
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      state.SetIterationTime(elapsed);
-      totals.seconds += elapsed;
-      totals.client_cpu_s += ProcessCpuSeconds() - cpu0;
-      totals.messages += count;
-    }
-  });
-  Report(state, totals, size);
+  RunCalls(state, count, size, [&] { return SinkCall(count, payload); });
 }
 
 void Sizes(benchmark::internal::Benchmark* b) {

@@ -42,6 +42,9 @@ for which in ("before", "after"):
                     row.setdefault(c, []).append(b[c])
 med = statistics.median
 for name, by in rows.items():
+    if "before" not in by or "after" not in by:
+        print(f"{name}: only in the {'after' if 'after' in by else 'before'} binary")
+        continue
     print(name)
     for key, before in by["before"].items():
         if key not in by["after"]:
