@@ -59,11 +59,13 @@ struct SocketTransport::Reactor {
     socket.non_blocking(true, ec);
     DRPC_ASSERT(!ec, "making a socket non-blocking failed: " + ec.message());
   }
-  boost::asio::generic::stream_protocol::socket socket;
   // A parked Read's and a parked Write's asio operation (one of each at a
-  // time): no allocation per park.
+  // time): no allocation per park. Declared before the socket, so they
+  // outlive it: an operation the socket's destruction cancels is freed
+  // into them.
   HandlerSlot read_slot;
   HandlerSlot write_slot;
+  boost::asio::generic::stream_protocol::socket socket;
 };
 
 SocketTransport::SocketTransport(int fd, std::string peer)
