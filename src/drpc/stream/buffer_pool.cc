@@ -39,36 +39,30 @@ size_t BufferPool::PickKeptLocked(size_t wanted, bool largest) const {
   // message it would be out of reach of the packets it is kept for, which
   // would then grow more of them (16 lent 4 MiB buffers in
   // bench_stream_sizes' window before this rule).
-  const bool large_allowed = largest || wanted > options_.max_kept_buffer_bytes;
-  size_t pick = kept_.size();
+  const bool large_allowed = largest || IsLarge(wanted);
+  size_t pick = kept_.size();  // none yet
   for (size_t i = kept_.size(); i-- > 0;) {
     const size_t capacity = kept_[i]->bytes.capacity();
-    if (!large_allowed && capacity > options_.max_kept_buffer_bytes) continue;
-    if (pick == kept_.size()) {
-      pick = i;
-      if (!largest && capacity >= wanted && capacity <= enough) break;
-      continue;
-    }
-    const size_t best = kept_[pick]->bytes.capacity();
-    if (largest) {
-      if (capacity > best) pick = i;
-      continue;
-    }
-    // The smallest that fits.
-    if (capacity >= wanted && (best < wanted || capacity < best)) pick = i;
-    if (kept_[pick]->bytes.capacity() >= wanted && kept_[pick]->bytes.capacity() <= enough) break;
+    if (!large_allowed && IsLarge(capacity)) continue;
+    const size_t best = pick == kept_.size() ? 0 : kept_[pick]->bytes.capacity();
+    const bool better =
+        pick == kept_.size() ||
+        (largest
+             ? capacity > best                                             // the largest
+             : capacity >= wanted && (best < wanted || capacity < best));  // the smallest that fits
+    if (better) pick = i;
+    const size_t picked = kept_[pick]->bytes.capacity();
+    if (!largest && picked >= wanted && picked <= enough) break;
   }
   return pick;  // kept_.size(): none may be taken
 }
 
 BufferPool::Block* BufferPool::TakeFreeLocked(size_t wanted, bool largest) {
   Block* block = nullptr;
-  size_t pick = kept_.size();
-  if (!kept_.empty()) {
-    pick = kept_.size() - 1;  // the warmest
-    if (options_.reuse_by_size) pick = PickKeptLocked(wanted, largest);
-  }
-  if (pick != kept_.size()) {
+  const size_t pick = kept_.empty()            ? 0
+                      : options_.reuse_by_size ? PickKeptLocked(wanted, largest)
+                                               : kept_.size() - 1;  // the warmest
+  if (pick < kept_.size()) {
     block = kept_[pick];
     kept_.erase(kept_.begin() + static_cast<std::ptrdiff_t>(pick));
     CountKeptLocked(block->bytes.capacity(), -1);
@@ -112,7 +106,7 @@ void BufferPool::UntakeLocked(Block* block) {
 
 void BufferPool::CountKeptLocked(size_t capacity, int sign) {
   DRPC_ASSERT(sign == 1 || sign == -1, "a kept buffer is counted in or out");
-  const bool large = capacity > options_.max_kept_buffer_bytes;
+  const bool large = IsLarge(capacity);
   if (sign > 0) {
     ++stats_.kept;
     stats_.kept_bytes += capacity;
@@ -275,7 +269,7 @@ void BufferPool::KeepOrDrop(Block* block) {
   // Large buffers are kept within a cap of their own, so a burst of them
   // never pushes out the small ones (which small messages would then take
   // large ones for: docs/stream.md, "Size classes").
-  const bool large = capacity > options_.max_kept_buffer_bytes;
+  const bool large = IsLarge(capacity);
   const bool within_cap =
       large ? stats_.kept_large_bytes + capacity <= options_.max_kept_large_bytes
             : stats_.kept_bytes - stats_.kept_large_bytes + capacity <= options_.max_kept_bytes;

@@ -216,6 +216,9 @@ class BufferPool {
   bool Owns(const Block* block) const;
   std::string NameOf(const Block& block) const;
   void KeepOrDrop(Block* block);
+  // A buffer (or a size) over max_kept_buffer_bytes: kept within
+  // max_kept_large_bytes, lent only for a large or unknown size.
+  bool IsLarge(size_t capacity) const { return capacity > options_.max_kept_buffer_bytes; }
   // mu_ held. Counts `capacity` into (sign +1) or out of (-1) the kept stats.
   void CountKeptLocked(size_t capacity, int sign);
 
