@@ -77,7 +77,7 @@ struct Runtime {
   size_t wakes = 0;                     // granted to sleepers, not yet taken
   const ThreadState* poller = nullptr;  // the worker waiting in the reactor
   bool interrupt_pending = false;       // a no-op is on its way to the poller
-  bool watching = false;                // a sleeper waits with kWatchTick
+  bool watching = false;                // a sleeper is on watch (waits with a timeout)
   size_t watch_wakes = 0;               // of `wakes`, granted to start a watch
   Clock::time_point last_release{};     // a poller last left to run a fiber
   Clock::time_point last_watch_wake{};

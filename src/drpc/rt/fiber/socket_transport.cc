@@ -16,6 +16,7 @@
 #include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <utility>
@@ -41,6 +42,26 @@ constexpr size_t kMaxIov = 64;  // parts gathered into one sendmsg
 // 11.5-12.4 us against 8.3-9.4. A constant of this machine's loopback, not
 // of the protocol: docs/rt.md, "The fiber backend".
 constexpr size_t kMaxBytesPerSend = 256 * 1024;
+
+// Calls emit(data, size) for the parts of `parts` from byte `skip` on: at
+// most kMaxIov of them (what one sendmsg takes) and `max_bytes` in all.
+template <class Emit>
+void GatherParts(std::span<const Bytes> parts, size_t skip, size_t max_bytes, Emit emit) {
+  size_t count = 0;
+  size_t offered = 0;
+  for (Bytes part : parts) {
+    if (count == kMaxIov || offered == max_bytes) break;
+    if (skip >= part.size()) {
+      skip -= part.size();
+      continue;
+    }
+    const size_t n = std::min(part.size() - skip, max_bytes - offered);
+    emit(part.data() + skip, n);
+    offered += n;
+    skip = 0;
+    ++count;
+  }
+}
 
 int SocketFamily(int fd) {
   sockaddr_storage addr{};
@@ -123,20 +144,9 @@ ReadResult SocketTransport::Read(MutableBytes buffer) {
 long SocketTransport::SendOnce(std::span<const Bytes> parts, size_t skip, int& err) {
   iovec iov[kMaxIov];
   size_t count = 0;
-  size_t offered = 0;
-  for (Bytes part : parts) {
-    if (count == kMaxIov || offered == kMaxBytesPerSend) break;
-    if (skip >= part.size()) {
-      skip -= part.size();
-      continue;
-    }
-    iov[count].iov_base =
-        const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(part.data())) + skip;
-    iov[count].iov_len = std::min(part.size() - skip, kMaxBytesPerSend - offered);
-    offered += iov[count].iov_len;
-    skip = 0;
-    ++count;
-  }
+  GatherParts(parts, skip, kMaxBytesPerSend, [&](const uint8_t* data, size_t n) {
+    iov[count++] = iovec{const_cast<uint8_t*>(data), n};
+  });
   if (count == 0) return 0;
   msghdr msg{};
   msg.msg_iov = iov;
@@ -165,16 +175,9 @@ WriteResult SocketTransport::Send(std::span<const Bytes> parts, bool blocking) {
       // stack (it outlives the send: no allocation per parked write).
       std::array<boost::asio::const_buffer, kMaxIov> rest;
       size_t rest_count = 0;
-      size_t skip = written;
-      for (Bytes part : parts) {
-        if (rest_count == kMaxIov) break;
-        if (skip >= part.size()) {
-          skip -= part.size();
-          continue;
-        }
-        rest[rest_count++] = boost::asio::const_buffer(part.data() + skip, part.size() - skip);
-        skip = 0;
-      }
+      GatherParts(parts, written, SIZE_MAX, [&](const uint8_t* data, size_t n) {
+        rest[rest_count++] = boost::asio::const_buffer(data, n);
+      });
       boost::system::error_code ec;
       size_t sent = 0;
       ParkLabeled("io.write", peer_.c_str(), [&](Waker waker) {
