@@ -81,7 +81,7 @@ TEST(SendAllocations, ALargeMessageAllocatesNothingOnceWarm) {
 }
 
 TEST(SendAllocations, ASenderHeldBackByTheMarkAllocatesNothingOnceWarm) {
-  // 40 messages of 1 MiB (16 frames each, copied into the writer's queue)
+  // 40 messages of 1 MiB (16 frames each, lent from the stream's buffers)
   // counted, in batches of 4 MiB: four times the high-water mark, so the
   // sender waits for drains at every message. Each wait takes the writer's
   // drain signal, recycled once its waiters are gone (a new signal per wait

@@ -63,7 +63,7 @@ TEST(SendCopies, TheWriterTakesLargePayloadsAndCopiesSmallOnes) {
     wire::AppendFrame(expected, frame);
     ASSERT_TRUE(writer
                     .WriteFramesTaking(std::span(&frame, 1), 0, payload, nullptr,
-                                       /*burst=*/i % 2 == 0)
+                                       /*burst=*/i % 2 == 0, MuxWriter::Handover::kIfLarge)
                     .ok());
     if (size >= MuxWriter::kMinTakenPayloadBytes) {
       ++taken;
@@ -111,7 +111,10 @@ TEST(SendCopies, APartlyWrittenTakenPayloadIsFinishedByTheTaskWithoutACopy) {
     got.Resize(read);
   });
   ResetCopyCounts();
-  ASSERT_TRUE(writer.WriteFramesTaking(std::span(&frame, 1), 0, payload, nullptr, false).ok());
+  ASSERT_TRUE(writer
+                  .WriteFramesTaking(std::span(&frame, 1), 0, payload, nullptr, false,
+                                     MuxWriter::Handover::kIfLarge)
+                  .ok());
   writer.StopAfterFlush(ClosedError("done"));
   writer.Join();
   reader.join();
@@ -119,6 +122,133 @@ TEST(SendCopies, APartlyWrittenTakenPayloadIsFinishedByTheTaskWithoutACopy) {
   EXPECT_GE(writer.stats().handoffs, 1u) << "the socket took the payload in parts";
   ASSERT_EQ(got.size(), expected.size());
   EXPECT_TRUE(std::memcmp(got.data(), expected.data(), got.size()) == 0);
+}
+
+// Frames lent from one buffer (the frames of a message over the split
+// size) are written from it, with no copy and no taking; the buffer may be
+// reused once their ticket is written.
+TEST(SendCopies, LentFramesAreWrittenFromTheCallersBufferWithNoCopy) {
+  if (!kCounted) GTEST_SKIP() << "copies are counted in checked builds";
+  GatedTransport transport;
+  transport.SetTryWrites(true, 5000);  // hand-offs mid-frame
+  MuxWriter writer(transport, [](Status) { ADD_FAILURE() << "no write error expected"; });
+  constexpr size_t kFrame = 1000;  // small: lending has no size threshold
+  Buffer payload = Filled(3 * kFrame, 'x');
+  for (size_t i = 0; i < payload.size(); ++i) payload.data()[i] = static_cast<uint8_t>(i * 7);
+  const uint8_t* const memory = payload.data();
+  Buffer expected;
+  ResetCopyCounts();
+  for (size_t i = 0; i < 3; ++i) {
+    const wire::Frame frame{3,      1,     wire::ToRaw(Kind::kMessage),
+                            i == 2, false, payload.view().subspan(i * kFrame, kFrame)};
+    wire::AppendFrame(expected, frame);
+    ASSERT_TRUE(writer
+                    .WriteFramesTaking(std::span(&frame, 1), 0, payload, nullptr, i == 1,
+                                       MuxWriter::Handover::kLend)
+                    .ok());
+    EXPECT_EQ(payload.data(), memory) << "a lent buffer stays the caller's";
+  }
+  const uint64_t ticket = writer.LendingTicket();
+  EXPECT_EQ(ticket, 3u) << "one submission per lent frame";
+  ASSERT_TRUE(writer.WaitWritten(ticket, nullptr));
+  EXPECT_EQ(CopiedBytes(CopyPath::kSend), 0u);
+  EXPECT_EQ(writer.stats().payloads_lent, 3u);
+  EXPECT_EQ(writer.stats().payloads_taken, 0u);
+  Buffer got = transport.TakeWritten();
+  ASSERT_EQ(got.size(), expected.size()) << "WaitWritten returned before the frames were written";
+  EXPECT_TRUE(std::memcmp(got.data(), expected.data(), got.size()) == 0);
+  writer.StopAfterFlush(ClosedError("done"));
+  writer.Join();
+}
+
+// A lent frame half written when its lender gives the buffer up (released
+// after a stop, a canceled wait, an abortive stop during the wait): the
+// rest is still written (no torn frame) from the buffer, which the writer
+// keeps until then. Freeing it early would have the task read freed memory
+// (a 256 KiB buffer is unmapped when freed: the write faults, the bytes
+// differ, or ASan reports it).
+TEST(SendCopies, ALentBufferGivenUpEarlyStaysWithTheWriterUntilItsFrameIsWritten) {
+  enum class End { kReleasedAfterStop, kCanceledWait, kStopDuringWait };
+  for (const End end : {End::kReleasedAfterStop, End::kCanceledWait, End::kStopDuringWait}) {
+    SCOPED_TRACE(static_cast<int>(end));
+    GatedTransport transport;
+    transport.SetTryWrites(true, SIZE_MAX, /*limit_while_shut=*/1000);
+    transport.SetOpen(false);
+    MuxWriter writer(transport, [](Status) {});
+    constexpr size_t kFrame = 256 * 1024;
+    Buffer payload = Filled(kFrame, 'l');
+    for (size_t i = 0; i < payload.size(); i += 512) {
+      payload.data()[i] = static_cast<uint8_t>(i >> 9);
+    }
+    const wire::Frame frame{5, 1, wire::ToRaw(Kind::kMessage), true, false, payload.view()};
+    Buffer expected;
+    wire::AppendFrame(expected, frame);
+    ASSERT_TRUE(writer
+                    .WriteFramesTaking(std::span(&frame, 1), 0, payload, nullptr, false,
+                                       MuxWriter::Handover::kLend)
+                    .ok());
+    const uint64_t ticket = writer.LendingTicket();
+    transport.WaitWritesStarted(1);  // the task holds the rest of the frame at the gate
+    switch (end) {
+      case End::kReleasedAfterStop:
+        writer.Stop(AbortedError("stop"));
+        break;
+      case End::kCanceledWait: {
+        rt::Signal cancel;
+        cancel.set(CanceledError("cancel"));
+        EXPECT_FALSE(writer.WaitWritten(ticket, &cancel));
+        break;
+      }
+      case End::kStopDuringWait: {
+        bool written = true;
+        std::thread lender([&] { written = writer.WaitWritten(ticket, nullptr); });
+        writer.Stop(AbortedError("stop"));
+        lender.join();
+        EXPECT_FALSE(written) << "an abortive stop ends the wait";
+        break;
+      }
+    }
+    writer.ReleaseLent(std::move(payload), ticket);
+    if (end == End::kCanceledWait) writer.Stop(AbortedError("stop"));
+    transport.SetOpen(true);
+    writer.Join();
+    Buffer got = transport.TakeWritten();
+    ASSERT_EQ(got.size(), expected.size()) << "exactly the lent frame, whole";
+    EXPECT_TRUE(std::memcmp(got.data(), expected.data(), got.size()) == 0);
+  }
+}
+
+// A message over the split size (64 KiB) goes as several frames, none
+// copied, over and over: the stream's two buffers take turns.
+TEST(SendCopies, AStreamSendsAMessageOfSeveralFramesWithNoCopy) {
+  if (!kCounted) GTEST_SKIP() << "copies are counted in checked builds";
+  RawPair p = MakeRaw(ClientOptions());
+  Result<std::shared_ptr<Stream>> s = p.manager->NewClientStream();
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->WriteInvoke("/svc/Sink").ok());
+  ASSERT_EQ(p.peer->ReadFrame().frame.kind, wire::ToRaw(Kind::kInvoke));
+  for (int round = 0; round < 4; ++round) {
+    std::string message(200 * 1024 + 17, 'm');
+    for (size_t i = 0; i < message.size(); i += 1000) {
+      message[i] = static_cast<char>('a' + (i + round) % 26);
+    }
+    ResetCopyCounts();
+    ASSERT_TRUE((*s)->MsgSend(message, BytesCodec{}).ok());
+    std::string got;
+    int frames = 0;
+    for (;;) {
+      RawPeer::Read r = p.peer->ReadFrame();
+      ASSERT_TRUE(r.status.ok());
+      got += r.data;
+      ++frames;
+      if (r.frame.done) break;
+    }
+    EXPECT_EQ(frames, 4) << "round " << round;
+    EXPECT_EQ(got, message) << "round " << round;
+    EXPECT_EQ(CopiedBytes(CopyPath::kSend), 0u) << "round " << round;
+  }
+  EXPECT_GE(p.manager->writer().stats().payloads_lent, 16u);
+  (void)(*s)->Close();
 }
 
 // End to end through a stream: MsgSend marshals once into the stream's

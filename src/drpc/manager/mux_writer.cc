@@ -20,6 +20,7 @@ MuxWriter::MuxWriter(rt::Transport& transport, ErrorHandler on_error, MuxWriterO
       has_work_("mux_writer.has_work"),
       queued_meter_(meter, ResourceKind::kWriterQueue),
       taken_meter_(meter, ResourceKind::kWriterQueue),
+      released_lent_meter_(meter, ResourceKind::kMarshal),
       in_flight_meter_(meter, ResourceKind::kWriterQueue),
       stopped_("mux_writer.stopped"),
       exited_("mux_writer.exited") {
@@ -42,33 +43,6 @@ bool MuxWriter::OverMarkLocked() const {
   return options_.high_water_bytes != 0 && QueuedSizeLocked() >= options_.high_water_bytes;
 }
 
-std::shared_ptr<rt::Signal> MuxWriter::DrainSignalLocked() {
-  if (next_drain_ != nullptr) return next_drain_;
-  // The last drain's signal, if its waiters are all gone (they drop their
-  // copies before they lock mu_ again or under it): a sender held back at
-  // every message (messages over the mark) then allocates nothing.
-  for (std::shared_ptr<rt::Signal>& spent : spent_drains_) {
-    if (spent != nullptr && spent.use_count() == 1) {
-      std::atomic_thread_fence(std::memory_order_acquire);  // after the waiters' last look
-      spent->Rearm();
-      next_drain_ = std::move(spent);
-      return next_drain_;
-    }
-  }
-  next_drain_ = std::make_shared<rt::Signal>("mux_writer.drained");
-  return next_drain_;
-}
-
-void MuxWriter::KeepSpentDrainLocked(std::shared_ptr<rt::Signal> drained) {
-  for (std::shared_ptr<rt::Signal>& spent : spent_drains_) {
-    if (spent == nullptr) {
-      spent = std::move(drained);
-      return;
-    }
-  }
-  spent_drains_[0] = std::move(drained);  // both kept: one goes
-}
-
 std::shared_ptr<rt::Signal> MuxWriter::TakeQueueLocked() {
   DRPC_ASSERT(role_ != Role::kNone, "the queue is taken by the holder of the writing role");
   DRPC_ASSERT(in_flight_.empty() && in_flight_taken_.empty() && in_flight_offset_ == 0,
@@ -76,12 +50,11 @@ std::shared_ptr<rt::Signal> MuxWriter::TakeQueueLocked() {
   std::swap(queued_, in_flight_);
   std::swap(queued_taken_, in_flight_taken_);
   in_flight_taken_bytes_ = std::exchange(queued_taken_bytes_, 0);
+  in_flight_upto_ = submitted_;
   queued_meter_.Set(queued_.capacity());
   in_flight_meter_.Set(in_flight_.capacity());
   DRPC_ASSERT(queued_.empty(), "the spare buffer must be empty at a swap");
-  std::shared_ptr<rt::Signal> drained = std::move(next_drain_);
-  next_drain_ = nullptr;
-  return drained;
+  return next_drain_.Take();
 }
 
 bool MuxWriter::TaskHasWorkLocked() const {
@@ -113,14 +86,75 @@ Status MuxWriter::WriteFrames(std::span<const wire::Frame> frames, rt::Signal* c
 }
 
 Status MuxWriter::WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken,
-                                    Buffer& payload, rt::Signal* cancel, bool burst) {
+                                    Buffer& payload, rt::Signal* cancel, bool burst,
+                                    Handover handover) {
   DRPC_ASSERT(taken < frames.size(), "the taken frame is one of the frames");
   const Bytes data = frames[taken].data;
   DRPC_ASSERT(data.empty() || (data.data() >= payload.data() &&
                                data.data() + data.size() <= payload.data() + payload.size()),
               "a taken frame's data lie inside the payload buffer");
-  Buffer* const take = data.size() >= kMinTakenPayloadBytes ? &payload : nullptr;
-  return Submit(frames, cancel, /*may_write_inline=*/!burst, taken, take);
+  PayloadUse use = PayloadUse::kLend;
+  if (handover == Handover::kIfLarge) {
+    use = data.size() >= kMinTakenPayloadBytes ? PayloadUse::kTake : PayloadUse::kCopy;
+  }
+  return Submit(frames, cancel, /*may_write_inline=*/!burst, taken, &payload, use);
+}
+
+uint64_t MuxWriter::LendingTicket() {
+  rt::LockGuard guard(mu_);
+  return submitted_;
+}
+
+bool MuxWriter::WaitWritten(uint64_t ticket, rt::Signal* cancel) {
+  rt::Lock lock(mu_);
+  while (written_ < ticket) {
+    // Aborted: what is queued is dropped, so the ticket is never written.
+    if (mode_ == Mode::kAborted || (cancel != nullptr && cancel->is_set())) return false;
+    std::shared_ptr<rt::Signal> written = next_written_.Get();
+    lock.unlock();
+    if (cancel != nullptr) {
+      rt::wait_any({written.get(), cancel}, "mux_writer: lent frames wait to be written");
+    } else {
+      written->wait("mux_writer: lent frames wait to be written");
+    }
+    written = nullptr;  // before mu_: Get rearms a spent signal nobody else holds
+    lock.lock();
+  }
+  return true;
+}
+
+void MuxWriter::ReleaseLent(Buffer payload, uint64_t ticket) {
+  if (payload.capacity() == 0) return;
+  rt::LockGuard guard(mu_);
+  released_lent_capacity_ += payload.capacity();
+  released_lent_.push_back(ReleasedLent{.buffer = std::move(payload), .ticket = ticket});
+  FreeReleasedLocked();
+}
+
+void MuxWriter::FreeReleasedLocked() {
+  // Aborted, queued frames are dropped: only in-flight bytes (a hand-off
+  // finishing its frame) may still read a released buffer.
+  const bool none_to_write = mode_ == Mode::kAborted && role_ == Role::kNone;
+  std::erase_if(released_lent_, [&](const ReleasedLent& lent) {
+    const bool free = lent.ticket <= written_ || none_to_write;
+    if (free) released_lent_capacity_ -= lent.buffer.capacity();
+    return free;
+  });
+  released_lent_meter_.Set(released_lent_capacity_);
+}
+
+void MuxWriter::MarkInFlightWrittenLocked() {
+  DRPC_ASSERT(role_ != Role::kNone, "what is in flight is written by the holder of the role");
+  written_ = std::max(written_, in_flight_upto_);
+  if (std::shared_ptr<rt::Signal> written = next_written_.Take()) {
+    written->set(OkStatus());
+    next_written_.KeepSpent(std::move(written));
+  }
+  if (released_lent_.empty()) return;
+  // After an abortive stop these were the last bytes that could read a
+  // released buffer (the role is still held: FreeReleasedLocked would wait).
+  if (mode_ == Mode::kAborted) written_ = submitted_;
+  FreeReleasedLocked();
 }
 
 Buffer MuxWriter::PopSpareLocked() {
@@ -139,6 +173,7 @@ void MuxWriter::RecycleInFlightLocked() {
   const size_t max_spare_bytes =
       options_.high_water_bytes != 0 ? options_.high_water_bytes : options_.max_kept_buffer_bytes;
   for (TakenPayload& part : in_flight_taken_) {
+    if (part.buffer.capacity() == 0) continue;  // lent: its lender owns the bytes
     if (spare_capacity_ + part.buffer.capacity() <= max_spare_bytes &&
         part.buffer.capacity() <= options_.max_kept_buffer_bytes) {
       spare_capacity_ += part.buffer.capacity();
@@ -151,17 +186,24 @@ void MuxWriter::RecycleInFlightLocked() {
   in_flight_taken_.clear();  // frees what did not become a spare
   in_flight_taken_bytes_ = 0;
   MeterTakenLocked();
+  MarkInFlightWrittenLocked();
 }
 
 void MuxWriter::EncodeFrames(std::span<const wire::Frame> frames, Buffer& bytes,
                              std::vector<TakenPayload>& taken_to, size_t taken, Buffer* payload,
-                             Buffer* spare) {
+                             PayloadUse use, Buffer* spare) {
   for (size_t i = 0; i < frames.size(); ++i) {
-    if (spare == nullptr || i != taken) {
+    if (use == PayloadUse::kCopy || i != taken) {
       wire::AppendFrameCopied(bytes, frames[i]);
       continue;
     }
     wire::AppendFrameHeader(bytes, frames[i]);
+    if (use == PayloadUse::kLend) {
+      // The lender's buffer holds the bytes until its ticket is written
+      // (WaitWritten), or is released to released_lent_.
+      taken_to.push_back(TakenPayload{.at = bytes.size(), .buffer = {}, .data = frames[i].data});
+      continue;
+    }
     // Moving the buffer moves no bytes: the frame's data stay where they are.
     taken_to.push_back(
         TakenPayload{.at = bytes.size(), .buffer = std::move(*payload), .data = frames[i].data});
@@ -198,8 +240,10 @@ std::span<const Bytes> MuxWriter::GatherInFlight(size_t limit) {
 }
 
 Status MuxWriter::Submit(std::span<const wire::Frame> frames, rt::Signal* cancel,
-                         bool may_write_inline, size_t taken, Buffer* payload) {
+                         bool may_write_inline, size_t taken, Buffer* payload, PayloadUse use) {
   DRPC_ASSERT(!frames.empty(), "WriteFrames needs at least one frame");
+  DRPC_ASSERT(use == PayloadUse::kCopy || (payload != nullptr && taken < frames.size()),
+              "a taken or lent payload comes with its buffer and frame");
   bool data = false;
   for (const wire::Frame& frame : frames) {
     DRPC_ASSERT(frame.kind <= wire::kMaxKind, "a frame kind must fit in 6 bits");
@@ -219,29 +263,33 @@ Status MuxWriter::Submit(std::span<const wire::Frame> frames, rt::Signal* cancel
     }
     if (!waited) ++stats_.data_waits;
     waited = true;
-    std::shared_ptr<rt::Signal> drained = DrainSignalLocked();
+    std::shared_ptr<rt::Signal> drained = next_drain_.Get();
     lock.unlock();
     if (cancel != nullptr) {
       rt::wait_any({drained.get(), &stopped_, cancel}, "mux_writer: data frame waits for a drain");
     } else {
       rt::wait_any({drained.get(), &stopped_}, "mux_writer: data frame waits for a drain");
     }
+    drained = nullptr;  // before mu_: Get rearms a spent signal nobody else holds
     lock.lock();
   }
   if (mode_ != Mode::kRunning) return stop_error_;
   // Taken: the caller gets a spare back for its payload buffer, now or
   // never (the writer holds both only while it has the frames).
   Buffer spare;
-  if (payload != nullptr) {
+  if (use == PayloadUse::kTake) {
     spare = PopSpareLocked();
     taken_capacity_ += payload->capacity();
     MeterTakenLocked();
     ++stats_.payloads_taken;
   }
-  Buffer* const spare_out = payload != nullptr ? &spare : nullptr;
+  if (use == PayloadUse::kLend) ++stats_.payloads_lent;
+  // Taken and lent data count towards the mark as queued bytes do.
+  const size_t referenced_bytes = use != PayloadUse::kCopy ? frames[taken].data.size() : 0;
   if (OverMarkLocked()) {
     for (const wire::Frame& frame : frames) stats_.control_over_mark += frame.control ? 1 : 0;
   }
+  ++submitted_;
   stats_.frames_queued += frames.size();
   if (!may_write_inline) stats_.burst_frames += frames.size();
   if (may_write_inline && options_.inline_writes && role_ == Role::kNone &&
@@ -251,16 +299,17 @@ Status MuxWriter::Submit(std::span<const wire::Frame> frames, rt::Signal* cancel
     DRPC_ASSERT(!handed_off_ && in_flight_.empty() && in_flight_taken_.empty(),
                 "nobody writes, yet bytes are in flight");
     role_ = Role::kInline;
+    in_flight_upto_ = submitted_;
     lock.unlock();
     // The role makes in_flight_ ours: encode outside the lock.
-    EncodeFrames(frames, in_flight_, in_flight_taken_, taken, payload, spare_out);
-    if (spare_out != nullptr) in_flight_taken_bytes_ = frames[taken].data.size();
+    EncodeFrames(frames, in_flight_, in_flight_taken_, taken, payload, use, &spare);
+    in_flight_taken_bytes_ = referenced_bytes;
     in_flight_meter_.Set(in_flight_.capacity());
     WriteInline(lock);
     return OkStatus();
   }
-  EncodeFrames(frames, queued_, queued_taken_, taken, payload, spare_out);
-  if (spare_out != nullptr) queued_taken_bytes_ += frames[taken].data.size();
+  EncodeFrames(frames, queued_, queued_taken_, taken, payload, use, &spare);
+  queued_taken_bytes_ += referenced_bytes;
   queued_meter_.Set(queued_.capacity());
   stats_.max_queued_bytes = std::max(stats_.max_queued_bytes, QueuedSizeLocked());
   // A holder of the role takes the queue before it lets go (or wakes the
@@ -290,7 +339,7 @@ void MuxWriter::WriteInline(rt::Lock& lock) {
       in_flight_offset_ = 0;
     }
     lock.lock();
-    if (drained != nullptr) KeepSpentDrainLocked(std::move(drained));
+    next_drain_.KeepSpent(std::move(drained));
     if (all_written) RecycleInFlightLocked();
     ++stats_.writes;
     ++stats_.inline_writes;
@@ -329,6 +378,15 @@ void MuxWriter::DropQueueLocked() {
   MeterTakenLocked();
 }
 
+void MuxWriter::WakeLendersAtAbortLocked() {
+  // What they wait for was dropped: it will never be written.
+  if (std::shared_ptr<rt::Signal> written = next_written_.Take()) {
+    written->set(OkStatus());
+    next_written_.KeepSpent(std::move(written));
+  }
+  FreeReleasedLocked();
+}
+
 bool MuxWriter::StopLocked(Status err, Mode mode) {
   DRPC_ASSERT(!err.ok(), "a writer stops with an error");
   DRPC_ASSERT(mode != Mode::kRunning, "stopping into the running mode");
@@ -338,6 +396,7 @@ bool MuxWriter::StopLocked(Status err, Mode mode) {
     if (mode == Mode::kAborted && mode_ == Mode::kFlushing) {
       mode_ = Mode::kAborted;
       DropQueueLocked();
+      WakeLendersAtAbortLocked();
       writer_idle_ = false;
       has_work_.notify_all();
     }
@@ -347,6 +406,7 @@ bool MuxWriter::StopLocked(Status err, Mode mode) {
   stop_error_ = std::move(err);
   if (mode == Mode::kAborted) {
     DropQueueLocked();
+    WakeLendersAtAbortLocked();
   }
   writer_idle_ = false;
   has_work_.notify_all();
@@ -410,7 +470,7 @@ void MuxWriter::Run() {
     bool first_error = false;
     {
       rt::LockGuard guard(mu_);
-      if (drained != nullptr) KeepSpentDrainLocked(std::move(drained));
+      next_drain_.KeepSpent(std::move(drained));
       RecycleInFlightLocked();
       ++stats_.writes;
       if (written.ok()) stats_.bytes_written += bytes;

@@ -5,7 +5,9 @@
 // wait while high_water_bytes are queued; control frames never wait. Small
 // frames are copied into one buffer (batched); a large payload offered with
 // WriteFramesTaking is taken by ownership and written from its own buffer
-// with the headers in one gathered write (no copy). How and why:
+// with the headers in one gathered write (no copy); the frames of a message
+// over the split size are lent (written from the sender's buffer, which it
+// reuses once LendingTicket's ticket is written). How and why:
 // docs/manager.md, "MuxWriter".
 //
 //   MuxWriter writer(transport, [&](Status err) { /* terminate the connection */ });
@@ -19,7 +21,6 @@
 // from `on_error`. The transport must outlive the writer.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -31,6 +32,7 @@
 #include "drpc/base/resource_meter.h"
 #include "drpc/base/status.h"
 #include "drpc/base/unique_function.h"
+#include "drpc/manager/internal/next_signal.h"
 #include "drpc/rt/condvar.h"
 #include "drpc/rt/mutex.h"
 #include "drpc/rt/signal.h"
@@ -66,6 +68,7 @@ struct MuxWriterStats {
   uint64_t bytes_written = 0;      // bytes the transport took
   uint64_t bytes_dropped = 0;      // queued bytes thrown away by an abortive stop
   uint64_t payloads_taken = 0;     // frame payloads taken by ownership (not copied)
+  uint64_t payloads_lent = 0;      // frame payloads written from a lender's buffer (kLend)
   size_t max_queued_bytes = 0;     // high-water of the queue actually reached
 };
 
@@ -96,9 +99,15 @@ class MuxWriter final : public stream::FrameSink {
   // Never written inline: the frame goes to the queue for the task.
   Status QueueFrame(const wire::Frame& frame, rt::Signal* cancel) override;
   // As WriteFrames (QueueFrame if `burst`), taking `payload` with
-  // frames[taken] when its data are large (FrameSink::WriteFramesTaking).
+  // frames[taken] when its data are large, or writing them from it when
+  // `handover` is kLend (FrameSink::WriteFramesTaking).
   Status WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken, Buffer& payload,
-                           rt::Signal* cancel, bool burst) override;
+                           rt::Signal* cancel, bool burst, Handover handover) override;
+  // Lending (FrameSink): a ticket is the number of submissions so far; it
+  // is written once every frame submitted up to it is.
+  uint64_t LendingTicket() override;
+  bool WaitWritten(uint64_t ticket, rt::Signal* cancel) override;
+  void ReleaseLent(Buffer payload, uint64_t ticket) override;
 
   void Stop(Status err);            // abortive: queued frames are dropped
   void StopAfterFlush(Status err);  // graceful: queued frames are written first
@@ -129,23 +138,34 @@ class MuxWriter final : public stream::FrameSink {
   // A frame's payload the writer took by ownership: written, from its own
   // buffer, right after the first `at` bytes of the byte buffer it belongs
   // to (queued_ or in_flight_) and before the rest of them.
+  // A lent payload (kLend) is written the same way from the lender's buffer,
+  // which `buffer` then leaves empty.
   struct TakenPayload {
     size_t at = 0;
-    Buffer buffer;  // owns the bytes
-    Bytes data;     // the frame's data, inside `buffer`
+    Buffer buffer;  // owns the bytes (taken), or empty (lent)
+    Bytes data;     // the frame's data, inside `buffer` or the lender's buffer
   };
+  // How Submit treats frames[taken]'s data.
+  enum class PayloadUse : uint8_t { kCopy, kTake, kLend };
 
   // WriteFrames and QueueFrame: `may_write_inline` lets the caller take
-  // the role when nobody writes and nothing is queued. `payload` (may be
-  // null) holds frames[taken]'s data and is taken if they are large.
+  // the role when nobody writes and nothing is queued. `payload` holds
+  // frames[taken]'s data unless `use` is kCopy.
   Status Submit(std::span<const wire::Frame> frames, rt::Signal* cancel, bool may_write_inline,
-                size_t taken = 0, Buffer* payload = nullptr);
+                size_t taken = 0, Buffer* payload = nullptr, PayloadUse use = PayloadUse::kCopy);
   // Appends `frames` to `bytes`, copying their data, except frames[taken]'s
-  // when `spare` is set: then its header only, and `payload` goes to
-  // `taken_to`, `spare` to the caller.
+  // unless `use` is kCopy: then its header only, and its data go to
+  // `taken_to`, by reference (kLend) or with `payload` (kTake, which gets
+  // `spare` back).
   void EncodeFrames(std::span<const wire::Frame> frames, Buffer& bytes,
                     std::vector<TakenPayload>& taken_to, size_t taken, Buffer* payload,
-                    Buffer* spare);
+                    PayloadUse use, Buffer* spare);
+  // Frees the released lent buffers no queued or in-flight frame reads any
+  // more. mu_ held.
+  void FreeReleasedLocked();
+  // The in-flight submissions are written (or, aborted, never will be):
+  // lenders waiting for them go. mu_ held, role held.
+  void MarkInFlightWrittenLocked();
   // A buffer to hand back for a taken payload (a spare, or empty). mu_ held.
   Buffer PopSpareLocked();
   // The written in-flight payloads become spares (or are freed). mu_ held,
@@ -165,12 +185,11 @@ class MuxWriter final : public stream::FrameSink {
   void WakeTaskLocked();
   // An abortive stop throws the queue away. mu_ held.
   void DropQueueLocked();
+  // After an abortive stop: lenders stop waiting, and released buffers no
+  // in-flight bytes read are freed. mu_ held.
+  void WakeLendersAtAbortLocked();
   // Marks the writer stopped (first call wins). mu_ held.
   bool StopLocked(Status err, Mode mode);
-  // The drain signal the next swap will set, made on first need. mu_ held.
-  std::shared_ptr<rt::Signal> DrainSignalLocked();
-  // Keeps a drain signal that was set, for DrainSignalLocked. mu_ held.
-  void KeepSpentDrainLocked(std::shared_ptr<rt::Signal> drained);
   bool OverMarkLocked() const;
   // Swaps the queue into the empty in_flight_; returns the drain signal to
   // set once mu_ is let go. mu_ held, role held.
@@ -195,8 +214,24 @@ class MuxWriter final : public stream::FrameSink {
   // (queued, in flight, spare), counted as kWriterQueue.
   size_t taken_capacity_ = 0;
   MeteredBytes taken_meter_;
-  Mode mode_ = Mode::kRunning;  // guarded by mu_
-  Role role_ = Role::kNone;     // guarded by mu_
+  // guarded by mu_: lent buffers whose lender gave them up before their
+  // frames were written (ReleaseLent), each with its ticket; freed once it
+  // is written or can never be. Counted as kMarshal, as in their stream.
+  struct ReleasedLent {
+    Buffer buffer;
+    uint64_t ticket = 0;
+  };
+  std::vector<ReleasedLent> released_lent_;
+  size_t released_lent_capacity_ = 0;
+  MeteredBytes released_lent_meter_;
+  // guarded by mu_: submissions so far; those whose frames are all
+  // written; and those the in-flight bytes end with.
+  uint64_t submitted_ = 0;
+  uint64_t written_ = 0;
+  uint64_t in_flight_upto_ = 0;
+  NextSignal next_written_{"mux_writer.written"};  // guarded by mu_
+  Mode mode_ = Mode::kRunning;                     // guarded by mu_
+  Role role_ = Role::kNone;                        // guarded by mu_
   // The inline writer left in_flight_[in_flight_offset_..] to the task,
   // which writes it before anything else. guarded by mu_.
   bool handed_off_ = false;
@@ -210,13 +245,12 @@ class MuxWriter final : public stream::FrameSink {
   // Bytes of in_flight_ and its taken payloads written, counted in wire
   // order.
   size_t in_flight_offset_ = 0;
-  Status stop_error_;                       // guarded by mu_
-  bool writer_idle_ = false;                // guarded by mu_: the task waits on has_work_
-  std::shared_ptr<rt::Signal> next_drain_;  // guarded by mu_
-  // Drain signals already set, rearmed as the next one once nobody else
-  // holds them (DrainSignalLocked; two, as a waiter may still hold the
-  // last one): guarded by mu_.
-  std::array<std::shared_ptr<rt::Signal>, 2> spent_drains_;
+  Status stop_error_;         // guarded by mu_
+  bool writer_idle_ = false;  // guarded by mu_: the task waits on has_work_
+  // guarded by mu_: what data frames held back by the mark wait for (set
+  // at every swap), recycled: a sender held back at every message (messages
+  // over the mark) allocates nothing for its waits.
+  NextSignal next_drain_{"mux_writer.drained"};
   MuxWriterStats stats_;  // guarded by mu_
   rt::Signal stopped_;
   rt::Signal exited_;

@@ -3,6 +3,7 @@
 // below the manager, so a stream never depends on the manager.
 #pragma once
 
+#include <cstdint>
 #include <span>
 
 #include "drpc/base/buffer.h"
@@ -53,20 +54,53 @@ class FrameSink {
     return OkStatus();
   }
 
+  // What WriteFramesTaking may do with `payload`.
+  enum class Handover : uint8_t {
+    // Take it if frames[taken]'s data are large, else copy them.
+    kIfLarge,
+    // Neither: write frames[taken]'s data from `payload`, which stays the
+    // caller's, unchanged, until the sink no longer reads it (see Lending).
+    kLend,
+  };
+
   // As WriteFrames (or QueueFrame, for one frame, when `burst`), for frames
   // of which frames[taken] has its data inside `payload` (the caller's
-  // marshal buffer): the sink may TAKE that buffer instead of copying the
-  // data (the MuxWriter does for large payloads and writes them from it).
-  // If it takes it, `payload` comes back holding another buffer (empty,
-  // with any capacity: recycled memory for the caller's next message);
-  // otherwise it is left as it was. Either way the caller may reuse
-  // `payload` at once. The default copies, as WriteFrames does.
+  // marshal buffer). kIfLarge: the sink may TAKE that buffer instead of
+  // copying the data (the MuxWriter does for large payloads and writes them
+  // from it); it then comes back holding another buffer (empty, with any
+  // capacity: recycled memory for the caller's next message), else as it
+  // was; either way the caller may reuse it at once. kLend: the sink may
+  // read the data from `payload` after this returns. The default copies,
+  // whatever the handover, as WriteFrames does.
   virtual Status WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken,
-                                   Buffer& payload, rt::Signal* cancel, bool burst) {
+                                   Buffer& payload, rt::Signal* cancel, bool burst,
+                                   Handover handover) {
     (void)taken;
     (void)payload;
+    (void)handover;
     if (burst && frames.size() == 1) return QueueFrame(frames.front(), cancel);
     return WriteFrames(frames, cancel);
+  }
+
+  // Lending. After frames lent from a buffer (kLend), LendingTicket names
+  // them and all before them: the buffer may be changed or freed once
+  // WaitWritten(ticket) returns true. Ticket 0 means nothing is lent (a
+  // sink that copies).
+  virtual uint64_t LendingTicket() { return 0; }
+  // Waits until every frame up to `ticket` is written (true), or until
+  // `cancel` is set or they never will be, after an abortive stop (false:
+  // the buffer goes to ReleaseLent).
+  virtual bool WaitWritten(uint64_t ticket, rt::Signal* cancel) {
+    (void)ticket;
+    (void)cancel;
+    return true;
+  }
+  // Gives a lent buffer up to the sink, which frees it once the frames up
+  // to `ticket` are written or dropped (a half-written one is finished
+  // from it first).
+  virtual void ReleaseLent(Buffer payload, uint64_t ticket) {
+    (void)payload;
+    (void)ticket;
   }
 };
 

@@ -86,6 +86,7 @@ Stream::Stream(StreamConfig config)
                                                    .store_data = false}),
       marshal_buffer_(std::move(config.marshal_buffer)),
       marshal_meter_(&ring_.pool()->meter(), ResourceKind::kMarshal),
+      lent_meter_(&ring_.pool()->meter(), ResourceKind::kMarshal),
       on_finished_(std::move(config.on_finished)),
       finish_observer_(config.finish_observer),
       early_leases_(0, "stream.early_leases") {
@@ -99,6 +100,9 @@ Stream::~Stream() {
   DRPC_ASSERT(!write_.held(), "stream destroyed during a send");
   DRPC_ASSERT(!handling_.load(), "stream destroyed during HandleFrame");
   EndPartial("abandoned: stream destroyed (canceled, or its connection torn down)");
+  // Normally done at fin; a stream destroyed unfinished (its sink alive:
+  // a test's) must not leave the sink reading freed memory.
+  ReleaseLent();
   if (DRPC_PLANT(kStreamLeakMarshalAccounting)) marshal_meter_.Forget();
 }
 
@@ -162,6 +166,7 @@ void Stream::CheckFinishedLocked(FinishedCalls& pending) {
   DRPC_ASSERT(!pending, "a finished callback already pending");
   pending.fn = std::move(on_finished_);
   pending.observer = finish_observer_;
+  pending.fin = true;
 }
 
 void Stream::CheckFinishedAfterRelease() {
@@ -175,6 +180,9 @@ void Stream::CheckFinishedAfterRelease() {
 }
 
 void Stream::RunFinished(FinishedCalls& pending) {
+  if (!pending.fin) return;
+  // Before the observer, which may let go of the last reference to us.
+  ReleaseLent();
   if (pending.fn) pending.fn();
   if (pending.observer != nullptr) pending.observer->OnStreamFinished(*this);
 }
@@ -497,7 +505,7 @@ Status Stream::SendCancel(Status err) {
         // After term: a receive that sees the flag finds term's error.
         soft_canceled_.store(true);
       },
-      OwedFrame{.kind = Kind::kCancel});
+      OwedFrame{.kind = Kind::kCancel, .code = 0, .text = {}});
 }
 
 // ---- terminal calls -----------------------------------------------------
@@ -671,22 +679,73 @@ Status Stream::WritePacketLocked(uint8_t kind, Bytes data, Buffer* owner) {
   // this caller at once (the latency path of a request or a ping-pong).
   const bool burst = kind == ToRaw(Kind::kMessage) && !peer_message_since_send_.exchange(false);
   wire::PacketSplitter split(packet, options_.split_size);
+  // A packet of one frame offers the sink its buffer (taken if large). A
+  // longer one lends every frame from it, submitted one by one (other
+  // streams' frames interleave; back-pressure applies per frame), so none
+  // is copied; the buffer is reused once they are written (KeepLentLocked).
+  const bool lend = frames > 1 && owner != nullptr;
+  bool lent_some = false;
+  // Given up half-way: the frames already lent still read *owner, so it
+  // goes to the sink, which frees it once they are written.
+  auto give_up = [&](Status err) {
+    if (lent_some) {
+      sink_.ReleaseLent(std::move(*owner), sink_.LendingTicket());
+      *owner = Buffer();
+    }
+    return err;
+  };
   for (size_t i = 0; i < frames; ++i) {
     DRPC_ASSERT(!split.finished(), "the splitter ran out before its frame count");
     // Checked before every frame: a terminate between frames abandons the
     // packet half-way, which the peer's assembler drops (§1.7 rule 3).
-    if (send_.is_set()) return send_.err();
-    if (term_.is_set()) return term_.err();
+    if (send_.is_set()) return give_up(send_.err());
+    if (term_.is_set()) return give_up(term_.err());
     const wire::Frame frame = split.Next();
-    // A one-frame packet may give the sink its buffer. A longer one is
-    // copied frame by frame: the buffer must outlive all of its frames.
-    Status written = frames == 1 && owner != nullptr
-                         ? WriteFramesToSink(std::span(&frame, 1), &send_, 0, burst, owner)
-                         : WriteFrameToSink(frame, &send_, burst);
-    if (!written.ok()) return CheckCancelError(std::move(written));
+    Status written = Status();
+    if (owner == nullptr) {
+      written = WriteFrameToSink(frame, &send_, burst);
+    } else {
+      const auto handover = lend ? FrameSink::Handover::kLend : FrameSink::Handover::kIfLarge;
+      written = WriteFramesToSink(std::span(&frame, 1), &send_, 0, burst, owner, handover);
+    }
+    if (!written.ok()) return give_up(CheckCancelError(std::move(written)));
+    lent_some = lend;
   }
   DRPC_ASSERT(split.finished(), "the splitter has frames left past its frame count");
+  if (lend) KeepLentLocked(*owner);
   return OkStatus();
+}
+
+void Stream::KeepLentLocked(Buffer& owner) {
+  DRPC_ASSERT(write_.held(), "a lent buffer is kept under the write lock");
+  const uint64_t ticket = sink_.LendingTicket();
+  if (ticket == 0) return;  // the sink copied: nothing is lent
+  const size_t max = options_.max_marshal_buffer_bytes;
+  if (max != 0 && owner.capacity() > max) {
+    // Too large to keep (as TrimMarshalBuffer frees it): the sink frees it
+    // once written.
+    sink_.ReleaseLent(std::move(owner), ticket);
+    owner = Buffer();
+    return;
+  }
+  std::swap(owner, lent_buffer_);
+  const uint64_t older = std::exchange(lent_ticket_, ticket);
+  MeterLentBuffer();
+  // The buffer lent before: usually written while this message was
+  // marshalled. Until it is, this sender waits (one message in flight per
+  // stream, as when the writer held a copy); a cancel meanwhile leaves it
+  // to the sink.
+  if (older != 0 && !sink_.WaitWritten(older, &send_)) {
+    sink_.ReleaseLent(std::move(owner), older);
+    owner = Buffer();
+  }
+}
+
+void Stream::ReleaseLent() {
+  if (lent_ticket_ == 0) return;
+  sink_.ReleaseLent(std::move(lent_buffer_), std::exchange(lent_ticket_, 0));
+  lent_buffer_ = Buffer();
+  MeterLentBuffer();
 }
 
 Status Stream::WriteTerminalLocked(wire::Kind kind, bool control, Bytes data) {
@@ -722,7 +781,8 @@ Status Stream::WriteFrameToSink(const wire::Frame& frame, rt::Signal* cancel, bo
 }
 
 Status Stream::WriteFramesToSink(std::span<const wire::Frame> frames, rt::Signal* cancel,
-                                 size_t taken, bool burst, Buffer* owner) {
+                                 size_t taken, bool burst, Buffer* owner,
+                                 FrameSink::Handover handover) {
   DRPC_ASSERT(write_.held(), "frames go to the sink under the write lock");
   for (const wire::Frame& frame : frames) {
     DRPC_ASSERT(frame.stream_id == id_, "a stream writes only its own frames");
@@ -731,7 +791,7 @@ Status Stream::WriteFramesToSink(std::span<const wire::Frame> frames, rt::Signal
                       "stream " + std::to_string(id_) + ": a frame went to the sink after fin");
   if (taken < frames.size()) {
     return sink_.WriteFramesTaking(frames, taken, owner != nullptr ? *owner : marshal_buffer_,
-                                   cancel, burst);
+                                   cancel, burst, handover);
   }
   return sink_.WriteFrames(frames, cancel);
 }

@@ -323,7 +323,8 @@ class Stream {
   struct FinishedCalls {
     UniqueFunction<void()> fn;
     FinishObserver* observer = nullptr;
-    explicit operator bool() const { return static_cast<bool>(fn) || observer != nullptr; }
+    bool fin = false;  // fin was just set: the lent buffer goes to the sink first
+    explicit operator bool() const { return fin; }
   };
 
   // The one protocol of every call that changes the state and sends a frame
@@ -364,8 +365,17 @@ class Stream {
 
   // write_ held. A data packet (§2.1 rawWrite). `owner` (may be null) is
   // the buffer `data` lie in, offered to the sink to take (FrameSink::
-  // WriteFramesTaking); it may come back as another buffer.
+  // WriteFramesTaking), or lent if the packet is over one frame; it may
+  // come back as another buffer.
   Status WritePacketLocked(uint8_t kind, Bytes data, Buffer* owner = nullptr);
+  // write_ held. Every frame of a packet was lent from `owner`: it becomes
+  // lent_buffer_, and `owner` gets the one lent before it back once the
+  // sink has written that one's frames (or an empty buffer).
+  void KeepLentLocked(Buffer& owner);
+  // The stream sends nothing more (fin, or destruction): its lent buffer
+  // goes to the sink, which frees it once its frames are written.
+  void ReleaseLent();
+  void MeterLentBuffer() { lent_meter_.Set(lent_buffer_.capacity()); }
   // write_ held. A terminal packet: one frame, no send/term check, no cancel.
   Status WriteTerminalLocked(wire::Kind kind, bool control, Bytes data);
   // `burst`: the frame goes with FrameSink::QueueFrame (see WritePacketLocked).
@@ -373,7 +383,8 @@ class Stream {
   // frames[taken] (if taken < size) has its data in `owner` (default:
   // marshal_buffer_), offered to the sink to take.
   Status WriteFramesToSink(std::span<const wire::Frame> frames, rt::Signal* cancel,
-                           size_t taken = SIZE_MAX, bool burst = false, Buffer* owner = nullptr);
+                           size_t taken = SIZE_MAX, bool burst = false, Buffer* owner = nullptr,
+                           FrameSink::Handover handover = FrameSink::Handover::kIfLarge);
   Status CheckCancelError(Status err) const;
   // write_ held. Encodes an Error payload into marshal_buffer_ and sends it.
   Status WriteErrorLocked(uint64_t code, std::string_view text, bool control);
@@ -421,9 +432,17 @@ class Stream {
   // (assembler_ checks the rules, this holds the bytes). Declared after
   // ring_, so it goes first.
   PooledBuffer partial_;
-  uint64_t send_message_id_ = 0;        // guarded by write_
-  Buffer marshal_buffer_;               // guarded by write_
-  MeteredBytes marshal_meter_;          // guarded by write_: its capacity, in the pool's meter
+  uint64_t send_message_id_ = 0;  // guarded by write_
+  Buffer marshal_buffer_;         // guarded by write_
+  MeteredBytes marshal_meter_;    // guarded by write_: its capacity, in the pool's meter
+  // The buffer the last message over one frame was lent from, and its
+  // ticket (FrameSink::LendingTicket; 0: none): two buffers take turns, so
+  // a sender marshals its next message while the last one is written, and
+  // waits only for the one before (KeepLentLocked). Guarded by write_;
+  // after fin, ReleaseLent's alone (no send touches it then).
+  Buffer lent_buffer_;
+  uint64_t lent_ticket_ = 0;
+  MeteredBytes lent_meter_;             // lent_buffer_'s capacity, as kMarshal
   UniqueFunction<void()> on_finished_;  // guarded by mu_; moved out when fin is set
   FinishObserver* const finish_observer_;
   // Leases alive in receives that began before term (checked builds): must

@@ -150,12 +150,23 @@ Status OpenOrder::WriteFrames(std::span<const wire::Frame> frames, rt::Signal* c
 }
 
 Status OpenOrder::WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken,
-                                    Buffer& payload, rt::Signal* cancel, bool burst) {
-  return SubmitFrames(frames, taken, &payload, cancel, burst);
+                                    Buffer& payload, rt::Signal* cancel, bool burst,
+                                    Handover handover) {
+  return SubmitFrames(frames, taken, &payload, cancel, burst, handover);
+}
+
+uint64_t OpenOrder::LendingTicket() { return writer_.LendingTicket(); }
+
+bool OpenOrder::WaitWritten(uint64_t ticket, rt::Signal* cancel) {
+  return writer_.WaitWritten(ticket, cancel);
+}
+
+void OpenOrder::ReleaseLent(Buffer payload, uint64_t ticket) {
+  writer_.ReleaseLent(std::move(payload), ticket);
 }
 
 Status OpenOrder::SubmitFrames(std::span<const wire::Frame> frames, size_t taken, Buffer* payload,
-                               rt::Signal* cancel, bool burst) {
+                               rt::Signal* cancel, bool burst, Handover handover) {
   DRPC_ASSERT(!frames.empty(), "WriteFrames needs at least one frame");
   return OnTheWire(frames.front().stream_id, cancel, [&](uint64_t wire_id) {
     // A call's batches are short (invoke, message, CloseSend): no allocation.
@@ -174,7 +185,9 @@ Status OpenOrder::SubmitFrames(std::span<const wire::Frame> frames, size_t taken
                   "one WriteFrames call carries one stream's frames");
       out[i] = WithId(frames[i], wire_id);
     }
-    if (payload != nullptr) return writer_.WriteFramesTaking(out, taken, *payload, cancel, burst);
+    if (payload != nullptr) {
+      return writer_.WriteFramesTaking(out, taken, *payload, cancel, burst, handover);
+    }
     return writer_.WriteFrames(out, cancel);
   });
 }

@@ -50,14 +50,18 @@ class OpenOrder final : public stream::FrameSink {
   Status QueueFrame(const wire::Frame& frame, rt::Signal* cancel) override;
   Status WriteFrames(std::span<const wire::Frame> frames, rt::Signal* cancel) override;
   Status WriteFramesTaking(std::span<const wire::Frame> frames, size_t taken, Buffer& payload,
-                           rt::Signal* cancel, bool burst) override;
+                           rt::Signal* cancel, bool burst, Handover handover) override;
+  // Lending is the writer's: tickets count its submissions.
+  uint64_t LendingTicket() override;
+  bool WaitWritten(uint64_t ticket, rt::Signal* cancel) override;
+  void ReleaseLent(Buffer payload, uint64_t ticket) override;
 
  private:
   // Runs `submit(wire_id)` (a write to the writer) once the stream of local
   // id `id` may reach the wire as `wire_id`.
   // WriteFrames, or WriteFramesTaking when `payload` is set.
   Status SubmitFrames(std::span<const wire::Frame> frames, size_t taken, Buffer* payload,
-                      rt::Signal* cancel, bool burst);
+                      rt::Signal* cancel, bool burst, Handover handover = Handover::kIfLarge);
   // A cancel (set `cancel`) ends a first frame's wait for its turn: its
   // wire id is then never used (the ids after it skip it; a gap is fine,
   // drpc-protocol.md §1.5) and the stream's later frames are refused.
