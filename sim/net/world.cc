@@ -73,7 +73,9 @@ HostId World::AddHost(std::string name) {
   DRPC_ASSERT(!name.empty() && name.find(':') == std::string::npos,
               "a host's name is not empty and has no ':'");
   DRPC_ASSERT(state_->FindHost(name) == 0, "two hosts named \"" + name + "\"");
-  state_->hosts.push_back(internal::Host{std::move(name)});
+  internal::Host host;
+  host.name = std::move(name);
+  state_->hosts.push_back(std::move(host));
   return static_cast<HostId>(state_->hosts.size());
 }
 

@@ -68,7 +68,9 @@ HostId WorldState::Caller() {
   if (tag != kNoHost) return tag;
   // A task on no host (main, a test's own tasks) is the outside world.
   if (HostId outside = FindHost("outside"); outside != 0) return outside;
-  hosts.push_back(Host{"outside"});
+  Host outside_world;
+  outside_world.name = "outside";
+  hosts.push_back(std::move(outside_world));
   return static_cast<HostId>(hosts.size());
 }
 

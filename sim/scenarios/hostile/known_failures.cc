@@ -33,10 +33,6 @@ peers::PeerOptions OnePeer(Behaviour behaviour, Reads reads) {
   return options;
 }
 
-[[noreturn]] void Known(const std::string& what) {
-  CheckFailed("known failure (issue 13): " + what);
-}
-
 // Three peers flood calls and never read the replies, so each server
 // connection's writer stalls; Stop must still return within its grace plus
 // ServerOptions::stop_close_timeout (it once closed the connections one

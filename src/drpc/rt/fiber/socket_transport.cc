@@ -175,8 +175,8 @@ WriteResult SocketTransport::Send(std::span<const Bytes> parts, bool blocking) {
       // stack (it outlives the send: no allocation per parked write).
       std::array<boost::asio::const_buffer, kMaxIov> rest;
       size_t rest_count = 0;
-      GatherParts(parts, written, SIZE_MAX, [&](const uint8_t* data, size_t n) {
-        rest[rest_count++] = boost::asio::const_buffer(data, n);
+      GatherParts(parts, written, SIZE_MAX, [&](const uint8_t* data, size_t size) {
+        rest[rest_count++] = boost::asio::const_buffer(data, size);
       });
       boost::system::error_code ec;
       size_t sent = 0;
