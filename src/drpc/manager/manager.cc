@@ -87,7 +87,10 @@ Manager::Manager(std::unique_ptr<rt::Transport> transport, ManagerOptions option
               "a timeout is positive, or zero for off");
   DRPC_ASSERT(options_.max_concurrent_streams > 0, "max_concurrent_streams must be positive");
   DRPC_ASSERT(options_.accept_queue_capacity > 0, "accept_queue_capacity must be positive");
-  if (options_.role == Role::kServer) spare_names_.reserve(kMaxSpareNames);
+  if (options_.role == Role::kServer) {
+    spare_names_.reserve(kMaxSpareNames);
+    spare_metadata_.reserve(kMaxSpareMetadata);
+  }
   SetBudgetLimits(pool_->meter(), options_);
   MuxWriterOptions writer_options = options_.writer;
   writer_options.name = options_.name + ".writer";
@@ -194,16 +197,35 @@ Result<std::shared_ptr<Stream>> Manager::NewClientStream(ClientStreamOptions cal
   return stream;
 }
 
-Result<ServerStream> Manager::NewServerStream(rt::TimePoint deadline, std::string done_rpc) {
+namespace {
+
+// A done call's metadata small enough to keep for reuse: a bounded number of
+// entries, each string within the name bound.
+bool WorthKeeping(const wire::Metadata& metadata) {
+  if (metadata.empty() || metadata.size() > kMaxSpareMetadataEntries) return false;
+  for (const auto& [key, value] : metadata) {
+    if (key.capacity() > kMaxSpareNameBytes || value.capacity() > kMaxSpareNameBytes) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<ServerStream> Manager::NewServerStream(rt::TimePoint deadline, ServerStream done) {
   if (options_.role != Role::kServer) {
     return InvalidArgumentError("NewServerStream on a client connection");
   }
+  done.stream = nullptr;  // outside the lock: it may be the stream's last reference
+  const bool keep_metadata = WorthKeeping(done.metadata);
   rt::Lock lock(mu_);
   // A name on the heap, not too large, while there is room: kept.
-  if (done_rpc.capacity() > std::string().capacity() && done_rpc.capacity() <= kMaxSpareNameBytes &&
+  if (done.rpc.capacity() > std::string().capacity() && done.rpc.capacity() <= kMaxSpareNameBytes &&
       spare_names_.size() < kMaxSpareNames) {
-    done_rpc.clear();
-    spare_names_.push_back(std::move(done_rpc));
+    done.rpc.clear();
+    spare_names_.push_back(std::move(done.rpc));
+  }
+  if (keep_metadata && spare_metadata_.size() < kMaxSpareMetadata) {
+    spare_metadata_.push_back(std::move(done.metadata));
   }
   const bool ready = accept_ready_.wait_until(
       lock, deadline, [&] { return terminating_ || !accepted_.empty(); },

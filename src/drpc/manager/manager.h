@@ -66,10 +66,15 @@ struct ServerStream {
 inline constexpr uint64_t kRefusalCode = 8;
 
 // The rpc names a server connection keeps for reuse (Manager::
-// NewServerStream's done_rpc), and the largest it keeps: a fixed bound
+// NewServerStream's `done`), and the largest it keeps: a fixed bound
 // whatever the peer sends, about 1 KiB (docs/resources.md).
 inline constexpr size_t kMaxSpareNames = 4;
 inline constexpr size_t kMaxSpareNameBytes = 256;
+// The same for metadata maps: at most kMaxSpareMetadata of them, each of at
+// most kMaxSpareMetadataEntries entries whose strings are each at most
+// kMaxSpareNameBytes: about 20 KiB.
+inline constexpr size_t kMaxSpareMetadata = 4;
+inline constexpr size_t kMaxSpareMetadataEntries = 8;
 
 // The tasks every connection runs (its writer, reader and deadline
 // watcher), counted in its meter from construction until Close joins them.
@@ -108,13 +113,13 @@ class Manager {
   // connection terminates (returns its error) or `deadline` passes
   // (kDeadlineExceeded).
   Result<ServerStream> NewServerStream(rt::TimePoint deadline = rt::kNoDeadline) {
-    return NewServerStream(deadline, std::string());
+    return NewServerStream(deadline, ServerStream{});
   }
-  // The same; `done_rpc` is the rpc name of a stream this caller accepted
-  // before and is finished with: its storage is kept for a later stream's
-  // name, so a server that hands it back allocates no name per call
-  // (docs/resources.md, "Recycled per call").
-  Result<ServerStream> NewServerStream(rt::TimePoint deadline, std::string done_rpc);
+  // The same; `done` is a stream this caller accepted before and is
+  // finished with: its rpc name's and metadata's storage are kept for later
+  // streams', so a server that hands them back allocates none per call
+  // (docs/resources.md, "Recycled per call"). Its stream is let go.
+  Result<ServerStream> NewServerStream(rt::TimePoint deadline, ServerStream done);
 
   // Soft cancel from the caller's task (docs/manager.md, "Cancellation and
   // deadlines"): a Cancel frame, then the local Cancel. `err` (Canceled,
@@ -218,6 +223,9 @@ class Manager {
   // GiveNameStorage). At most kMaxSpareNames of at most kMaxSpareNameBytes
   // each; reserved up front.
   std::vector<std::string> spare_names_;
+  // guarded by mu_: the same for metadata maps (PendingInvokes::
+  // GiveMetadataStorage), within kMaxSpareMetadata and its bounds.
+  std::vector<wire::Metadata> spare_metadata_;
 
   uint64_t last_routed_stream_ = 0;  // the reader task's; PlantedDropsInterleaved only
   PendingInvokes pending_;           // the reader task's

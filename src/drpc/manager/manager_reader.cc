@@ -194,6 +194,10 @@ Status Manager::Admit(uint64_t stream_id, std::string rpc, wire::Metadata metada
     pending_.GiveNameStorage(std::move(spare_names_.back()));
     spare_names_.pop_back();
   }
+  if (!spare_metadata_.empty() && !pending_.has_metadata_storage()) {
+    pending_.GiveMetadataStorage(std::move(spare_metadata_.back()));
+    spare_metadata_.pop_back();
+  }
   // Woken later (WakeDeferredAccept), once the frames that follow the
   // Invoke in what was read are routed. A waiter that looks meanwhile
   // takes it anyway: the predicate is the queue, not the wake-up.

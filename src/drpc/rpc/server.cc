@@ -408,9 +408,9 @@ Status Server::StartWorker(Connection& conn) {
 
 void Server::RunWorker(Connection& conn, uint64_t worker_id) {
   // Each iteration serves one call; the loop ends when the connection does
-  // or the worker is spare. The last call's rpc name goes back to the
-  // manager, which reuses its storage (no allocation per call).
-  std::string done_rpc;
+  // or the worker is spare. The last call goes back to the manager, which
+  // reuses its rpc name's and metadata's storage (no allocation per call).
+  manager::ServerStream done;
   for (;;) {
     {
       rt::LockGuard guard(conn.mu);
@@ -418,7 +418,7 @@ void Server::RunWorker(Connection& conn, uint64_t worker_id) {
       ++conn.waiting;
     }
     Result<manager::ServerStream> next =
-        conn.manager->NewServerStream(rt::kNoDeadline, std::move(done_rpc));
+        conn.manager->NewServerStream(rt::kNoDeadline, std::move(done));
     uint64_t call_id = 0;
     bool start_another = false;
     {
@@ -438,7 +438,7 @@ void Server::RunWorker(Connection& conn, uint64_t worker_id) {
       CountStat(&ServerStats::calls_refused);
       (void)next->stream->SendError(Status(ErrorKind::kClosed, "drpc: server is stopping",
                                            static_cast<uint64_t>(StatusCode::kUnavailable)));
-      done_rpc = std::move(next->rpc);
+      done = std::move(*next);
       continue;
     }
     // Someone must wait for the next call while this one runs. If no task
@@ -458,7 +458,7 @@ void Server::RunWorker(Connection& conn, uint64_t worker_id) {
     }
     CountStat(&ServerStats::calls_started);
     RunCall(conn, call_id, *next);
-    done_rpc = std::move(next->rpc);
+    done = std::move(*next);
   }
   rt::LockGuard guard(conn.mu);
   DRPC_ASSERT(conn.alive > 0, "a worker exited twice");

@@ -57,6 +57,12 @@ void EncodeMetadata(Buffer& out, const Metadata& metadata) {
 
 Result<Metadata> DecodeMetadata(Bytes data) {
   Metadata metadata;
+  if (Status decoded = DecodeMetadataInto(data, metadata); !decoded.ok()) return decoded;
+  return metadata;
+}
+
+Status DecodeMetadataInto(Bytes data, Metadata& out) {
+  Metadata decoded;
   // Every entry takes at least 2 bytes, so this bounds the loop.
   const size_t max_entries = data.size() / 2;
   for (size_t entries = 0; !data.empty(); ++entries) {
@@ -70,9 +76,20 @@ Result<Metadata> DecodeMetadata(Bytes data) {
     if (status.ok()) status = ReadField(&entry, kValueTag, "value", &value);
     if (!status.ok()) return status;
     if (!entry.empty()) return Invalid("extra bytes after the value of an entry");
-    metadata.insert_or_assign(ToString(key), ToString(value));
+    if (out.empty()) {
+      decoded.insert_or_assign(ToString(key), ToString(value));
+      continue;
+    }
+    // An old entry's node, its strings assigned in place (their storage
+    // kept); a repeated key replaces the earlier value, as in Go.
+    Metadata::node_type node = out.extract(out.begin());
+    node.key().assign(AsStringView(key));
+    node.mapped().assign(AsStringView(value));
+    auto inserted = decoded.insert(std::move(node));
+    if (!inserted.inserted) inserted.position->second.assign(AsStringView(value));
   }
-  return metadata;
+  out.swap(decoded);  // old entries left over are freed with `decoded`
+  return Status();
 }
 
 }  // namespace drpc::wire

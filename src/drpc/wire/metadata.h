@@ -5,6 +5,7 @@
 //   Buffer data;
 //   EncodeMetadata(data, {{"who", "me"}});
 //   Result<Metadata> m = DecodeMetadata(data.view());
+//   Status st = DecodeMetadataInto(data.view(), recycled);  // reuses its nodes
 //
 // Encoding is sorted by key; decoding is as strict as Go's and reports
 // anything else as a ProtocolError. See docs/wire.md, "Metadata".
@@ -25,5 +26,11 @@ using Metadata = std::map<std::string, std::string>;
 void EncodeMetadata(Buffer& out, const Metadata& metadata);
 
 Result<Metadata> DecodeMetadata(Bytes data);
+
+// The same, into `out`, whose entries are replaced: their nodes and the
+// storage of their strings hold the new ones, so decoding into a map that
+// held as many entries, as long, allocates nothing (a server recycles its
+// calls' metadata so). On an error `out` is left with some of the entries.
+Status DecodeMetadataInto(Bytes data, Metadata& out);
 
 }  // namespace drpc::wire

@@ -77,12 +77,30 @@ Result<InvokeStep> PendingInvokes::Append(const wire::Frame& frame) {
       DRPC_ASSERT(!fed.step.ok() || fed.finished, "a whole invoke frame ends its sequence");
       return std::move(fed.step);
     }
-    it = entries_.emplace(sid, Entry(options_)).first;
+    it = AddEntry(sid);
   }
   Feeding fed = Feed(it->second, frame);
-  if (fed.finished || fed.too_large) entries_.erase(it);
+  if (fed.finished || fed.too_large) RemoveEntry(it);
   if (fed.too_large) return RefuseTooLarge(frame);
   return std::move(fed.step);
+}
+
+PendingInvokes::Entries::iterator PendingInvokes::AddEntry(uint64_t sid) {
+  if (spare_entry_.empty()) return entries_.emplace(sid, Entry(options_)).first;
+  spare_entry_.key() = sid;
+  Entries::insert_return_type added = entries_.insert(std::move(spare_entry_));
+  DRPC_ASSERT(added.inserted, "a new pending invoke's id is not in the table");
+  return added.position;
+}
+
+void PendingInvokes::RemoveEntry(Entries::iterator it) {
+  Entries::node_type node = entries_.extract(it);
+  if (!spare_entry_.empty()) return;  // freed
+  // Reset now, so the spare holds no partial packet (and no metered bytes).
+  Entry& entry = node.mapped();
+  entry.assembler = Entry(options_).assembler;
+  entry.metadata.clear();
+  spare_entry_ = std::move(node);
 }
 
 Result<InvokeStep> PendingInvokes::RefuseTooLarge(const wire::Frame& frame) {
@@ -102,9 +120,11 @@ PendingInvokes::Feeding PendingInvokes::Feed(Entry& entry, const wire::Frame& fr
   }
   const wire::Packet& packet = *assembled->packet;
   if (packet.kind == ToRaw(Kind::kInvokeMetadata)) {
-    Result<wire::Metadata> metadata = wire::DecodeMetadata(packet.data);
-    if (!metadata.ok()) return Feeding{.step = metadata.status()};
-    entry.metadata = std::move(metadata).value();  // replaces, never merges (§1.10)
+    // Decoded into recycled nodes if the connection gave any back.
+    if (entry.metadata.empty()) entry.metadata.swap(metadata_storage_);
+    // Replaces, never merges (§1.10).
+    Status decoded = wire::DecodeMetadataInto(packet.data, entry.metadata);
+    if (!decoded.ok()) return Feeding{.step = std::move(decoded)};
     return Feeding{.step = Step(InvokeStep::Kind::kIncomplete, sid)};
   }
   DRPC_ASSERT(packet.kind == ToRaw(Kind::kInvoke), "a pending packet is an invoke kind");

@@ -68,6 +68,10 @@ class PendingInvokes {
   // manager's, docs/resources.md) allocates none per call. Empty: none.
   bool has_name_storage() const { return name_storage_.capacity() > std::string().capacity(); }
   void GiveNameStorage(std::string storage) { name_storage_ = std::move(storage); }
+  // The same for metadata: a map whose nodes and strings the next decoded
+  // InvokeMetadata reuses (wire::DecodeMetadataInto). Empty: none.
+  bool has_metadata_storage() const { return !metadata_storage_.empty(); }
+  void GiveMetadataStorage(wire::Metadata storage) { metadata_storage_ = std::move(storage); }
 
  private:
   struct Entry {
@@ -88,11 +92,21 @@ class PendingInvokes {
   Feeding Feed(Entry& entry, const wire::Frame& frame);
   Result<InvokeStep> Refuse(const wire::Frame& frame, std::string reason);
   Result<InvokeStep> RefuseTooLarge(const wire::Frame& frame);
+  using Entries = std::map<uint64_t, Entry>;
+  // An entry for `sid` in the table, in the spare node if there is one.
+  Entries::iterator AddEntry(uint64_t sid);
+  // Takes the entry out of the table, keeping its node as the spare.
+  void RemoveEntry(Entries::iterator it);
 
   const PendingInvokesOptions options_;
-  std::map<uint64_t, Entry> entries_;
-  std::set<uint64_t> refused_;  // refused ids whose Invoke has not ended yet
-  std::string name_storage_;    // see GiveNameStorage
+  Entries entries_;
+  // A finished entry's node, for the next invoke of more than one frame
+  // (metadata, then the invoke: every call with metadata), so it allocates
+  // no node per call.
+  Entries::node_type spare_entry_;
+  std::set<uint64_t> refused_;       // refused ids whose Invoke has not ended yet
+  std::string name_storage_;         // see GiveNameStorage
+  wire::Metadata metadata_storage_;  // see GiveMetadataStorage
 };
 
 // True for the two kinds that open a stream (Invoke, InvokeMetadata).
