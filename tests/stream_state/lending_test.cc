@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@ class LendingSink final : public FrameSink {
     const uint8_t* data = nullptr;
     size_t size = 0;
     const uint8_t* buffer = nullptr;  // the payload buffer's memory
+    size_t capacity = 0;              // and its capacity
   };
   struct Released {
     const uint8_t* buffer = nullptr;
@@ -48,13 +50,15 @@ class LendingSink final : public FrameSink {
       return ClosedError("the sink stopped");
     }
     ++submitted_;
-    lent_.push_back(Lent{frames[taken].data.data(), frames[taken].data.size(), payload.data()});
+    lent_.push_back(Lent{frames[taken].data.data(), frames[taken].data.size(), payload.data(),
+                         payload.capacity()});
     return OkStatus();
   }
   uint64_t LendingTicket() override { return submitted_; }
   bool WaitWritten(uint64_t ticket, rt::Signal* cancel) override {
     (void)cancel;
     waited_.push_back(ticket);
+    if (probe_meter_) metered_at_wait_.push_back(probe_meter_());
     return written_answer_;
   }
   void ReleaseLent(Buffer payload, uint64_t ticket) override {
@@ -68,6 +72,8 @@ class LendingSink final : public FrameSink {
   std::vector<Released> released_;  // buffers given up
   std::vector<Buffer> kept_;        // and the buffers themselves
   bool written_answer_ = true;
+  std::function<int64_t()> probe_meter_;  // read at each wait, into metered_at_wait_
+  std::vector<int64_t> metered_at_wait_;
   int fail_after_lent_ = -1;  // >= 0: lent frames past this many fail
   uint64_t submitted_ = 0;
 };
@@ -88,6 +94,7 @@ struct LendingHarness {
         .on_finished = [this] { released_at_fin = sink.released_.size(); },
     });
     EXPECT_TRUE(stream->WriteInvoke("/svc/Lend").ok());
+    sink.probe_meter_ = [this] { return MarshalBytes(); };
   }
   ~LendingHarness() {
     stream.reset();
@@ -127,6 +134,21 @@ TEST(Lending, EveryFrameOfALongMessageIsLentAndTheSenderDoesNotWaitForIt) {
   EXPECT_TRUE(h.sink.released_.empty());
   EXPECT_TRUE(h.sink.copied_.size() == 1) << "only the invoke was copied";
   EXPECT_GE(h.MarshalBytes(), 2 * 2500) << "both buffers count";
+}
+
+// While the sender waits for the older buffer, each of its two buffers is
+// counted once: the one just lent and the one coming back (of different
+// sizes here, so counting either twice shows).
+TEST(Lending, BothBuffersAreCountedOnceWhileTheSenderWaits) {
+  LendingHarness h;
+  ASSERT_TRUE(h.Send(2500).ok());
+  ASSERT_TRUE(h.Send(9000).ok());
+  ASSERT_EQ(h.sink.lent_.size(), 3u + 9u);
+  ASSERT_EQ(h.sink.metered_at_wait_.size(), 1u);
+  const size_t older = h.sink.lent_.front().capacity;
+  const size_t newer = h.sink.lent_.back().capacity;
+  ASSERT_NE(older, newer);
+  EXPECT_EQ(h.sink.metered_at_wait_[0], static_cast<int64_t>(older + newer));
 }
 
 TEST(Lending, ACanceledWaitLeavesTheOlderBufferToTheSink) {

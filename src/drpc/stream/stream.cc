@@ -691,6 +691,7 @@ Status Stream::WritePacketLocked(uint8_t kind, Bytes data, Buffer* owner) {
     if (lent_some) {
       sink_.ReleaseLent(std::move(*owner), sink_.LendingTicket());
       *owner = Buffer();
+      MeterMarshalBuffer();  // the sink counts it now
     }
     return err;
   };
@@ -718,6 +719,7 @@ Status Stream::WritePacketLocked(uint8_t kind, Bytes data, Buffer* owner) {
 
 void Stream::KeepLentLocked(Buffer& owner) {
   DRPC_ASSERT(write_.held(), "a lent buffer is kept under the write lock");
+  DRPC_ASSERT(&owner == &marshal_buffer_, "a packet is lent from the marshal buffer");
   const uint64_t ticket = sink_.LendingTicket();
   if (ticket == 0) return;  // the sink copied: nothing is lent
   const size_t max = options_.max_marshal_buffer_bytes;
@@ -726,10 +728,14 @@ void Stream::KeepLentLocked(Buffer& owner) {
     // once written.
     sink_.ReleaseLent(std::move(owner), ticket);
     owner = Buffer();
+    MeterMarshalBuffer();
     return;
   }
   std::swap(owner, lent_buffer_);
   const uint64_t older = std::exchange(lent_ticket_, ticket);
+  // Counted once each meanwhile: the buffer just lent as lent, the one
+  // coming back as the marshal buffer.
+  MeterMarshalBuffer();
   MeterLentBuffer();
   // The buffer lent before: usually written while this message was
   // marshalled. Until it is, this sender waits (one message in flight per
@@ -738,6 +744,7 @@ void Stream::KeepLentLocked(Buffer& owner) {
   if (older != 0 && !sink_.WaitWritten(older, &send_)) {
     sink_.ReleaseLent(std::move(owner), older);
     owner = Buffer();
+    MeterMarshalBuffer();
   }
 }
 
