@@ -8,6 +8,12 @@
 //                          client (issue 15's "server CPU per message it
 //                          streams")
 //   ClientStreams/<bytes>  the client streams to the server
+//   RawServerStreams/<bytes>, RawClientStreams/<bytes>
+//                          the same bytes, written in chunks of <bytes>
+//                          and read as they come, over a plain blocking
+//                          socket between the same two processes, no
+//                          library: what the kernel's loopback costs each
+//                          end, the floor under the others' CPU
 //
 // Counters, per message: server_cpu_us (measured in the server process by
 // the handler, getrusage around the whole call), client_cpu_us (this
@@ -24,7 +30,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -32,6 +40,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "drpc/base/check.h"
 #include "drpc/rpc/conn.h"
@@ -79,7 +88,100 @@ Result<std::unique_ptr<rt::Listener>> ListenOn(uint16_t port) {
 // <bytes>, then one with the server's CPU seconds for the call.
 // Sink: counts what the client streams until it closes its side, then
 // replies with the server's CPU seconds for the call.
-int Serve(uint16_t port) {
+// The raw baseline's server: one connection at a time, each a sequence of
+// requests {direction, count, bytes} (three uint64_t). Direction 0: writes
+// count chunks of `bytes`; 1: reads count * bytes. Either way it then
+// writes its CPU seconds for the request (a double).
+bool ReadAll(int fd, void* data, size_t size) {
+  auto* p = static_cast<uint8_t*>(data);
+  while (size > 0) {
+    const ssize_t n = read(fd, p, size);
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool WriteAll(int fd, const void* data, size_t size) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  while (size > 0) {
+    const ssize_t n = write(fd, p, size);
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Reads and drops `total` bytes, as much as has arrived per call (up to
+// `scratch`'s size), as a receiver that does not care where messages end.
+bool Drain(int fd, uint64_t total, std::vector<uint8_t>& scratch) {
+  while (total > 0) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(total, scratch.size()));
+    const ssize_t n = read(fd, scratch.data(), want);
+    if (n <= 0) return false;
+    total -= static_cast<uint64_t>(n);
+  }
+  return true;
+}
+
+constexpr size_t kRawScratchBytes = 256 * 1024;
+
+void ServeRawConnection(int fd) {
+  std::vector<uint8_t> chunk;
+  std::vector<uint8_t> scratch(kRawScratchBytes);
+  for (;;) {
+    uint64_t request[3];
+    if (!ReadAll(fd, request, sizeof request)) break;
+    const double start = ProcessCpuSeconds();
+    chunk.assign(request[2], 'x');
+    bool ok = true;
+    if (request[0] == 0) {
+      for (uint64_t i = 0; i < request[1] && ok; ++i) ok = WriteAll(fd, chunk.data(), chunk.size());
+    } else {
+      ok = Drain(fd, request[1] * request[2], scratch);
+    }
+    const double cpu = ProcessCpuSeconds() - start;
+    if (!ok || !WriteAll(fd, &cpu, sizeof cpu)) break;
+  }
+  close(fd);
+}
+
+int ListenRaw(uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd, 4) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int Serve(uint16_t port, uint16_t raw_port) {
+  // The raw baseline on a thread of its own (0: not asked for).
+  std::thread raw;
+  if (raw_port != 0) {
+    const int listener = ListenRaw(raw_port);
+    if (listener < 0) {
+      std::fprintf(stderr, "server: cannot listen on raw port %u\n", raw_port);
+      return 1;
+    }
+    raw = std::thread([listener] {
+      for (;;) {
+        const int fd = accept(listener, nullptr, nullptr);
+        if (fd < 0) return;
+        ServeRawConnection(fd);
+      }
+    });
+    raw.detach();  // until the client kills this process
+  }
   rpc::Mux mux;
   mux.Register(kEmit, [](rpc::ServerCall& call) {
     const double start = ProcessCpuSeconds();
@@ -144,13 +246,16 @@ class SplitServer {
  public:
   SplitServer() {
     const uint16_t port = FreeLoopbackPort();
+    raw_port_ = FreeLoopbackPort();
     const std::string port_arg = std::to_string(port);
+    const std::string raw_port_arg = std::to_string(raw_port_);
     // BENCH_SPLIT_SERVER names another build of this program to serve
     // (mixing backends or trees, one end each); by default it is this one.
     const char* from_env = std::getenv("BENCH_SPLIT_SERVER");
     std::string binary = from_env != nullptr ? from_env : "/proc/self/exe";
     char serve_flag[] = "--serve";
-    char* args[] = {binary.data(), serve_flag, const_cast<char*>(port_arg.c_str()), nullptr};
+    char* args[] = {binary.data(), serve_flag, const_cast<char*>(port_arg.c_str()),
+                    const_cast<char*>(raw_port_arg.c_str()), nullptr};
     DRPC_ASSERT(posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, args, environ) == 0,
                 "spawn the server process " + binary);
     // The server listens once it has started: a bounded wait for it (this
@@ -166,14 +271,33 @@ class SplitServer {
     DRPC_ASSERT(conn_.has_value(), "the server process did not listen in 5 s");
   }
   ~SplitServer() {
+    if (raw_fd_ >= 0) close(raw_fd_);
     (void)conn_->Close();
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
   rpc::Conn& conn() { return *conn_; }
+  // The raw baseline's connection, made on first use; -1 if the server
+  // (another build, BENCH_SPLIT_SERVER) does not serve it.
+  int raw() {
+    if (raw_fd_ >= 0) return raw_fd_;
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(raw_port_);
+    if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+      raw_fd_ = fd;
+    } else if (fd >= 0) {
+      close(fd);
+    }
+    return raw_fd_;
+  }
 
  private:
   pid_t pid_ = 0;
+  uint16_t raw_port_ = 0;
+  int raw_fd_ = -1;
   std::optional<rpc::Conn> conn_;
 };
 
@@ -222,11 +346,14 @@ double EmitCall(uint64_t count, size_t size) {
 }
 
 // Runs `call` (one call of `count` messages of `size`, returning the
-// server's CPU seconds for it) once to warm up, then once per iteration.
+// server's CPU seconds for it) once to warm up, then once per iteration,
+// on an rt task (the library's calls) or on this thread (the raw baseline,
+// whose blocking reads would hold up a fiber worker).
 template <class Call>
-void RunCalls(benchmark::State& state, uint64_t count, size_t size, Call call) {
+void RunCalls(benchmark::State& state, uint64_t count, size_t size, Call call,
+              bool on_task = true) {
   Totals totals;
-  OnTask([&] {
+  auto run = [&] {
     (void)call();  // warm-up: pools, buffers, connection
     for (auto _ : state) {
       const double cpu0 = ProcessCpuSeconds();
@@ -239,7 +366,12 @@ void RunCalls(benchmark::State& state, uint64_t count, size_t size, Call call) {
       totals.client_cpu_s += ProcessCpuSeconds() - cpu0;
       totals.messages += count;
     }
-  });
+  };
+  if (on_task) {
+    OnTask(run);
+  } else {
+    run();
+  }
   Report(state, totals, size);
 }
 
@@ -267,24 +399,64 @@ void BM_ClientStreams(benchmark::State& state) {
   RunCalls(state, count, size, [&] { return SinkCall(count, payload); });
 }
 
+// One raw request: `count` chunks of `size` from (direction 0) or to (1)
+// the server over the plain socket; returns the server's CPU seconds.
+double RawCall(int fd, uint64_t direction, uint64_t count, size_t size,
+               std::vector<uint8_t>& chunk) {
+  const uint64_t request[3] = {direction, count, size};
+  DRPC_ASSERT(WriteAll(fd, request, sizeof request), "raw request");
+  chunk.resize(std::max(size, kRawScratchBytes));
+  if (direction == 0) {
+    DRPC_ASSERT(Drain(fd, count * size, chunk), "raw chunks");
+  } else {
+    for (uint64_t i = 0; i < count; ++i) DRPC_ASSERT(WriteAll(fd, chunk.data(), size), "raw chunk");
+  }
+  double cpu = 0;
+  DRPC_ASSERT(ReadAll(fd, &cpu, sizeof cpu), "raw cpu reply");
+  return cpu;
+}
+
+void RawStreams(benchmark::State& state, uint64_t direction) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  const uint64_t count = MessagesPerCall(size);
+  const int fd = Server().raw();
+  if (fd < 0) {
+    state.SkipWithError("the server does not serve the raw baseline");
+    return;
+  }
+  std::vector<uint8_t> chunk;
+  RunCalls(
+      state, count, size, [&] { return RawCall(fd, direction, count, size, chunk); },
+      /*on_task=*/false);
+}
+
+void BM_RawServerStreams(benchmark::State& state) { RawStreams(state, 0); }
+void BM_RawClientStreams(benchmark::State& state) { RawStreams(state, 1); }
+
 void Sizes(benchmark::internal::Benchmark* b) {
   b->ArgName("bytes")->Arg(64)->Arg(64 * 1024)->Arg(1 << 20);
   b->UseManualTime()->Unit(benchmark::kMillisecond);
 }
 BENCHMARK(BM_ServerStreams)->Apply(Sizes);
 BENCHMARK(BM_ClientStreams)->Apply(Sizes);
+BENCHMARK(BM_RawServerStreams)->Apply(Sizes);
+BENCHMARK(BM_RawClientStreams)->Apply(Sizes);
 
 }  // namespace
 }  // namespace drpc
 
 int main(int argc, char** argv) {
-  if (argc == 3 && std::strcmp(argv[1], "--serve") == 0) {
-    const long port = std::strtol(argv[2], nullptr, 10);
-    if (port <= 0 || port > 65535) {
-      std::fprintf(stderr, "--serve wants a port, got \"%s\"\n", argv[2]);
-      return 2;
+  if ((argc == 3 || argc == 4) && std::strcmp(argv[1], "--serve") == 0) {
+    // --serve PORT [RAW_PORT]
+    long ports[2] = {0, 0};
+    for (int i = 2; i < argc; ++i) {
+      ports[i - 2] = std::strtol(argv[i], nullptr, 10);
+      if (ports[i - 2] <= 0 || ports[i - 2] > 65535) {
+        std::fprintf(stderr, "--serve wants ports, got \"%s\"\n", argv[i]);
+        return 2;
+      }
     }
-    return drpc::Serve(static_cast<uint16_t>(port));
+    return drpc::Serve(static_cast<uint16_t>(ports[0]), static_cast<uint16_t>(ports[1]));
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
