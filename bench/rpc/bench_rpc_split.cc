@@ -248,14 +248,16 @@ class SplitServer {
     const uint16_t port = FreeLoopbackPort();
     raw_port_ = FreeLoopbackPort();
     const std::string port_arg = std::to_string(port);
-    const std::string raw_port_arg = std::to_string(raw_port_);
+    // In the environment, not the arguments, so that a server built from
+    // an older copy of this file (which takes `--serve PORT` only) still
+    // starts, and the raw baseline is skipped.
+    setenv("BENCH_SPLIT_RAW_PORT", std::to_string(raw_port_).c_str(), 1);
     // BENCH_SPLIT_SERVER names another build of this program to serve
     // (mixing backends or trees, one end each); by default it is this one.
     const char* from_env = std::getenv("BENCH_SPLIT_SERVER");
     std::string binary = from_env != nullptr ? from_env : "/proc/self/exe";
     char serve_flag[] = "--serve";
-    char* args[] = {binary.data(), serve_flag, const_cast<char*>(port_arg.c_str()),
-                    const_cast<char*>(raw_port_arg.c_str()), nullptr};
+    char* args[] = {binary.data(), serve_flag, const_cast<char*>(port_arg.c_str()), nullptr};
     DRPC_ASSERT(posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, args, environ) == 0,
                 "spawn the server process " + binary);
     // The server listens once it has started: a bounded wait for it (this
@@ -446,13 +448,15 @@ BENCHMARK(BM_RawClientStreams)->Apply(Sizes);
 }  // namespace drpc
 
 int main(int argc, char** argv) {
-  if ((argc == 3 || argc == 4) && std::strcmp(argv[1], "--serve") == 0) {
-    // --serve PORT [RAW_PORT]
+  if (argc == 3 && std::strcmp(argv[1], "--serve") == 0) {
+    // --serve PORT; the raw baseline's port, if any, in BENCH_SPLIT_RAW_PORT.
+    const char* raw = std::getenv("BENCH_SPLIT_RAW_PORT");
+    const char* texts[2] = {argv[2], raw != nullptr ? raw : "0"};
     long ports[2] = {0, 0};
-    for (int i = 2; i < argc; ++i) {
-      ports[i - 2] = std::strtol(argv[i], nullptr, 10);
-      if (ports[i - 2] <= 0 || ports[i - 2] > 65535) {
-        std::fprintf(stderr, "--serve wants ports, got \"%s\"\n", argv[i]);
+    for (int i = 0; i < 2; ++i) {
+      ports[i] = std::strtol(texts[i], nullptr, 10);
+      if (ports[i] < (i == 0 ? 1 : 0) || ports[i] > 65535) {
+        std::fprintf(stderr, "--serve wants a port, got \"%s\"\n", texts[i]);
         return 2;
       }
     }
