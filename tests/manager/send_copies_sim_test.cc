@@ -1,8 +1,9 @@
 // The send path's copies of payload bytes in the simulator: over a small
 // pipe whose try-writes take a chosen part, large messages are still sent
 // with no copy after marshal (the writer hands a torn frame to its task,
-// which finishes it from the taken buffer) and small ones with one (the
-// batch), and every message arrives intact. OS backend: send_copies_test.cc.
+// which finishes it from the taken buffer), and so are messages of several
+// frames (lent), and small ones with one (the batch), and every message
+// arrives intact. OS backend: send_copies_test.cc.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -68,6 +69,15 @@ uint64_t CopiedSending(size_t size) {
 TEST(SendCopiesSim, ALargeMessageIsNotCopiedAfterMarshalWhateverTheWritesTake) {
   ForEachSeed(kSeeds,
               [](uint64_t seed) { EXPECT_EQ(CopiedSending(64 * 1024), 0u) << "seed " << seed; });
+}
+
+// 200 KiB: four frames, lent from the stream's two buffers in turn. Each
+// message differs, so a buffer marshalled into before the writer wrote the
+// frames lent from it would reach the server as another message's bytes.
+TEST(SendCopiesSim, AMessageOfSeveralFramesIsNotCopiedWhateverTheWritesTake) {
+  ForEachSeed(kSeeds, [](uint64_t seed) {
+    EXPECT_EQ(CopiedSending(200 * 1024 + 17), 0u) << "seed " << seed;
+  });
 }
 
 TEST(SendCopiesSim, ASmallMessageIsCopiedOnceIntoTheBatch) {

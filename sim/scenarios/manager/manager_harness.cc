@@ -357,9 +357,9 @@ class WorkloadRun {
 }  // namespace
 
 std::string ScenarioName(plant::Site site) {
-  const std::string_view name = plant::Name(site);  // "manager.<bug>"
-  DRPC_ASSERT(name.rfind("manager.", 0) == 0, "not a manager plant: " + std::string(name));
-  return std::string(name) + ".buggy";
+  const std::string name(plant::Name(site));  // "manager.<bug>", or another layer's
+  if (name.rfind("manager.", 0) == 0) return name + ".buggy";
+  return "manager." + name + ".buggy";
 }
 
 RunOptions ManagerRunOptions(plant::Set plants) {

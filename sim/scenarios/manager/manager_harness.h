@@ -51,11 +51,17 @@ inline constexpr PlantedBug kPlantedBugs[] = {
     {plant::Site::kManagerRegisterAfterClose, Outcome::kDeadlock},
     // Interleaved Messages arrive corrupted (the per-stream prefix check).
     {plant::Site::kManagerDropInterleavedFrame, Outcome::kInvariantFailed},
+    // A message of several frames arrives with bytes of the sender's next
+    // one, marshalled into its buffer before its frames were written (the
+    // per-stream prefix check).
+    {plant::Site::kStreamReusesLentBuffer, Outcome::kInvariantFailed},
 };
 
 // "manager.fixed" for the production manager.
 inline constexpr char kFixedScenario[] = "manager.fixed";
-// "manager.<bug>.buggy" for the plant "manager.<bug>".
+// "manager.<bug>.buggy" for the plant "manager.<bug>", and
+// "manager.<layer>.<bug>.buggy" for another layer's plant run on this
+// workload ("stream.reuses-lent-buffer").
 std::string ScenarioName(plant::Site site);
 // Consecutive seeds within which the random scheduler must find each plant.
 inline constexpr uint64_t kFindWithinSeeds = 2500;

@@ -37,6 +37,7 @@ constexpr std::array<std::string_view, kSiteCount> kNames = {
     "wire.overlong-varint-accepted",
     "wire.partial-kept-across-id",
     "wire.truncated-metadata-accepted",
+    "stream.reuses-lent-buffer",
 };
 
 }  // namespace

@@ -87,6 +87,10 @@ enum class Site : uint8_t {
                                    // when a frame with a higher message id starts a new one
   kWireTruncatedMetadataAccepted,  // wire.truncated-metadata-accepted: a metadata field
                                    // whose length runs past the data is cut short, not refused
+  // stream: a message of several frames lent from one of two buffers (issue 15).
+  kStreamReusesLentBuffer,  // stream.reuses-lent-buffer: a sender takes back the buffer it
+                            // lent the message before without waiting until the writer
+                            // wrote those frames, and marshals its next message into it
   kCount,
 };
 inline constexpr int kSiteCount = static_cast<int>(Site::kCount);

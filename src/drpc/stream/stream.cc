@@ -741,7 +741,7 @@ void Stream::KeepLentLocked(Buffer& owner) {
   // marshalled. Until it is, this sender waits (one message in flight per
   // stream, as when the writer held a copy); a cancel meanwhile leaves it
   // to the sink.
-  if (older != 0 && !sink_.WaitWritten(older, &send_)) {
+  if (older != 0 && !DRPC_PLANT(kStreamReusesLentBuffer) && !sink_.WaitWritten(older, &send_)) {
     sink_.ReleaseLent(std::move(owner), older);
     owner = Buffer();
     MeterMarshalBuffer();
