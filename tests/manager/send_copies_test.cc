@@ -37,6 +37,16 @@ Buffer Filled(size_t size, char fill) {
   return b;
 }
 
+// A client stream over a socket to a raw peer, its Invoke already read.
+std::shared_ptr<Stream> InvokedStream(RawPair& p) {
+  Result<std::shared_ptr<Stream>> s = p.manager->NewClientStream();
+  EXPECT_TRUE(s.ok());
+  if (!s.ok()) return nullptr;
+  EXPECT_TRUE((*s)->WriteInvoke("/svc/Sink").ok());
+  EXPECT_EQ(p.peer->ReadFrame().frame.kind, wire::ToRaw(Kind::kInvoke));
+  return *s;
+}
+
 wire::Frame FrameOf(uint64_t sid, uint64_t mid, Bytes data) {
   return wire::Frame{sid, mid, wire::ToRaw(Kind::kMessage), true, false, data};
 }
@@ -223,17 +233,15 @@ TEST(SendCopies, ALentBufferGivenUpEarlyStaysWithTheWriterUntilItsFrameIsWritten
 TEST(SendCopies, AStreamSendsAMessageOfSeveralFramesWithNoCopy) {
   if (!kCounted) GTEST_SKIP() << "copies are counted in checked builds";
   RawPair p = MakeRaw(ClientOptions());
-  Result<std::shared_ptr<Stream>> s = p.manager->NewClientStream();
-  ASSERT_TRUE(s.ok());
-  ASSERT_TRUE((*s)->WriteInvoke("/svc/Sink").ok());
-  ASSERT_EQ(p.peer->ReadFrame().frame.kind, wire::ToRaw(Kind::kInvoke));
+  std::shared_ptr<Stream> s = InvokedStream(p);
+  ASSERT_NE(s, nullptr);
   for (int round = 0; round < 4; ++round) {
     std::string message(200 * 1024 + 17, 'm');
     for (size_t i = 0; i < message.size(); i += 1000) {
       message[i] = static_cast<char>('a' + (i + round) % 26);
     }
     ResetCopyCounts();
-    ASSERT_TRUE((*s)->MsgSend(message, BytesCodec{}).ok());
+    ASSERT_TRUE(s->MsgSend(message, BytesCodec{}).ok());
     std::string got;
     int frames = 0;
     for (;;) {
@@ -248,7 +256,7 @@ TEST(SendCopies, AStreamSendsAMessageOfSeveralFramesWithNoCopy) {
     EXPECT_EQ(CopiedBytes(CopyPath::kSend), 0u) << "round " << round;
   }
   EXPECT_GE(p.manager->writer().stats().payloads_lent, 16u);
-  (void)(*s)->Close();
+  (void)s->Close();
 }
 
 // End to end through a stream: MsgSend marshals once into the stream's
@@ -257,22 +265,20 @@ TEST(SendCopies, AStreamSendsAMessageOfSeveralFramesWithNoCopy) {
 TEST(SendCopies, AStreamSendsALargeMessageWithNoCopyAndASmallOneWithOne) {
   if (!kCounted) GTEST_SKIP() << "copies are counted in checked builds";
   RawPair p = MakeRaw(ClientOptions());
-  Result<std::shared_ptr<Stream>> s = p.manager->NewClientStream();
-  ASSERT_TRUE(s.ok());
-  ASSERT_TRUE((*s)->WriteInvoke("/svc/Sink").ok());
-  ASSERT_EQ(p.peer->ReadFrame().frame.kind, wire::ToRaw(Kind::kInvoke));
+  std::shared_ptr<Stream> s = InvokedStream(p);
+  ASSERT_NE(s, nullptr);
   const std::string large(64 * 1024, 'L');
   const std::string small(64, 's');
   for (int round = 0; round < 3; ++round) {
     ResetCopyCounts();
-    ASSERT_TRUE((*s)->MsgSend(large, BytesCodec{}).ok());
+    ASSERT_TRUE(s->MsgSend(large, BytesCodec{}).ok());
     RawPeer::Read r = p.peer->ReadFrame();
     ASSERT_TRUE(r.status.ok());
     EXPECT_EQ(r.data, large);
     EXPECT_EQ(CopiedBytes(CopyPath::kSend), 0u) << "round " << round;
 
     ResetCopyCounts();
-    ASSERT_TRUE((*s)->MsgSend(small, BytesCodec{}).ok());
+    ASSERT_TRUE(s->MsgSend(small, BytesCodec{}).ok());
     r = p.peer->ReadFrame();
     ASSERT_TRUE(r.status.ok());
     EXPECT_EQ(r.data, small);
@@ -286,7 +292,7 @@ TEST(SendCopies, AStreamSendsALargeMessageWithNoCopyAndASmallOneWithOne) {
   ASSERT_TRUE((*unary)->InvokeAndSend("/svc/U", {}, large, BytesCodec{}).ok());
   EXPECT_EQ(CopiedBytes(CopyPath::kSend), std::string("/svc/U").size())
       << "only the invoke's rpc name is copied";
-  (void)(*s)->Close();
+  (void)s->Close();
   (void)(*unary)->Close();
 }
 
