@@ -92,10 +92,12 @@ Result<std::unique_ptr<rt::Listener>> ListenOn(uint16_t port) {
 // requests {direction, count, bytes} (three uint64_t). Direction 0: writes
 // count chunks of `bytes`; 1: reads count * bytes. Either way it then
 // writes its CPU seconds for the request (a double).
-bool ReadAll(int fd, void* data, size_t size) {
-  auto* p = static_cast<uint8_t*>(data);
+// `op` (read or write) until all `size` bytes are moved; false at the end
+// of the stream or an error.
+template <class Byte, class Op>
+bool MoveAll(Op op, int fd, Byte* p, size_t size) {
   while (size > 0) {
-    const ssize_t n = read(fd, p, size);
+    const ssize_t n = op(fd, p, size);
     if (n <= 0) return false;
     p += n;
     size -= static_cast<size_t>(n);
@@ -103,15 +105,12 @@ bool ReadAll(int fd, void* data, size_t size) {
   return true;
 }
 
+bool ReadAll(int fd, void* data, size_t size) {
+  return MoveAll(::read, fd, static_cast<uint8_t*>(data), size);
+}
+
 bool WriteAll(int fd, const void* data, size_t size) {
-  const auto* p = static_cast<const uint8_t*>(data);
-  while (size > 0) {
-    const ssize_t n = write(fd, p, size);
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
+  return MoveAll(::write, fd, static_cast<const uint8_t*>(data), size);
 }
 
 // Reads and drops `total` bytes, as much as has arrived per call (up to

@@ -200,7 +200,9 @@ TEST(Lending, ABufferOverTheMarshalLimitIsNotKept) {
   EXPECT_TRUE(h.sink.waited_.empty());
 }
 
-TEST(Lending, ASinkThatCopiesLendsNothing) {
+// A sink that copies (the default WriteFramesTaking, ticket 0) gets every
+// frame of long messages whole: the stream keeps no buffer lent to it.
+TEST(Lending, ASinkThatCopiesGetsLongMessagesWhole) {
   testing::Harness h;
   ASSERT_TRUE(h.stream->WriteInvoke("/svc/Copy").ok());
   const std::string message(200 * 1024, 'c');  // over the default 64 KiB split

@@ -146,10 +146,7 @@ void MuxWriter::FreeReleasedLocked() {
 void MuxWriter::MarkInFlightWrittenLocked() {
   DRPC_ASSERT(role_ != Role::kNone, "what is in flight is written by the holder of the role");
   written_ = std::max(written_, in_flight_upto_);
-  if (std::shared_ptr<rt::Signal> written = next_written_.Take()) {
-    written->set(OkStatus());
-    next_written_.KeepSpent(std::move(written));
-  }
+  next_written_.Fire();
   if (released_lent_.empty()) return;
   // After an abortive stop these were the last bytes that could read a
   // released buffer (the role is still held: FreeReleasedLocked would wait).
@@ -380,10 +377,7 @@ void MuxWriter::DropQueueLocked() {
 
 void MuxWriter::WakeLendersAtAbortLocked() {
   // What they wait for was dropped: it will never be written.
-  if (std::shared_ptr<rt::Signal> written = next_written_.Take()) {
-    written->set(OkStatus());
-    next_written_.KeepSpent(std::move(written));
-  }
+  next_written_.Fire();
   FreeReleasedLocked();
 }
 

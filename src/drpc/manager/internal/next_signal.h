@@ -8,6 +8,7 @@
 //   std::shared_ptr<rt::Signal> fired = next.Take(); // the event, mu held
 //   ... unlock; if (fired) fired->set(OkStatus()); lock ...
 //   next.KeepSpent(std::move(fired));                // mu held
+//   next.Fire();  // the same three steps with mu held throughout
 #pragma once
 
 #include <array>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <utility>
 
+#include "drpc/base/status.h"
 #include "drpc/rt/signal.h"
 
 namespace drpc::manager {
@@ -42,6 +44,15 @@ class NextSignal {
 
   // The event happened: the signal to set (null if nobody asked for one).
   std::shared_ptr<rt::Signal> Take() { return std::exchange(next_, nullptr); }
+
+  // The event happened, and its waiters may be woken under the owner's
+  // mutex: Take, set, KeepSpent.
+  void Fire() {
+    if (std::shared_ptr<rt::Signal> fired = Take()) {
+      fired->set(OkStatus());
+      KeepSpent(std::move(fired));
+    }
+  }
 
   // A signal that was set, to rearm later (two are kept, as a waiter may
   // still hold the last one).
